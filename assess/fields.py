@@ -1,0 +1,212 @@
+"""The questionnaire's field ids: a public, stable interface.
+
+Every rubric reads its inputs from these fields; the ids are the keys of the JSON/YAML
+firm-data format and the machine column of the Excel questionnaire.  Add fields freely,
+never rename one.  Money is 万元; percentages are entered as numbers (12.5 means 12.5%).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class FieldType(str, Enum):
+    TEXT = "text"
+    INT = "int"  # a whole count: persons, patents, a year
+    NUMBER = "number"  # a plain number: years, a score
+    MONEY = "money"  # 万元, may be negative where the field says so
+    PERCENT = "percent"  # entered as 12.5 for 12.5%
+    BOOL = "bool"
+    ENUM = "enum"
+
+
+class Section(str, Enum):
+    BASIC = "基本信息"
+    FINANCE = "财务"
+    RD = "研发"
+    IP = "知识产权"
+    MARKET = "市场与产品"
+    QUALITY = "质量与数字化"
+    ECOSYSTEM = "合作与生态"
+    LOCAL = "地方特色指标"
+
+
+@dataclass(frozen=True)
+class Field:
+    id: str
+    label: str
+    type: FieldType
+    section: Section
+    unit: str = ""
+    help: str = ""
+    choices: tuple[tuple[str, str], ...] = ()  # (machine value, Chinese label)
+    required: bool = False
+    negative_ok: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    source: str = ""  # where the figure comes from
+    aliases: tuple[str, ...] = field(default=())
+
+    @property
+    def choice_values(self) -> tuple[str, ...]:
+        return tuple(v for v, _ in self.choices)
+
+    def choice_label(self, value: str) -> str:
+        for v, label in self.choices:
+            if v == value:
+                return label
+        return value
+
+
+T, S = FieldType, Section
+_AUDIT = "经审计的财务报表"
+
+INDUSTRIES: tuple[tuple[str, str], ...] = (
+    ("agriculture", "农、林、牧、渔业"),
+    ("industry", "工业"),
+    ("construction", "建筑业"),
+    ("wholesale", "批发业"),
+    ("retail", "零售业"),
+    ("transport", "交通运输业"),
+    ("warehousing", "仓储业"),
+    ("postal", "邮政业"),
+    ("hotel", "住宿业"),
+    ("catering", "餐饮业"),
+    ("telecom", "信息传输业"),
+    ("software", "软件和信息技术服务业"),
+    ("real_estate", "房地产开发经营"),
+    ("property_management", "物业管理"),
+    ("leasing_business", "租赁和商务服务业"),
+    ("other", "其他未列明行业"),
+)
+
+FIELDS: tuple[Field, ...] = (
+    # 基本信息
+    Field("name", "企业名称", T.TEXT, S.BASIC, required=True, source="营业执照"),
+    Field("credit_code", "统一社会信用代码", T.TEXT, S.BASIC, help="18 位，校验位按 GB 32100-2015",
+          source="营业执照"),
+    Field("province", "所在省份", T.TEXT, S.BASIC, help="如 湖南省；用于选择地方特色化指标"),
+    Field("city", "所在市州", T.TEXT, S.BASIC),
+    Field("industry", "所属行业(划型)", T.ENUM, S.BASIC, choices=INDUSTRIES,
+          help="按《中小企业划型标准规定》的 16 类行业"),
+    Field("assessment_year", "评价年度", T.INT, S.BASIC, unit="年", minimum=2000, maximum=2100,
+          help="如 2026；“上年度”即 2025 年"),
+    Field("main_product", "主导产品", T.TEXT, S.BASIC),
+    Field("niche_market", "细分市场", T.TEXT, S.BASIC),
+    Field("niche_years", "从事特定细分市场年限(截至上年末)", T.NUMBER, S.BASIC, unit="年",
+          source="首笔主导产品销售合同或发票"),
+    Field("employees", "从业人员数", T.INT, S.BASIC, unit="人", source="社保缴纳记录"),
+    Field("compliance_ok", "无失信/异常名录、无重大事故、无偷漏税、产品非禁限淘汰类", T.BOOL,
+          S.BASIC, help="资格声明：近三年均满足时填“是”", source="信用中国查询、企业承诺书"),
+    # 财务
+    Field("revenue", "上年度营业收入", T.MONEY, S.FINANCE, unit="万元", source=_AUDIT),
+    Field("revenue_prev", "前年营业收入", T.MONEY, S.FINANCE, unit="万元", source=_AUDIT),
+    Field("revenue_prev2", "大前年营业收入", T.MONEY, S.FINANCE, unit="万元", source=_AUDIT),
+    Field("main_revenue", "上年度主营业务收入", T.MONEY, S.FINANCE, unit="万元", source=_AUDIT),
+    Field("main_revenue_prev", "前年主营业务收入", T.MONEY, S.FINANCE, unit="万元", source=_AUDIT),
+    Field("main_revenue_prev2", "大前年主营业务收入", T.MONEY, S.FINANCE, unit="万元",
+          source=_AUDIT, help="计算近2年平均增长率所需"),
+    Field("net_profit", "上年度净利润", T.MONEY, S.FINANCE, unit="万元", negative_ok=True,
+          source=_AUDIT, help="亏损填负数"),
+    Field("total_assets", "上年末资产总额", T.MONEY, S.FINANCE, unit="万元", source=_AUDIT),
+    Field("total_liabilities", "上年末负债总额", T.MONEY, S.FINANCE, unit="万元", source=_AUDIT),
+    Field("equity_financing_2y", "近2年新增股权融资(合格机构投资者实缴)", T.MONEY, S.FINANCE,
+          unit="万元", source="投资协议、验资报告或银行进账单"),
+    Field("equity_financing_3y", "近3年新增股权融资(合格机构投资者实缴)", T.MONEY, S.FINANCE,
+          unit="万元", source="投资协议、验资报告或银行进账单"),
+    # 研发
+    Field("rd_expense", "上年度研发费用", T.MONEY, S.RD, unit="万元",
+          source="研发费用加计扣除申报表或专项审计报告"),
+    Field("rd_expense_prev", "前年研发费用", T.MONEY, S.RD, unit="万元",
+          source="研发费用加计扣除申报表或专项审计报告"),
+    Field("rd_staff", "研发人员数", T.INT, S.RD, unit="人", source="研发人员名单及社保记录"),
+    Field("rd_institution", "研发机构级别", T.ENUM, S.RD, choices=(
+        ("national", "国家级"), ("provincial", "省级"), ("municipal", "市级"),
+        ("below_municipal", "市级以下"), ("none", "未建立")), source="研发机构认定文件"),
+    Field("rd_institution_joint", "与高校/科研院所联合建立研发机构", T.BOOL, S.RD,
+          source="共建协议"),
+    Field("rd_super_deduction", "享受研发费用加计扣除", T.BOOL, S.RD, source="企业所得税年度申报表"),
+    Field("award", "近3年科技奖励", T.ENUM, S.RD, choices=(
+        ("national_top3", "国家级(排名前三)"), ("national_top5", "国家级(排名前五)"),
+        ("national", "国家级(其他排名)"), ("provincial_top3", "省级(排名前三)"),
+        ("provincial", "省级(其他排名)"), ("none", "无")), source="获奖证书"),
+    Field("high_tech_enterprise", "有效期内高新技术企业", T.BOOL, S.RD, source="高新技术企业证书"),
+    Field("innovation_demo", "国家级技术创新示范企业", T.BOOL, S.RD, source="认定文件"),
+    Field("maker_china", "近3年“创客中国”大赛", T.ENUM, S.RD, choices=(
+        ("top50", "全国 50 强(企业组)"), ("top500", "全国 500 强(企业组)"), ("none", "无")),
+        source="获奖证书或公示名单"),
+    # 知识产权
+    Field("ip_class1_high_value", "Ⅰ类高价值知识产权数", T.INT, S.IP, unit="件",
+          source="专利证书及高价值证明(海外同族、维持年限、质押融资或获奖)"),
+    Field("ip_class1_self", "自主研发Ⅰ类知识产权数", T.INT, S.IP, unit="件", source="专利证书"),
+    Field("ip_class1", "Ⅰ类知识产权数(与主导产品相关)", T.INT, S.IP, unit="件",
+          help="发明专利、植物新品种、国家级农作物品种、国家新药、一级中药保护品种、集成电路布图设计",
+          source="专利证书"),
+    Field("ip_class1_applied", "已应用并产生效益的Ⅰ类知识产权数", T.INT, S.IP, unit="件",
+          source="专利实施及产品销售证明"),
+    Field("ip_class2", "Ⅱ类知识产权数", T.INT, S.IP, unit="件",
+          help="实用新型、外观设计、软件著作权(不含商标)", source="证书"),
+    Field("ip_advantage", "知识产权优势/示范企业", T.BOOL, S.IP, source="认定文件"),
+    # 市场与产品
+    Field("strategic_emerging", "主导产品属于《战略性新兴产业分类》", T.BOOL, S.MARKET),
+    Field("product_field", "主导产品所属领域情况", T.ENUM, S.MARKET, choices=(
+        ("key_link", "补短板/锻长板/填空白并取得实际成效"),
+        ("six_basics", "工业“六基”/中华老字号/为产业链龙头配套"),
+        ("other", "其他")), source="相关证明材料"),
+    Field("market_share", "主导产品全国细分市场占有率", T.PERCENT, S.MARKET, unit="%",
+          source="行业协会或第三方机构出具的市场占有率证明"),
+    Field("market_rank", "主导产品全国细分市场排名", T.INT, S.MARKET, unit="名", minimum=1),
+    Field("own_brand", "拥有自主品牌", T.BOOL, S.MARKET, source="商标注册证"),
+    # 质量与数字化
+    Field("digital_level", "数字化水平等级", T.INT, S.QUALITY, minimum=0, maximum=4,
+          help="0 = 未评测；按《中小企业数字化水平评测指标》", source="数字化水平评测结果"),
+    Field("quality_award", "获省级以上质量奖", T.BOOL, S.QUALITY, source="获奖证书"),
+    Field("quality_cert", "通过质量管理体系认证(ISO 9001 等)", T.BOOL, S.QUALITY, source="认证证书"),
+    Field("standards_drafting", "参与制修订标准", T.BOOL, S.QUALITY, source="标准文本及起草单位名单"),
+    Field("info_system", "核心业务采用信息系统支撑", T.BOOL, S.QUALITY, source="系统截图或合同"),
+    Field("intl_cert", "产品通过发达国家和地区认证", T.BOOL, S.QUALITY, source="认证证书"),
+    # 合作与生态
+    Field("univ_partners", "合作高校/科研院所数", T.INT, S.ECOSYSTEM, unit="家", source="合作协议"),
+    Field("univ_projects", "近3年产学研合作项目数", T.INT, S.ECOSYSTEM, unit="项",
+          source="项目合同"),
+    Field("talent_cotraining", "开展校企联合人才培养", T.BOOL, S.ECOSYSTEM, source="合作协议"),
+    Field("chain_leader_supplier", "进入“链主”/龙头企业供应链", T.BOOL, S.ECOSYSTEM,
+          source="供货合同"),
+    Field("public_platform", "使用中小企业公共服务平台", T.BOOL, S.ECOSYSTEM, source="服务记录"),
+    Field("priority_industry", "属于本省优势新兴产业", T.BOOL, S.ECOSYSTEM),
+    Field("has_innovative_title", "已获创新型(科技和创新型)中小企业称号", T.BOOL, S.ECOSYSTEM,
+          source="公示文件"),
+    Field("has_srdi_title", "已获省级专精特新中小企业称号", T.BOOL, S.ECOSYSTEM, source="公示文件"),
+    Field("platform_score", "专精特新发展评价得分(国家平台)", T.NUMBER, S.ECOSYSTEM, unit="分",
+          minimum=0, maximum=100, source="优质中小企业梯度培育平台"),
+    # 地方特色指标
+    Field("local_points", "地方特色化指标得分(省级主管部门给出)", T.NUMBER, S.LOCAL, unit="分",
+          minimum=0, maximum=15, help="本省无内置特色化指标时填写，0–15 分"),
+    Field("sd_key_industry", "山东：本省重点产业领域", T.ENUM, S.LOCAL, choices=(
+        ("province_chain", "省重点产业领域且属链长制产业链"),
+        ("province_or_special", "省重点产业领域，或海洋/乡村振兴/军民融合领域"),
+        ("city", "市重点产业领域"), ("county", "县(市、区)重点产业领域"), ("none", "均不属于"))),
+    Field("sd_innovation_items", "山东：创新生产经营情况项数", T.INT, S.LOCAL, unit="项",
+          minimum=0, maximum=6,
+          help="首台套/首批次认定、省级赛事获奖、细分领域核心技术、数字化/人工智能新业态、"
+               "海外并购或研发或发达市场认证、精益生产，符合几项填几"),
+    Field("sd_market_position", "山东：细分市场地位", T.ENUM, S.LOCAL, choices=(
+        ("national_top3", "全国市场占有率超过 10% 或全国前三"),
+        ("national_top10", "全国前十或全省前三"), ("province_top10", "全省前十"),
+        ("none", "均不属于"))),
+    Field("sd_listing", "山东：上市进展", T.ENUM, S.LOCAL, choices=(
+        ("listed", "已上市或新三板挂牌"), ("regional", "区域性股权市场挂牌"),
+        ("none", "无"))),
+    Field("sc_key_system", "四川：属于“5+1”“4+6”“10+3”产业体系", T.BOOL, S.LOCAL),
+    Field("sc_heritage_or_first", "四川：非遗、地理标志或首台套/首版次", T.BOOL, S.LOCAL),
+    Field("sc_regional_product", "四川：区域特色产品", T.BOOL, S.LOCAL),
+)
+
+FIELDS_BY_ID: dict[str, Field] = {f.id: f for f in FIELDS}
+
+NUMERIC_TYPES = frozenset({T.INT, T.NUMBER, T.MONEY, T.PERCENT})
+
+
+def get(field_id: str) -> Field:
+    return FIELDS_BY_ID[field_id]

@@ -1,0 +1,92 @@
+"""Firm data: field id -> typed value, with where it came from and what looked odd."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assess.errors import InputError, Problem
+from assess.fields import FIELDS_BY_ID
+from assess.intake.values import FieldValue, ValueProblem, parse_value
+from assess.yamlsrc import load_located
+
+
+@dataclass(frozen=True)
+class Firm:
+    """One applicant's answers.  A field that is absent is unknown; zero is a value."""
+
+    values: Mapping[str, FieldValue]
+    source: str = ""
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def name(self) -> str:
+        return str(self.values.get("name") or Path(self.source).stem or "未命名企业")
+
+    def get(self, field_id: str) -> FieldValue | None:
+        return self.values.get(field_id)
+
+
+def firm_from_mapping(data: Mapping[str, Any], source: str,
+                      where: Mapping[str, str] | None = None) -> Firm:
+    """Check every value against its field; raise `InputError` with all problems at once.
+
+    `where` maps a field id to its place in the source (a line, a cell) for messages.
+    """
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    values: dict[str, FieldValue] = {}
+    for key, raw in data.items():
+        spec = FIELDS_BY_ID.get(str(key))
+        if spec is None:
+            guess = difflib.get_close_matches(str(key), FIELDS_BY_ID, n=1)
+            hint = f"; did you mean {guess[0]!r}?" if guess else ""
+            warnings.append(f"未知字段 {key!r} 已忽略 (unknown field ignored{hint})")
+            continue
+        try:
+            value = parse_value(spec, raw)
+        except ValueProblem as exc:
+            place = (where or {}).get(spec.id, source)
+            problems.append(Problem(place, spec.id, f"{spec.label}: {exc}"))
+            continue
+        if value is not None:
+            values[spec.id] = value
+    if problems:
+        raise InputError(problems)
+    return Firm(values, source, tuple(warnings))
+
+
+def load_firm_file(path: Path) -> Firm:
+    """Read `.json` or `.yaml` firm data keyed by field ids."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{source}: cannot read: {exc}") from None
+    suffix = path.suffix.lower()
+    where: dict[str, str] = {}
+    if suffix == ".json":
+        try:
+            data = json.loads(text, parse_float=str, parse_int=int)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") \
+                from None
+    elif suffix in (".yaml", ".yml"):
+        doc, problems = load_located(text, source)
+        if problems:
+            raise InputError(problems)
+        data = doc.data
+        if isinstance(data, dict):
+            where = {str(k): doc.where((k,)) for k in data}
+    else:
+        raise InputError(f"{source}: firm data must be .json, .yaml or .xlsx, not "
+                         f"{suffix or 'a file without an extension'}")
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: firm data must be an object of field id → value")
+    return firm_from_mapping(data, source, where)

@@ -1,0 +1,40 @@
+"""Exact numbers in, readable numbers out."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from assess.rubric.models import UNIT_SUFFIX
+
+
+def to_decimal(value: Fraction | Decimal | int, places: int = 6) -> Decimal:
+    """A Decimal rounded half-up to `places`; exact when the fraction terminates there."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    q = Decimal(1).scaleb(-places)
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(q, rounding=ROUND_HALF_UP).normalize() + Decimal(0)
+
+
+def fmt(value: Fraction | Decimal | int | None, places: int = 2) -> str:
+    """12.5 -> "12.5", 5 -> "5", 2/3 -> "0.67", 1234567 -> "1,234,567"."""
+    if value is None:
+        return "?"
+    d = to_decimal(value if not isinstance(value, Decimal) else value, 10)
+    d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{d:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def fmt_unit(value: Fraction | Decimal | int | None, unit: str) -> str:
+    suffix = UNIT_SUFFIX.get(unit, "")
+    return f"{fmt(value)}{suffix}"
+
+
+def fmt_points(value: Decimal) -> str:
+    return fmt(value, 2)

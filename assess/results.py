@@ -1,0 +1,107 @@
+"""What an assessment produces: immutable values every reporter reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+IndicatorStatus = Literal["ok", "unknown", "not_assessed"]
+PassStatus = Literal["pass", "fail", "undetermined"]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What reaching the next band takes: 研发费用占比 2.4% → 3% 可再得 5 分."""
+
+    gain: Decimal  # points gained by reaching it
+    target: str  # the band or level to reach, readable
+    text: str  # one sentence for the report
+    metric_target: Decimal | None = None  # the metric value to reach, if numeric
+    lever: str | None = None  # field to change
+    lever_from: Decimal | None = None
+    lever_to: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    id: str
+    title: str
+    class_id: str
+    points: Decimal
+    max: Decimal
+    status: IndicatorStatus
+    reason: str
+    figure: str = ""  # the figure used, formatted with its unit
+    value: Decimal | None = None  # the metric value, when numeric
+    band: str = ""  # the band or tier reached
+    next: NextStep | None = None
+    advice: str = ""
+    evidence: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    provisional: bool = False
+    parts: tuple[IndicatorResult, ...] = ()
+    source: str = ""
+    effort: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
+class ConditionResult:
+    id: str
+    title: str
+    role: str
+    group: str
+    ok: bool | None  # None: could not be decided
+    reason: str
+    advice: str = ""
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClassResult:
+    id: str
+    title: str
+    points: Decimal
+    max: Decimal
+    unknown_max: Decimal  # points still open on unknown indicators
+
+
+@dataclass(frozen=True)
+class Assessment:
+    rubric: str
+    rubric_title: str
+    rubric_version: str
+    rubric_status: str
+    tier: str
+    document: str
+    firm: str
+    source: str
+    total: Decimal
+    max: Decimal
+    pass_status: PassStatus
+    pass_mark: Decimal | None
+    size_class: str | None
+    size_reason: str
+    classes: tuple[ClassResult, ...]
+    indicators: tuple[IndicatorResult, ...]
+    conditions: tuple[ConditionResult, ...]
+    pass_explanation: tuple[str, ...]
+    warnings: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def passed(self) -> bool:
+        return self.pass_status == "pass"
+
+    @property
+    def complete(self) -> bool:
+        return all(i.status != "unknown" for i in self.indicators) and all(
+            c.ok is not None for c in self.conditions)
+
+    @property
+    def gates(self) -> tuple[ConditionResult, ...]:
+        return tuple(c for c in self.conditions if c.role != "direct")
+
+    @property
+    def direct(self) -> tuple[ConditionResult, ...]:
+        return tuple(c for c in self.conditions if c.role == "direct")

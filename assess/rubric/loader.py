@@ -1,0 +1,366 @@
+"""Find, load and check rubric files; report every problem at once, each with its place."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import functools
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+import assess
+from assess.errors import Problem, RubricError
+from assess.fields import FIELDS_BY_ID, NUMERIC_TYPES, FieldType
+from assess.rubric import models as m
+from assess.rubric.expr import Expr
+from assess.rubric.size import SizeStandard
+from assess.yamlsrc import Loc, Located, load_file
+
+# Names a formula may use besides fields and metrics: computed by the engine.
+ENGINE_NAMES = {"size_class": ("large", "medium", "small", "micro")}
+
+
+def data_dir(name: str) -> Path:
+    """`rubrics` or `templates`: inside the wheel when installed, beside the package in a
+    source checkout."""
+    package = Path(assess.__file__).resolve().parent
+    for candidate in (package / "_data" / name, package.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise RuntimeError(f"cannot find the {name} folder near {package}")  # pragma: no cover
+
+
+def rubric_files() -> list[Path]:
+    return sorted(data_dir("rubrics").glob("*.yaml"))
+
+
+@functools.cache
+def _all_keys() -> frozenset[str]:
+    keys: set[str] = set()
+    for obj in vars(m).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel):
+            for name, info in obj.model_fields.items():
+                keys.add(info.alias or name)
+    return frozenset(keys)
+
+
+def _data_loc(data: Any, loc: Sequence[str | int]) -> Loc:
+    """Pydantic puts union tags into `loc`; keep only the parts that exist in the data."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            out.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            out.append(part)
+        elif isinstance(node, dict | list):
+            continue  # a tag or a model name
+        else:
+            break
+    return tuple(out)
+
+
+def _pydantic_problems(exc: ValidationError, doc: Located) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        raw = tuple(err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            key = str(raw[-1])
+            loc = (*_data_loc(doc.data, raw[:-1]), key)
+            guess = difflib.get_close_matches(key, _all_keys(), n=1)
+            hint = f"; did you mean {guess[0]!r}?" if guess else ""
+            problems.append(doc.problem(loc, f"unknown key {key!r}{hint}", key=True))
+            continue
+        loc = _data_loc(doc.data, raw)
+        if kind == "union_tag_invalid":
+            ctx = err.get("ctx", {})
+            loc = (*loc, str(ctx.get("discriminator", "operator")).strip("'"))
+            message = (f"unknown operator {ctx.get('tag')!r}; valid operators: "
+                       f"{', '.join(m.OPERATORS)}")
+        elif kind == "missing":
+            loc = (*_data_loc(doc.data, raw[:-1]), raw[-1])
+            message = "required key is missing"
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+        problems.append(doc.problem(loc, message))
+    return problems
+
+
+def load_rubric(path: Path, display: str | None = None) -> m.Rubric:
+    """Load one rubric file; raise `RubricError` with every problem found."""
+    doc, problems = load_file(path, display)
+    if problems:
+        raise RubricError(problems)
+    if not isinstance(doc.data, dict):
+        raise RubricError([Problem(doc.source, "", "a rubric must be a mapping of keys")])
+    version = doc.data.get("schema_version")
+    if version != m.SCHEMA_VERSION:
+        raise RubricError([doc.problem(("schema_version",),
+                                       f"schema_version {version!r} is not supported; this "
+                                       f"version of assess reads schema_version 1")])
+    try:
+        rubric = m.Rubric.model_validate(doc.data)
+    except ValidationError as exc:
+        problems = _pydantic_problems(exc, doc)
+        # Whole-rubric checks still run on the parts that did load, so one pass shows all.
+        problems += _partial_checks(doc)
+        raise RubricError(_dedupe(problems)) from None
+    problems = list(check_rubric(rubric, doc))
+    if problems:
+        raise RubricError(problems)
+    return rubric
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
+
+
+def _partial_checks(doc: Located) -> list[Problem]:
+    """Name checks on formulas that parse, for a rubric whose models did not all load."""
+    data = doc.data
+    inputs = set(data.get("inputs") or []) if isinstance(data.get("inputs"), list) else set()
+    metrics = {x.get("id") for x in data.get("metrics") or [] if isinstance(x, dict)}
+    known = inputs | metrics | set(ENGINE_NAMES)
+    problems = []
+    for loc, text in _formulas(data, ()):
+        try:
+            expr = Expr.parse(text)
+        except Exception:
+            continue  # already reported by the model
+        problems += [doc.problem(loc, msg) for msg in _name_problems(expr, known)]
+    return problems
+
+
+_FORMULA_KEYS = {"expr", "when"}
+
+
+def _formulas(node: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k in _FORMULA_KEYS and isinstance(v, str):
+                yield (*loc, k), v
+            else:
+                yield from _formulas(v, (*loc, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _formulas(v, (*loc, i))
+
+
+def _name_problems(expr: Expr, known: set[str]) -> list[str]:
+    out = []
+    for name in sorted(expr.names - known):
+        guess = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {guess[0]!r}?" if guess else ""
+        where = "field" if name in FIELDS_BY_ID else "name"
+        extra = " (add it to inputs)" if name in FIELDS_BY_ID else ""
+        out.append(f"unknown {where} {name!r} in {expr.text!r}{extra}{hint}")
+    return out
+
+
+def _enum_problems(expr: Expr) -> list[str]:
+    """`rd_institution == 'nationl'` is a typo the loader can see."""
+    out = []
+    for node in ast.walk(expr.tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        names = [s.id for s in sides if isinstance(s, ast.Name)]
+        for name in names:
+            spec = FIELDS_BY_ID.get(name)
+            allowed = (spec.choice_values if spec and spec.type is FieldType.ENUM
+                       else ENGINE_NAMES.get(name))
+            if not allowed:
+                continue
+            for side in sides:
+                literals = side.elts if isinstance(side, ast.List | ast.Tuple) else [side]
+                for lit in literals:
+                    if (isinstance(lit, ast.Constant) and isinstance(lit.value, str)
+                            and lit.value not in allowed):
+                        out.append(f"{name} has no value {lit.value!r}; values: "
+                                   f"{', '.join(allowed)}")
+    return out
+
+
+def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:  # noqa: C901
+    """Checks that need the whole rubric: names, sums, references."""
+    for i, name in enumerate(rubric.inputs):
+        if name not in FIELDS_BY_ID:
+            guess = difflib.get_close_matches(name, FIELDS_BY_ID, n=1)
+            hint = f"; did you mean {guess[0]!r}?" if guess else ""
+            yield doc.problem(("inputs", i), f"unknown field {name!r}{hint}")
+    inputs = set(rubric.inputs)
+    known: set[str] = inputs | set(ENGINE_NAMES)
+
+    def check_expr(loc: Loc, expr: Expr) -> Iterator[Problem]:
+        for msg in _name_problems(expr, known) + _enum_problems(expr):
+            yield doc.problem(loc, msg)
+
+    def check_numeric(loc: Loc, name: str) -> Iterator[Problem]:
+        if name in metric_ids:
+            return
+        spec = FIELDS_BY_ID.get(name)
+        if name not in inputs or spec is None:
+            yield doc.problem(loc, f"unknown metric or input {name!r}")
+        elif spec.type not in NUMERIC_TYPES:
+            yield doc.problem(loc, f"{name!r} is not a number field")
+
+    metric_ids: set[str] = set()
+    for i, metric in enumerate(rubric.metrics):
+        if metric.id in known or metric.id in FIELDS_BY_ID:
+            yield doc.problem(("metrics", i, "id"), f"duplicate or reserved id {metric.id!r}")
+        yield from check_expr(("metrics", i, "expr"), metric.expr)
+        if metric.lever is not None and metric.lever not in inputs:
+            yield doc.problem(("metrics", i, "lever"), f"lever {metric.lever!r} is not an input")
+        metric_ids.add(metric.id)
+        known.add(metric.id)
+
+    for loc, ids in (("classes", [c.id for c in rubric.classes]),
+                     ("indicators", [x.id for x in rubric.indicators]),
+                     ("conditions", [c.id for c in rubric.conditions])):
+        seen: set[str] = set()
+        for i, ident in enumerate(ids):
+            if ident in seen:
+                yield doc.problem((loc, i, "id"), f"duplicate id {ident!r}")
+            seen.add(ident)
+
+    class_ids = {c.id for c in rubric.classes}
+    sums: dict[str, Decimal] = {c: Decimal(0) for c in class_ids}
+    for i, ind in enumerate(rubric.indicators):
+        base: Loc = ("indicators", i)
+        if ind.class_ not in class_ids:
+            yield doc.problem((*base, "class"), f"unknown class {ind.class_!r}; classes: "
+                              f"{', '.join(sorted(class_ids))}")
+        else:
+            sums[ind.class_] += ind.max
+        yield from _check_score(ind.score, (*base, "score"), ind.max, inputs, check_expr,
+                                check_numeric, doc)
+    for i, cls in enumerate(rubric.classes):
+        if sums[cls.id] != cls.max:
+            yield doc.problem(("classes", i, "max"), f"class {cls.id!r} has max {cls.max} but "
+                              f"its indicators add up to {sums[cls.id]}")
+    total = sum((c.max for c in rubric.classes), Decimal(0))
+    if rubric.max_total != total:
+        yield doc.problem(("max_total",), f"max_total is {rubric.max_total} but the classes add "
+                          f"up to {total}")
+
+    for i, cond in enumerate(rubric.conditions):
+        for j, check in enumerate(cond.require):
+            yield from check_expr(("conditions", i, "require", j, "when"), check.when)
+    cond_ids = {c.id for c in rubric.conditions}
+    yield from _check_rule(rubric.pass_rule, ("pass",), cond_ids, class_ids, doc)
+
+    if rubric.size_standard is not None:
+        try:
+            load_size_standard(rubric.size_standard)
+        except FileNotFoundError:
+            yield doc.problem(("size_standard",),
+                              f"no size standard {rubric.size_standard!r} in rubrics/size/")
+        except RubricError as exc:
+            yield from exc.problems
+        for need in ("industry", "employees", "revenue", "total_assets"):
+            if need not in inputs:
+                yield doc.problem(("inputs",), f"size_standard needs input {need!r}")
+    if rubric.effective_to is not None and rubric.effective_to < rubric.effective_from:
+        yield doc.problem(("effective_to",), "effective_to is before effective_from")
+
+
+def _check_score(score: Any, loc: Loc, maximum: Decimal, inputs: set[str],
+                 check_expr: Any, check_numeric: Any, doc: Located) -> Iterator[Problem]:
+    if isinstance(score, m.BandsScore | m.SteppedScore):
+        yield from check_numeric((*loc, "metric"), score.metric)
+    elif isinstance(score, m.BestOfScore):
+        for j, option in enumerate(score.options):
+            yield from check_numeric((*loc, "options", j, "metric"), option.metric)
+    elif isinstance(score, m.TiersScore):
+        for j, tier in enumerate(score.tiers):
+            yield from check_expr((*loc, "tiers", j, "when"), tier.when)
+    elif isinstance(score, m.ItemsScore):
+        for j, item in enumerate(score.items):
+            yield from check_expr((*loc, "items", j, "when"), item.when)
+    elif isinstance(score, m.EnumScore):
+        spec = FIELDS_BY_ID.get(score.field)
+        if score.field not in inputs or spec is None or spec.type is not FieldType.ENUM:
+            yield doc.problem((*loc, "field"), f"{score.field!r} is not an enum input")
+        else:
+            mapped, values = set(score.points), set(spec.choice_values)
+            if mapped - values:
+                yield doc.problem((*loc, "points"), f"{score.field} has no value(s) "
+                                  f"{', '.join(sorted(mapped - values))}")
+            if values - mapped:
+                yield doc.problem((*loc, "points"), f"no points for value(s) "
+                                  f"{', '.join(sorted(values - mapped))}")
+    elif isinstance(score, m.LocalScore):
+        for key in ("selector", "override"):
+            name = getattr(score, key)
+            if name is not None and name not in inputs:
+                yield doc.problem((*loc, key), f"{name!r} is not an input")
+        for j, block in enumerate(score.blocks):
+            total = sum((p.max for p in block.parts), Decimal(0))
+            if total != maximum:
+                yield doc.problem((*loc, "blocks", j), f"the {block.province} parts add up to "
+                                  f"{total}, the indicator's max is {maximum}")
+            for k, part in enumerate(block.parts):
+                ploc = (*loc, "blocks", j, "parts", k)
+                if part.score.max_points != part.max:
+                    yield doc.problem((*ploc, "max"), f"the best outcome gives "
+                                      f"{part.score.max_points} points but max is {part.max}")
+                yield from _check_score(part.score, (*ploc, "score"), part.max, inputs,
+                                        check_expr, check_numeric, doc)
+
+
+def _check_rule(rule: m.Rule, loc: Loc, cond_ids: set[str], class_ids: set[str],
+                doc: Located) -> Iterator[Problem]:
+    for key in ("all", "any"):
+        for i, sub in enumerate(getattr(rule, key) or []):
+            yield from _check_rule(sub, (*loc, key, i), cond_ids, class_ids, doc)
+    if rule.not_ is not None:
+        yield from _check_rule(rule.not_, (*loc, "not"), cond_ids, class_ids, doc)
+    if rule.condition is not None and rule.condition not in cond_ids:
+        yield doc.problem((*loc, "condition"), f"unknown condition {rule.condition!r}")
+    for cls in rule.class_at_least or {}:
+        if cls not in class_ids:
+            yield doc.problem((*loc, "class_at_least", cls), f"unknown class {cls!r}")
+
+
+@functools.cache
+def load_size_standard(standard_id: str) -> SizeStandard:
+    path = data_dir("rubrics") / "size" / f"{standard_id}.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    doc, problems = load_file(path)
+    if problems:
+        raise RubricError(problems)
+    try:
+        return SizeStandard.model_validate(doc.data)
+    except ValidationError as exc:
+        raise RubricError(_pydantic_problems(exc, doc)) from None
+
+
+@functools.cache
+def builtin_rubrics() -> dict[str, m.Rubric]:
+    """Every bundled rubric by id.  A broken bundled rubric is our bug, not the user's."""
+    out: dict[str, m.Rubric] = {}
+    for path in rubric_files():
+        rubric = load_rubric(path, display=f"rubrics/{path.name}")
+        out[rubric.id] = rubric
+    return out
+
+
+def get_rubric(ref: str) -> m.Rubric:
+    """A bundled rubric by id, or a rubric file by path."""
+    path = Path(ref)
+    if ref.endswith((".yaml", ".yml")) and path.is_file():
+        return load_rubric(path)
+    rubrics = builtin_rubrics()
+    if ref in rubrics:
+        return rubrics[ref]
+    guess = difflib.get_close_matches(ref, rubrics, n=1)
+    hint = f" Did you mean {guess[0]!r}?" if guess else ""
+    raise RubricError(f"no rubric {ref!r}.{hint} Available: {', '.join(sorted(rubrics))}")
