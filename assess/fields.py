@@ -196,8 +196,7 @@ FIELDS: tuple[Field, ...] = (
         ("national_top10", "全国前十或全省前三"), ("province_top10", "全省前十"),
         ("none", "均不属于"))),
     Field("sd_listing", "山东：上市进展", T.ENUM, S.LOCAL, choices=(
-        ("listed", "已上市或新三板挂牌"), ("regional", "区域性股权市场挂牌"),
-        ("none", "无"))),
+        ("listed", "已上市或新三板挂牌"), ("none", "其他(含区域性股权市场挂牌，原文分值缺失)"))),
     Field("sc_key_system", "四川：属于“5+1”“4+6”“10+3”产业体系", T.BOOL, S.LOCAL),
     Field("sc_heritage_or_first", "四川：非遗、地理标志或首台套/首版次", T.BOOL, S.LOCAL),
     Field("sc_regional_product", "四川：区域特色产品", T.BOOL, S.LOCAL),
