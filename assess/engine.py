@@ -160,16 +160,24 @@ def _band_for(score: m.BandsScore, edge: str, value: Fraction) -> m.Band:
     return lower if edge == "lower_band" else upper
 
 
-def band_label(band: m.Band, unit: str) -> str:
+def band_label(band: m.Band, unit: str, score: m.BandsScore | None = None,
+               edge: str = "better_band") -> str:
+    """"≥ 5%", "< 1%", "3%–5%": one-sided labels say whether the edge itself belongs."""
     if band.label:
         return band.label
     lo = None if band.min is None else fmt_unit(band.min, unit)
     hi = None if band.max is None else fmt_unit(band.max, unit)
     if lo and hi:
         return f"{lo}–{hi}"
-    if lo:
-        return f"≥ {lo}"
-    return f"≤ {hi}" if hi else "任意值"
+
+    def owns(bound: Decimal) -> bool:
+        return score is None or _band_for(score, edge, Fraction(bound)) is band
+
+    if lo and band.min is not None:
+        return f"{'≥' if owns(band.min) else '>'} {lo}"
+    if hi and band.max is not None:
+        return f"{'≤' if owns(band.max) else '<'} {hi}"
+    return "任意值"
 
 
 def _solve_lever(ctx: _Context, metric: str, target: Fraction) -> tuple[str, Fraction,
@@ -229,7 +237,7 @@ def _bands_next(ctx: _Context, score: m.BandsScore, edge: str, name: str, title:
         text += (f"（{ctx.label(lever)}由 {fmt_unit(start, ctx.unit(lever))} 调整到 "
                  f"{goal_text}，{sign}{fmt_unit(abs(delta), ctx.unit(lever))}）")
         lever_from, lever_to = to_decimal(start), to_decimal(goal)
-    return NextStep(gain, band_label(nxt, unit), text, to_decimal(target), lever, lever_from,
+    return NextStep(gain, band_label(nxt, unit, score, edge), text, to_decimal(target), lever, lever_from,
                     lever_to)
 
 
@@ -240,7 +248,7 @@ def _score_bands(ctx: _Context, ind_title: str, score: m.BandsScore) -> _Outcome
     edge = score.edge or ctx.rubric.edge_rule
     band = _band_for(score, edge, value)
     unit = ctx.unit(score.metric)
-    label = band_label(band, unit)
+    label = band_label(band, unit, score, edge)
     figure = ctx.figure(score.metric)
     nxt = _bands_next(ctx, score, edge, score.metric, ctx.label(score.metric), value,
                      band.points)

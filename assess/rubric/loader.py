@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import difflib
 import functools
+import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 import assess
 from assess.errors import Problem, RubricError
+from assess.intake.firm import Firm
 from assess.fields import FIELDS_BY_ID, NUMERIC_TYPES, FieldType
 from assess.rubric import models as m
 from assess.rubric.expr import Expr
@@ -53,6 +56,8 @@ def _data_loc(data: Any, loc: Sequence[str | int]) -> Loc:
     out: list[str | int] = []
     node = data
     for part in loc:
+        if isinstance(node, dict) and node.get("operator") == part:
+            continue  # the union tag pydantic adds after a scoring operator
         if isinstance(node, dict) and part in node:
             node = node[part]
             out.append(part)
@@ -66,15 +71,27 @@ def _data_loc(data: Any, loc: Sequence[str | int]) -> Loc:
     return tuple(out)
 
 
+_AT = re.compile(r"\[at ([a-z_]+)\[(\d+)\]\] ")
+
+
 def _pydantic_problems(exc: ValidationError, doc: Located) -> list[Problem]:
     problems = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # A misspelt required key shows up twice (missing + unknown): keep the unknown one,
+    # which names the likely spelling.
+    extra = {(tuple(_data_loc(doc.data, e["loc"][:-1])), str(e["loc"][-1]))
+             for e in errors if e["type"] == "extra_forbidden"}
+    for err in errors:
         raw = tuple(err["loc"])
         kind = err["type"]
         if kind == "extra_forbidden":
             key = str(raw[-1])
             loc = (*_data_loc(doc.data, raw[:-1]), key)
-            guess = difflib.get_close_matches(key, _all_keys(), n=1)
+            parent = _data_loc(doc.data, raw[:-1])
+            missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing"
+                       and _data_loc(doc.data, e["loc"][:-1]) == parent]
+            guess = (difflib.get_close_matches(key, missing, n=1)
+                     or difflib.get_close_matches(key, _all_keys(), n=1))
             hint = f"; did you mean {guess[0]!r}?" if guess else ""
             problems.append(doc.problem(loc, f"unknown key {key!r}{hint}", key=True))
             continue
@@ -85,10 +102,21 @@ def _pydantic_problems(exc: ValidationError, doc: Located) -> list[Problem]:
             message = (f"unknown operator {ctx.get('tag')!r}; valid operators: "
                        f"{', '.join(m.OPERATORS)}")
         elif kind == "missing":
-            loc = (*_data_loc(doc.data, raw[:-1]), raw[-1])
+            parent = _data_loc(doc.data, raw[:-1])
+            if any(p == parent and difflib.get_close_matches(str(raw[-1]), [k], n=1)
+                   for p, k in extra):
+                continue
+            loc = (*parent, raw[-1])
             message = "required key is missing"
         else:
             message = err["msg"].removeprefix("Value error, ")
+            for chunk in message.split("; "):
+                at = _AT.match(chunk)
+                if at:
+                    problems.append(doc.problem((*loc, at[1], int(at[2])), chunk[at.end():]))
+                    message = message.replace(chunk, "").strip("; ")
+            if not message:
+                continue
         problems.append(doc.problem(loc, message))
     return problems
 
@@ -344,23 +372,57 @@ def load_size_standard(standard_id: str) -> SizeStandard:
 
 
 @functools.cache
+def _builtin(path: Path) -> m.Rubric:
+    rubric = load_rubric(path, display=f"rubrics/{path.name}")
+    if rubric.id != path.stem:
+        raise RubricError([Problem(f"rubrics/{path.name}", "id",
+                                   f"the id {rubric.id!r} must match the file name")])
+    return rubric
+
+
 def builtin_rubrics() -> dict[str, m.Rubric]:
     """Every bundled rubric by id.  A broken bundled rubric is our bug, not the user's."""
-    out: dict[str, m.Rubric] = {}
-    for path in rubric_files():
-        rubric = load_rubric(path, display=f"rubrics/{path.name}")
-        out[rubric.id] = rubric
-    return out
+    return {path.stem: _builtin(path) for path in rubric_files()}
 
 
 def get_rubric(ref: str) -> m.Rubric:
-    """A bundled rubric by id, or a rubric file by path."""
+    """A bundled rubric by id (only its own file is read), or a rubric file by path."""
     path = Path(ref)
     if ref.endswith((".yaml", ".yml")) and path.is_file():
         return load_rubric(path)
-    rubrics = builtin_rubrics()
-    if ref in rubrics:
-        return rubrics[ref]
-    guess = difflib.get_close_matches(ref, rubrics, n=1)
+    bundled = data_dir("rubrics") / f"{ref}.yaml"
+    if "/" not in ref and bundled.is_file():
+        return _builtin(bundled)
+    ids = [p.stem for p in rubric_files()]
+    guess = difflib.get_close_matches(ref, ids, n=1)
     hint = f" Did you mean {guess[0]!r}?" if guess else ""
-    raise RubricError(f"no rubric {ref!r}.{hint} Available: {', '.join(sorted(rubrics))}")
+    raise RubricError(f"no rubric {ref!r}.{hint} Available: {', '.join(ids)}")
+
+LADDER = ("innovative", "srdi", "little_giant")
+
+
+def in_force(rubric: m.Rubric, day: dt.date) -> bool:
+    return rubric.effective_from <= day and (rubric.effective_to is None
+                                             or day <= rubric.effective_to)
+
+
+def default_rubrics(firm: Firm, today: dt.date | None = None) -> list[m.Rubric]:
+    """The official ladder in force for the firm's assessment year.
+
+    The day that counts is today when the assessment year is this year (or not given),
+    else the last day of the assessment year.
+    """
+    today = today or dt.date.today()
+    year = firm.get("assessment_year")
+    day = today if not isinstance(year, int) or year == today.year else dt.date(year, 12, 31)
+    rubrics = builtin_rubrics().values()
+    chosen = []
+    for tier in LADDER:
+        candidates = [r for r in rubrics if r.tier == tier and r.status == "official"]
+        candidates = candidates or [r for r in rubrics if r.tier == tier]
+        if not candidates:
+            continue
+        current = [r for r in candidates if in_force(r, day)]
+        pick = max(current or candidates, key=lambda r: r.effective_from)
+        chosen.append(pick)
+    return chosen

@@ -102,6 +102,7 @@ class BandsScore(Strict):
 
     @model_validator(mode="after")
     def _tile(self) -> BandsScore:
+        # "[at bands[i]]" lets the loader point at the band itself, not the whole table.
         problems: list[str] = []
         order = sorted(
             range(len(self.bands)),
@@ -115,12 +116,14 @@ class BandsScore(Strict):
                             "needs no max")
         for (ia, a), (ib, b) in zip(zip(order, ranked, strict=True),
                                     zip(order[1:], ranked[1:], strict=True), strict=False):
+            first, second = sorted((ia, ib))
             if a.max is None or (b.min is not None and a.max > b.min):
-                problems.append(f"bands[{ia}] and bands[{ib}] overlap "
-                                f"({_span(a)} and {_span(b)})")
+                problems.append(f"[at bands[{second}]] bands[{first}] and bands[{second}] "
+                                f"overlap ({_span(self.bands[first])} and "
+                                f"{_span(self.bands[second])})")
             elif b.min is not None and a.max < b.min:
-                problems.append(f"hole between bands[{ia}] and bands[{ib}]: values from "
-                                f"{a.max} to {b.min} match no band")
+                problems.append(f"[at bands[{second}]] hole between bands[{first}] and "
+                                f"bands[{second}]: values from {a.max} to {b.min} match no band")
         if not problems:
             points = [band.points for band in ranked]
             rising = self.direction == "higher"

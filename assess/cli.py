@@ -1,0 +1,202 @@
+"""The `assess` command: wiring only.  Heavy modules are imported inside the commands that
+need them, so `assess --help` and JSON scoring stay fast.
+
+Exit codes: 0 done; 1 the firm fell short where --fail-under asked; 2 bad input or rubric
+(one short message naming the file and field); 3 an internal error (a bug: please report).
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from assess.results import Assessment
+
+EXIT_OK, EXIT_SHORT, EXIT_USER, EXIT_BUG = 0, 1, 2, 3
+
+app = typer.Typer(
+    name="assess",
+    help="专精特新 self-assessment: score a firm against the official MIIT criteria and see "
+    "what to improve.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+rubric_app = typer.Typer(help="Inspect and check rubrics.", no_args_is_help=True)
+app.add_typer(rubric_app, name="rubric")
+
+
+class OutFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class DocFormat(str, Enum):
+    text = "text"
+    md = "md"
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _fail(message: str, code: int = EXIT_USER) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+@app.command("rubrics")
+def list_rubrics() -> None:
+    """List the bundled rubrics: id, title, version, status, in force from/to."""
+    from rich.table import Table
+
+    from assess.rubric.loader import builtin_rubrics
+
+    table = Table("id", "title", "version", "status", "from", "to")
+    for rubric in sorted(builtin_rubrics().values(), key=lambda r: (r.effective_from, r.id)):
+        status = "official" if rubric.status == "official" else "[yellow]provisional[/]"
+        table.add_row(rubric.id, rubric.title.zh, rubric.version, status,
+                      str(rubric.effective_from), str(rubric.effective_to or "—"))
+    _console().print(table)
+
+
+@rubric_app.command("show")
+def rubric_show(
+    rubric_id: Annotated[str, typer.Argument(metavar="ID", help="A rubric id or a YAML file.")],
+    fmt: Annotated[DocFormat, typer.Option("--format", help="text or md")] = DocFormat.text,
+) -> None:
+    """Show a rubric's indicators, bands and points, conditions and pass rule."""
+    from assess.report import rubric_doc
+    from assess.rubric.loader import get_rubric
+
+    rubric = get_rubric(rubric_id)
+    if fmt is DocFormat.md:
+        sys.stdout.write(rubric_doc.markdown(rubric))
+    else:
+        rubric_doc.render(rubric, _console())
+
+
+@rubric_app.command("check")
+def rubric_check(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE.yaml...",
+                                                help="Rubric files to validate.")],
+) -> None:
+    """Validate rubric files; print every problem with file:line:col and key path."""
+    from assess.errors import RubricError
+    from assess.rubric.loader import load_rubric
+
+    failed = 0
+    for path in files:
+        try:
+            rubric = load_rubric(path)
+        except RubricError as exc:
+            failed += 1
+            for problem in exc.problems:
+                typer.echo(str(problem), err=True)
+            continue
+        typer.echo(f"{path}: ok ({rubric.id} v{rubric.version}, "
+                   f"{len(rubric.indicators)} indicators, {len(rubric.conditions)} conditions)")
+    if failed:
+        raise typer.Exit(EXIT_USER)
+
+
+@app.command("score")
+def score(
+    file: Annotated[Path, typer.Argument(metavar="FILE",
+                                         help="Firm data: .json, .yaml or .xlsx questionnaire.")],
+    rubrics: Annotated[list[str] | None, typer.Option(
+        "--rubric", "-r", help="Rubric id or YAML file; repeat for several.")] = None,
+    fmt: Annotated[OutFormat, typer.Option("--format", help="text or json")] = OutFormat.text,
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="Also write a PDF scorecard.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report.")
+                    ] = None,
+    fail_under: Annotated[bool, typer.Option(
+        "--fail-under", help="Exit 1 when the firm does not pass every rubric.")] = False,
+) -> None:
+    """Score a firm's data against one or more rubrics."""
+    from assess.engine import evaluate
+    from assess.intake import load_records
+    from assess.rubric.loader import default_rubrics, get_rubric
+
+    records = load_records(file)
+    if len(records) != 1:
+        _fail(f"{file}: holds {len(records)} firms; score one firm at a time, or use "
+              f"`assess batch` for a 批量 workbook")
+    record = records[0]
+    if record.firm is None:
+        from assess.errors import InputError
+
+        raise InputError(list(record.problems))
+    firm = record.firm
+    chosen = [get_rubric(r) for r in rubrics] if rubrics else default_rubrics(firm)
+    assessments = [evaluate(rubric, firm) for rubric in chosen]
+    if fmt is OutFormat.json:
+        from assess.report.jsonout import dumps
+
+        sys.stdout.write(dumps(assessments) + "\n")
+    else:
+        from assess.report.text import print_assessments
+
+        print_assessments(assessments, _console())
+    _write_reports(assessments, firm, pdf, html)
+    if fail_under and not all(a.passed for a in assessments):
+        raise typer.Exit(EXIT_SHORT)
+
+
+def _write_reports(assessments: list[Assessment], firm: object, pdf: Path | None,
+                   html: Path | None) -> None:
+    if pdf is None and html is None:
+        return
+    from assess.report.html import render_html
+
+    text = render_html(assessments, firm)  # type: ignore[arg-type]
+    if html is not None:
+        from assess.atomic import write_text
+
+        write_text(html, text)
+        typer.echo(f"HTML → {html}", err=True)
+    if pdf is not None:
+        from assess.report.pdf import write_pdf
+
+        write_pdf(text, pdf)
+        typer.echo(f"PDF → {pdf}", err=True)
+
+
+def main() -> None:
+    """Entry point: user errors exit 2 with a short message, bugs exit 3."""
+    from assess.errors import UserError
+
+    try:
+        # Without standalone mode click returns the code of a typer.Exit instead of exiting.
+        code = app(standalone_mode=False)
+    except UserError as exc:
+        for problem in exc.problems:
+            typer.echo(f"error: {problem}", err=True)
+        sys.exit(EXIT_USER)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(EXIT_USER)
+        import traceback
+
+        traceback.print_exc()
+        typer.echo("internal error: this is a bug in assess; please report it with the "
+                   "traceback above", err=True)
+        sys.exit(EXIT_BUG)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

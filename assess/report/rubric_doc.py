@@ -1,0 +1,149 @@
+"""A rubric, readable: indicators, bands and points, conditions and the pass rule.
+
+`markdown(rubric)` is the reference page committed as docs/rubrics/<id>.md; `render`
+shows the same on a terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rich.console import Console
+from rich.markdown import Markdown
+
+from assess.engine import band_label
+from assess.fields import FIELDS_BY_ID
+from assess.numbers import fmt
+from assess.rubric import models as m
+
+_EDGE = {"better_band": "数值恰在两档交界时取较优档（“以上”“以下”均含本数）",
+         "lower_band": "数值恰在两档交界时取数值较低的一档",
+         "upper_band": "数值恰在两档交界时取数值较高的一档"}
+_ROLE = {"eligibility": "资格条件", "basic": "基本条件", "requirement": "认定条件",
+         "direct": "直通条件"}
+
+
+def _unit(rubric: m.Rubric, name: str) -> str:
+    for metric in rubric.metrics:
+        if metric.id == name:
+            return metric.unit
+    spec = FIELDS_BY_ID.get(name)
+    if spec is not None and spec.type.value == "money":
+        return "wan_yuan"
+    if spec is not None and spec.type.value == "percent":
+        return "percent"
+    return "number"
+
+
+def _score_lines(rubric: m.Rubric, score: m.Score | object) -> Iterator[str]:
+    if isinstance(score, m.BandsScore):
+        word = "越高越好" if score.direction == "higher" else "越低越好"
+        yield f"按 `{score.metric}` 分档（{word}）："
+        for band in score.bands:
+            label = band_label(band, _unit(rubric, score.metric), score,
+                               score.edge or rubric.edge_rule)
+            yield f"- {label} → {fmt(band.points)} 分"
+    elif isinstance(score, m.BestOfScore):
+        yield "取以下各表中得分较高者："
+        for option in score.options:
+            for line in _score_lines(rubric, option):
+                yield "  " + line if line.startswith("-") else line
+    elif isinstance(score, m.TiersScore):
+        yield "按顺序取第一个满足的档次："
+        for tier in score.tiers:
+            yield f"- {tier.label}（`{tier.when}`）→ {fmt(tier.points)} 分"
+        yield f"- 其他：{score.otherwise.label} → {fmt(score.otherwise.points)} 分"
+    elif isinstance(score, m.EnumScore):
+        spec = FIELDS_BY_ID[score.field]
+        yield f"按 `{score.field}`（{spec.label}）："
+        for value, points in score.points.items():
+            yield f"- {spec.choice_label(value)} → {fmt(points)} 分"
+    elif isinstance(score, m.ItemsScore):
+        yield f"每具备一项得 {fmt(score.points_each)} 分，最多 {fmt(score.cap)} 分："
+        for item in score.items:
+            yield f"- {item.label}（`{item.when}`）"
+    elif isinstance(score, m.SteppedScore):
+        yield (f"`{score.metric}` 每满 {fmt(score.step)} 得 {fmt(score.points_per_step)} 分，"
+               f"最多 {fmt(score.cap)} 分")
+    elif isinstance(score, m.LocalScore):
+        yield (f"按 `{score.selector}` 选择地方指标；填写了 `{score.override}` 时直接采用该得分；"
+               "无对应省份时不评估。")
+        for block in score.blocks:
+            status = "（暂定）" if block.status == "provisional" else ""
+            yield ""
+            yield f"**{block.province}**{status}，来源：{block.source}"
+            if block.note:
+                yield f"> {block.note}"
+            for part in block.parts:
+                yield ""
+                yield f"*{part.title.zh}*（{fmt(part.max)} 分）"
+                yield from _score_lines(rubric, part.score)
+
+
+def markdown(rubric: m.Rubric) -> str:
+    lines = [
+        f"# {rubric.title.zh}",
+        "",
+        f"*{rubric.title.en}* — `{rubric.id}` 版本 {rubric.version}",
+        "",
+        f"- 文件：{rubric.document}",
+        f"- 发布：{rubric.issued_by}",
+        f"- 适用期间：{rubric.effective_from} 至 {rubric.effective_to or '今'}",
+        f"- 状态：{'正式' if rubric.status == 'official' else '暂定（部分数值未核实）'}",
+        f"- 边界规则：{_EDGE[rubric.edge_rule]}",
+    ]
+    if rubric.pass_mark is not None:
+        lines.append(f"- 满分 {fmt(rubric.max_total)}，及格线 {fmt(rubric.pass_mark)}")
+    for note in rubric.source_notes:
+        lines.append(f"- {note}")
+    lines.append("")
+    if rubric.metrics:
+        lines += ["## 计算指标", ""]
+        for metric in rubric.metrics:
+            lines.append(f"- `{metric.id}` {metric.title.zh}：`{metric.expr}`")
+        lines.append("")
+    for cls in rubric.classes:
+        lines += [f"## {cls.title.zh}（{fmt(cls.max)} 分）", ""]
+        for ind in rubric.indicators:
+            if ind.class_ != cls.id:
+                continue
+            status = "（暂定）" if (ind.status or rubric.status) == "provisional" else ""
+            lines += [f"### {ind.id} {ind.title.zh}（{fmt(ind.max)} 分）{status}", "",
+                      f"来源：{ind.source}", "", ind.rationale, ""]
+            lines += list(_score_lines(rubric, ind.score))
+            lines += ["", "佐证材料：" + "；".join(ind.evidence), ""]
+    if rubric.conditions:
+        lines += ["## 条件", ""]
+        for cond in rubric.conditions:
+            status = "（暂定）" if (cond.status or rubric.status) == "provisional" else ""
+            group = f"〔{cond.group}〕" if cond.group else ""
+            checks = "；".join(f"{c.label}（`{c.when}`）" for c in cond.require)
+            lines.append(f"- **{_ROLE[cond.role]}**{group} {cond.title.zh}{status}：{checks}")
+        lines.append("")
+    lines += ["## 通过规则", ""]
+    lines += list(_rule_lines(rubric.pass_rule, 0))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _rule_lines(rule: m.Rule, depth: int) -> Iterator[str]:
+    pad = "  " * depth + "- "
+    if rule.all is not None or rule.any is not None:
+        word = "全部满足" if rule.all is not None else "任一满足"
+        yield f"{pad}{rule.label or word}：" if rule.label else f"{pad}{word}："
+        for sub in rule.all or rule.any or []:
+            yield from _rule_lines(sub, depth + 1)
+    elif rule.not_ is not None:
+        yield f"{pad}不满足："
+        yield from _rule_lines(rule.not_, depth + 1)
+    elif rule.total_at_least is not None:
+        yield f"{pad}总分 ≥ {fmt(rule.total_at_least)}"
+    elif rule.class_at_least is not None:
+        yield pad + "，".join(f"{k} ≥ {fmt(v)}" for k, v in rule.class_at_least.items())
+    elif rule.condition is not None:
+        yield f"{pad}条件 `{rule.condition}`"
+    else:
+        yield f"{pad}{rule.label or '全部' + _ROLE.get(rule.conditions or '', '')}"
+
+
+def render(rubric: m.Rubric, console: Console) -> None:
+    console.print(Markdown(markdown(rubric)))
