@@ -57,16 +57,16 @@ def _fail(message: str, code: int = EXIT_USER) -> NoReturn:
 @app.command("rubrics")
 def list_rubrics() -> None:
     """List the bundled rubrics: id, title, version, status, in force from/to."""
-    from rich.table import Table
-
     from assess.rubric.loader import builtin_rubrics
 
-    table = Table("id", "title", "version", "status", "from", "to")
+    # Two lines per rubric rather than a table: Chinese titles are long and a table
+    # squeezed into 80 columns breaks them one character per line.
+    console = _console()
     for rubric in sorted(builtin_rubrics().values(), key=lambda r: (r.effective_from, r.id)):
         status = "official" if rubric.status == "official" else "[yellow]provisional[/]"
-        table.add_row(rubric.id, rubric.title.zh, rubric.version, status,
-                      str(rubric.effective_from), str(rubric.effective_to or "—"))
-    _console().print(table)
+        console.print(f"[bold]{rubric.id}[/]  v{rubric.version}  {status}  "
+                      f"in force {rubric.effective_from} → {rubric.effective_to or 'now'}")
+        console.print(f"    {rubric.title.zh} / {rubric.title.en}")
 
 
 @rubric_app.command("show")
@@ -172,31 +172,26 @@ def _write_reports(assessments: list[Assessment], firm: object, pdf: Path | None
 
 
 def main() -> None:
-    """Entry point: user errors exit 2 with a short message, bugs exit 3."""
+    """Entry point: user errors exit 2 with a short message, bugs exit 3.
+
+    Click's standalone mode handles usage errors (exit 2) and exits with each command's
+    code; everything else that escapes a command is ours to classify.
+    """
     from assess.errors import UserError
 
     try:
-        # Without standalone mode click returns the code of a typer.Exit instead of exiting.
-        code = app(standalone_mode=False)
+        app()
     except UserError as exc:
         for problem in exc.problems:
             typer.echo(f"error: {problem}", err=True)
         sys.exit(EXIT_USER)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(EXIT_USER)
+    except Exception:
         import traceback
 
         traceback.print_exc()
         typer.echo("internal error: this is a bug in assess; please report it with the "
                    "traceback above", err=True)
         sys.exit(EXIT_BUG)
-    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -468,24 +468,31 @@ def _score_indicator(ctx: _Context, ind: m.Indicator) -> IndicatorResult:
 
 
 def _condition(ctx: _Context, cond: m.Condition) -> ConditionResult:
-    failed, unknown = [], Unknown(())
-    names: set[str] = set()
+    failed: list[m.Check] = []
+    open_checks: list[m.Check] = []
+    unknown = Unknown(())
     for check in cond.require:
-        names |= check.when.names
         ok = ctx.eval(check.when)
         if isinstance(ok, Unknown):
             unknown = unknown | ok
+            open_checks.append(check)
         elif ok is not True:
-            failed.append(check.label)
-    figure = _names_figure(ctx, names)
+            failed.append(check)
+    extra = {"provisional": (cond.status or ctx.rubric.status) == "provisional",
+             "evidence": tuple(cond.evidence)}
+    # Show the figures of the checks that decided the outcome, not every figure used.
+    shown = failed or open_checks or list(cond.require)
+    figure = _names_figure(ctx, frozenset().union(*(c.when.names for c in shown)))
     if failed:
+        labels = "；".join(c.label for c in failed)
         return ConditionResult(cond.id, cond.title.zh, cond.role, cond.group, False,
-                               f"不满足：{'；'.join(failed)}（{figure}）", cond.advice)
+                               f"不满足：{labels}（{figure}）", cond.advice, **extra)
     if unknown.reasons:
         return ConditionResult(cond.id, cond.title.zh, cond.role, cond.group, None,
-                               f"无法判断：{unknown.reason}", cond.advice, unknown.missing)
+                               f"无法判断：{unknown.reason}", cond.advice, unknown.missing,
+                               **extra)
     return ConditionResult(cond.id, cond.title.zh, cond.role, cond.group, True,
-                           f"满足（{figure}）")
+                           f"满足（{figure}）", **extra)
 
 
 _ROLE_LABEL = {"eligibility": "资格条件", "basic": "基本条件", "requirement": "认定条件",
@@ -575,9 +582,12 @@ def evaluate(rubric: m.Rubric, firm: Firm) -> Assessment:
     if rubric.status == "provisional":
         notes.append(f"本评价标准（{rubric.title.zh}）为暂定版本：部分数值来自第三方整理或尚未"
                      "核实，结果仅供参考。")
-    elif any(i.provisional for i in indicators):
-        provisional = "、".join(i.title for i in indicators if i.provisional)
-        notes.append(f"以下指标的数值来自第三方整理、尚未核实，结果仅供参考：{provisional}。")
+    else:
+        provisional = [i.title for i in indicators if i.provisional]
+        provisional += [c.title for c in conditions if c.provisional]
+        if provisional:
+            notes.append("以下指标或条件的数值来自第三方整理、尚未核实，结果仅供参考："
+                         f"{'、'.join(provisional)}。")
     if open_total:
         notes.append(f"数据不完整：{sum(1 for i in indicators if i.status == 'unknown')} 项指标"
                      f"无法计算，最多还有 {fmt(open_total)} 分未计入。")

@@ -17,7 +17,7 @@ class Problem:
         place = self.where
         if self.path:
             place = f"{place} {self.path}" if place else self.path
-        return f"{place}: {self.message}"
+        return f"{place}: {self.message}" if place else self.message
 
 
 class UserError(Exception):

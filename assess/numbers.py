@@ -23,8 +23,12 @@ def fmt(value: Fraction | Decimal | int | None, places: int = 2) -> str:
     """12.5 -> "12.5", 5 -> "5", 2/3 -> "0.67", 1234567 -> "1,234,567"."""
     if value is None:
         return "?"
-    d = to_decimal(value if not isinstance(value, Decimal) else value, 10)
-    d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    exact = to_decimal(value, 10)
+    d = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if d != exact and d == d.quantize(Decimal("0.1")):
+        # 4.995 must not print as "5" beside a rule that says ≥ 5: show more digits
+        # whenever rounding lands on a round number.
+        d = exact.quantize(Decimal(1).scaleb(-(places + 2)), rounding=ROUND_HALF_UP)
     text = f"{d:,f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")

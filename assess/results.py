@@ -55,6 +55,8 @@ class ConditionResult:
     reason: str
     advice: str = ""
     missing: tuple[str, ...] = ()
+    provisional: bool = False
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,12 @@ class _ExprField:
         return core_schema.no_info_plain_validator_function(
             _parse_expr, serialization=core_schema.plain_serializer_function_ser_schema(str))
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
+        return {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}],
+                "description": "a formula: names, numbers, + - * /, comparisons, and/or/not, "
+                               "in [...], min/max/abs/mean"}
+
 
 ExprText = Annotated[Expr, _ExprField]
 Points = Annotated[Decimal, Field(ge=0)]

@@ -1,0 +1,87 @@
+"""The formula language: exact, safe, and honest about what it cannot compute."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import pytest
+
+from assess.rubric.expr import Expr, ExprError, Unknown
+
+
+def ev(text: str, **env: object) -> object:
+    return Expr.parse(text).evaluate(env)  # type: ignore[arg-type]
+
+
+def test_ratio_is_exact() -> None:
+    assert ev("rd / rev * 100", rd=Fraction(500), rev=Fraction(10000)) == 5
+    assert ev("a / b", a=Fraction(1), b=Fraction(3)) == Fraction(1, 3)
+    assert ev("0.1 + 0.2") == Fraction(3, 10)
+
+
+def test_zero_denominator_is_unknown_with_its_reason() -> None:
+    out = ev("rd / revenue", rd=Fraction(5), revenue=Fraction(0))
+    assert isinstance(out, Unknown)
+    assert "分母为 0" in out.reason and "revenue" in out.reason
+
+
+def test_missing_name_is_unknown_and_named() -> None:
+    out = ev("rd / revenue", rd=Fraction(5))
+    assert isinstance(out, Unknown)
+    assert out.missing == ("revenue",)
+
+
+def test_zero_is_a_value_not_missing() -> None:
+    assert ev("x >= 0", x=Fraction(0)) is True
+    assert ev("x == 0", x=Fraction(0)) is True
+
+
+def test_three_valued_logic() -> None:
+    assert ev("a or b", a=True) is True  # b unknown, but a decides
+    assert ev("a and b", a=False) is False
+    assert isinstance(ev("a and b", a=True), Unknown)
+    assert isinstance(ev("not b"), Unknown)
+    assert ev("(r >= 1 and x > 0) or r < 1", r=Fraction(0)) is True
+
+
+def test_in_lists_and_enum_values() -> None:
+    assert ev("award in ['a', 'b']", award="b") is True
+    assert ev("award not in ['a', 'b']", award="b") is False
+
+
+def test_functions() -> None:
+    assert ev("mean(1, 2, 4)") == Fraction(7, 3)
+    assert ev("max(a, 2)", a=Fraction(3)) == 3
+    assert ev("min(a, 2)", a=Fraction(3)) == 2
+    assert ev("abs(0 - 2)") == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("__import__('os').system('true')", "not allowed"),
+        ("__import__('os')", "unknown function"),
+        ("rd ** 2", "unknown operator '**'"),
+        ("rd // 2", "unknown operator '//'"),
+        ("a.b", "not allowed"),
+        ("[x for x in y]", "not allowed"),
+        ("lambda: 1", "not allowed"),
+        ("a[0]", "not allowed"),
+        ("open('x')", "unknown function"),
+        ("a is None", "unknown operator 'is'"),
+        ("", "empty"),
+        ("1 +", "cannot parse"),
+        ("[a, 1]", "only literal"),
+    ],
+)
+def test_everything_else_is_refused(text: str, message: str) -> None:
+    with pytest.raises(ExprError, match=re.escape(message)):
+        Expr.parse(text)
+
+
+def test_type_errors_raise_rather_than_guess() -> None:
+    with pytest.raises(ExprError, match="not a number"):
+        ev("a + 1", a="text")
+    with pytest.raises(ExprError, match="yes/no"):
+        ev("a and True", a=Fraction(1))
