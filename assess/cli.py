@@ -119,6 +119,9 @@ def score(
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Also write a PDF scorecard.")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report.")
                     ] = None,
+    standard: Annotated[int | None, typer.Option(
+        "--standard", help="Without --rubric: the edition of the official ladder (2022 or "
+        "2026). Default: the one in force for the firm's assessment_year.")] = None,
     fail_under: Annotated[bool, typer.Option(
         "--fail-under", help="Exit 1 when the firm does not pass every rubric.")] = False,
 ) -> None:
@@ -137,7 +140,15 @@ def score(
 
         raise InputError(list(record.problems))
     firm = record.firm
-    chosen = [get_rubric(r) for r in rubrics] if rubrics else default_rubrics(firm)
+    if rubrics and standard is not None:
+        _fail("choose either --rubric or --standard, not both")
+    chosen = [get_rubric(r) for r in rubrics] if rubrics else default_rubrics(firm, standard)
+    if not chosen:
+        _fail("no bundled rubric is in force for this firm's assessment_year; name one with "
+              "--rubric or an edition with --standard")
+    if not rubrics and not any(r.tier == "innovative" for r in chosen):
+        typer.echo("note: the bottom tier of this edition (科技和创新型中小企业) has no bundled "
+                   "criteria; --standard 2022 scores the 2022 创新型 standard", err=True)
     assessments = [evaluate(rubric, firm) for rubric in chosen]
     if fmt is OutFormat.json:
         from assess.report.jsonout import dumps

@@ -45,6 +45,7 @@ class _Outcome:
     advice: str = ""
     missing: tuple[str, ...] = ()
     parts: tuple[IndicatorResult, ...] = ()
+    provisional: bool = False  # the figures used come from a provisional source
 
 
 class _Context:
@@ -436,7 +437,8 @@ def _score_local(ctx: _Context, ind: m.Indicator, score: m.LocalScore) -> _Outco
     detail = "；".join(f"{p.title} {fmt(p.points)}/{fmt(p.max)}" for p in parts)
     note = f"（{block.note}）" if block.note else ""
     return _Outcome(points, "ok", f"按{block.province}地方特色化指标：{detail}{note}",
-                    f"{fmt(points)} 分", band=block.province, next=nxt, parts=tuple(parts))
+                    f"{fmt(points)} 分", band=block.province, next=nxt, parts=tuple(parts),
+                    provisional=block.status == "provisional")
 
 
 _SCORERS: dict[str, Callable[..., _Outcome]] = {
@@ -460,7 +462,8 @@ def _score_indicator(ctx: _Context, ind: m.Indicator) -> IndicatorResult:
         status=o.status, reason=o.reason, figure=o.figure,  # type: ignore[arg-type]
         value=None if o.value is None else to_decimal(o.value), band=o.band, next=o.next,
         advice=o.advice or ind.advice, evidence=tuple(ind.evidence), missing=o.missing,
-        provisional=status == "provisional", parts=o.parts, source=ind.source,
+        provisional=status == "provisional" or o.provisional, parts=o.parts,
+        source=ind.source,
         effort=ind.effort)
 
 
@@ -568,9 +571,11 @@ def evaluate(rubric: m.Rubric, firm: Firm) -> Assessment:
     classes = []
     for cls in rubric.classes:
         members = [i for i in indicators if i.class_id == cls.id]
+        points = sum((i.points for i in members), Decimal(0))
         classes.append(ClassResult(
-            cls.id, cls.title.zh, sum((i.points for i in members), Decimal(0)), cls.max,
-            sum((i.max for i in members if i.status == "unknown"), Decimal(0))))
+            cls.id, cls.title.zh, points, cls.max,
+            sum((i.max for i in members if i.status == "unknown"), Decimal(0)),
+            maturity_level(rubric, points, cls.max)))
     total = sum((i.points for i in indicators), Decimal(0))
     open_total = sum((i.max for i in indicators if i.status == "unknown"), Decimal(0))
     conditions = tuple(_condition(ctx, c) for c in rubric.conditions)
@@ -579,7 +584,10 @@ def evaluate(rubric: m.Rubric, firm: Firm) -> Assessment:
     verdict = judge.rule(rubric.pass_rule)
     status: PassStatus = "pass" if verdict else "fail" if verdict is False else "undetermined"
     notes = []
-    if rubric.status == "provisional":
+    if rubric.status == "advisory":
+        notes.append(f"{rubric.title.zh}是自评参考，不是官方认定标准：它衡量申报准备程度，"
+                     "用于发现短板和改进方向。")
+    elif rubric.status == "provisional":
         notes.append(f"本评价标准（{rubric.title.zh}）为暂定版本：部分数值来自第三方整理或尚未"
                      "核实，结果仅供参考。")
     else:
@@ -598,7 +606,16 @@ def evaluate(rubric: m.Rubric, firm: Firm) -> Assessment:
         pass_status=status, pass_mark=rubric.pass_mark, size_class=ctx.size_class,
         size_reason=ctx.size_reason, classes=tuple(classes), indicators=indicators,
         conditions=conditions, pass_explanation=tuple(judge.lines),
-        warnings=firm.warnings, notes=tuple(notes))
+        warnings=firm.warnings, notes=tuple(notes),
+        maturity=maturity_level(rubric, total, rubric.max_total))
+
+
+def maturity_level(rubric: m.Rubric, points: Decimal, maximum: Decimal) -> str | None:
+    """The highest level whose min_percent the share of the maximum reaches."""
+    if not rubric.maturity or not maximum:
+        return None
+    share = points * 100 / maximum
+    return [lv.label for lv in rubric.maturity if share >= lv.min_percent][-1]
 
 
 def numeric_fields() -> set[str]:

@@ -66,6 +66,7 @@ class ClassResult:
     points: Decimal
     max: Decimal
     unknown_max: Decimal  # points still open on unknown indicators
+    maturity: str | None = None  # the level reached, for rubrics that define levels
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Assessment:
     pass_explanation: tuple[str, ...]
     warnings: tuple[str, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
+    maturity: str | None = None  # the overall level, for rubrics that define levels
 
     @property
     def passed(self) -> bool:

@@ -36,8 +36,10 @@ class Located:
 
     data: Any
     source: str
-    positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    # (file, line, column) per key path: a merged document (a rubric that `extends`
+    # another) holds places in more than one file.
+    positions: dict[Loc, tuple[str, int, int]] = field(default_factory=dict)
+    key_positions: dict[Loc, tuple[str, int, int]] = field(default_factory=dict)
 
     def where(self, loc: Sequence[str | int], *, key: bool = False) -> str:
         """`file:line:col` of the deepest known part of loc (1-based)."""
@@ -45,10 +47,19 @@ class Located:
         while True:
             pos = (self.key_positions.get(loc) if key else None) or self.positions.get(loc)
             if pos is not None:
-                return f"{self.source}:{pos[0]}:{pos[1]}"
+                return f"{pos[0]}:{pos[1]}:{pos[2]}"
             if not loc:
                 return self.source
             loc = loc[:-1]
+
+    def copy_places(self, other: Located, src: Loc, dst: Loc) -> None:
+        """Take the places of everything under `src` in `other` as those under `dst`."""
+        n = len(src)
+        for mine, theirs in ((self.positions, other.positions),
+                             (self.key_positions, other.key_positions)):
+            for loc, pos in theirs.items():
+                if loc[:n] == src:
+                    mine[dst + loc[n:]] = pos
 
     def problem(self, loc: Sequence[str | int], message: str, *, key: bool = False) -> Problem:
         return Problem(self.where(loc, key=key), format_path(loc), message)
@@ -60,7 +71,7 @@ class _DuplicateKey(Exception):
 
 
 def _build(node: yaml.Node, loc: Loc, out: Located, problems: list[Problem]) -> Any:
-    out.positions[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    out.positions[loc] = (out.source, node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -74,7 +85,7 @@ def _build(node: yaml.Node, loc: Loc, out: Located, problems: list[Problem]) -> 
                                         f"duplicate key {key!r}"))
                 continue
             child = (*loc, key)
-            out.key_positions[child] = (key_node.start_mark.line + 1,
+            out.key_positions[child] = (out.source, key_node.start_mark.line + 1,
                                         key_node.start_mark.column + 1)
             result[key] = _build(value_node, child, out, problems)
         return result

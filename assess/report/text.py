@@ -43,8 +43,11 @@ def render(a: Assessment) -> Group:
         f"    企业规模：{SIZE_LABELS.get(a.size_class or '', '未知')}")
     parts: list[object] = [head, summary]
     if a.classes:
-        parts.append(Text("    ".join(f"{c.title} {fmt(c.points)}/{fmt(c.max)}"
-                                       for c in a.classes)))
+        parts.append(Text("    ".join(
+            f"{c.title} {fmt(c.points)}/{fmt(c.max)}" + (f"（{c.maturity}）" if c.maturity else "")
+            for c in a.classes)))
+    if a.maturity:
+        parts.append(Text.assemble(("整体成熟度：", "bold"), a.maturity))
     for ind in a.indicators:
         # One block per indicator rather than a table: Chinese text has no spaces to wrap
         # at, and table cells would cut the reasons short on a narrow terminal.

@@ -121,6 +121,85 @@ def _pydantic_problems(exc: ValidationError, doc: Located) -> list[Problem]:
     return problems
 
 
+_MERGED_LISTS = ("metrics", "classes", "indicators", "conditions")
+
+
+def _resolve_extends(doc: Located, path: Path, chain: tuple[Path, ...]) -> Located:
+    """A rubric that `extends` another: the parent's keys, overridden by the child's.
+
+    Lists of things with ids (metrics, classes, indicators, conditions) merge by id: an item
+    with a parent's id replaces it in place, a new id is added at the end, and
+    `remove: {indicators: [id, ...]}` drops parent items. `inputs` is the union. Every
+    place stays in the file it came from, so errors point at parent or child.
+    """
+    child = doc.data
+    ref = child.get("extends")
+    if ref is None:
+        return doc
+    if not isinstance(ref, str):
+        raise RubricError([doc.problem(("extends",), "extends takes a rubric id or a path")])
+    parent_path = (path.parent / ref) if ref.endswith((".yaml", ".yml")) else \
+        data_dir("rubrics") / f"{ref}.yaml"
+    if not parent_path.is_file():
+        raise RubricError([doc.problem(("extends",), f"no rubric {ref!r} to extend")])
+    if parent_path.resolve() in chain:
+        raise RubricError([doc.problem(("extends",), f"extends loops back to {ref!r}")])
+    display = (f"rubrics/{parent_path.name}" if parent_path.parent == data_dir("rubrics")
+               else str(parent_path))
+    parent, problems = load_file(parent_path, display)
+    if problems:
+        raise RubricError(problems)
+    parent = _resolve_extends(parent, parent_path, (*chain, parent_path.resolve()))
+    out = Located({}, doc.source)
+    out.copy_places(doc, (), ())
+    removals = child.get("remove") or {}
+    problems = []
+    if not isinstance(removals, dict):
+        raise RubricError([doc.problem(("remove",), "remove maps a list name to ids")])
+    for key in list(parent.data) + [k for k in child if k not in parent.data]:
+        if key == "remove":
+            continue
+        if key in _MERGED_LISTS:
+            items: list[tuple[Located, Loc, Any]] = [
+                (parent, (key, i), item) for i, item in enumerate(parent.data.get(key) or [])]
+            gone = set(removals.get(key) or [])
+            known = {item.get("id") for _, _, item in items if isinstance(item, dict)}
+            for j, ident in enumerate(sorted(gone - known, key=str)):
+                problems.append(doc.problem(("remove", key), f"no {key} with id {ident!r} "
+                                            f"in {ref} (remove[{j}])"))
+            items = [x for x in items if not (isinstance(x[2], dict) and x[2].get("id") in gone)]
+            for i, item in enumerate(child.get(key) or []):
+                ident = item.get("id") if isinstance(item, dict) else None
+                at = next((n for n, x in enumerate(items)
+                           if isinstance(x[2], dict) and x[2].get("id") == ident), None)
+                entry = (doc, (key, i), item)
+                if at is None:
+                    items.append(entry)
+                else:
+                    items[at] = entry
+            out.data[key] = [item for _, _, item in items]
+            for n, (src_doc, src_loc, _) in enumerate(items):
+                out.copy_places(src_doc, src_loc, (key, n))
+        elif key == "inputs":
+            sources: dict[Any, tuple[Located, Loc]] = {}
+            for src_doc in (parent, doc):
+                for i, name in enumerate(src_doc.data.get(key) or []):
+                    sources.setdefault(name, (src_doc, (key, i)))
+            out.data[key] = list(sources)
+            out.copy_places(doc if key in child else parent, (key,), (key,))
+            for n, (src_doc, src_loc) in enumerate(sources.values()):
+                out.copy_places(src_doc, src_loc, (key, n))
+        elif key in child:
+            out.data[key] = child[key]
+            out.copy_places(doc, (key,), (key,))
+        else:
+            out.data[key] = parent.data[key]
+            out.copy_places(parent, (key,), (key,))
+    if problems:
+        raise RubricError(problems)
+    return out
+
+
 def load_rubric(path: Path, display: str | None = None) -> m.Rubric:
     """Load one rubric file; raise `RubricError` with every problem found."""
     doc, problems = load_file(path, display)
@@ -128,6 +207,7 @@ def load_rubric(path: Path, display: str | None = None) -> m.Rubric:
         raise RubricError(problems)
     if not isinstance(doc.data, dict):
         raise RubricError([Problem(doc.source, "", "a rubric must be a mapping of keys")])
+    doc = _resolve_extends(doc, path, (path.resolve(),))
     version = doc.data.get("schema_version")
     if version != m.SCHEMA_VERSION:
         raise RubricError([doc.problem(("schema_version",),
@@ -406,23 +486,40 @@ def in_force(rubric: m.Rubric, day: dt.date) -> bool:
                                              or day <= rubric.effective_to)
 
 
-def default_rubrics(firm: Firm, today: dt.date | None = None) -> list[m.Rubric]:
-    """The official ladder in force for the firm's assessment year.
-
-    The day that counts is today when the assessment year is this year (or not given),
-    else the last day of the assessment year.
-    """
+def assessment_day(firm: Firm, today: dt.date | None = None) -> dt.date:
+    """The day whose rules apply: today for this year's assessment (or none given), else
+    the last day of the assessment year."""
     today = today or dt.date.today()
     year = firm.get("assessment_year")
-    day = today if not isinstance(year, int) or year == today.year else dt.date(year, 12, 31)
-    rubrics = builtin_rubrics().values()
+    return today if not isinstance(year, int) or year >= today.year else dt.date(year, 12, 31)
+
+
+def standards() -> list[int]:
+    return sorted({r.effective_from.year for r in builtin_rubrics().values()
+                   if r.tier in LADDER})
+
+
+def default_rubrics(firm: Firm, standard: int | None = None,
+                    today: dt.date | None = None) -> list[m.Rubric]:
+    """The official ladder for the firm, plus the readiness rubric.
+
+    Without `standard`: the ladder in force on the assessment day (new applications since
+    2026-04-01 follow the 2026 measures). With `standard` (2022, 2026): that edition's
+    ladder whatever the date — titles granted under 2022 are still reviewed under it.
+    """
+    rubrics = list(builtin_rubrics().values())
+    if standard is not None:
+        ladder = [r for r in rubrics if r.tier in LADDER and r.effective_from.year == standard]
+        if not ladder:
+            raise RubricError(f"no bundled standard {standard}; available: "
+                              f"{', '.join(map(str, standards()))}")
+    else:
+        day = assessment_day(firm, today)
+        ladder = [r for r in rubrics if r.tier in LADDER and in_force(r, day)]
     chosen = []
     for tier in LADDER:
-        candidates = [r for r in rubrics if r.tier == tier and r.status == "official"]
-        candidates = candidates or [r for r in rubrics if r.tier == tier]
-        if not candidates:
-            continue
-        current = [r for r in candidates if in_force(r, day)]
-        pick = max(current or candidates, key=lambda r: r.effective_from)
-        chosen.append(pick)
+        same = [r for r in ladder if r.tier == tier]
+        if same:
+            chosen.append(max(same, key=lambda r: r.effective_from))
+    chosen += [r for r in rubrics if r.tier == "readiness"]
     return chosen

@@ -328,6 +328,16 @@ class Condition(Strict):
         return value
 
 
+class MaturityLevel(Strict):
+    """A named level reached when a class (dimension) scores at least min_percent of its
+    maximum: 起步 / 成长 / 成熟 / 领先."""
+
+    label: str
+    en: str = ""
+    min_percent: Annotated[Decimal, Field(ge=0, le=100)]
+    description: str = ""
+
+
 class Rule(Strict):
     """A pass rule: exactly one of the keys below."""
 
@@ -360,7 +370,9 @@ class Rubric(Strict):
     issued_by: str
     effective_from: dt.date
     effective_to: dt.date | None = None
-    status: Literal["official", "provisional"]
+    # official: the numbers of an official document; provisional: from secondary sources,
+    # unverified; advisory: the project's own guidance rubric, not an official standard.
+    status: Literal["official", "provisional", "advisory"]
     source_notes: list[str] = []
     edge_rule: EdgeRule
     size_standard: str | None = None
@@ -372,6 +384,19 @@ class Rubric(Strict):
     pass_rule: Rule = Field(alias="pass")
     pass_mark: Decimal | None = None  # the headline score to reach, for reports and plans
     max_total: Points = Decimal(0)
+    maturity: list[MaturityLevel] = []
+    extends: str | None = None  # resolved by the loader; kept to show where it came from
+
+    @field_validator("maturity")
+    @classmethod
+    def _levels_rise(cls, levels: list[MaturityLevel]) -> list[MaturityLevel]:
+        if levels:
+            if levels[0].min_percent != 0:
+                raise ValueError("the first maturity level must start at min_percent 0")
+            cuts = [lv.min_percent for lv in levels]
+            if any(b <= a for a, b in zip(cuts, cuts[1:], strict=False)):
+                raise ValueError("maturity levels must rise strictly in min_percent")
+        return levels
 
     def indicator(self, indicator_id: str) -> Indicator:
         return next(i for i in self.indicators if i.id == indicator_id)

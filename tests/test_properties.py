@@ -1,0 +1,119 @@
+"""Properties of the scoring maths that must hold for any firm, not just the cases."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assess.engine import evaluate
+from assess.fields import FIELDS_BY_ID, FieldType
+from assess.intake.firm import firm_from_mapping
+from assess.rubric.loader import builtin_rubrics
+
+RUBRICS = builtin_rubrics()
+ALL_INPUTS = sorted({name for r in RUBRICS.values() for name in r.inputs})
+
+
+def _value(field_id: str) -> st.SearchStrategy[Any]:
+    spec = FIELDS_BY_ID[field_id]
+    if spec.type is FieldType.BOOL:
+        return st.booleans()
+    if spec.type is FieldType.ENUM:
+        return st.sampled_from(spec.choice_values)
+    if spec.type is FieldType.TEXT:
+        return st.sampled_from(["山东省", "四川省", "湖南省", "甲公司"])
+    low = spec.minimum if spec.minimum is not None else (-5000 if spec.negative_ok else 0)
+    high = spec.maximum if spec.maximum is not None else 60000
+    if spec.type is FieldType.INT:
+        return st.integers(min_value=low, max_value=min(high, 3000))
+    if spec.type is FieldType.PERCENT:
+        return st.decimals(min_value=0, max_value=100, places=2)
+    return st.decimals(min_value=low, max_value=high, places=2)
+
+
+@st.composite
+def firms(draw: st.DrawFn) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": "性质测试企业"}
+    for name in ALL_INPUTS:
+        # Mostly present, sometimes missing: missing must never crash or score.
+        if draw(st.integers(0, 9)) > 0:
+            data[name] = draw(_value(name))
+    return data
+
+
+PROFILE = settings(max_examples=150, deadline=None,
+                   suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROFILE
+@given(firms())
+def test_scores_stay_within_zero_and_max(data: dict[str, Any]) -> None:
+    firm = firm_from_mapping(data, "generated")
+    for rubric in RUBRICS.values():
+        result = evaluate(rubric, firm)
+        assert Decimal(0) <= result.total <= result.max
+        for ind in result.indicators:
+            assert Decimal(0) <= ind.points <= ind.max, ind
+            if ind.status == "unknown":
+                assert ind.points == 0 and ind.reason
+        for cls in result.classes:
+            assert Decimal(0) <= cls.points <= cls.max
+        assert result.pass_status in ("pass", "fail", "undetermined")
+        if result.pass_status == "pass":
+            assert all(c.ok for c in result.gates if c.role == "eligibility")
+
+
+# (rubric, indicator, field, +1 when more of the field is better, -1 when less is)
+MONOTONE = [
+    ("miit-2022-innovative", "INN-01", "ip_class1_high_value", 1),
+    ("miit-2022-innovative", "INN-01", "ip_class2", 1),
+    ("miit-2022-innovative", "INN-02", "rd_expense", 1),
+    ("miit-2022-innovative", "INN-03", "main_revenue", 1),
+    ("miit-2022-innovative", "INN-04", "total_liabilities", -1),
+    ("miit-2022-innovative", "INN-04", "total_assets", 1),
+    ("miit-2022-srdi", "SRDI-03", "niche_years", 1),
+    ("miit-2022-srdi", "SRDI-07", "net_profit", 1),
+    ("miit-2022-srdi", "SRDI-08", "total_liabilities", -1),
+    ("miit-2022-srdi", "SRDI-10", "ip_class1_self", 1),
+    ("miit-2022-srdi", "SRDI-11", "rd_expense", 1),
+    ("miit-2022-srdi", "SRDI-12", "rd_staff", 1),
+]
+MONOTONE = [m for m in MONOTONE if m[0] in RUBRICS]
+
+
+@PROFILE
+@given(firms(), st.sampled_from(MONOTONE), st.decimals(min_value=0, max_value=5000, places=1))
+def test_improving_a_figure_never_lowers_a_monotone_indicator(
+        data: dict[str, Any], case: tuple[str, str, str, int], step: Decimal) -> None:
+    rubric_id, indicator, field, sign = case
+    spec = FIELDS_BY_ID[field]
+    if data.get(field) is None:
+        return
+    better = dict(data)
+    delta = step if spec.type is not FieldType.INT else int(step)
+    better[field] = data[field] + sign * delta
+    if better[field] < 0 and not spec.negative_ok:
+        return
+    rubric = RUBRICS[rubric_id]
+    before = {i.id: i for i in evaluate(rubric, firm_from_mapping(data, "a")).indicators}
+    after = {i.id: i for i in evaluate(rubric, firm_from_mapping(better, "b")).indicators}
+    if before[indicator].status == "ok" and after[indicator].status == "ok":
+        assert after[indicator].points >= before[indicator].points, (field, data[field],
+                                                                     better[field])
+
+
+@settings(max_examples=40, deadline=None)
+@given(firms(), st.integers(0, 10_000))
+def test_indicator_order_never_changes_the_total(data: dict[str, Any], seed: int) -> None:
+    firm = firm_from_mapping(data, "generated")
+    for rubric in RUBRICS.values():
+        shuffled = list(rubric.indicators)
+        random.Random(seed).shuffle(shuffled)
+        other = rubric.model_copy(update={"indicators": shuffled})
+        a, b = evaluate(rubric, firm), evaluate(other, firm)
+        assert a.total == b.total and a.pass_status == b.pass_status
+        assert {i.id: i.points for i in a.indicators} == {i.id: i.points for i in b.indicators}
