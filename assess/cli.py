@@ -8,7 +8,7 @@ Exit codes: 0 done; 1 the firm fell short where --fail-under asked; 2 bad input 
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -17,6 +17,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from assess.intake.firm import Firm
     from assess.results import Assessment
 
 EXIT_OK, EXIT_SHORT, EXIT_USER, EXIT_BUG = 0, 1, 2, 3
@@ -33,12 +34,12 @@ rubric_app = typer.Typer(help="Inspect and check rubrics.", no_args_is_help=True
 app.add_typer(rubric_app, name="rubric")
 
 
-class OutFormat(str, Enum):
+class OutFormat(StrEnum):
     text = "text"
     json = "json"
 
 
-class DocFormat(str, Enum):
+class DocFormat(StrEnum):
     text = "text"
     md = "md"
 
@@ -163,13 +164,13 @@ def score(
         raise typer.Exit(EXIT_SHORT)
 
 
-def _write_reports(assessments: list[Assessment], firm: object, pdf: Path | None,
+def _write_reports(assessments: list[Assessment], firm: Firm, pdf: Path | None,
                    html: Path | None) -> None:
     if pdf is None and html is None:
         return
     from assess.report.html import render_html
 
-    text = render_html(assessments, firm)  # type: ignore[arg-type]
+    text = render_html(assessments, firm)
     if html is not None:
         from assess.atomic import write_text
 

@@ -17,10 +17,6 @@ from typing import Any
 from assess.fields import FIELDS_BY_ID, NUMERIC_TYPES, FieldType
 from assess.intake.firm import Firm
 from assess.numbers import fmt, fmt_unit, to_decimal
-from assess.rubric import models as m
-from assess.rubric.expr import Expr, Result, Unknown
-from assess.rubric.loader import load_size_standard
-from assess.rubric.size import SIZE_LABELS, classify
 from assess.results import (
     Assessment,
     ClassResult,
@@ -29,6 +25,10 @@ from assess.results import (
     NextStep,
     PassStatus,
 )
+from assess.rubric import models as m
+from assess.rubric.expr import Expr, Result, Unknown
+from assess.rubric.loader import load_size_standard
+from assess.rubric.size import SIZE_LABELS, classify
 
 _FIELD_UNITS = {FieldType.MONEY: "wan_yuan", FieldType.PERCENT: "percent"}
 
@@ -57,10 +57,9 @@ class _Context:
         self.metrics = {x.id: x for x in rubric.metrics}
         self.env: dict[str, Any] = {}
         for name in rubric.inputs:
-            value = firm.get(name)
-            if isinstance(value, Decimal | int) and not isinstance(value, bool):
-                value = Fraction(value)
-            self.env[name] = value
+            raw = firm.get(name)
+            self.env[name] = (Fraction(raw) if isinstance(raw, Decimal | int)
+                              and not isinstance(raw, bool) else raw)
         self.size_class: str | None = None
         self.size_reason = ""
         if rubric.size_standard is not None:
@@ -238,8 +237,8 @@ def _bands_next(ctx: _Context, score: m.BandsScore, edge: str, name: str, title:
         text += (f"（{ctx.label(lever)}由 {fmt_unit(start, ctx.unit(lever))} 调整到 "
                  f"{goal_text}，{sign}{fmt_unit(abs(delta), ctx.unit(lever))}）")
         lever_from, lever_to = to_decimal(start), to_decimal(goal)
-    return NextStep(gain, band_label(nxt, unit, score, edge), text, to_decimal(target), lever, lever_from,
-                    lever_to)
+    return NextStep(gain, band_label(nxt, unit, score, edge), text, to_decimal(target), lever,
+                    lever_from, lever_to)
 
 
 def _score_bands(ctx: _Context, ind_title: str, score: m.BandsScore) -> _Outcome:
@@ -342,23 +341,25 @@ def _score_enum(ctx: _Context, ind_title: str, score: m.EnumScore) -> _Outcome:
 
 
 def _score_items(ctx: _Context, ind_title: str, score: m.ItemsScore) -> _Outcome:
-    held, lacking, unknown = [], [], []
+    held: list[m.Item] = []
+    lacking: list[m.Item] = []
+    reasons = Unknown(())
     for item in score.items:
         ok = ctx.eval(item.when)
-        (unknown if isinstance(ok, Unknown) else held if ok else lacking).append((item, ok))
+        if isinstance(ok, Unknown):
+            reasons = reasons | ok
+        else:
+            (held if ok else lacking).append(item)
     points = min(score.cap, score.points_each * len(held))
-    labels = "、".join(i.label for i, _ in held) or "无"
-    if unknown and points < score.cap:
-        reasons = Unknown(())
-        for _, ok in unknown:
-            reasons = reasons | ok  # type: ignore[operator]
+    labels = "、".join(i.label for i in held) or "无"
+    if reasons.reasons and points < score.cap:
         return _Outcome(Decimal(0), "unknown", f"已具备：{labels}；{reasons.reason}",
                         missing=reasons.missing)
     nxt = None
     if lacking and points < score.cap:
         gain = min(score.cap, points + score.points_each) - points
-        options = "、".join(i.label for i, _ in lacking)
-        nxt = NextStep(gain, lacking[0][0].label,
+        options = "、".join(i.label for i in lacking)
+        nxt = NextStep(gain, lacking[0].label,
                        f"再具备其中一项（{options}）可再得 {fmt(gain)} 分")
     reason = (f"具备 {len(held)} 项（{labels}），每项 {fmt(score.points_each)} 分、"
               f"最多 {fmt(score.cap)} 分，得 {fmt(points)} 分")
@@ -481,21 +482,22 @@ def _condition(ctx: _Context, cond: m.Condition) -> ConditionResult:
             open_checks.append(check)
         elif ok is not True:
             failed.append(check)
-    extra = {"provisional": (cond.status or ctx.rubric.status) == "provisional",
-             "evidence": tuple(cond.evidence)}
+    provisional = (cond.status or ctx.rubric.status) == "provisional"
+    evidence = tuple(cond.evidence)
     # Show the figures of the checks that decided the outcome, not every figure used.
     shown = failed or open_checks or list(cond.require)
     figure = _names_figure(ctx, frozenset().union(*(c.when.names for c in shown)))
     if failed:
         labels = "；".join(c.label for c in failed)
         return ConditionResult(cond.id, cond.title.zh, cond.role, cond.group, False,
-                               f"不满足：{labels}（{figure}）", cond.advice, **extra)
+                               f"不满足：{labels}（{figure}）", cond.advice,
+                               provisional=provisional, evidence=evidence)
     if unknown.reasons:
         return ConditionResult(cond.id, cond.title.zh, cond.role, cond.group, None,
                                f"无法判断：{unknown.reason}", cond.advice, unknown.missing,
-                               **extra)
+                               provisional=provisional, evidence=evidence)
     return ConditionResult(cond.id, cond.title.zh, cond.role, cond.group, True,
-                           f"满足（{figure}）", **extra)
+                           f"满足（{figure}）", provisional=provisional, evidence=evidence)
 
 
 _ROLE_LABEL = {"eligibility": "资格条件", "basic": "基本条件", "requirement": "认定条件",
@@ -518,7 +520,7 @@ class _Judge:
             return True
         return None if have + open_ >= need else False
 
-    def rule(self, rule: m.Rule, depth: int = 0) -> bool | None:  # noqa: C901
+    def rule(self, rule: m.Rule, depth: int = 0) -> bool | None:
         pad = "  " * depth
         if rule.all is not None or rule.any is not None:
             is_all = rule.all is not None
@@ -542,9 +544,9 @@ class _Judge:
         if rule.class_at_least is not None:
             results = []
             for cid, need in rule.class_at_least.items():
-                c = self.classes[cid]
-                v = self.at_least(c.points, c.unknown_max, need)
-                self.lines.append(f"{pad}{_mark(v)} {c.title} {fmt(c.points)} ≥ {fmt(need)}")
+                cls = self.classes[cid]
+                v = self.at_least(cls.points, cls.unknown_max, need)
+                self.lines.append(f"{pad}{_mark(v)} {cls.title} {fmt(cls.points)} ≥ {fmt(need)}")
                 results.append(v)
             return False if False in results else None if None in results else True
         if rule.condition is not None:

@@ -8,10 +8,10 @@ never rename one.  Money is 万元; percentages are entered as numbers (12.5 mea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class FieldType(str, Enum):
+class FieldType(StrEnum):
     TEXT = "text"
     INT = "int"  # a whole count: persons, patents, a year
     NUMBER = "number"  # a plain number: years, a score
@@ -21,7 +21,7 @@ class FieldType(str, Enum):
     ENUM = "enum"
 
 
-class Section(str, Enum):
+class Section(StrEnum):
     BASIC = "基本信息"
     FINANCE = "财务"
     RD = "研发"
@@ -84,8 +84,8 @@ INDUSTRIES: tuple[tuple[str, str], ...] = (
 FIELDS: tuple[Field, ...] = (
     # 基本信息
     Field("name", "企业名称", T.TEXT, S.BASIC, required=True, source="营业执照"),
-    Field("credit_code", "统一社会信用代码", T.TEXT, S.BASIC, help="18 位，校验位按 GB 32100-2015",
-          source="营业执照"),
+    Field("credit_code", "统一社会信用代码", T.TEXT, S.BASIC,
+          help="18 位，校验位按 GB 32100-2015", source="营业执照"),
     Field("province", "所在省份", T.TEXT, S.BASIC, help="如 湖南省；用于选择地方特色化指标"),
     Field("city", "所在市州", T.TEXT, S.BASIC),
     Field("industry", "所属行业(划型)", T.ENUM, S.BASIC, choices=INDUSTRIES,
@@ -141,7 +141,8 @@ FIELDS: tuple[Field, ...] = (
           source="专利证书及高价值证明(海外同族、维持年限、质押融资或获奖)"),
     Field("ip_class1_self", "自主研发Ⅰ类知识产权数", T.INT, S.IP, unit="件", source="专利证书"),
     Field("ip_class1", "Ⅰ类知识产权数(与主导产品相关)", T.INT, S.IP, unit="件",
-          help="发明专利、植物新品种、国家级农作物品种、国家新药、一级中药保护品种、集成电路布图设计",
+          help="发明专利、植物新品种、国家级农作物品种、国家新药、一级中药保护品种、"
+               "集成电路布图设计",
           source="专利证书"),
     Field("ip_class1_applied", "已应用并产生效益的Ⅰ类知识产权数", T.INT, S.IP, unit="件",
           source="专利实施及产品销售证明"),
@@ -162,8 +163,10 @@ FIELDS: tuple[Field, ...] = (
     Field("digital_level", "数字化水平等级", T.INT, S.QUALITY, minimum=0, maximum=4,
           help="0 = 未评测；按《中小企业数字化水平评测指标》", source="数字化水平评测结果"),
     Field("quality_award", "获省级以上质量奖", T.BOOL, S.QUALITY, source="获奖证书"),
-    Field("quality_cert", "通过质量管理体系认证(ISO 9001 等)", T.BOOL, S.QUALITY, source="认证证书"),
-    Field("standards_drafting", "参与制修订标准", T.BOOL, S.QUALITY, source="标准文本及起草单位名单"),
+    Field("quality_cert", "通过质量管理体系认证(ISO 9001 等)", T.BOOL, S.QUALITY,
+          source="认证证书"),
+    Field("standards_drafting", "参与制修订标准", T.BOOL, S.QUALITY,
+          source="标准文本及起草单位名单"),
     Field("info_system", "核心业务采用信息系统支撑", T.BOOL, S.QUALITY, source="系统截图或合同"),
     Field("intl_cert", "产品通过发达国家和地区认证", T.BOOL, S.QUALITY, source="认证证书"),
     # 合作与生态

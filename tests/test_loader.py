@@ -43,14 +43,15 @@ def test_broken_example_gives_three_located_errors() -> None:
 
 
 def test_hole_between_bands(tmp_path: Path) -> None:
-    text = edited("        - {min: 3, max: 5, points: 15}\n        - {min: 2, max: 3, points: 10}",
-                  "        - {min: 3.5, max: 5, points: 15}\n        - {min: 2, max: 3, points: 10}")
+    text = edited("        - {min: 3, max: 5, points: 15}\n",
+                  "        - {min: 3.5, max: 5, points: 15}\n")
     (line,) = problems_of(tmp_path, text)
     assert "hole between bands[1] and bands[2]: values from 3 to 3.5 match no band" in line
 
 
 def test_points_must_follow_the_direction(tmp_path: Path) -> None:
-    text = edited("        - {min: 2, max: 3, points: 10}", "        - {min: 2, max: 3, points: 16}")
+    text = edited("        - {min: 2, max: 3, points: 10}",
+                  "        - {min: 2, max: 3, points: 16}")
     (line,) = problems_of(tmp_path, text)
     assert "points must rise" in line
 

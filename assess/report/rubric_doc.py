@@ -7,6 +7,7 @@ shows the same on a terminal.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from rich.console import Console
 from rich.markdown import Markdown
@@ -147,3 +148,21 @@ def _rule_lines(rule: m.Rule, depth: int) -> Iterator[str]:
 
 def render(rubric: m.Rubric, console: Console) -> None:
     console.print(Markdown(markdown(rubric)))
+
+
+def write_docs(folder: Path) -> list[Path]:
+    """docs/rubrics/<id>.md for every bundled rubric (run: python -m assess.report.rubric_doc)."""
+    from assess.atomic import write_text
+    from assess.rubric.loader import builtin_rubrics
+
+    written = []
+    for rubric_id, rubric in sorted(builtin_rubrics().items()):
+        path = folder / f"{rubric_id}.md"
+        write_text(path, markdown(rubric))
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in write_docs(Path(__file__).resolve().parents[2] / "docs" / "rubrics"):
+        print(written_path)

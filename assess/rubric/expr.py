@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Union
@@ -75,8 +75,8 @@ class Expr:
     """A parsed expression; immutable and reusable across firms."""
 
     text: str
-    tree: ast.expr
-    names: frozenset[str]
+    tree: ast.expr = field(compare=False, repr=False)  # equal formulas have equal text
+    names: frozenset[str] = field(compare=False)
 
     @classmethod
     def parse(cls, text: str | int | Decimal) -> Expr:
@@ -94,7 +94,7 @@ class Expr:
         return cls(text, tree, frozenset(names))
 
     def evaluate(self, env: Env, describe: Callable[[str], str] = str) -> Result:
-        return _Evaluator(env, describe).eval(self.tree)
+        return _Evaluator(env, describe)._value(self.tree)
 
     def __str__(self) -> str:
         return self.text
@@ -123,10 +123,10 @@ def _validate(node: ast.AST, names: set[str]) -> None:
             for v in values:
                 _validate(v, names)
         case ast.Compare(left=left, ops=ops, comparators=comparators):
-            for op in ops:
-                if type(op) not in _CMPOPS:
+            for cmp in ops:
+                if type(cmp) not in _CMPOPS:
                     raise ExprError(
-                        f"unknown operator {_op_name(op)!r}; allowed: {ALLOWED_OPERATORS}")
+                        f"unknown operator {_op_name(cmp)!r}; allowed: {ALLOWED_OPERATORS}")
             _validate(left, names)
             for c in comparators:
                 _validate(c, names)
@@ -153,23 +153,25 @@ class _Evaluator:
         self.env = env
         self.describe = describe
 
-    def eval(self, node: ast.AST) -> Result | list[Value]:  # noqa: C901 - one case per node kind
+    def eval(self, node: ast.AST) -> Result | list[Value]:
         match node:
             case ast.Constant(value=value):
                 if isinstance(value, bool | str):
                     return value
-                return Fraction(str(value))
+                if isinstance(value, int | float):
+                    return Fraction(str(value))
+                raise ExprError(f"literal {value!r} is not allowed")
             case ast.Name(id="True"):
                 return True
             case ast.Name(id="False"):
                 return False
             case ast.Name(id=name):
-                value = self.env.get(name)
-                if value is None:
+                found = self.env.get(name)
+                if found is None:
                     return Unknown((f"缺少数据：{self.describe(name)}",), (name,))
-                return value  # a value, or the Unknown of a metric that could not be computed
+                return found  # a value, or the Unknown of a metric that could not be computed
             case ast.List(elts=elts) | ast.Tuple(elts=elts):
-                return [self._value(e) for e in elts]
+                return [self._literal(e) for e in elts]
             case ast.UnaryOp(op=ast.Not(), operand=operand):
                 v = self._value(operand)
                 return v if isinstance(v, Unknown) else not self._bool(v, operand)
@@ -188,6 +190,12 @@ class _Evaluator:
             case ast.Call(func=ast.Name(id=fname), args=args):
                 return self._call(fname, args)
         raise ExprError(f"cannot evaluate {ast.unparse(node)!r}")  # pragma: no cover
+
+    def _literal(self, node: ast.AST) -> Value:
+        v = self._value(node)
+        if isinstance(v, Unknown):  # pragma: no cover - lists hold literals only
+            raise ExprError(f"a list may hold only literal values: {ast.unparse(node)!r}")
+        return v
 
     def _value(self, node: ast.AST) -> Result:
         v = self.eval(node)
@@ -238,13 +246,15 @@ class _Evaluator:
 
     def _compare(self, left: ast.expr, ops: list[ast.cmpop], comps: list[ast.expr]) -> Result:
         unknown: Unknown | None = None
-        a = self._value(left)
+        a: Result | list[Value] = self._value(left)
         for op, node in zip(ops, comps, strict=True):
             b = self.eval(node)
             if isinstance(a, Unknown) or isinstance(b, Unknown):
                 unknown = _join(unknown, a, b)
-                a = b if not isinstance(b, list) else a
+                a = b
                 continue
+            if isinstance(a, list):
+                raise ExprError(f"a list is only allowed after 'in': {ast.unparse(left)!r}")
             if isinstance(op, ast.In | ast.NotIn):
                 if not isinstance(b, list):
                     raise ExprError(f"'in' needs a list: {ast.unparse(node)!r}")
@@ -267,7 +277,8 @@ class _Evaluator:
         unknowns = [v for v in values if isinstance(v, Unknown)]
         if unknowns:
             return _join(*unknowns)
-        nums = [self._num(v, a) for v, a in zip(values, args, strict=True)]
+        nums = [self._num(v, a) for v, a in zip(values, args, strict=True)
+                if not isinstance(v, Unknown)]
         if fname == "min":
             return min(nums)
         if fname == "max":

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 import assess
 from assess.errors import Problem, RubricError
-from assess.intake.firm import Firm
 from assess.fields import FIELDS_BY_ID, NUMERIC_TYPES, FieldType
+from assess.intake.firm import Firm
 from assess.rubric import models as m
 from assess.rubric.expr import Expr
 from assess.rubric.size import SizeStandard
@@ -58,10 +58,9 @@ def _data_loc(data: Any, loc: Sequence[str | int]) -> Loc:
     for part in loc:
         if isinstance(node, dict) and node.get("operator") == part:
             continue  # the union tag pydantic adds after a scoring operator
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            out.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
             node = node[part]
             out.append(part)
         elif isinstance(node, dict | list):
@@ -235,7 +234,7 @@ def _partial_checks(doc: Located) -> list[Problem]:
     data = doc.data
     inputs = set(data.get("inputs") or []) if isinstance(data.get("inputs"), list) else set()
     metrics = {x.get("id") for x in data.get("metrics") or [] if isinstance(x, dict)}
-    known = inputs | metrics | set(ENGINE_NAMES)
+    known = {str(x) for x in inputs | metrics if x is not None} | set(ENGINE_NAMES)
     problems = []
     for loc, text in _formulas(data, ()):
         try:
@@ -296,7 +295,7 @@ def _enum_problems(expr: Expr) -> list[str]:
     return out
 
 
-def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:  # noqa: C901
+def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
     """Checks that need the whole rubric: names, sums, references."""
     for i, name in enumerate(rubric.inputs):
         if name not in FIELDS_BY_ID:

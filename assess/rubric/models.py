@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -133,8 +134,7 @@ class BandsScore(Strict):
         if not problems:
             points = [band.points for band in ranked]
             rising = self.direction == "higher"
-            if any((p2 < p1) if rising else (p2 > p1) for p1, p2 in zip(points, points[1:],
-                                                                         strict=False)):
+            if any((p2 < p1) if rising else (p2 > p1) for p1, p2 in pairwise(points)):
                 problems.append(f"points must {'rise' if rising else 'fall'} as the metric "
                                 f"rises (direction: {self.direction})")
         if problems:
@@ -394,7 +394,7 @@ class Rubric(Strict):
             if levels[0].min_percent != 0:
                 raise ValueError("the first maturity level must start at min_percent 0")
             cuts = [lv.min_percent for lv in levels]
-            if any(b <= a for a, b in zip(cuts, cuts[1:], strict=False)):
+            if any(b <= a for a, b in pairwise(cuts)):
                 raise ValueError("maturity levels must rise strictly in min_percent")
         return levels
 

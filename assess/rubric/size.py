@@ -62,7 +62,11 @@ def classify(standard: SizeStandard, industry: str | None,
     if missing:
         names = "、".join(f"{_MEASURE_LABEL[m]} ({m})" for m in missing)
         return SizeResult(None, f"无法划型，缺少数据：{names}", missing)
-    value = {m: figures[m] for m in needed}
+    value: dict[str, Fraction] = {}
+    for m in needed:
+        figure = figures[m]
+        assert figure is not None  # checked above
+        value[m] = figure
 
     def show(measures: dict[Measure, Decimal]) -> str:
         return "，".join(f"{_MEASURE_LABEL[m]} {_fmt(value[m])} {_MEASURE_UNIT[m]}"
@@ -72,9 +76,10 @@ def classify(standard: SizeStandard, industry: str | None,
         limits = " 或 ".join(f"{_MEASURE_LABEL[m]} < {c} {_MEASURE_UNIT[m]}"
                             for m, c in row.sme_below_any.items())
         return SizeResult("large", f"{row.title}：{show(row.sme_below_any)}，未满足 {limits}")
-    for cls, bounds in (("medium", row.medium), ("small", row.small)):
-        if all(value[m] >= Fraction(b) for m, b in bounds.items()):
-            return SizeResult(cls, f"{row.title}：{show(bounds)} → {SIZE_LABELS[cls]}")  # type: ignore[arg-type]
+    if all(value[m] >= Fraction(b) for m, b in row.medium.items()):
+        return SizeResult("medium", f"{row.title}：{show(row.medium)} → {SIZE_LABELS['medium']}")
+    if all(value[m] >= Fraction(b) for m, b in row.small.items()):
+        return SizeResult("small", f"{row.title}：{show(row.small)} → {SIZE_LABELS['small']}")
     return SizeResult("micro", f"{row.title}：{show(row.small)} → {SIZE_LABELS['micro']}")
 
 

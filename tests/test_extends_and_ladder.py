@@ -1,0 +1,144 @@
+"""Composition (extends), the ladder chosen by year, and the generated rubric pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from assess.engine import evaluate
+from assess.errors import RubricError
+from assess.intake.firm import firm_from_mapping, load_firm_file
+from assess.report.rubric_doc import markdown
+from assess.rubric.loader import builtin_rubrics, default_rubrics, get_rubric, load_rubric
+
+ROOT = Path(__file__).resolve().parent.parent
+PARK = ROOT / "samples" / "extends" / "park-srdi.yaml"
+
+
+def test_park_rubric_adds_one_indicator_to_the_national_one() -> None:
+    park, national = load_rubric(PARK), get_rubric("miit-2022-srdi")
+    assert [i.id for i in park.indicators] == [i.id for i in national.indicators] + ["PARK-01"]
+    assert park.max_total == 110 and park.pass_mark == national.pass_mark
+    assert park.conditions == national.conditions
+    firm = load_firm_file(ROOT / "samples" / "borderline.json")
+    a, b = evaluate(national, firm), evaluate(park, firm)
+    park_points = {i.id: i.points for i in b.indicators}["PARK-01"]
+    # borderline: 1 joint project (5) and no platform use (0)
+    assert park_points == 5
+    assert b.total == a.total + park_points
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_child_override_replaces_by_id_and_remove_drops(tmp_path: Path) -> None:
+    child = write(tmp_path, "c.yaml", """schema_version: 1
+extends: miit-2022-innovative
+id: tweaked
+version: "1"
+remove: {conditions: [direct_equity]}
+conditions:
+  - id: compliance
+    title: {zh: 合规（园区加严）}
+    role: eligibility
+    require: [{when: compliance_ok == True, label: 合规声明}]
+""")
+    rubric = load_rubric(child)
+    ids = [c.id for c in rubric.conditions]
+    assert "direct_equity" not in ids and ids.index("compliance") == 1
+    assert rubric.conditions[1].title.zh == "合规（园区加严）"
+    assert rubric.title == get_rubric("miit-2022-innovative").title
+
+
+def test_errors_point_into_the_child_file(tmp_path: Path) -> None:
+    child = write(tmp_path, "c.yaml", """schema_version: 1
+extends: miit-2022-innovative
+id: tweaked
+indicators:
+  - id: INN-02
+    title: {zh: 研发}
+    class: innovation
+    max: 20
+    source: x
+    rationale: x
+    evidence: [x]
+    score:
+      operator: bands
+      metric: rd_share
+      direction: higher
+      bands:
+        - {min: 5, points: 20}
+        - {min: 2, max: 6, points: 10}
+        - {max: 2, points: 0}
+""")
+    with pytest.raises(RubricError) as info:
+        load_rubric(child)
+    (problem,) = info.value.problems
+    assert str(problem).startswith(f"{child}:18:11 indicators[1].score.bands[1]: ")
+    assert "overlap" in str(problem)
+
+
+def test_unknown_parent_removal_and_loops_are_errors(tmp_path: Path) -> None:
+    bad = write(tmp_path, "a.yaml", "schema_version: 1\nextends: nope\nid: a\n")
+    with pytest.raises(RubricError, match="no rubric 'nope' to extend"):
+        load_rubric(bad)
+    gone = write(tmp_path, "g.yaml", "schema_version: 1\nextends: miit-2022-innovative\n"
+                 "id: g\nremove: {indicators: [INN-99]}\n")
+    with pytest.raises(RubricError, match="no indicators with id 'INN-99'"):
+        load_rubric(gone)
+    write(tmp_path, "x.yaml", "schema_version: 1\nextends: y.yaml\nid: x\n")
+    loop = write(tmp_path, "y.yaml", "schema_version: 1\nextends: x.yaml\nid: y\n")
+    with pytest.raises(RubricError, match="loops back"):
+        load_rubric(loop)
+
+
+def _firm(year: int | None) -> object:
+    data = {"name": "甲"} if year is None else {"name": "甲", "assessment_year": year}
+    return firm_from_mapping(data, "t")
+
+
+@pytest.mark.parametrize(
+    ("year", "today", "edition"),
+    [
+        (2024, dt.date(2026, 11, 26), 2022),  # a past year: the rules of that year
+        (2025, dt.date(2026, 11, 26), 2022),
+        (2026, dt.date(2026, 3, 31), 2022),  # the day before the 2026 measures
+        (2026, dt.date(2026, 4, 1), 2026),  # in force from 2026-04-01
+        (None, dt.date(2026, 11, 26), 2026),
+        (2027, dt.date(2026, 11, 26), 2026),
+    ],
+)
+def test_ladder_in_force_on_the_assessment_day(year: int | None, today: dt.date,
+                                               edition: int) -> None:
+    chosen = default_rubrics(_firm(year), today=today)  # type: ignore[arg-type]
+    ladder = [r for r in chosen if r.tier != "readiness"]
+    if not any(r.effective_from.year == edition for r in builtin_rubrics().values()
+               if r.tier != "readiness"):
+        pytest.skip(f"no {edition} rubrics bundled yet")
+    assert ladder and all(r.effective_from.year == edition for r in ladder)
+    assert [r.tier for r in ladder] == sorted(
+        (r.tier for r in ladder), key=["innovative", "srdi", "little_giant"].index)
+    assert any(r.tier == "readiness" for r in chosen) == any(
+        r.tier == "readiness" for r in builtin_rubrics().values())
+
+
+def test_standard_2022_selects_the_2022_ladder_whatever_the_date() -> None:
+    chosen = default_rubrics(_firm(2026), standard=2022,  # type: ignore[arg-type]
+                             today=dt.date(2026, 11, 26))
+    assert [r.id for r in chosen if r.tier != "readiness"] == [
+        "miit-2022-innovative", "miit-2022-srdi", "miit-2022-little-giant"]
+    with pytest.raises(RubricError, match="no bundled standard 1999"):
+        default_rubrics(_firm(2026), standard=1999)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("rubric_id", sorted(builtin_rubrics()))
+def test_rubric_reference_pages_are_current(rubric_id: str) -> None:
+    page = ROOT / "docs" / "rubrics" / f"{rubric_id}.md"
+    assert page.is_file(), "run: python -m assess.report.rubric_doc"
+    assert page.read_text(encoding="utf-8") == markdown(builtin_rubrics()[rubric_id]), \
+        "stale: run python -m assess.report.rubric_doc"
