@@ -144,8 +144,8 @@ class _Context:
 
 
 def _band_matches(band: m.Band, value: Fraction) -> bool:
-    return ((band.min is None or value >= Fraction(band.min))
-            and (band.max is None or value <= Fraction(band.max)))
+    lo, hi = band.lo, band.hi
+    return (lo is None or value >= lo) and (hi is None or value <= hi)
 
 
 def _band_for(score: m.BandsScore, edge: str, value: Fraction) -> m.Band:
@@ -192,18 +192,37 @@ def _solve_lever(ctx: _Context, metric: str, target: Fraction) -> tuple[str, Fra
     if lever == metric:
         return lever, start, target
 
+    chain = _metric_chain(ctx.rubric, metric)
+
     def at(x: Fraction) -> Fraction | None:
         env = dict(ctx.env)
         env[lever] = x
-        for mm in ctx.rubric.metrics:
+        for mm in chain:
             env[mm.id] = mm.expr.evaluate(env, ctx.describe)
         v = env[metric]
         return v if isinstance(v, Fraction) else None
 
-    f0, f1, f2 = at(start), at(start + 1), at(start + 2)
+    current = ctx.env.get(metric)
+    f0 = current if isinstance(current, Fraction) else None
+    f1, f2 = at(start + 1), at(start + 2)
     if f0 is None or f1 is None or f2 is None or f1 == f0 or (f2 - f1) != (f1 - f0):
         return None
     return lever, start, start + (target - f0) / (f1 - f0)
+
+
+def _metric_chain(rubric: m.Rubric, metric: str) -> tuple[m.Metric, ...]:
+    """The metrics `metric` is computed from, itself last, in declaration order."""
+    by_id = {x.id: x for x in rubric.metrics}
+    needed: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in by_id and name not in needed:
+            needed.add(name)
+            for dep in by_id[name].expr.names:
+                visit(dep)
+
+    visit(metric)
+    return tuple(x for x in rubric.metrics if x.id in needed)
 
 
 def _bands_next(ctx: _Context, score: m.BandsScore, edge: str, name: str, title: str,

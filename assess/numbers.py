@@ -23,6 +23,8 @@ def fmt(value: Fraction | Decimal | int | None, places: int = 2) -> str:
     """12.5 -> "12.5", 5 -> "5", 2/3 -> "0.67", 1234567 -> "1,234,567"."""
     if value is None:
         return "?"
+    if isinstance(value, int) or (isinstance(value, Fraction) and value.denominator == 1):
+        return f"{int(value):,}"  # the common case: whole 万元, persons, points
     exact = to_decimal(value, 10)
     d = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if d != exact and d == d.quantize(Decimal("0.1")):

@@ -13,6 +13,7 @@ carries its reason, and and/or use three-valued logic (False and unknown is Fals
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -159,7 +160,7 @@ class _Evaluator:
                 if isinstance(value, bool | str):
                     return value
                 if isinstance(value, int | float):
-                    return Fraction(str(value))
+                    return _number(value)
                 raise ExprError(f"literal {value!r} is not allowed")
             case ast.Name(id="True"):
                 return True
@@ -286,6 +287,12 @@ class _Evaluator:
         if fname == "abs":
             return abs(nums[0])
         return sum(nums, Fraction(0)) / len(nums)  # mean
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(value: int | float) -> Fraction:
+    """A literal as an exact fraction: 0.1 is 1/10 (parsed once, then cached)."""
+    return Fraction(str(value))
 
 
 def _join(*values: object) -> Unknown:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
+from functools import cached_property
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
@@ -87,6 +89,15 @@ class Band(Strict):
     points: Points
     label: str = ""
     advice: str = ""
+
+    @cached_property
+    def lo(self) -> Fraction | None:
+        """min as an exact fraction, converted once (scoring compares it often)."""
+        return None if self.min is None else Fraction(self.min)
+
+    @cached_property
+    def hi(self) -> Fraction | None:
+        return None if self.max is None else Fraction(self.max)
 
     @model_validator(mode="after")
     def _ordered(self) -> Band:
