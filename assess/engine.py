@@ -561,6 +561,9 @@ class _Judge:
                               f"{fmt(rule.total_at_least)}")
             return v
         if rule.class_at_least is not None:
+            if rule.label:
+                self.lines.append(f"{pad}{rule.label}")
+                pad += "  "
             results = []
             for cid, need in rule.class_at_least.items():
                 cls = self.classes[cid]
@@ -596,7 +599,8 @@ def evaluate(rubric: m.Rubric, firm: Firm) -> Assessment:
         classes.append(ClassResult(
             cls.id, cls.title.zh, points, cls.max,
             sum((i.max for i in members if i.status == "unknown"), Decimal(0)),
-            maturity_level(rubric, points, cls.max)))
+            maturity_level(rubric, points, cls.max,
+                           sum((i.max for i in members if i.status == "unknown"), Decimal(0)))))
     total = sum((i.points for i in indicators), Decimal(0))
     open_total = sum((i.max for i in indicators if i.status == "unknown"), Decimal(0))
     conditions = tuple(_condition(ctx, c) for c in rubric.conditions)
@@ -628,15 +632,24 @@ def evaluate(rubric: m.Rubric, firm: Firm) -> Assessment:
         size_reason=ctx.size_reason, classes=tuple(classes), indicators=indicators,
         conditions=conditions, pass_explanation=tuple(judge.lines),
         warnings=firm.warnings, notes=tuple(notes),
-        maturity=maturity_level(rubric, total, rubric.max_total))
+        maturity=maturity_level(rubric, total, rubric.max_total, open_total))
 
 
-def maturity_level(rubric: m.Rubric, points: Decimal, maximum: Decimal) -> str | None:
-    """The highest level whose min_percent the share of the maximum reaches."""
+def maturity_level(rubric: m.Rubric, points: Decimal, maximum: Decimal,
+                   unknown: Decimal = Decimal(0)) -> str | None:
+    """The highest level whose min_percent the share of the maximum reaches; marked when
+    points still unknown could lift it to another level."""
     if not rubric.maturity or not maximum:
         return None
-    share = points * 100 / maximum
-    return [lv.label for lv in rubric.maturity if share >= lv.min_percent][-1]
+
+    def level(p: Decimal) -> str:
+        share = p * 100 / maximum
+        return [lv.label for lv in rubric.maturity if share >= lv.min_percent][-1]
+
+    reached = level(points)
+    if unknown and level(points + unknown) != reached:
+        return f"{reached}（数据不全，可能更高）"
+    return reached
 
 
 def numeric_fields() -> set[str]:

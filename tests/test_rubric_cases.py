@@ -31,6 +31,9 @@ def test_case(case: Case) -> None:
     classes = {c.id: c for c in result.classes}
     for cls_id, points in (expect.get("classes") or {}).items():
         assert classes[cls_id].points == Decimal(str(points)), cls_id
+    for cls_id, label in (expect.get("maturity") or {}).items():
+        got = result.maturity if cls_id == "total" else classes[cls_id].maturity
+        assert got == label, cls_id
     if "total" in expect:
         assert result.total == Decimal(str(expect["total"]))
     if "passed" in expect:

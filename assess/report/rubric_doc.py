@@ -20,6 +20,8 @@ from assess.rubric import models as m
 _EDGE = {"better_band": "数值恰在两档交界时取较优档（“以上”“以下”均含本数）",
          "lower_band": "数值恰在两档交界时取数值较低的一档",
          "upper_band": "数值恰在两档交界时取数值较高的一档"}
+_STATUS = {"official": "正式", "provisional": "暂定（部分数值未核实）",
+           "advisory": "自评参考（非官方认定标准）"}
 _ROLE = {"eligibility": "资格条件", "basic": "基本条件", "requirement": "认定条件",
          "direct": "直通条件"}
 
@@ -90,7 +92,7 @@ def markdown(rubric: m.Rubric) -> str:
         f"- 文件：{rubric.document}",
         f"- 发布：{rubric.issued_by}",
         f"- 适用期间：{rubric.effective_from} 至 {rubric.effective_to or '今'}",
-        f"- 状态：{'正式' if rubric.status == 'official' else '暂定（部分数值未核实）'}",
+        f"- 状态：{_STATUS[rubric.status]}",
         f"- 边界规则：{_EDGE[rubric.edge_rule]}",
     ]
     if rubric.pass_mark is not None:
