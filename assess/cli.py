@@ -110,6 +110,25 @@ def rubric_check(
         raise typer.Exit(EXIT_USER)
 
 
+@app.command("template")
+def template(
+    out: Annotated[Path, typer.Option("-o", "--output", help="The .xlsx file to write.")],
+    rubrics: Annotated[list[str] | None, typer.Option(
+        "--rubric", "-r", help="Ask only the fields these rubrics read (default: all).")
+    ] = None,
+) -> None:
+    """Write the Excel questionnaire: instructions, a one-firm form and a 批量 sheet."""
+    from assess.intake.excel import write_template
+    from assess.rubric.loader import get_rubric
+
+    if out.suffix.lower() != ".xlsx":
+        _fail(f"{out}: the questionnaire is an .xlsx workbook; name the file ….xlsx")
+    for ref in rubrics or []:
+        get_rubric(ref)  # a wrong id fails here with the list of ids, not deep inside
+    write_template(out, rubrics or None)
+    typer.echo(f"questionnaire → {out}", err=True)
+
+
 @app.command("score")
 def score(
     file: Annotated[Path, typer.Argument(metavar="FILE",

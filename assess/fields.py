@@ -126,7 +126,8 @@ FIELDS: tuple[Field, ...] = (
         ("below_municipal", "市级以下"), ("none", "未建立")), source="研发机构认定文件"),
     Field("rd_institution_joint", "与高校/科研院所联合建立研发机构", T.BOOL, S.RD,
           source="共建协议"),
-    Field("rd_super_deduction", "享受研发费用加计扣除", T.BOOL, S.RD, source="企业所得税年度申报表"),
+    Field("rd_super_deduction", "享受研发费用加计扣除", T.BOOL, S.RD,
+          source="企业所得税年度申报表"),
     Field("award", "近3年科技奖励", T.ENUM, S.RD, choices=(
         ("national_top3", "国家级(排名前三)"), ("national_top5", "国家级(排名前五)"),
         ("national", "国家级(其他排名)"), ("provincial_top3", "省级(排名前三)"),

@@ -11,6 +11,7 @@ from typing import Any
 
 from assess.errors import InputError, Problem
 from assess.fields import FIELDS_BY_ID
+from assess.intake.checks import consistency_warnings
 from assess.intake.values import FieldValue, ValueProblem, parse_value
 from assess.yamlsrc import load_located
 
@@ -29,6 +30,44 @@ class Firm:
 
     def get(self, field_id: str) -> FieldValue | None:
         return self.values.get(field_id)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One firm read from a file: the firm, or the problems that stop it being assessed.
+
+    A workbook gives one record per firm; a bad row is a record with problems, so it never
+    sinks the other rows.  `row` is the sheet row for the 批量 sheet, else None.
+    """
+
+    source: str  # the file, as given
+    row: int | None = None
+    firm: Firm | None = None
+    problems: tuple[Problem, ...] = ()
+    sheet: str | None = None  # 问卷 or 批量 for a workbook
+
+    @property
+    def ok(self) -> bool:
+        return self.firm is not None and not self.problems
+
+    @property
+    def where(self) -> str:
+        """`申报表.xlsx › 批量!7:7`, `申报表.xlsx › 问卷` or `firm.json`."""
+        if self.sheet is None:
+            return self.source
+        if self.row is None:
+            return f"{self.source} › {self.sheet}"
+        return f"{self.source} › {self.sheet}!{self.row}:{self.row}"
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.firm.warnings if self.firm is not None else ()
+
+
+def make_firm(values: Mapping[str, FieldValue], source: str,
+              warnings: tuple[str, ...] = ()) -> Firm:
+    """A `Firm` from values already checked one by one, with the cross-field warnings."""
+    return Firm(values, source, (*warnings, *consistency_warnings(values)))
 
 
 def firm_from_mapping(data: Mapping[str, Any], source: str,
@@ -57,11 +96,20 @@ def firm_from_mapping(data: Mapping[str, Any], source: str,
             values[spec.id] = value
     if problems:
         raise InputError(problems)
-    return Firm(values, source, tuple(warnings))
+    return make_firm(values, source, tuple(warnings))
 
 
 def load_firm_file(path: Path) -> Firm:
     """Read `.json` or `.yaml` firm data keyed by field ids."""
+    data, where = read_mapping(path)
+    return firm_from_mapping(data, str(path), where)
+
+
+def read_mapping(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """The raw field id → value mapping of a `.json` or `.yaml` file and each key's place.
+
+    Raises `InputError` for a file that cannot be read at all; the values are not checked.
+    """
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -89,4 +137,4 @@ def load_firm_file(path: Path) -> Firm:
                          f"{suffix or 'a file without an extension'}")
     if not isinstance(data, dict):
         raise InputError(f"{source}: firm data must be an object of field id → value")
-    return firm_from_mapping(data, source, where)
+    return data, where

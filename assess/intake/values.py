@@ -8,6 +8,7 @@ written: "1,234.5", full-width digits, "12%" in a percent field, "300万元" in 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -33,7 +34,7 @@ class ValueProblem(ValueError):
 def expected(spec: Field) -> str:
     match spec.type:
         case FieldType.MONEY:
-            return "a number of 万元" + ("" if spec.negative_ok else " (not negative)")
+            return "a number of 万元"  # a negative one says "(not negative)" when refused
         case FieldType.PERCENT:
             return "a percentage such as 12.5 or 12.5%"
         case FieldType.INT:
@@ -95,16 +96,24 @@ def _parse_bool(spec: Field, raw: object) -> bool:
     raise ValueProblem(expected(spec), raw)
 
 
+@functools.cache
+def _enum_lookup(spec: Field) -> tuple[dict[str, str], dict[str, str]]:
+    """(normalised label → value, value → value) for a dropdown field."""
+    return ({_normalise(label): value for value, label in spec.choices},
+            {value: value for value, _ in spec.choices})
+
+
 def _parse_enum(spec: Field, raw: object) -> str:
     text = _normalise(str(raw))
-    for value, label in spec.choices:
-        if text.lower() == value or text == _normalise(label):
-            return value
-    raise ValueProblem(expected(spec), raw)
+    labels, values = _enum_lookup(spec)
+    found = values.get(text.lower()) or labels.get(text)
+    if found is None:
+        raise ValueProblem(expected(spec), raw)
+    return found
 
 
 def _parse_number(spec: Field, raw: object) -> Decimal | int:
-    if isinstance(raw, bool) or isinstance(raw, dt.date | dt.datetime | dt.time):
+    if isinstance(raw, bool | dt.date | dt.time):  # a datetime is a date
         raise ValueProblem(expected(spec), raw)
     if isinstance(raw, int):
         number = Decimal(raw)

@@ -1,0 +1,39 @@
+"""Firm data in: JSON, YAML and Excel workbooks become `Record`s of checked `Firm`s.
+
+`load_records(path)` is the one entry point for the CLI: a file it cannot read at all
+raises `InputError` with one line naming the file; a firm whose values are wrong becomes a
+`Record` with its problems, so one bad row of a 批量 sheet never sinks the others.
+The Excel side (template writer, workbook reader) lives in `assess.intake.excel`, imported
+on demand so that scoring JSON does not pay for loading openpyxl.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assess.errors import InputError
+from assess.intake.firm import Firm, Record, firm_from_mapping, load_firm_file, read_mapping
+
+__all__ = ["EXCEL_SUFFIXES", "Firm", "Record", "load_firm_file", "load_records"]
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
+# Read by the workbook reader only to refuse them with a clear reason.
+REFUSED_SUFFIXES = (".xls", ".csv", ".et", ".ods", ".numbers")
+
+
+def load_records(path: Path) -> list[Record]:
+    """Every firm in `path` (.json/.yaml: one; .xlsx: one per 问卷 sheet or 批量 row)."""
+    suffix = path.suffix.lower()
+    if suffix in (".json", ".yaml", ".yml"):
+        data, where = read_mapping(path)
+        try:
+            firm = firm_from_mapping(data, str(path), where)
+        except InputError as exc:
+            return [Record(str(path), problems=tuple(exc.problems))]
+        return [Record(str(path), firm=firm)]
+    if suffix in EXCEL_SUFFIXES or suffix in REFUSED_SUFFIXES:
+        from assess.intake.excel import read_workbook
+
+        return read_workbook(path)
+    raise InputError(f"{path}: firm data must be .json, .yaml or .xlsx, not "
+                     f"{suffix or 'a file without an extension'}")
