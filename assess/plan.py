@@ -1,0 +1,732 @@
+"""Improvement plans: the cheapest set of band steps that reaches a rubric's pass mark.
+
+Pure functions over an `Assessment` and the rubric it came from.  For each tier the firm
+has not passed:
+
+1. the pass rule is unfolded into *routes* (the ways to pass: "score ≥ 60 with class minima
+   and every eligibility condition", "any direct condition and every eligibility
+   condition", ...);
+2. each indicator gets a *ladder*: the bands above the one it is in, the first one as the
+   engine described it (with the lever: 研发费用由 238 万元调整到 340 万元), the higher ones
+   derived from the rubric's band table;
+3. an exact search picks one rung per indicator (or none) so that the total and every class
+   minimum of the route are met at the lowest cost, where climbing k rungs of an indicator
+   costs k × its `effort`; ties go to the plan with fewer changes;
+4. conditions the route needs that fail (or cannot be decided) are must-fix items: points
+   cannot buy them.
+
+`remedies` then matches the firm's weak areas to the remedies of the Hunan Daily article
+"切实促进中小企业专精特新发展" (R&D input, collaboration with universities, institutes and
+chain leaders, the innovation ecosystem).  The wording is ours; the ideas are the article's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from fractions import Fraction
+
+from assess.fields import FIELDS_BY_ID, FieldType
+from assess.intake.firm import Firm
+from assess.numbers import fmt, fmt_unit
+from assess.results import Assessment, ConditionResult, IndicatorResult
+from assess.rubric import models as m
+
+ROUTE_LIMIT = 64  # a pathological pass rule must not explode the route list
+
+# ---- routes: the ways a pass rule can be met --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """One way to pass: score thresholds plus condition groups that must all hold.
+
+    A group holds when any of its conditions holds (`conditions: direct` is one group of
+    every direct condition; `conditions: eligibility` is one group per condition).
+    """
+
+    total: Decimal | None = None
+    classes: tuple[tuple[str, Decimal], ...] = ()
+    needs: tuple[tuple[str, ...], ...] = ()
+    label: str = ""
+    opaque: bool = False  # holds a `not`: we cannot plan for it
+
+    @property
+    def scored(self) -> bool:
+        return self.total is not None or bool(self.classes)
+
+    @property
+    def class_minima(self) -> dict[str, Decimal]:
+        return dict(self.classes)
+
+
+def _merge(a: Route, b: Route) -> Route:
+    total = max((t for t in (a.total, b.total) if t is not None), default=None)
+    classes = dict(a.classes)
+    for cid, need in b.classes:
+        classes[cid] = max(need, classes.get(cid, need))
+    needs = tuple(dict.fromkeys(a.needs + b.needs))
+    label = "；".join(x for x in (a.label, b.label) if x)
+    return Route(total, tuple(classes.items()), needs, label, a.opaque or b.opaque)
+
+
+_ROLE_WORDS = {"eligibility": "全部资格条件", "basic": "全部基本条件",
+               "requirement": "全部认定条件", "direct": "任一直通条件"}
+
+
+def _describe(rule: m.Rule, conditions: Sequence[ConditionResult]) -> str:
+    """A short name for a branch of an `any`, when the rubric gives it no label."""
+    if rule.label:
+        return rule.label
+    if rule.total_at_least is not None:
+        return f"总分 ≥ {fmt(rule.total_at_least)}"
+    if rule.class_at_least is not None:
+        return "分类得分达到最低要求"
+    if rule.condition is not None:
+        return next((c.title for c in conditions if c.id == rule.condition), rule.condition)
+    if rule.conditions is not None:
+        return f"符合{_ROLE_WORDS.get(rule.conditions, rule.conditions)}"
+    return ""
+
+
+def routes(rule: m.Rule, conditions: Sequence[ConditionResult]) -> tuple[Route, ...]:
+    """The pass rule in disjunctive form: any one returned route passes.  A route's label
+    names the branches it takes at each `any` of the rule."""
+    if rule.all is not None:
+        combos = [Route()]
+        for sub in rule.all:
+            options = routes(sub, conditions)
+            combos = [_merge(a, b) for a in combos for b in options][:ROUTE_LIMIT]
+        return tuple(combos)
+    if rule.any is not None:
+        out: list[Route] = []
+        for sub in rule.any:
+            name = _describe(sub, conditions)
+            for r in routes(sub, conditions):
+                out.append(r if r.label else replace(r, label=name))
+        return tuple(out[:ROUTE_LIMIT])
+    if rule.not_ is not None:
+        return (Route(opaque=True),)
+    if rule.total_at_least is not None:
+        return (Route(total=rule.total_at_least),)
+    if rule.class_at_least is not None:
+        return (Route(classes=tuple(rule.class_at_least.items())),)
+    if rule.condition is not None:
+        return (Route(needs=((rule.condition,),)),)
+    ids = tuple(c.id for c in conditions if c.role == rule.conditions)
+    if rule.conditions == "direct":
+        # "Any direct condition": with none declared the engine says False, so no route.
+        return (Route(needs=(ids,)),) if ids else ()
+    return (Route(needs=tuple((i,) for i in ids)),)
+
+
+def class_minima(rule: m.Rule, conditions: Sequence[ConditionResult] = ()) -> dict[str, Decimal]:
+    """The class minima of the first scored route, for reports."""
+    for r in routes(rule, conditions):
+        if r.scored:
+            return r.class_minima
+    return {}
+
+
+# ---- ladders: the bands above the current one --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    """One rung of an indicator's ladder: its points once reached and what that takes."""
+
+    points: Decimal
+    label: str
+    text: str
+    lever: str | None = None
+    lever_from: Decimal | None = None
+    lever_to: Decimal | None = None
+
+
+_FIELD_UNITS = {FieldType.MONEY: "wan_yuan", FieldType.PERCENT: "percent"}
+
+
+def _field_unit(name: str) -> str:
+    spec = FIELDS_BY_ID.get(name)
+    return _FIELD_UNITS.get(spec.type, "number") if spec else "number"
+
+
+def _metric_info(rubric: m.Rubric, name: str) -> tuple[str, str]:
+    """(label, unit) of a metric or a numeric field."""
+    for metric in rubric.metrics:
+        if metric.id == name:
+            return metric.title.zh, metric.unit
+    spec = FIELDS_BY_ID.get(name)
+    return (spec.label if spec else name), _field_unit(name)
+
+
+def _band_matches(band: m.Band, value: Fraction) -> bool:
+    return ((band.min is None or value >= Fraction(band.min))
+            and (band.max is None or value <= Fraction(band.max)))
+
+
+def _band_at(score: m.BandsScore, edge: str, value: Fraction) -> m.Band:
+    """The band a value falls in; on a shared edge the edge rule picks (as the engine)."""
+    hits = [b for b in score.bands if _band_matches(b, value)]
+    if len(hits) == 1:
+        return hits[0]
+    if edge == "better_band":
+        return max(hits, key=lambda b: b.points)
+
+    def low(b: m.Band) -> Decimal:
+        return b.min if b.min is not None else Decimal("-Infinity")
+
+    return min(hits, key=low) if edge == "lower_band" else max(hits, key=low)
+
+
+def band_text(band: m.Band, unit: str) -> str:
+    if band.label:
+        return band.label
+    lo = None if band.min is None else fmt_unit(band.min, unit)
+    hi = None if band.max is None else fmt_unit(band.max, unit)
+    if lo and hi:
+        return f"{lo}–{hi}"
+    if lo:
+        return f"≥ {lo}"
+    return f"≤ {hi}" if hi else "任意值"
+
+
+def _round_away(goal: Fraction, start: Fraction, places: int = 2) -> Decimal:
+    """A lever value at `places` decimals, rounded away from where it starts so that the
+    target band is really reached."""
+    exact = Decimal(goal.numerator) / Decimal(goal.denominator)
+    q = Decimal(1).scaleb(-places)
+    rounded = exact.quantize(q, rounding=ROUND_CEILING if goal >= start else ROUND_FLOOR)
+    return rounded.normalize() + Decimal(0)
+
+
+def _band_target(score: m.BandsScore, edge: str,
+                 pts: Decimal) -> tuple[m.Band, Decimal, bool] | None:
+    """The nearest band worth `pts`, the bound to reach and whether the bound is inside it."""
+    same = [b for b in score.bands if b.points == pts]
+    if score.direction == "higher":
+        band = min(same, key=lambda b: b.min if b.min is not None else Decimal("Inf"))
+        bound = band.min
+    else:
+        band = max(same, key=lambda b: b.max if b.max is not None else Decimal("-Inf"))
+        bound = band.max
+    if bound is None:
+        return None
+    return band, bound, _band_at(score, edge, Fraction(bound)) is band
+
+
+def _reach_word(score: m.BandsScore, inclusive: bool) -> str:
+    if score.direction == "higher":
+        return "达到" if inclusive else "超过"
+    return "降到" if inclusive else "降到低于"
+
+
+def _bands_rungs(score: m.BandsScore, edge: str, rubric: m.Rubric, result: IndicatorResult,
+                 first: Level | None, levers: _Levers | None) -> list[Level]:
+    label, unit = _metric_info(rubric, score.metric)
+    rungs: list[Level] = []
+    for pts in sorted({b.points for b in score.bands if b.points > result.points}):
+        target = _band_target(score, edge, pts)
+        if target is None:
+            continue
+        band, bound, inclusive = target
+        head = label if result.value is None else f"{label} {fmt_unit(result.value, unit)}"
+        text = (f"{head} → {_reach_word(score, inclusive)} {fmt_unit(bound, unit)} "
+                f"可再得 {fmt(pts - result.points)} 分")
+        lever = lever_from = lever_to = None
+        solved = _solve_lever(result, first, Fraction(bound), score.metric, levers)
+        if solved is not None:
+            lever, start, goal = solved
+            lever_unit = _field_unit(lever)
+            spec = FIELDS_BY_ID.get(lever)
+            lever_label = spec.label if spec else lever
+            lever_from, lever_to = _round_away(start, start, 6), _round_away(goal, start)
+            delta = Fraction(lever_to) - start
+            sign = "+" if delta > 0 else "−"
+            near = "" if inclusive else f"略{'高' if delta > 0 else '低'}于 "
+            change = f"{sign}{fmt_unit(abs(delta), lever_unit)}"
+            text += (f"（{lever_label}由 {fmt_unit(start, lever_unit)} 调整到 {near}"
+                     f"{fmt_unit(lever_to, lever_unit)}，{change}）")
+        rungs.append(Level(pts, band_text(band, unit), text, lever, lever_from, lever_to))
+    return rungs
+
+
+class _Levers:
+    """Exact lever arithmetic from the firm's own figures and the rubric's metric formulas
+    (the same linear solve the engine does for the first step)."""
+
+    def __init__(self, rubric: m.Rubric, firm: Firm):
+        self.rubric = rubric
+        self.env: dict[str, object] = {}
+        for name in rubric.inputs:
+            value = firm.get(name)
+            if isinstance(value, Decimal | int) and not isinstance(value, bool):
+                self.env[name] = Fraction(value)
+            else:
+                self.env[name] = value
+
+    def metric_at(self, metric: str, lever: str, x: Fraction) -> Fraction | None:
+        env = dict(self.env)
+        env[lever] = x
+        for mm in self.rubric.metrics:
+            env[mm.id] = mm.expr.evaluate(env)  # type: ignore[arg-type]
+        v = env.get(metric)
+        return v if isinstance(v, Fraction) else None
+
+    def solve(self, metric: str, target: Fraction) -> tuple[str, Fraction, Fraction] | None:
+        lever = next((mm.lever for mm in self.rubric.metrics if mm.id == metric), metric)
+        start = self.env.get(lever) if lever is not None else None
+        if lever is None or not isinstance(start, Fraction):
+            return None
+        if lever == metric:
+            return lever, start, target
+        f0, f1, f2 = (self.metric_at(metric, lever, start + d) for d in (0, 1, 2))
+        if f0 is None or f1 is None or f2 is None or f1 == f0 or (f2 - f1) != (f1 - f0):
+            return None
+        return lever, start, start + (target - f0) / (f1 - f0)
+
+
+def _solve_lever(result: IndicatorResult, first: Level | None, target: Fraction,
+                 metric: str, levers: _Levers | None) -> tuple[str, Fraction, Fraction] | None:
+    """The lever value that brings the metric to `target`: exactly from the firm's figures
+    when we have them, else by extending the engine's first step (the metric is linear in
+    its lever, which the engine checked before it named one)."""
+    if levers is not None:
+        return levers.solve(metric, target)
+    nxt = result.next
+    if (first is None or nxt is None or first.lever is None or first.lever_from is None
+            or first.lever_to is None or nxt.metric_target is None or result.value is None
+            or nxt.metric_target == result.value):
+        return None
+    start, to = Fraction(first.lever_from), Fraction(first.lever_to)
+    value, reached = Fraction(result.value), Fraction(nxt.metric_target)
+    slope = (to - start) / (reached - value)
+    return first.lever, start, start + (target - value) * slope
+
+
+def _grouped(pairs: Iterable[tuple[Decimal, str]], above: Decimal) -> list[tuple[Decimal, str]]:
+    """(points, label) pairs above `above`, one per points value, labels joined by 或."""
+    by_points: dict[Decimal, list[str]] = {}
+    for pts, label in pairs:
+        if pts > above and label not in by_points.setdefault(pts, []):
+            by_points[pts].append(label)
+    return [(p, " 或 ".join(by_points[p])) for p in sorted(by_points)]
+
+
+def _rungs(score: object, rubric: m.Rubric, result: IndicatorResult,
+           first: Level | None, levers: _Levers | None) -> list[Level]:
+    cur = result.points
+    if isinstance(score, m.BandsScore):
+        return _bands_rungs(score, score.edge or rubric.edge_rule, rubric, result, first,
+                            levers)
+    if isinstance(score, m.BestOfScore):
+        # Any option reaching the points will do; name the nearest band of each.
+        levels = sorted({b.points for o in score.options for b in o.bands if b.points > cur})
+        out = []
+        for pts in levels:
+            ways = []
+            for option in score.options:
+                worth = sorted({b.points for b in option.bands if b.points >= pts})
+                target = _band_target(option, option.edge or rubric.edge_rule, worth[0]) \
+                    if worth else None
+                if target is not None:
+                    label, unit = _metric_info(rubric, option.metric)
+                    ways.append(f"{label}{_reach_word(option, target[2])} "
+                                f"{fmt_unit(target[1], unit)}")
+            if ways:
+                out.append(Level(pts, f"{fmt(pts)} 分档",
+                                 f"{' 或 '.join(dict.fromkeys(ways))} 可再得 {fmt(pts - cur)} 分"))
+        return out
+    if isinstance(score, m.TiersScore):
+        pairs = [(t.points, t.label) for t in score.tiers]
+        return [Level(p, label, f"达到「{label}」可再得 {fmt(p - cur)} 分")
+                for p, label in _grouped(pairs, cur)]
+    if isinstance(score, m.EnumScore):
+        spec = FIELDS_BY_ID[score.field]
+        pairs = [(p, spec.choice_label(v)) for v, p in score.points.items()]
+        return [Level(p, label, f"{spec.label}达到「{label}」可再得 {fmt(p - cur)} 分")
+                for p, label in _grouped(pairs, cur)]
+    if isinstance(score, m.ItemsScore):
+        out = []
+        k, pts = 1, cur
+        while pts < score.cap and score.points_each > 0:
+            pts = min(score.cap, cur + score.points_each * k)
+            out.append(Level(pts, f"再具备 {k} 项", f"再具备其中 {k} 项可再得 {fmt(pts - cur)} 分"))
+            k += 1
+        return out
+    if isinstance(score, m.SteppedScore) and result.value is not None:
+        label, unit = _metric_info(rubric, score.metric)
+        step = Fraction(score.step)
+        done = max(0, math.floor(Fraction(result.value) / step))
+        out = []
+        k = 1
+        while score.points_per_step > 0:
+            pts = min(score.cap, score.points_per_step * (done + k))
+            if pts <= cur:
+                break
+            reach = (done + k) * step
+            out.append(Level(pts, fmt_unit(reach, unit),
+                             f"{label} {fmt_unit(result.value, unit)} → 满 "
+                             f"{fmt_unit(reach, unit)} 可再得 {fmt(pts - cur)} 分"))
+            if pts >= score.cap:
+                break
+            k += 1
+        return out
+    return []
+
+
+def ladder(result: IndicatorResult, indicator: m.Indicator | None = None,
+           rubric: m.Rubric | None = None, firm: Firm | None = None) -> tuple[Level, ...]:
+    """The rungs above an indicator's current band, lowest first.  Without the rubric only
+    the engine's next step is known; without the firm, lever values beyond the first step
+    are extrapolated from it."""
+    if result.status != "ok":
+        return ()
+    first = None
+    if result.next is not None:
+        nx = result.next
+        first = Level(result.points + nx.gain, nx.target, nx.text, nx.lever, nx.lever_from,
+                      nx.lever_to)
+    rungs = [first] if first is not None else []
+    if indicator is not None and rubric is not None:
+        floor = first.points if first is not None else result.points
+        levers = _Levers(rubric, firm) if firm is not None else None
+        rungs += [r for r in _rungs(indicator.score, rubric, result, first, levers)
+                  if r.points > floor]
+    return tuple(rungs)
+
+
+# ---- the plan ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """Raise one indicator from its current band by one or more rungs."""
+
+    indicator: str
+    title: str
+    class_id: str
+    points_from: Decimal
+    effort: Decimal
+    levels: tuple[Level, ...]  # every rung climbed, lowest first
+
+    @property
+    def points_to(self) -> Decimal:
+        return self.levels[-1].points
+
+    @property
+    def gain(self) -> Decimal:
+        return self.points_to - self.points_from
+
+    @property
+    def cost(self) -> Decimal:
+        return self.effort * len(self.levels)
+
+    @property
+    def text(self) -> str:
+        return self.levels[-1].text
+
+
+@dataclass(frozen=True)
+class MustFix:
+    """A condition group the route needs that does not hold: any one option fixes it."""
+
+    options: tuple[ConditionResult, ...]
+    unknown: bool  # no option failed outright: data is missing
+
+    @property
+    def title(self) -> str:
+        return self.options[0].title if len(self.options) == 1 else "以下任一条件满足即可"
+
+    @property
+    def summary(self) -> str:
+        """One line: the condition, or every option of the group."""
+        if len(self.options) == 1:
+            return self.options[0].title
+        return "以下任一：" + "；".join(c.title for c in self.options)
+
+
+@dataclass(frozen=True)
+class ClassTarget:
+    id: str
+    title: str
+    points: Decimal  # now
+    after: Decimal  # once the plan is carried out
+    max: Decimal
+    minimum: Decimal | None
+
+
+@dataclass(frozen=True)
+class Alternative:
+    label: str
+    must_fix: tuple[MustFix, ...]
+
+
+@dataclass(frozen=True)
+class TierPlan:
+    rubric: str
+    rubric_title: str
+    tier: str
+    pass_status: str
+    route: str  # the route's label: 评分达标（总分 ≥ 60 …）
+    target_total: Decimal | None
+    total: Decimal
+    total_after: Decimal
+    classes: tuple[ClassTarget, ...]
+    steps: tuple[Step, ...]
+    must_fix: tuple[MustFix, ...]
+    missing: tuple[IndicatorResult, ...]  # unknown indicators: fill in the data first
+    reachable: bool  # the steps meet every score threshold of the route
+    scored: bool  # the route has score thresholds (else it is conditions only)
+    alternatives: tuple[Alternative, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((s.cost for s in self.steps), Decimal(0))
+
+    @property
+    def gain(self) -> Decimal:
+        return sum((s.gain for s in self.steps), Decimal(0))
+
+
+def _unmet(route: Route, conds: Mapping[str, ConditionResult]) -> tuple[MustFix, ...]:
+    out = []
+    for group in route.needs:
+        members = tuple(conds[c] for c in group if c in conds)
+        if any(c.ok is True for c in members):
+            continue
+        unknown = any(c.ok is None for c in members)
+        out.append(MustFix(members, unknown))
+    return tuple(out)
+
+
+_Item = tuple[IndicatorResult, tuple[Level, ...], Decimal]
+_State = tuple[tuple[Decimal, ...], Decimal]
+
+
+def search(items: Sequence[_Item], need_total: Decimal,
+           need_classes: Mapping[str, Decimal]) -> tuple[tuple[int, int], ...] | None:
+    """The cheapest choice of (item index, rungs climbed) meeting every need, or None.
+
+    Exact dynamic programming over the gains still needed (capped at the need, so the
+    states stay few): cost first, then the number of changes.
+    """
+    keys = [c for c, need in need_classes.items() if need > 0]
+    goal: _State = (tuple(need_classes[c] for c in keys), max(need_total, Decimal(0)))
+    best: dict[_State, tuple[Decimal, int, tuple[tuple[int, int], ...]]] = {
+        (tuple(Decimal(0) for _ in keys), Decimal(0)): (Decimal(0), 0, ())}
+    for idx, (result, rungs, effort) in enumerate(items):
+        grown = dict(best)
+        for (have_cls, have_tot), (cost, count, chosen) in best.items():
+            for k, rung in enumerate(rungs, 1):
+                gain = rung.points - result.points
+                cls = tuple(min(need_classes[c], h + (gain if result.class_id == c else 0))
+                            for c, h in zip(keys, have_cls, strict=True))
+                key = (cls, min(goal[1], have_tot + gain))
+                cand = (cost + effort * k, count + 1, (*chosen, (idx, k)))
+                old = grown.get(key)
+                if old is None or cand[:2] < old[:2]:
+                    grown[key] = cand
+        best = grown
+    found = best.get(goal)
+    return None if found is None else found[2]
+
+
+def _route_plan(a: Assessment, rubric: m.Rubric | None, firm: Firm | None, route: Route,
+                conds: Mapping[str, ConditionResult]) -> TierPlan:
+    models = {i.id: i for i in rubric.indicators} if rubric is not None else {}
+    items: list[_Item] = []
+    for res in a.indicators:
+        rungs = ladder(res, models.get(res.id), rubric, firm)
+        if rungs:
+            items.append((res, rungs, res.effort))
+    minima = route.class_minima
+    need_total = (route.total - a.total) if route.total is not None else Decimal(0)
+    need_classes = {c.id: minima[c.id] - c.points for c in a.classes if c.id in minima}
+    notes: list[str] = []
+    chosen = search(items, need_total, need_classes)
+    reachable = chosen is not None
+    if chosen is None:
+        # Not reachable with known data: show everything known that could still be gained.
+        chosen = tuple((i, len(rungs)) for i, (_, rungs, _) in enumerate(items))
+        notes.append("即使所有已知指标都升到最高档，仍达不到评分要求"
+                     + ("；请先补齐未知指标的数据" if any(
+                         i.status == "unknown" for i in a.indicators) else "") + "。")
+    steps = [Step(items[i][0].id, items[i][0].title, items[i][0].class_id, items[i][0].points,
+                  items[i][2], items[i][1][:k]) for i, k in chosen]
+    # Cheapest first: effort per point gained, then the larger gain.
+    steps.sort(key=lambda s: (s.cost / s.gain if s.gain else Decimal("Inf"), -s.gain))
+    gained: dict[str, Decimal] = {}
+    for s in steps:
+        gained[s.class_id] = gained.get(s.class_id, Decimal(0)) + s.gain
+    classes = tuple(ClassTarget(c.id, c.title, c.points, c.points + gained.get(c.id, Decimal(0)),
+                                c.max, minima.get(c.id)) for c in a.classes)
+    total_after = a.total + sum(gained.values(), Decimal(0))
+    missing = tuple(i for i in a.indicators if i.status == "unknown")
+    return TierPlan(a.rubric, a.rubric_title, a.tier, a.pass_status, route.label,
+                    route.total, a.total, total_after, classes, tuple(steps),
+                    _unmet(route, conds), missing, reachable, route.scored, (), tuple(notes))
+
+
+def plan(a: Assessment, rubric: m.Rubric | None = None,
+         firm: Firm | None = None) -> TierPlan | None:
+    """The improvement plan for one assessment, or None when it has passed.
+
+    Without the rubric (a rubric file the caller did not pass along) the plan still uses
+    the engine's next steps and the headline pass mark, but knows no class minima.
+    """
+    if a.pass_status == "pass":
+        return None
+    conds = {c.id: c for c in a.conditions}
+    if rubric is not None:
+        all_routes = [r for r in routes(rubric.pass_rule, a.conditions) if not r.opaque]
+    else:
+        all_routes = [Route(total=a.pass_mark, label=f"总分 ≥ {fmt(a.pass_mark)}")] \
+            if a.pass_mark is not None else []
+    scored = [r for r in all_routes if r.scored]
+    plans = [_route_plan(a, rubric, firm, r, conds) for r in scored]
+    if plans:
+        main = min(plans, key=lambda p: (not p.reachable, len(p.must_fix), p.cost,
+                                         len(p.steps)))
+        main_route = scored[plans.index(main)]
+    else:
+        # Only condition routes: the one with the fewest unmet groups, no score steps.
+        if not all_routes:
+            all_routes = [Route()]
+        main_route = min(all_routes, key=lambda r: len(_unmet(r, conds)))
+        main = _route_plan(a, rubric, firm, main_route, conds)
+    alternatives = []
+    for r in all_routes:
+        if r is main_route or r.scored:
+            continue
+        unmet = _unmet(r, conds)
+        # Only what this route asks beyond the main route is worth a line.
+        extra = tuple(f for f in unmet if f not in main.must_fix)
+        if extra:
+            alternatives.append(Alternative(r.label or "其他途径", extra))
+    notes = list(main.notes)
+    if rubric is None:
+        notes.append("未能读取评价标准文件，计划只按总分及格线和各指标的下一档计算，未考虑分类最低分。")
+    return replace(main, alternatives=tuple(alternatives), notes=tuple(notes))
+
+
+def plans(assessments: Sequence[Assessment], rubrics: Mapping[str, m.Rubric],
+          firm: Firm | None = None) -> tuple[TierPlan, ...]:
+    out = []
+    for a in assessments:
+        p = plan(a, rubrics.get(a.rubric), firm)
+        if p is not None:
+            out.append(p)
+    return tuple(out)
+
+
+# ---- remedies from the article -----------------------------------------------------------
+
+ARTICLE_TITLE = "切实促进中小企业专精特新发展"
+ARTICLE_SOURCE = "《湖南日报》理论版《切实促进中小企业专精特新发展》（作者单位：湖南女子学院）"
+ARTICLE_DIAGNOSIS = (
+    "文章指出：湖南的中小企业撑起了全省过半的税收、六成以上的 GDP、七成半以上的创新成果和"
+    "八成半以上的就业；截至当年 7 月，全省已累计培育省级专精特新中小企业 3702 家、国家级"
+    "专精特新“小巨人”企业 399 家。但多数中小企业仍有四个短板：研发投入偏少，核心竞争力"
+    "不够强，没有真正融入产学研协同创新体系，创新创业生态也有待改善。")
+
+
+@dataclass(frozen=True)
+class Remedy:
+    id: str
+    title: str
+    diagnosis: str  # the article's diagnosis for this area, in our words
+    actions: tuple[str, ...]  # what the firm can do, drawn from the article's remedies
+    reasons: tuple[str, ...]  # why it applies to this firm
+
+
+_REMEDIES: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("rd_input", "加大研发投入，筑牢核心竞争力",
+     "技术门槛越来越高、大企业份额越来越大，中小企业只有持续投入研发才能改进产品和服务；"
+     "文章把研发费用税前加计扣除、财政补贴和创新扶持政策列为鼓励企业自身研发的主要手段。",
+     ("建立研发费用辅助账，按规定足额享受研发费用税前加计扣除，把减下来的税再投进研发。",
+      "对照本地研发补助、技术改造补贴等政策逐项申报，资金优先用于主导产品的核心技术攻关。",
+      "借助重点实验室、技术创新中心等平台参与基础研究和共性技术攻关，补上技术短板。",
+      "主导产品属于新一代信息技术、新材料、高端装备、新能源等新兴产业或工业“四基”领域的，"
+      "主动争取面向这些领域的专项扶持。"),
+     ("研发", "研究开发")),
+    ("collaboration", "深化产学研合作，融入“链主”生态",
+     "文章认为中小企业要借助高校和科研院所的科研力量，并在产业链上与大企业融通发展，"
+     "由“链主”企业带动，形成“链长+链主+专精特新”的协作格局。",
+     ("与高校、科研院所签订长期合作协议，采用共建研发机构、联合攻关、委托开发等方式，"
+      "让外部科研力量成为企业稳定的研发能力。",
+      "争取进入本地“链主”或龙头企业的配套体系，按链主的技术要求升级产品，参与产业链协同创新。",
+      "通过校企合作、校地合作联合培养人才，引进年轻技术人员充实研发队伍。",
+      "用好智库和行业专家的咨询服务，为企业找准细分市场和技术路线。"),
+     ("产学研", "高校", "院所", "合作", "链主", "配套", "协同", "龙头", "人才")),
+    ("ecosystem", "用好创新生态，借力公共服务",
+     "文章主张由政府、企业、科研机构等多方共建开放协作的创新生态：完善政策保障，建立"
+     "“企业+协会+智库+政府”的对话机制，建设中小企业公共服务平台，并加强知识产权保护。",
+     ("通过中小企业公共服务平台获取技术创新、成果转化和数字化智能化改造服务。",
+      "加入行业协会，借“企业+协会+智库+政府”交流机制反映共性问题、获取政策信息。",
+      "围绕主导产品布局专利等知识产权，运用知识产权保护政策维护自身权益。",
+      "参加产业链、创新链、资本链、政策链的对接活动，拓宽技术、资金和人才来源。"),
+     ("知识产权", "专利", "数字化", "融资", "公共服务", "平台", "标准", "质量", "品牌")),
+)
+
+
+def _firm_reasons(firm: Firm) -> dict[str, list[str]]:
+    """Weak spots read straight from the questionnaire."""
+    v = firm.values
+    out: dict[str, list[str]] = {"rd_input": [], "collaboration": [], "ecosystem": []}
+    if v.get("rd_super_deduction") is False:
+        out["rd_input"].append("尚未享受研发费用税前加计扣除")
+    if v.get("rd_institution") in ("none", "below_municipal"):
+        out["rd_input"].append("没有市级以上研发机构")
+    rd, rev = v.get("rd_expense"), v.get("revenue")
+    if isinstance(rd, Decimal | int) and isinstance(rev, Decimal | int) and rev > 0 \
+            and not isinstance(rd, bool) and rd * 100 < rev * 3:
+        out["rd_input"].append(f"研发费用只占营业收入的 {fmt(Fraction(rd) * 100 / Fraction(rev))}%")
+    if v.get("univ_partners") == 0:
+        out["collaboration"].append("没有合作的高校或科研院所")
+    if v.get("univ_projects") == 0:
+        out["collaboration"].append("近三年没有产学研合作项目")
+    if v.get("talent_cotraining") is False:
+        out["collaboration"].append("未开展校企联合人才培养")
+    if v.get("chain_leader_supplier") is False:
+        out["collaboration"].append("尚未进入“链主”或龙头企业的供应链")
+    if v.get("public_platform") is False:
+        out["ecosystem"].append("未使用中小企业公共服务平台")
+    level = v.get("digital_level")
+    if isinstance(level, int) and not isinstance(level, bool) and level <= 1:
+        out["ecosystem"].append(f"数字化水平等级偏低（{level} 级）")
+    if v.get("ip_class1") == 0:
+        out["ecosystem"].append("没有与主导产品相关的Ⅰ类知识产权")
+    return out
+
+
+def _weak(assessments: Sequence[Assessment]) -> Iterable[tuple[str, str]]:
+    """(title, why) of every indicator short of its maximum and every failed condition."""
+    for a in assessments:
+        for ind in a.indicators:
+            for part in ind.parts or (ind,):
+                if part.status == "unknown":
+                    yield part.title, f"{part.title}：数据缺失"
+                elif part.status == "ok" and part.points < part.max:
+                    yield part.title, f"{part.title}：{fmt(part.points)}/{fmt(part.max)} 分"
+        for c in a.conditions:
+            if c.ok is False and c.role != "direct":
+                yield c.title, f"{c.title}：不满足"
+
+
+def remedies(assessments: Sequence[Assessment], firm: Firm) -> tuple[Remedy, ...]:
+    """The article's remedies for the areas where this firm is weak, each with why."""
+    from_firm = _firm_reasons(firm)
+    weak = list(_weak(assessments))
+    out = []
+    for rid, title, diagnosis, actions, words in _REMEDIES:
+        reasons = list(from_firm[rid])
+        for name, why in weak:
+            if any(w in name for w in words) and why not in reasons:
+                reasons.append(why)
+        if reasons:
+            out.append(Remedy(rid, title, diagnosis, actions, tuple(reasons[:6])))
+    return tuple(out)

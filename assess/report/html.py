@@ -1,0 +1,480 @@
+"""The HTML report: one Jinja2 template (autoescaped) fed by a view model built here.
+
+The PDF is WeasyPrint applied to this same HTML (`assess.report.pdf`): one template path.
+Everything the template shows is computed here or in `assess.plan`, so the template only
+lays things out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+import assess
+from assess import plan as planning
+from assess.errors import UserError
+from assess.fields import FIELDS_BY_ID
+from assess.intake.firm import Firm
+from assess.numbers import fmt
+from assess.report import charts
+from assess.results import Assessment, ConditionResult, IndicatorResult
+from assess.rubric import models as m
+from assess.rubric.loader import data_dir, get_rubric
+
+TEMPLATE = "report.html.j2"
+STYLESHEET = "report.css"
+
+TIER_ORDER = ("innovative", "srdi", "little_giant", "readiness")
+STANDARD_TIERS = ("innovative", "srdi", "little_giant")
+TIER_LABELS = {"innovative": "创新型中小企业", "srdi": "专精特新中小企业",
+               "little_giant": "专精特新“小巨人”企业", "readiness": "申报准备度"}
+TIER_SHORT = {"innovative": "创新型", "srdi": "专精特新", "little_giant": "小巨人",
+              "readiness": "准备度"}
+SIZE_LABELS = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
+RUBRIC_STATUS = {"official": "正式", "provisional": "暂定", "advisory": "自评参考"}
+STATUS_CSS = {"official": "tag-official", "provisional": "tag-provisional",
+              "advisory": "tag-advisory"}
+ROLE_LABELS = {"eligibility": "资格条件", "basic": "基本条件", "requirement": "认定条件",
+               "direct": "直通条件（任一满足即可）"}
+ROLE_ORDER = ("eligibility", "basic", "requirement", "direct")
+NUMERALS = "一二三四五六七八九十"
+
+# Glyphs the Noto CJK faces lack, mapped to ones they have: a missing glyph would print as
+# a box (or pull in a Latin fallback font).  The engine writes ✗ in pass explanations.
+_GLYPHS = str.maketrans({"✗": "×", "✘": "×", "✔": "✓", "☑": "✓", "☐": "□", "☒": "×"})
+
+_STATUS = {  # pass status → (word, glyph, css class)
+    "pass": ("通过", "✓", "pass"),
+    "fail": ("未通过", "×", "fail"),
+    "undetermined": ("待定", "?", "pending"),
+}
+
+
+def safe_glyphs(text: str) -> str:
+    return text.translate(_GLYPHS)
+
+
+def _finalize(value: Any) -> Any:
+    """Applied to every `{{ … }}` before escaping."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, Decimal):
+        return fmt(value)
+    if isinstance(value, str):
+        return value.translate(_GLYPHS)
+    return value
+
+
+def _mark(ok: bool | None) -> tuple[str, str, str]:
+    """(word, glyph, css class) for a yes/no/unknown."""
+    if ok is True:
+        return "满足", "✓", "pass"
+    if ok is False:
+        return "不满足", "×", "fail"
+    return "无法判断", "?", "pending"
+
+
+# ---- the view model ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    tier: str
+    tier_label: str
+    assessed: bool
+    word: str = "未评估"
+    glyph: str = "–"
+    css: str = "none"
+    rubric: str = ""
+    rubric_title: str = ""
+    version: str = ""
+    rubric_status: str = ""
+    status_css: str = ""
+    total: Decimal | None = None
+    max: Decimal | None = None
+    pass_mark: Decimal | None = None
+    maturity: str | None = None
+    anchor: str = ""
+    scored: bool = False
+    basis: str = ""
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    title: str
+    points: Decimal
+    max: Decimal
+    percent: float
+    minimum: Decimal | None
+    unknown_max: Decimal
+    maturity: str | None
+    bar: Markup
+    short: bool  # below its minimum
+
+
+@dataclass(frozen=True)
+class Line:
+    depth: int
+    glyph: str
+    css: str
+    text: str
+
+
+@dataclass(frozen=True)
+class IndicatorView:
+    r: IndicatorResult
+    class_title: str
+    bar: Markup
+    state: str  # ok / unknown / not_assessed
+    state_label: str
+    missing: tuple[str, ...]
+    next_points: Decimal | None
+    explain: bool  # the reason says more than the figure and the band
+    parts: tuple[IndicatorView, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConditionView:
+    c: ConditionResult
+    word: str
+    glyph: str
+    css: str
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConditionGroup:
+    title: str
+    note: str
+    items: tuple[ConditionView, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    a: Assessment
+    number: str
+    anchor: str
+    verdict: Verdict
+    rubric: m.Rubric | None
+    radar: Markup | None
+    classes: tuple[ClassRow, ...]
+    explanation: tuple[Line, ...]
+    indicators: tuple[IndicatorView, ...]
+    conditions: tuple[ConditionGroup, ...]
+    unknown_count: int
+
+
+@dataclass(frozen=True)
+class PlanView:
+    p: planning.TierPlan
+    verdict: Verdict
+    class_titles: Mapping[str, str]
+    total_bar: Markup | None
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    document: str
+    needed_for: dict[str, list[str]] = field(default_factory=dict)  # what → which tiers
+
+    @property
+    def uses(self) -> list[str]:
+        return [f"{what}（{'、'.join(tiers)}）" for what, tiers in self.needed_for.items()]
+
+
+@dataclass(frozen=True)
+class SourceView:
+    a: Assessment
+    rubric: m.Rubric | None
+    status: str
+    status_css: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: str
+
+
+def _field_label(name: str) -> str:
+    spec = FIELDS_BY_ID.get(name)
+    return f"{spec.label}（{name}）" if spec else name
+
+
+def _verdict(a: Assessment, anchor: str) -> Verdict:
+    word, glyph, css = _STATUS.get(a.pass_status, _STATUS["undetermined"])
+    scored = a.max > 0
+    basis = ""
+    if a.passed and scored and a.pass_mark is not None and a.total < a.pass_mark:
+        basis = "经直通条件通过"
+    return Verdict(a.tier, TIER_LABELS.get(a.tier, a.tier), True, word, glyph, css, a.rubric,
+                   a.rubric_title, a.rubric_version,
+                   RUBRIC_STATUS.get(a.rubric_status, a.rubric_status),
+                   STATUS_CSS.get(a.rubric_status, ""), a.total, a.max, a.pass_mark,
+                   a.maturity, anchor, scored, basis)
+
+
+def _verdicts(assessments: Sequence[Assessment], anchors: Mapping[int, str]) -> list[Verdict]:
+    out = [_verdict(a, anchors[i]) for i, a in enumerate(assessments)]
+    seen = {a.tier for a in assessments}
+    out += [Verdict(t, TIER_LABELS[t], False) for t in STANDARD_TIERS if t not in seen]
+    rank = {t: i for i, t in enumerate(TIER_ORDER)}
+    return sorted(out, key=lambda v: (rank.get(v.tier, len(rank)), not v.assessed))
+
+
+def _explanation(lines: Sequence[str]) -> tuple[Line, ...]:
+    out = []
+    for raw in lines:
+        text = raw.lstrip(" ")
+        depth = (len(raw) - len(text)) // 2
+        glyph, css = "", ""
+        head, _, rest = text.partition(" ")
+        if head in ("✓", "✗", "×", "?"):
+            ok = True if head == "✓" else None if head == "?" else False
+            _, glyph, css = _mark(ok)
+            text = rest
+        out.append(Line(depth, glyph, css, safe_glyphs(text)))
+    return tuple(out)
+
+
+def _indicator_view(ind: IndicatorResult, class_title: str, scale: Decimal) -> IndicatorView:
+    next_points = ind.points + ind.next.gain if ind.next is not None else None
+    state = ind.status
+    label = {"ok": "已计分", "unknown": "数据缺失", "not_assessed": "未评估"}.get(state, state)
+    bar = Markup(charts.bar(ind.points, ind.max, scale=scale, next_points=next_points,
+                            unknown=state != "ok"))
+    parts = tuple(_indicator_view(p, class_title, scale) for p in ind.parts)
+    explain = not (ind.figure and ind.band and ind.figure in ind.reason
+                   and ind.band in ind.reason)
+    return IndicatorView(ind, class_title, bar, state, label,
+                         tuple(_field_label(x) for x in ind.missing), next_points, explain,
+                         parts)
+
+
+def _condition_groups(a: Assessment) -> tuple[ConditionGroup, ...]:
+    groups: list[ConditionGroup] = []
+    for role in (*ROLE_ORDER, *sorted({c.role for c in a.conditions} - set(ROLE_ORDER))):
+        chosen = [c for c in a.conditions if c.role == role]
+        if not chosen:
+            continue
+        views = []
+        for c in chosen:
+            word, glyph, css = _mark(c.ok)
+            views.append(ConditionView(c, word, glyph, css,
+                                       tuple(_field_label(x) for x in c.missing)))
+        note = ""
+        if role == "direct":
+            held = sum(1 for c in chosen if c.ok)
+            note = f"已满足 {held} 项" if held else "均未满足"
+        groups.append(ConditionGroup(ROLE_LABELS.get(role, role), note, tuple(views)))
+    return tuple(groups)
+
+
+def _section(a: Assessment, number: str, anchor: str,
+             rubric: m.Rubric | None) -> Section:
+    minima = planning.class_minima(rubric.pass_rule, a.conditions) if rubric else {}
+    rows = []
+    for c in a.classes:
+        pct = float(c.points / c.max * 100) if c.max > 0 else 0.0
+        need = minima.get(c.id)
+        rows.append(ClassRow(c.title, c.points, c.max, pct, need, c.unknown_max, c.maturity,
+                             Markup(charts.bar(c.points, c.max, marker=need, width=120,
+                                               status="fail" if need is not None
+                                               and c.points < need else "")),
+                             need is not None and c.points < need))
+    radar = None
+    if len(a.classes) >= 3 and all(c.max > 0 for c in a.classes):
+        axes = [charts.Axis(c.title, float(c.points / c.max * 100),
+                            float(minima[c.id] / c.max * 100) if c.id in minima else None)
+                for c in a.classes]
+        radar = Markup(charts.radar(axes, label=f"{a.rubric_title} 分类得分"))
+    titles = {c.id: c.title for c in a.classes}
+    scale = max((i.max for i in a.indicators), default=Decimal(1))
+    indicators = tuple(_indicator_view(i, titles.get(i.class_id, i.class_id), scale)
+                       for i in a.indicators)
+    unknown = sum(1 for i in a.indicators if i.status == "unknown")
+    return Section(a, number, anchor, _verdict(a, anchor), rubric, radar, tuple(rows),
+                   _explanation(a.pass_explanation), indicators, _condition_groups(a),
+                   unknown)
+
+
+def _rubric_for(a: Assessment, rubrics: Mapping[str, m.Rubric] | None) -> m.Rubric | None:
+    if rubrics is not None and a.rubric in rubrics:
+        return rubrics[a.rubric]
+    try:
+        rubric = get_rubric(a.rubric)
+    except UserError:
+        return None  # a rubric file the caller did not hand over: report without it
+    # Only trust a bundled rubric of the same version as the one that was scored.
+    return rubric if rubric.version == a.rubric_version else None
+
+
+def evidence_checklist(assessments: Sequence[Assessment],
+                       rubrics: Mapping[str, m.Rubric | None]) -> list[EvidenceItem]:
+    """Documents to prepare: for every indicator that scores (points > 0) and every
+    condition the firm relies on (all gates; direct conditions it meets)."""
+    items: dict[str, EvidenceItem] = {}
+
+    def add(doc: str, what: str, tier: str) -> None:
+        tiers = items.setdefault(doc, EvidenceItem(doc)).needed_for.setdefault(what, [])
+        if tier not in tiers:
+            tiers.append(tier)
+
+    for a in assessments:
+        tier = TIER_SHORT.get(a.tier, a.tier)
+        rubric = rubrics.get(a.rubric)
+        cond_models = {c.id: c for c in rubric.conditions} if rubric else {}
+        for c in a.conditions:
+            if c.role == "direct" and c.ok is not True:
+                continue
+            docs = c.evidence or tuple(getattr(cond_models.get(c.id), "evidence", ()) or ())
+            for doc in docs:
+                add(doc, c.title, tier)
+        for ind in a.indicators:
+            for part in ind.parts or (ind,):
+                if part.status == "ok" and part.points > 0:
+                    for doc in part.evidence or ind.evidence:
+                        add(doc, part.title, tier)
+    return list(items.values())
+
+
+def _facts(firm: Firm, assessments: Sequence[Assessment]) -> list[Fact]:
+    v = firm.values
+    facts = []
+    if v.get("credit_code"):
+        facts.append(Fact("统一社会信用代码", str(v["credit_code"])))
+    place = "".join(str(v[k]) for k in ("province", "city") if v.get(k))
+    if place:
+        facts.append(Fact("所在地", place))
+    industry = v.get("industry")
+    if isinstance(industry, str):
+        facts.append(Fact("所属行业", FIELDS_BY_ID["industry"].choice_label(industry)))
+    for key in ("main_product", "niche_market"):
+        if v.get(key):
+            facts.append(Fact(FIELDS_BY_ID[key].label, str(v[key])))
+    employees = v.get("employees")
+    if employees is not None and not isinstance(employees, bool | str):
+        facts.append(Fact("从业人员", f"{fmt(employees)} 人"))
+    revenue = v.get("revenue")
+    if revenue is not None and not isinstance(revenue, bool | str):
+        facts.append(Fact("上年度营业收入", f"{fmt(revenue)} 万元"))
+    size = next((a for a in assessments if a.size_class is not None), None)
+    if size is not None and size.size_class is not None:
+        facts.append(Fact("企业规模", f"{SIZE_LABELS.get(size.size_class, size.size_class)}企业"
+                          f"（{size.size_reason}）"))
+    elif assessments:
+        facts.append(Fact("企业规模", f"无法划型（{assessments[0].size_reason or '缺少数据'}）"))
+    if firm.source:
+        facts.append(Fact("数据来源", Path(firm.source).name))
+    return facts
+
+
+def _dedupe(texts: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(t for t in texts if t))
+
+
+def build_context(assessments: Sequence[Assessment], firm: Firm, *,
+                  generated: dt.date | None = None,
+                  rubrics: Mapping[str, m.Rubric] | None = None) -> dict[str, Any]:
+    """Everything the template shows."""
+    generated = generated or dt.date.today()
+    found = {a.rubric: _rubric_for(a, rubrics) for a in assessments}
+    anchors = {i: f"r{i + 1}-{a.rubric}" for i, a in enumerate(assessments)}
+    sections = [_section(a, NUMERALS[i % len(NUMERALS)], anchors[i], found[a.rubric])
+                for i, a in enumerate(assessments)]
+    verdict_by_rubric = {s.a.rubric: s.verdict for s in sections}
+    plans = []
+    for a in assessments:
+        p = planning.plan(a, found[a.rubric], firm)
+        if p is None:
+            continue
+        bar = None
+        if p.scored and a.max > 0:
+            bar = Markup(charts.bar(p.total, a.max, next_points=p.total_after,
+                                    marker=p.target_total, width=220, height=12))
+        plans.append(PlanView(p, verdict_by_rubric[a.rubric],
+                              {c.id: c.title for c in a.classes}, bar))
+    year = firm.get("assessment_year")
+    verdicts = _verdicts(assessments, anchors)
+    warnings = _dedupe([*firm.warnings, *(w for a in assessments for w in a.warnings)])
+    n = len(sections)
+    return {
+        "title": f"专精特新梯度培育自评报告 — {firm.name}",
+        "firm_name": firm.name,
+        "year": year,
+        "prior_year": year - 1 if isinstance(year, int) and not isinstance(year, bool)
+        else None,
+        "generated": generated.isoformat(),
+        "facts": _facts(firm, assessments),
+        "verdicts": verdicts,
+        # Cards side by side: three to a row up to three tiers, four when there are four.
+        "card_width": "57mm" if len(verdicts) <= 3 or len(verdicts) > 4 else "42.6mm",
+        "sections": sections,
+        "plans": plans,
+        "plan_number": NUMERALS[n % len(NUMERALS)],
+        "evidence_number": NUMERALS[(n + 1) % len(NUMERALS)],
+        "quality_number": NUMERALS[(n + 2) % len(NUMERALS)],
+        "remedies": planning.remedies(assessments, firm),
+        "article_source": planning.ARTICLE_SOURCE,
+        "article_diagnosis": planning.ARTICLE_DIAGNOSIS,
+        "evidence": evidence_checklist(assessments, found),
+        "warnings": warnings,
+        "notes": [(s.verdict, note) for s in sections for note in s.a.notes],
+        # Provisional indicators the engine's notes do not already name.
+        "provisional": [(s.verdict, i.r.title) for s in sections for i in s.indicators
+                        if i.r.provisional and s.a.rubric_status != "provisional"
+                        and not any(i.r.title in note for note in s.a.notes)],
+        "unknowns": [(s.verdict, i) for s in sections for i in s.indicators
+                     if i.state == "unknown"],
+        "sources": [SourceView(a, found[a.rubric],
+                               RUBRIC_STATUS.get(a.rubric_status, a.rubric_status),
+                               STATUS_CSS.get(a.rubric_status, "")) for a in assessments],
+        "version": assess.__version__,
+        "css": Markup(_stylesheet()),
+    }
+
+
+# ---- rendering ---------------------------------------------------------------------------
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+        autoescape=True,  # firm data is untrusted text: never markup
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    filters: dict[str, Callable[..., Any]] = {"num": fmt, "glyphs": safe_glyphs}
+    env.filters.update(filters)
+    return env
+
+
+@functools.cache
+def _stylesheet() -> str:
+    return (data_dir("templates") / STYLESHEET).read_text(encoding="utf-8")
+
+
+def render_html(assessments: Sequence[Assessment], firm: Firm, *,
+                generated: dt.date | None = None,
+                rubrics: Mapping[str, m.Rubric] | None = None) -> str:
+    """The report as one self-contained HTML document (styles and charts inline).
+
+    `rubrics` maps rubric ids to the rubrics scored, for rubric files that are not bundled;
+    bundled ones are found by id.  `generated` fixes the date printed (default: today).
+    """
+    context = build_context(assessments, firm, generated=generated, rubrics=rubrics)
+    return _environment().get_template(TEMPLATE).render(context)

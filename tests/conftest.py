@@ -1,0 +1,20 @@
+"""Shared test options and fixtures.
+
+`pytest --update-goldens` rewrites the golden files under tests/golden/ instead of
+comparing against them: regenerate on purpose, then read the diff before committing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite tests/golden/* from the current output instead of "
+                          "comparing against them")
+
+
+@pytest.fixture(scope="session")
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-goldens"))

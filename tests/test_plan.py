@@ -1,0 +1,306 @@
+"""Improvement plans: they reach the pass mark when carried out, cheapest route first."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from assess import plan as planning
+from assess.engine import evaluate
+from assess.intake.firm import Firm, firm_from_mapping, load_firm_file
+from assess.results import Assessment
+from assess.rubric import models as m
+from assess.rubric.loader import builtin_rubrics, get_rubric, load_rubric
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+# ---- a small rubric we control: three banded indicators, each with a lever ----------------
+
+
+def _rubric(tmp_path: Path, *, total: int = 20, class_a: int | None = None,
+            effort: dict[str, int] | None = None) -> m.Rubric:
+    effort = {"A1": 5, "B1": 1, "B2": 3, **(effort or {})}
+    score_route: list[dict[str, Any]] = [{"total_at_least": total}]
+    if class_a is not None:
+        score_route.append({"class_at_least": {"a": class_a}})
+
+    def indicator(ident: str, cls: str, metric: str, direction: str,
+                  bands: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"id": ident, "title": {"zh": f"指标{ident}"}, "class": cls, "max": 20,
+                "source": "测试", "rationale": "测试", "evidence": [f"{ident} 证明材料"],
+                "effort": effort[ident],
+                "score": {"operator": "bands", "metric": metric, "direction": direction,
+                          "bands": bands}}
+
+    doc = {
+        "schema_version": 1, "id": "test-plan", "title": {"zh": "测试标准"}, "version": "1",
+        "tier": "innovative", "document": "测试文件", "issued_by": "测试",
+        "effective_from": "2022-01-01", "status": "official", "edge_rule": "better_band",
+        "pass_mark": total, "max_total": 60,
+        "inputs": ["rd_expense", "revenue", "total_liabilities", "total_assets",
+                   "main_revenue", "main_revenue_prev", "compliance_ok",
+                   "high_tech_enterprise"],
+        "metrics": [
+            {"id": "rd_share", "title": {"zh": "研发费用占比"}, "unit": "percent",
+             "expr": "rd_expense / revenue * 100", "lever": "rd_expense"},
+            {"id": "debt_ratio", "title": {"zh": "资产负债率"}, "unit": "percent",
+             "expr": "total_liabilities / total_assets * 100", "lever": "total_liabilities"},
+            {"id": "main_growth", "title": {"zh": "主营业务收入增长率"}, "unit": "percent",
+             "expr": "(main_revenue / main_revenue_prev - 1) * 100", "lever": "main_revenue"},
+        ],
+        "classes": [{"id": "a", "title": {"zh": "甲类"}, "max": 20},
+                    {"id": "b", "title": {"zh": "乙类"}, "max": 40}],
+        "indicators": [
+            indicator("A1", "a", "rd_share", "higher", [
+                {"min": 5, "points": 20}, {"min": 3, "max": 5, "points": 10},
+                {"max": 3, "points": 0}]),
+            indicator("B1", "b", "debt_ratio", "lower", [
+                {"max": 50, "points": 20}, {"min": 50, "max": 70, "points": 10},
+                {"min": 70, "points": 0}]),
+            indicator("B2", "b", "main_growth", "higher", [
+                {"min": 10, "points": 20}, {"min": 5, "max": 10, "points": 10},
+                {"max": 5, "points": 0}]),
+        ],
+        "conditions": [
+            {"id": "comply", "title": {"zh": "合规经营"}, "role": "eligibility",
+             "require": [{"when": "compliance_ok == True", "label": "合规"}],
+             "advice": "先整改"},
+            {"id": "hte", "title": {"zh": "高新技术企业"}, "role": "direct",
+             "require": [{"when": "high_tech_enterprise == True", "label": "高企"}]},
+        ],
+        "pass": {"all": [{"conditions": "eligibility"},
+                         {"any": [{"all": score_route, "label": "评分达标"},
+                                  {"conditions": "direct", "label": "符合直通条件"}]}]},
+    }
+    path = tmp_path / "test-plan.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+    return load_rubric(path)
+
+
+_FIRM = {"name": "测试企业", "revenue": 1000, "rd_expense": 20, "total_assets": 1000,
+         "total_liabilities": 800, "main_revenue": 1020, "main_revenue_prev": 1000,
+         "compliance_ok": True, "high_tech_enterprise": False}
+
+
+def _firm(**changes: Any) -> Firm:
+    data = {**_FIRM, **changes}
+    return firm_from_mapping({k: v for k, v in data.items() if v is not None}, "test")
+
+
+def _apply(firm: Firm, p: planning.TierPlan) -> Firm:
+    """Carry out every step that names a lever: the firm the plan describes."""
+    values = dict(firm.values)
+    for step in p.steps:
+        rung = step.levels[-1]
+        assert rung.lever is not None and rung.lever_to is not None, step
+        values[rung.lever] = rung.lever_to
+    return Firm(values, firm.source)
+
+
+def _steps(p: planning.TierPlan) -> set[tuple[str, Decimal]]:
+    return {(s.indicator, s.points_to) for s in p.steps}
+
+
+# ---- the search ----------------------------------------------------------------------------
+
+
+def test_plan_reaches_the_pass_mark_when_applied(tmp_path: Path) -> None:
+    rubric = _rubric(tmp_path, total=40, class_a=10)
+    firm = _firm()
+    before = evaluate(rubric, firm)
+    assert before.pass_status == "fail" and before.total == 0
+    p = planning.plan(before, rubric, firm)
+    assert p is not None and p.reachable and p.scored
+    assert p.total_after >= 40
+    after = evaluate(rubric, _apply(firm, p))
+    assert after.passed, after.pass_explanation
+    assert after.total == p.total_after
+    classes = {c.id: c.points for c in after.classes}
+    assert classes == {c.id: c.after for c in p.classes}
+
+
+def test_plan_takes_the_lower_effort_route(tmp_path: Path) -> None:
+    # 20 points from nothing: two bands of B1 (effort 1) beat two of B2 (3) or A1 (5).
+    firm = _firm()
+    rubric = _rubric(tmp_path, total=20)
+    p = planning.plan(evaluate(rubric, firm), rubric, firm)
+    assert p is not None
+    assert _steps(p) == {("B1", Decimal(20))}
+    assert p.cost == 2
+    # Make B1 dear and B2 cheap: the plan follows.
+    rubric = _rubric(tmp_path, total=20, effort={"B1": 4, "B2": 1})
+    p = planning.plan(evaluate(rubric, firm), rubric, firm)
+    assert p is not None
+    assert _steps(p) == {("B2", Decimal(20))}
+
+
+def test_plan_prefers_fewer_changes_at_equal_cost(tmp_path: Path) -> None:
+    # B1 + B2 one band each (cost 2 + 2) ties with B1 two bands (2 × 2): one change wins.
+    firm = _firm()
+    rubric = _rubric(tmp_path, total=20, effort={"B1": 2, "B2": 2})
+    p = planning.plan(evaluate(rubric, firm), rubric, firm)
+    assert p is not None and len(p.steps) == 1
+
+
+def test_plan_respects_class_minima(tmp_path: Path) -> None:
+    # Class b alone could reach the total more cheaply, but class a needs 10.
+    firm = _firm()
+    rubric = _rubric(tmp_path, total=20, class_a=10)
+    p = planning.plan(evaluate(rubric, firm), rubric, firm)
+    assert p is not None
+    assert _steps(p) == {("A1", Decimal(10)), ("B1", Decimal(10))}
+    a = next(c for c in p.classes if c.id == "a")
+    assert a.minimum == 10 and a.after >= 10
+
+
+def test_failed_condition_is_a_must_fix_item(tmp_path: Path) -> None:
+    firm = _firm(compliance_ok=False)
+    rubric = _rubric(tmp_path, total=20)
+    p = planning.plan(evaluate(rubric, firm), rubric, firm)
+    assert p is not None
+    assert [f.options[0].id for f in p.must_fix] == ["comply"]
+    assert not p.must_fix[0].unknown
+    # The direct route is offered as well, with only what it adds.
+    assert [a.label for a in p.alternatives] == ["符合直通条件"]
+    assert [f.options[0].id for f in p.alternatives[0].must_fix] == ["hte"]
+
+
+def test_no_plan_once_passed(tmp_path: Path) -> None:
+    rubric = _rubric(tmp_path, total=20)
+    firm = _firm(high_tech_enterprise=True)
+    assert planning.plan(evaluate(rubric, firm), rubric, firm) is None
+
+
+def test_unknown_indicator_asks_for_data(tmp_path: Path) -> None:
+    rubric = _rubric(tmp_path, total=20)
+    firm = _firm(main_revenue_prev=None)
+    p = planning.plan(evaluate(rubric, firm), rubric, firm)
+    assert p is not None
+    assert [i.id for i in p.missing] == ["B2"]
+    assert all(s.indicator != "B2" for s in p.steps)
+
+
+def test_unreachable_plan_says_so(tmp_path: Path) -> None:
+    rubric = _rubric(tmp_path, total=20)
+    firm = _firm(main_revenue_prev=None, rd_expense=None, total_liabilities=None)
+    p = planning.plan(evaluate(rubric, firm), rubric, firm)
+    assert p is not None and not p.reachable
+    assert p.notes and "补齐" in p.notes[0]
+
+
+def test_search_is_exact() -> None:
+    results = {"X": (Decimal(0), "a"), "Y": (Decimal(0), "a"), "Z": (Decimal(0), "b")}
+
+    def item(ident: str, gains: list[int], effort: int) -> Any:
+        from assess.results import IndicatorResult
+
+        points, cls = results[ident]
+        res = IndicatorResult(ident, ident, cls, points, Decimal(20), "ok", "")
+        rungs = tuple(planning.Level(Decimal(g), "", "") for g in gains)
+        return res, rungs, Decimal(effort)
+
+    items = [item("X", [5, 10, 20], 1), item("Y", [15], 2), item("Z", [10], 1)]
+    # 15 in class a: X to 20 costs 3, Y costs 2 → Y.
+    assert planning.search(items, Decimal(0), {"a": Decimal(15)}) == ((1, 1),)
+    # Total 25 with class b ≥ 10: Z (1) + Y (2) = 3 beats Z + X×3 = 4.
+    assert planning.search(items, Decimal(25), {"b": Decimal(10)}) == ((1, 1), (2, 1))
+    # Impossible.
+    assert planning.search(items, Decimal(100), {}) is None
+
+
+# ---- the real rubrics and samples ------------------------------------------------------------
+
+
+def _sample_assessments() -> list[tuple[str, Assessment, m.Rubric, Firm]]:
+    out = []
+    for name in ("strong", "borderline", "weak"):
+        firm = load_firm_file(SAMPLES / f"{name}.json")
+        for rubric in builtin_rubrics().values():
+            out.append((name, evaluate(rubric, firm), rubric, firm))
+    return out
+
+
+_SAMPLE_CASES = _sample_assessments()
+
+
+@pytest.mark.parametrize("name,a,rubric,firm", _SAMPLE_CASES,
+                         ids=[f"{n}-{r.id}" for n, _, r, _ in _SAMPLE_CASES])
+def test_sample_plans_meet_every_threshold(name: str, a: Assessment, rubric: m.Rubric,
+                                           firm: Firm) -> None:
+    """Apply every lever step, re-score, add the gains of steps without a lever: the
+    route's total and class minima are met whenever the plan says it is reachable."""
+    p = planning.plan(a, rubric, firm)
+    if a.passed:
+        assert p is None
+        return
+    assert p is not None
+    if not p.scored or not p.reachable:
+        assert p.must_fix or not p.reachable or p.missing
+        return
+    values = dict(firm.values)
+    extra: dict[str, Decimal] = {}
+    for step in p.steps:
+        rung = step.levels[-1]
+        if rung.lever is not None and rung.lever_to is not None:
+            values[rung.lever] = rung.lever_to
+        else:
+            extra[step.indicator] = step.gain
+    after = evaluate(rubric, Firm(values, firm.source))
+    points = {i.id: i.points + extra.get(i.id, Decimal(0)) for i in after.indicators}
+    by_id = {i.id: i for i in a.indicators}
+    for step in p.steps:
+        assert points[step.indicator] >= step.points_to, (step.indicator, step.text)
+    if p.target_total is not None:
+        assert sum(points.values()) >= p.target_total
+    for c in p.classes:
+        if c.minimum is not None:
+            got = sum(v for k, v in points.items() if by_id[k].class_id == c.id)
+            assert got >= c.minimum, c.title
+
+
+def test_weak_innovative_plan_is_the_cheapest_and_exact() -> None:
+    rubric = get_rubric("miit-2022-innovative")
+    firm = load_firm_file(SAMPLES / "weak.json")
+    a = evaluate(rubric, firm)
+    p = planning.plan(a, rubric, firm)
+    assert p is not None and p.reachable and p.total_after >= 60
+    assert not p.must_fix  # eligible: it is only a matter of points
+    # The lever figures come from the firm's own numbers, exactly: 2% of 2,600 万元.
+    rd = next(s for s in p.steps if s.indicator == "INN-02")
+    ladder = planning.ladder(next(i for i in a.indicators if i.id == "INN-02"),
+                             rubric.indicator("INN-02"), rubric, firm)
+    assert [r.lever_to for r in ladder] == [Decimal(26), Decimal(52), Decimal(78),
+                                            Decimal(130)]
+    assert rd.levels == ladder[: len(rd.levels)]
+    # Every other choice of rungs meeting the thresholds costs at least as much.
+    assert p.cost <= 18
+    assert p.alternatives and "直通" in p.alternatives[0].label
+
+
+def test_remedies_follow_the_weak_areas() -> None:
+    rubric = get_rubric("miit-2022-innovative")
+    weak = load_firm_file(SAMPLES / "weak.json")
+    remedies = planning.remedies([evaluate(rubric, weak)], weak)
+    assert [r.id for r in remedies] == ["rd_input", "collaboration", "ecosystem"]
+    collab = remedies[1]
+    assert "没有合作的高校或科研院所" in collab.reasons
+    assert any("链主" in act for act in collab.actions)
+    strong = load_firm_file(SAMPLES / "strong.json")
+    ids = {r.id for r in planning.remedies([evaluate(rubric, strong)], strong)}
+    assert "collaboration" not in ids  # four partner universities, seven projects
+
+
+def test_routes_unfold_the_pass_rule() -> None:
+    rubric = get_rubric("miit-2022-innovative")
+    a = evaluate(rubric, load_firm_file(SAMPLES / "weak.json"))
+    routes = planning.routes(rubric.pass_rule, a.conditions)
+    scored = [r for r in routes if r.scored]
+    assert len(scored) == 1 and scored[0].total == 60
+    assert scored[0].class_minima == {"innovation": 20, "growth": 15, "specialization": 15}
+    direct = [r for r in routes if not r.scored]
+    assert len(direct) == 1 and len(direct[0].needs[-1]) == len(a.direct)

@@ -1,0 +1,210 @@
+"""The PDF report: text read back from the file, pages, fonts, fetching, atomic writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import re
+import stat
+import warnings
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from assess.engine import evaluate
+from assess.intake.firm import Firm, firm_from_mapping, load_firm_file
+from assess.numbers import fmt
+from assess.report import pdf as pdfmod
+from assess.report import render_html, render_pdf, write_pdf
+from assess.results import Assessment
+from assess.rubric.loader import builtin_rubrics, get_rubric
+
+pytest.importorskip("weasyprint")
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+GENERATED = dt.date(2026, 3, 1)
+INNOVATIVE = "miit-2022-innovative"
+EVIL = '<img src="file:///etc/passwd">'
+
+
+@dataclass(frozen=True)
+class Pdf:
+    pages: int
+    text: str  # every page, whitespace removed: CJK lines break anywhere
+    page_texts: tuple[str, ...]
+    fonts: dict[str, bool]  # base font → embedded
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _embedded(font: Any) -> bool:
+    descendants = font.get("/DescendantFonts")
+    target = descendants[0].get_object() if descendants else font
+    descriptor = target.get("/FontDescriptor")
+    if descriptor is None:
+        return False
+    descriptor = descriptor.get_object()
+    return any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def read_pdf(path: Path) -> Pdf:
+    reader = PdfReader(str(path))
+    texts, fonts = [], {}
+    for page in reader.pages:
+        texts.append(squash(page.extract_text() or ""))
+        resources = page.get("/Resources")
+        font_dict = resources.get_object().get("/Font") if resources is not None else None
+        for ref in (font_dict.get_object().values() if font_dict is not None else ()):
+            font = ref.get_object()
+            fonts[str(font.get("/BaseFont"))] = _embedded(font)
+    return Pdf(len(reader.pages), "".join(texts), tuple(texts), fonts)
+
+
+def _assess(name: str, rubric_ids: tuple[str, ...]) -> tuple[list[Assessment], Firm]:
+    firm = load_firm_file(SAMPLES / f"{name}.json")
+    return [evaluate(get_rubric(r), firm) for r in rubric_ids], firm
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pdf")
+
+
+@functools.cache
+def _rendered(name: str, rubric_ids: tuple[str, ...], folder: str) -> tuple[Pdf, list[Assessment],
+                                                                            Firm]:
+    assessments, firm = _assess(name, rubric_ids)
+    path = Path(folder) / f"{name}-{len(rubric_ids)}.pdf"
+    render_pdf(assessments, firm, path, generated=GENERATED)
+    return read_pdf(path), assessments, firm
+
+
+@pytest.mark.parametrize("name", ["strong", "borderline", "weak"])
+def test_pdf_text_holds_the_firm_totals_and_every_indicator(name: str, out_dir: Path) -> None:
+    pdf, (a,), firm = _rendered(name, (INNOVATIVE,), str(out_dir))
+    assert squash(firm.name) in pdf.text
+    assert f"总分{fmt(a.total)}/{fmt(a.max)}" in pdf.text
+    assert f"及格线{fmt(a.pass_mark)}" in pdf.text
+    for ind in a.indicators:
+        assert squash(ind.title) in pdf.text, ind.title
+        assert f"{fmt(ind.points)}/{fmt(ind.max)}" in pdf.text
+    for cond in a.conditions:
+        assert squash(cond.title) in pdf.text, cond.title
+    word = {"pass": "通过", "fail": "未通过", "undetermined": "待定"}[a.pass_status]
+    assert word in pdf.page_texts[0]
+
+
+@pytest.mark.parametrize("name", ["strong", "borderline", "weak"])
+def test_pdf_pages_and_running_footer(name: str, out_dir: Path) -> None:
+    pdf, _, firm = _rendered(name, (INNOVATIVE,), str(out_dir))
+    assert 4 <= pdf.pages <= 8  # cover, scores, plan/evidence/sources: no runaway layout
+    for number, text in enumerate(pdf.page_texts, 1):
+        assert f"第{number}页/共{pdf.pages}页" in text
+        assert squash(firm.name) in text  # the running footer
+
+
+def test_all_rubrics_in_one_pdf(out_dir: Path) -> None:
+    ids = tuple(sorted(builtin_rubrics()))
+    pdf, assessments, _ = _rendered("weak", ids, str(out_dir))
+    for a in assessments:
+        assert squash(a.rubric_title) in pdf.text
+        for ind in a.indicators:
+            assert squash(ind.title) in pdf.text, ind.title
+    assert "提升计划" in pdf.text and "申报材料清单" in pdf.text
+    assert pdf.pages < 12 * len(ids)
+
+
+@pytest.mark.parametrize("name", ["strong", "weak"])
+def test_all_fonts_are_embedded_cjk_faces(name: str, out_dir: Path) -> None:
+    pdf, _, _ = _rendered(name, (INNOVATIVE,), str(out_dir))
+    assert pdf.fonts
+    for font, embedded in pdf.fonts.items():
+        assert embedded, f"{font} is not embedded"
+        # A Latin fallback (DejaVu…) would mean a glyph the CJK faces lack.
+        assert "CJK" in font, f"{font}: a non-CJK fallback font was used"
+
+
+# ---- fetching ------------------------------------------------------------------------------
+
+
+def test_injected_markup_renders_as_text_and_fetches_nothing(tmp_path: Path) -> None:
+    data = json_sample("borderline")
+    firm = firm_from_mapping({**data, "name": EVIL}, "evil.json")
+    a = evaluate(get_rubric(INNOVATIVE), firm)
+    html = render_html([a], firm, generated=GENERATED)
+    assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html and "<img" not in html
+    fetcher = pdfmod.make_fetcher()
+    out = tmp_path / "evil.pdf"
+    write_pdf(html, out, fetcher=fetcher)
+    assert fetcher.requested == []  # the report is self-contained
+    assert not any("passwd" in url for url in fetcher.requested)
+    assert squash(EVIL) in read_pdf(out).text
+
+
+def test_fetcher_refuses_everything_outside_the_templates_folder(tmp_path: Path) -> None:
+    """Positive control: raw markup does reach the fetcher, which refuses it."""
+    html = ('<html lang="zh-CN"><body style="font-family: \'Noto Sans CJK SC\'">'
+            '<link rel="stylesheet" href="report.css">'
+            '<img src="file:///etc/passwd"><img src="http://example.invalid/x.png">'
+            '<img src="data:image/png;base64,iVBORw0KGgo="><p>正文</p></body></html>')
+    fetcher = pdfmod.make_fetcher()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        write_pdf(html, tmp_path / "raw.pdf", fetcher=fetcher)
+    assert "file:///etc/passwd" in fetcher.refused
+    assert "http://example.invalid/x.png" in fetcher.refused
+    assert any(u.startswith("data:") for u in fetcher.refused)
+    css = (pdfmod.templates_dir() / "report.css").as_uri()
+    assert css in fetcher.requested and css not in fetcher.refused  # inside: served
+
+
+def json_sample(name: str) -> dict[str, Any]:
+    import json
+
+    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text("utf-8"),
+                                      parse_float=Decimal)
+    return data
+
+
+# ---- writing -------------------------------------------------------------------------------
+
+
+def test_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import weasyprint
+
+    target = tmp_path / "report.pdf"
+    target.write_bytes(b"previous report")
+
+    def boom(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", boom)
+    with pytest.raises(RuntimeError):
+        write_pdf("<p>新</p>", target)
+    assert target.read_bytes() == b"previous report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]  # no temp file left
+
+
+def test_written_file_is_a_pdf_with_ordinary_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "ok.pdf"
+    write_pdf('<p style="font-family: \'Noto Sans CJK SC\'">测试</p>', target)
+    assert target.read_bytes().startswith(b"%PDF-")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+    assert [p.name for p in tmp_path.iterdir()] == ["ok.pdf"]
+
+
+def test_missing_harfbuzz_subset_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert pdfmod.harfbuzz_subset_available()  # the test machine has libharfbuzz-subset0
+    monkeypatch.setattr(pdfmod, "harfbuzz_subset_available", lambda: False)
+    with pytest.warns(pdfmod.SlowPdfWarning, match="libharfbuzz-subset0"):
+        assert pdfmod.check_speed() is False
