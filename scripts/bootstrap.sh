@@ -62,5 +62,5 @@ else
   echo "==> mypy"
   .venv/bin/mypy
   echo "==> pytest"
-  .venv/bin/python -m pytest -q -p no:cacheprovider
+  .venv/bin/python -m pytest -p no:cacheprovider
 fi
