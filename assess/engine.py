@@ -14,7 +14,7 @@ from fractions import Fraction
 from math import floor
 from typing import Any
 
-from assess.fields import FIELDS_BY_ID, NUMERIC_TYPES, FieldType
+from assess.fields import FIELDS_BY_ID, FieldType
 from assess.intake.firm import Firm
 from assess.numbers import fmt, fmt_unit, to_decimal
 from assess.results import (
@@ -148,7 +148,8 @@ def _band_matches(band: m.Band, value: Fraction) -> bool:
     return (lo is None or value >= lo) and (hi is None or value <= hi)
 
 
-def _band_for(score: m.BandsScore, edge: str, value: Fraction) -> m.Band:
+def band_for(score: m.BandsScore, edge: str, value: Fraction) -> m.Band:
+    """The band a value falls in; on a shared edge the edge rule picks one."""
     hits = [b for b in score.bands if _band_matches(b, value)]
     if len(hits) == 1:
         return hits[0]
@@ -171,7 +172,7 @@ def band_label(band: m.Band, unit: str, score: m.BandsScore | None = None,
         return f"{lo}–{hi}"
 
     def owns(bound: Decimal) -> bool:
-        return score is None or _band_for(score, edge, Fraction(bound)) is band
+        return score is None or band_for(score, edge, Fraction(bound)) is band
 
     if lo and band.min is not None:
         return f"{'≥' if owns(band.min) else '>'} {lo}"
@@ -180,7 +181,7 @@ def band_label(band: m.Band, unit: str, score: m.BandsScore | None = None,
     return "任意值"
 
 
-def _solve_lever(ctx: _Context, metric: str, target: Fraction) -> tuple[str, Fraction,
+def solve_lever(ctx: _Context, metric: str, target: Fraction) -> tuple[str, Fraction,
                                                                          Fraction] | None:
     """The lever value that brings `metric` to `target`, when the metric is linear in it."""
     lever = ctx.metrics[metric].lever if metric in ctx.metrics else metric
@@ -210,6 +211,11 @@ def _solve_lever(ctx: _Context, metric: str, target: Fraction) -> tuple[str, Fra
     return lever, start, start + (target - f0) / (f1 - f0)
 
 
+def scoring_context(rubric: m.Rubric, firm: Firm) -> _Context:
+    """The firm's values and computed metrics for one rubric, for `solve_lever`."""
+    return _Context(rubric, firm)
+
+
 def _metric_chain(rubric: m.Rubric, metric: str) -> tuple[m.Metric, ...]:
     """The metrics `metric` is computed from, itself last, in declaration order."""
     by_id = {x.id: x for x in rubric.metrics}
@@ -236,7 +242,7 @@ def _bands_next(ctx: _Context, score: m.BandsScore, edge: str, name: str, title:
     if bound is None:
         return None
     target = Fraction(bound)
-    inclusive = _band_for(score, edge, target) is nxt
+    inclusive = band_for(score, edge, target) is nxt
     unit = ctx.unit(name)
     word = ("达到" if inclusive else "超过") if score.direction == "higher" else (
         "降到" if inclusive else "降到低于")
@@ -244,7 +250,7 @@ def _bands_next(ctx: _Context, score: m.BandsScore, edge: str, name: str, title:
     text = (f"{title} {fmt_unit(value, unit)} → {word} {fmt_unit(target, unit)} "
             f"可再得 {fmt(gain)} 分")
     lever = lever_from = lever_to = None
-    solved = _solve_lever(ctx, name, target)
+    solved = solve_lever(ctx, name, target)
     if solved is not None:
         lever, start, goal = solved
         if not inclusive:
@@ -265,7 +271,7 @@ def _score_bands(ctx: _Context, ind_title: str, score: m.BandsScore) -> _Outcome
     if isinstance(value, Unknown):
         return _Outcome(Decimal(0), "unknown", value.reason, missing=value.missing)
     edge = score.edge or ctx.rubric.edge_rule
-    band = _band_for(score, edge, value)
+    band = band_for(score, edge, value)
     unit = ctx.unit(score.metric)
     label = band_label(band, unit, score, edge)
     figure = ctx.figure(score.metric)
@@ -651,6 +657,3 @@ def maturity_level(rubric: m.Rubric, points: Decimal, maximum: Decimal,
         return f"{reached}（数据不全，可能更高）"
     return reached
 
-
-def numeric_fields() -> set[str]:
-    return {f.id for f in FIELDS_BY_ID.values() if f.type in NUMERIC_TYPES}

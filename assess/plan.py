@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from fractions import Fraction
 
+from assess.engine import band_for, band_label, scoring_context, solve_lever
 from assess.fields import FIELDS_BY_ID, FieldType
 from assess.intake.firm import Firm
 from assess.numbers import fmt, fmt_unit
@@ -162,37 +163,6 @@ def _metric_info(rubric: m.Rubric, name: str) -> tuple[str, str]:
     return (spec.label if spec else name), _field_unit(name)
 
 
-def _band_matches(band: m.Band, value: Fraction) -> bool:
-    return ((band.min is None or value >= Fraction(band.min))
-            and (band.max is None or value <= Fraction(band.max)))
-
-
-def _band_at(score: m.BandsScore, edge: str, value: Fraction) -> m.Band:
-    """The band a value falls in; on a shared edge the edge rule picks (as the engine)."""
-    hits = [b for b in score.bands if _band_matches(b, value)]
-    if len(hits) == 1:
-        return hits[0]
-    if edge == "better_band":
-        return max(hits, key=lambda b: b.points)
-
-    def low(b: m.Band) -> Decimal:
-        return b.min if b.min is not None else Decimal("-Infinity")
-
-    return min(hits, key=low) if edge == "lower_band" else max(hits, key=low)
-
-
-def band_text(band: m.Band, unit: str) -> str:
-    if band.label:
-        return band.label
-    lo = None if band.min is None else fmt_unit(band.min, unit)
-    hi = None if band.max is None else fmt_unit(band.max, unit)
-    if lo and hi:
-        return f"{lo}–{hi}"
-    if lo:
-        return f"≥ {lo}"
-    return f"≤ {hi}" if hi else "任意值"
-
-
 def _round_away(goal: Fraction, start: Fraction, places: int = 2) -> Decimal:
     """A lever value at `places` decimals, rounded away from where it starts so that the
     target band is really reached."""
@@ -214,7 +184,7 @@ def _band_target(score: m.BandsScore, edge: str,
         bound = band.max
     if bound is None:
         return None
-    return band, bound, _band_at(score, edge, Fraction(bound)) is band
+    return band, bound, band_for(score, edge, Fraction(bound)) is band
 
 
 def _reach_word(score: m.BandsScore, inclusive: bool) -> str:
@@ -249,43 +219,20 @@ def _bands_rungs(score: m.BandsScore, edge: str, rubric: m.Rubric, result: Indic
             change = f"{sign}{fmt_unit(abs(delta), lever_unit)}"
             text += (f"（{lever_label}由 {fmt_unit(start, lever_unit)} 调整到 {near}"
                      f"{fmt_unit(lever_to, lever_unit)}，{change}）")
-        rungs.append(Level(pts, band_text(band, unit), text, lever, lever_from, lever_to))
+        rungs.append(Level(pts, band_label(band, unit, score, edge), text, lever, lever_from,
+                           lever_to))
     return rungs
 
 
 class _Levers:
-    """Exact lever arithmetic from the firm's own figures and the rubric's metric formulas
-    (the same linear solve the engine does for the first step)."""
+    """Exact lever arithmetic from the firm's own figures: the engine's own solver, so the
+    plan and the per-indicator next step can never disagree."""
 
     def __init__(self, rubric: m.Rubric, firm: Firm):
-        self.rubric = rubric
-        self.env: dict[str, object] = {}
-        for name in rubric.inputs:
-            value = firm.get(name)
-            if isinstance(value, Decimal | int) and not isinstance(value, bool):
-                self.env[name] = Fraction(value)
-            else:
-                self.env[name] = value
-
-    def metric_at(self, metric: str, lever: str, x: Fraction) -> Fraction | None:
-        env = dict(self.env)
-        env[lever] = x
-        for mm in self.rubric.metrics:
-            env[mm.id] = mm.expr.evaluate(env)  # type: ignore[arg-type]
-        v = env.get(metric)
-        return v if isinstance(v, Fraction) else None
+        self._ctx = scoring_context(rubric, firm)
 
     def solve(self, metric: str, target: Fraction) -> tuple[str, Fraction, Fraction] | None:
-        lever = next((mm.lever for mm in self.rubric.metrics if mm.id == metric), metric)
-        start = self.env.get(lever) if lever is not None else None
-        if lever is None or not isinstance(start, Fraction):
-            return None
-        if lever == metric:
-            return lever, start, target
-        f0, f1, f2 = (self.metric_at(metric, lever, start + d) for d in (0, 1, 2))
-        if f0 is None or f1 is None or f2 is None or f1 == f0 or (f2 - f1) != (f1 - f0):
-            return None
-        return lever, start, start + (target - f0) / (f1 - f0)
+        return solve_lever(self._ctx, metric, target)
 
 
 def _solve_lever(result: IndicatorResult, first: Level | None, target: Fraction,
