@@ -94,8 +94,15 @@ class Expr:
         _validate(tree, names)
         return cls(text, tree, frozenset(names))
 
+    @functools.cached_property
+    def _fn(self) -> Fn:
+        return _compile(self.tree)
+
     def evaluate(self, env: Env, describe: Callable[[str], str] = str) -> Result:
-        return _Evaluator(env, describe)._value(self.tree)
+        v = self._fn(env, describe)
+        if isinstance(v, list):
+            raise ExprError(f"a list is only allowed after 'in': {self.text!r}")
+        return v
 
     def __str__(self) -> str:
         return self.text
@@ -149,144 +156,165 @@ def _validate(node: ast.AST, names: set[str]) -> None:
                 f"lists, {ALLOWED_OPERATORS} and {', '.join(FUNCTIONS)}()")
 
 
-class _Evaluator:
-    def __init__(self, env: Env, describe: Callable[[str], str]):
-        self.env = env
-        self.describe = describe
+Fn = Callable[[Env, Callable[[str], str]], "Result | list[Value]"]
 
-    def eval(self, node: ast.AST) -> Result | list[Value]:
-        match node:
-            case ast.Constant(value=value):
-                if isinstance(value, bool | str):
-                    return value
-                if isinstance(value, int | float):
-                    return _number(value)
+
+def _compile(node: ast.AST) -> Fn:
+    """Turn a validated tree into nested closures, once per formula: evaluating a firm
+    then costs a few calls per node instead of a pattern match per node."""
+    text = ast.unparse(node)
+
+    def value_of(fn: Fn, where: ast.AST) -> Fn:
+        def run(env: Env, describe: Callable[[str], str]) -> Result | list[Value]:
+            v = fn(env, describe)
+            if isinstance(v, list):
+                raise ExprError(f"a list is only allowed after 'in': {ast.unparse(where)!r}")
+            return v
+        return run
+
+    def num(v: object, where: str) -> Fraction:
+        if isinstance(v, bool) or not isinstance(v, Fraction):
+            raise ExprError(f"{where!r} is not a number")
+        return v
+
+    def boolean(v: object, where: str) -> bool:
+        if not isinstance(v, bool):
+            raise ExprError(f"{where!r} is not a yes/no value")
+        return v
+
+    match node:
+        case ast.Constant(value=value):
+            if isinstance(value, bool | str):
+                const: Value = value
+            elif isinstance(value, int | float):
+                const = _number(value)
+            else:  # pragma: no cover - refused by _validate
                 raise ExprError(f"literal {value!r} is not allowed")
-            case ast.Name(id="True"):
-                return True
-            case ast.Name(id="False"):
-                return False
-            case ast.Name(id=name):
-                found = self.env.get(name)
+            return lambda env, describe: const
+        case ast.Name(id="True"):
+            return lambda env, describe: True
+        case ast.Name(id="False"):
+            return lambda env, describe: False
+        case ast.Name(id=name):
+            def lookup(env: Env, describe: Callable[[str], str]) -> Result:
+                found = env.get(name)
                 if found is None:
-                    return Unknown((f"缺少数据：{self.describe(name)}",), (name,))
+                    return Unknown((f"缺少数据：{describe(name)}",), (name,))
                 return found  # a value, or the Unknown of a metric that could not be computed
-            case ast.List(elts=elts) | ast.Tuple(elts=elts):
-                return [self._literal(e) for e in elts]
-            case ast.UnaryOp(op=ast.Not(), operand=operand):
-                v = self._value(operand)
-                return v if isinstance(v, Unknown) else not self._bool(v, operand)
-            case ast.UnaryOp(op=op, operand=operand):
-                v = self._value(operand)
+            return lookup
+        case ast.List(elts=elts) | ast.Tuple(elts=elts):
+            literal: list[Value] = []
+            for e in elts:  # _validate allows only literals here
+                v = e.value if isinstance(e, ast.Constant) else None
+                if isinstance(v, bool | str):
+                    literal.append(v)
+                elif isinstance(v, int | float):
+                    literal.append(_number(v))
+            return lambda env, describe: literal
+        case ast.UnaryOp(op=op, operand=operand):
+            inner = value_of(_compile(operand), operand)
+            where = ast.unparse(operand)
+            negate, is_not = isinstance(op, ast.USub), isinstance(op, ast.Not)
+
+            def unary(env: Env, describe: Callable[[str], str]) -> Result:
+                v = inner(env, describe)
                 if isinstance(v, Unknown):
                     return v
-                n = self._num(v, operand)
-                return -n if isinstance(op, ast.USub) else n
-            case ast.BoolOp(op=op, values=values):
-                return self._boolop(isinstance(op, ast.And), values)
-            case ast.BinOp(left=left, op=op, right=right):
-                return self._binop(left, op, right)
-            case ast.Compare(left=left, ops=ops, comparators=comparators):
-                return self._compare(left, ops, comparators)
-            case ast.Call(func=ast.Name(id=fname), args=args):
-                return self._call(fname, args)
-        raise ExprError(f"cannot evaluate {ast.unparse(node)!r}")  # pragma: no cover
+                if is_not:
+                    return not boolean(v, where)
+                n = num(v, where)
+                return -n if negate else n
+            return unary
+        case ast.BoolOp(op=op, values=values):
+            parts = [(value_of(_compile(v), v), ast.unparse(v)) for v in values]
+            is_and = isinstance(op, ast.And)
 
-    def _literal(self, node: ast.AST) -> Value:
-        v = self._value(node)
-        if isinstance(v, Unknown):  # pragma: no cover - lists hold literals only
-            raise ExprError(f"a list may hold only literal values: {ast.unparse(node)!r}")
-        return v
+            def boolop(env: Env, describe: Callable[[str], str]) -> Result:
+                unknown: Unknown | None = None
+                for fn, where in parts:
+                    v = fn(env, describe)
+                    if isinstance(v, Unknown):
+                        unknown = v if unknown is None else unknown | v
+                        continue
+                    if boolean(v, where) is not is_and:  # False decides and, True decides or
+                        return not is_and
+                return unknown if unknown is not None else is_and
+            return boolop
+        case ast.BinOp(left=left, op=op, right=right):
+            fa, fb = value_of(_compile(left), left), value_of(_compile(right), right)
+            wa, wb = ast.unparse(left), ast.unparse(right)
+            kind = type(op)
+            right_name = right.id if isinstance(right, ast.Name) else None
 
-    def _value(self, node: ast.AST) -> Result:
-        v = self.eval(node)
-        if isinstance(v, list):
-            raise ExprError(f"a list is only allowed after 'in': {ast.unparse(node)!r}")
-        return v
+            def binop(env: Env, describe: Callable[[str], str]) -> Result:
+                a, b = fa(env, describe), fb(env, describe)
+                if isinstance(a, Unknown) or isinstance(b, Unknown):
+                    return _join(a, b)
+                x, y = num(a, wa), num(b, wb)
+                if kind is ast.Add:
+                    return x + y
+                if kind is ast.Sub:
+                    return x - y
+                if kind is ast.Mult:
+                    return x * y
+                if y == 0:
+                    label = describe(right_name) if right_name else wb
+                    return Unknown((f"分母为 0，无法计算：{label} = 0",))
+                return x / y
+            return binop
+        case ast.Compare(left=left, ops=ops, comparators=comparators):
+            first = value_of(_compile(left), left)
+            chain = [(type(o), _compile(c), ast.unparse(c)) for o, c in
+                     zip(ops, comparators, strict=True)]
+            wleft = ast.unparse(left)
 
-    @staticmethod
-    def _num(v: Value, node: ast.AST) -> Fraction:
-        if isinstance(v, bool) or not isinstance(v, Fraction):
-            raise ExprError(f"{ast.unparse(node)!r} is not a number")
-        return v
+            def compare(env: Env, describe: Callable[[str], str]) -> Result:
+                unknown: Unknown | None = None
+                a: Result | list[Value] = first(env, describe)
+                wa = wleft
+                for kind, fn, wb in chain:
+                    b = fn(env, describe)
+                    if isinstance(a, Unknown) or isinstance(b, Unknown):
+                        unknown = _join(unknown, a, b)
+                        a, wa = b, wb
+                        continue
+                    if isinstance(a, list):
+                        raise ExprError(f"a list is only allowed after 'in': {wa!r}")
+                    if kind is ast.In or kind is ast.NotIn:
+                        if not isinstance(b, list):
+                            raise ExprError(f"'in' needs a list: {wb!r}")
+                        ok = (a in b) == (kind is ast.In)
+                    elif isinstance(b, list):
+                        raise ExprError(f"a list is only allowed after 'in': {wb!r}")
+                    elif kind is ast.Eq or kind is ast.NotEq:
+                        ok = (a == b) == (kind is ast.Eq)
+                    else:
+                        x, y = num(a, wa), num(b, wb)
+                        ok = (x < y if kind is ast.Lt else x <= y if kind is ast.LtE
+                              else x > y if kind is ast.Gt else x >= y)
+                    if not ok:
+                        return False
+                    a, wa = b, wb
+                return unknown if unknown is not None else True
+            return compare
+        case ast.Call(func=ast.Name(id=fname), args=args):
+            fns = [(value_of(_compile(a), a), ast.unparse(a)) for a in args]
 
-    @staticmethod
-    def _bool(v: Value, node: ast.AST) -> bool:
-        if not isinstance(v, bool):
-            raise ExprError(f"{ast.unparse(node)!r} is not a yes/no value")
-        return v
-
-    def _boolop(self, is_and: bool, values: list[ast.expr]) -> Result:
-        unknown: Unknown | None = None
-        for node in values:
-            v = self._value(node)
-            if isinstance(v, Unknown):
-                unknown = v if unknown is None else unknown | v
-                continue
-            if self._bool(v, node) is not is_and:  # False decides an and, True decides an or
-                return not is_and
-        return unknown if unknown is not None else is_and
-
-    def _binop(self, left: ast.expr, op: ast.operator, right: ast.expr) -> Result:
-        a, b = self._value(left), self._value(right)
-        if isinstance(a, Unknown) or isinstance(b, Unknown):
-            return _join(a, b)
-        x, y = self._num(a, left), self._num(b, right)
-        match op:
-            case ast.Add():
-                return x + y
-            case ast.Sub():
-                return x - y
-            case ast.Mult():
-                return x * y
-        if y == 0:
-            what = ast.unparse(right)
-            label = self.describe(what) if isinstance(right, ast.Name) else what
-            return Unknown((f"分母为 0，无法计算：{label} = 0",))
-        return x / y
-
-    def _compare(self, left: ast.expr, ops: list[ast.cmpop], comps: list[ast.expr]) -> Result:
-        unknown: Unknown | None = None
-        a: Result | list[Value] = self._value(left)
-        for op, node in zip(ops, comps, strict=True):
-            b = self.eval(node)
-            if isinstance(a, Unknown) or isinstance(b, Unknown):
-                unknown = _join(unknown, a, b)
-                a = b
-                continue
-            if isinstance(a, list):
-                raise ExprError(f"a list is only allowed after 'in': {ast.unparse(left)!r}")
-            if isinstance(op, ast.In | ast.NotIn):
-                if not isinstance(b, list):
-                    raise ExprError(f"'in' needs a list: {ast.unparse(node)!r}")
-                ok = a in b
-                ok = ok if isinstance(op, ast.In) else not ok
-            elif isinstance(b, list):
-                raise ExprError(f"a list is only allowed after 'in': {ast.unparse(node)!r}")
-            elif isinstance(op, ast.Eq | ast.NotEq):
-                ok = (a == b) == isinstance(op, ast.Eq)
-            else:
-                x, y = self._num(a, left), self._num(b, node)
-                ok = {ast.Lt: x < y, ast.LtE: x <= y, ast.Gt: x > y, ast.GtE: x >= y}[type(op)]
-            if not ok:
-                return False
-            a = b
-        return unknown if unknown is not None else True
-
-    def _call(self, fname: str, args: list[ast.expr]) -> Result:
-        values = [self._value(a) for a in args]
-        unknowns = [v for v in values if isinstance(v, Unknown)]
-        if unknowns:
-            return _join(*unknowns)
-        nums = [self._num(v, a) for v, a in zip(values, args, strict=True)
-                if not isinstance(v, Unknown)]
-        if fname == "min":
-            return min(nums)
-        if fname == "max":
-            return max(nums)
-        if fname == "abs":
-            return abs(nums[0])
-        return sum(nums, Fraction(0)) / len(nums)  # mean
+            def call(env: Env, describe: Callable[[str], str]) -> Result:
+                values = [fn(env, describe) for fn, _ in fns]
+                unknowns = [v for v in values if isinstance(v, Unknown)]
+                if unknowns:
+                    return _join(*unknowns)
+                nums = [num(v, w) for v, (_, w) in zip(values, fns, strict=True)]
+                if fname == "min":
+                    return min(nums)
+                if fname == "max":
+                    return max(nums)
+                if fname == "abs":
+                    return abs(nums[0])
+                return sum(nums, Fraction(0)) / len(nums)  # mean
+            return call
+    raise ExprError(f"cannot evaluate {text!r}")  # pragma: no cover - refused by _validate
 
 
 @functools.lru_cache(maxsize=4096)
