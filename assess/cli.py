@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from assess.intake.firm import Firm
     from assess.results import Assessment
+    from assess.rubric.models import Rubric
 
 EXIT_OK, EXIT_SHORT, EXIT_USER, EXIT_BUG = 0, 1, 2, 3
 
@@ -178,18 +179,56 @@ def score(
         from assess.report.text import print_assessments
 
         print_assessments(assessments, _console())
-    _write_reports(assessments, firm, pdf, html)
+    _write_reports(assessments, firm, pdf, html, {r.id: r for r in chosen})
     if fail_under and not all(a.passed for a in assessments):
         raise typer.Exit(EXIT_SHORT)
 
 
+@app.command("batch")
+def batch(
+    inputs: Annotated[list[Path], typer.Argument(
+        metavar="INPUT", help="Questionnaire files (.json, .yaml, .xlsx), folders of them "
+        "(searched recursively) and 批量 workbooks, in any mix.")],
+    outdir: Annotated[Path, typer.Option("--out", "-o", metavar="OUTDIR",
+                                         help="The folder to write the outputs into.")],
+    rubrics: Annotated[list[str] | None, typer.Option(
+        "--rubric", "-r", help="Rubric id or YAML file; repeat for several. Default: the "
+        "official ladder in force for each firm's assessment_year, plus readiness.")] = None,
+    standard: Annotated[int | None, typer.Option(
+        "--standard", help="Without --rubric: the edition of the official ladder (2022 or "
+        "2026) for every firm.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=0, help="Local worker processes (default: one per CPU; 0: "
+        "score in this process).")] = None,
+    no_pdf: Annotated[bool, typer.Option(
+        "--no-pdf", help="Skip the per-applicant PDF reports.")] = False,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Skip applicants already done in OUTDIR whose data and rubrics "
+        "are unchanged.")] = False,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", metavar="ADDRESS", help="Run the applicants on a Dask cluster, e.g. "
+        "tcp://host:8786 (needs the Dask extra: srdi-assess with 'cluster').")] = None,
+) -> None:
+    """Score a round of applicants: summary.xlsx, results.jsonl, reports/*.pdf, cohort.pdf.
+
+    Exit 0 when every applicant was scored, 1 when some were rejected or failed (all are
+    still reported), 2 when nothing could be read.
+    """
+    from assess.batch import BatchOptions, run_batch
+
+    result = run_batch(BatchOptions(
+        inputs=tuple(inputs), outdir=outdir, rubrics=tuple(rubrics or ()), standard=standard,
+        workers=workers, pdf=not no_pdf, resume=resume, scheduler=scheduler))
+    raise typer.Exit(result.exit_code)
+
+
 def _write_reports(assessments: list[Assessment], firm: Firm, pdf: Path | None,
-                   html: Path | None) -> None:
+                   html: Path | None, rubrics: dict[str, Rubric]) -> None:
     if pdf is None and html is None:
         return
     from assess.report.html import render_html
 
-    text = render_html(assessments, firm)
+    text = render_html(assessments, firm, rubrics=rubrics)
     if html is not None:
         from assess.atomic import write_text
 

@@ -1,0 +1,147 @@
+"""Where the per-applicant jobs run: in this process, in a local process pool, or on a Dask
+cluster.  All three take the same function (`task.run_jobs`) and give back
+concurrent.futures Futures, so the batch loop does not care which it has.
+
+* `InlinePool` (`--workers 0`): one job after another in this process; for debugging.
+* `LocalPool` (default): a `ProcessPoolExecutor` on the forkserver start method, which
+  allows `max_tasks_per_child`: a worker is replaced after a number of jobs, so whatever
+  WeasyPrint or fontconfig keep growing is given back.  The forkserver imports the scoring
+  and report modules once, so each new worker starts warm; each worker keeps one WeasyPrint
+  FontConfiguration for all the PDFs it renders (`assess.report.cohort.font_config`).
+* `DaskPool` (`--scheduler tcp://host:8786`): `distributed.Client(...).get_executor()`.
+  Dask workers may be on other machines, so they send PDFs back as bytes and this process
+  writes them.  The workers need `assess` installed (the same version).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from multiprocessing.context import BaseContext
+from typing import Any, Protocol
+
+from assess.batch.task import Context, Job, Outcome, run_jobs, worker_init
+from assess.errors import UserError
+
+# Jobs a local worker runs before it is replaced (a job is one PDF, or a chunk of
+# applicants when no PDF is made).
+TASKS_PER_CHILD_PDF = 40
+TASKS_PER_CHILD = 200
+PRELOAD = ["assess.batch.task", "assess.engine", "assess.report.jsonout",
+           "assess.report.cohort", "assess.rubric.loader"]
+PRELOAD_PDF = ["assess.report.html", "weasyprint"]
+
+
+class Pool(Protocol):
+    slots: int  # chunks worth keeping in flight
+    workers: int
+    shared_disk: bool  # whether the workers can write into the output folder
+
+    def submit(self, jobs: Sequence[Job], context: Context) -> Future[list[Outcome]]: ...
+
+    def restart(self) -> None: ...
+
+    def close(self, *, cancel: bool = False) -> None: ...
+
+
+class InlinePool:
+    """Runs each job at once, in this process."""
+
+    slots = 1
+    workers = 1
+    shared_disk = True
+
+    def submit(self, jobs: Sequence[Job], context: Context) -> Future[list[Outcome]]:
+        future: Future[list[Outcome]] = Future()
+        try:
+            future.set_result(run_jobs(jobs, context))
+        except Exception as exc:  # run_job catches per applicant; this is a bug in the loop
+            future.set_exception(exc)
+        return future
+
+    def restart(self) -> None:
+        pass
+
+    def close(self, *, cancel: bool = False) -> None:
+        pass
+
+
+class LocalPool:
+    """A process pool on this machine (see the module docstring)."""
+
+    shared_disk = True
+
+    def __init__(self, workers: int, *, pdf: bool):
+        self.workers = workers
+        self.slots = max(2, workers * 3)
+        self._pdf = pdf
+        self._executor = self._make()
+
+    def _make(self) -> ProcessPoolExecutor:
+        context: BaseContext
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            forkserver = multiprocessing.get_context("forkserver")
+            forkserver.set_forkserver_preload(PRELOAD + (PRELOAD_PDF if self._pdf else []))
+            context = forkserver
+        else:  # Windows: spawn also allows max_tasks_per_child
+            context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=worker_init,
+            max_tasks_per_child=TASKS_PER_CHILD_PDF if self._pdf else TASKS_PER_CHILD)
+
+    def submit(self, jobs: Sequence[Job], context: Context) -> Future[list[Outcome]]:
+        return self._executor.submit(run_jobs, list(jobs), context)
+
+    def restart(self) -> None:
+        """After a worker died (BrokenProcessPool): a fresh pool."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._make()
+
+    def close(self, *, cancel: bool = False) -> None:
+        # On Ctrl-C the jobs already running finish (their PDFs are written atomically)
+        # and the queued ones are dropped; `--resume` picks them up.
+        self._executor.shutdown(wait=True, cancel_futures=cancel)
+
+
+class DaskPool:
+    """Jobs on a Dask distributed cluster, through its concurrent.futures executor."""
+
+    shared_disk = False
+
+    def __init__(self, address: str, *, timeout: str = "15s"):
+        try:
+            from distributed import Client as client_type
+        except ImportError:
+            raise UserError("--scheduler needs the Dask distributed package: "
+                            "pip install 'srdi-assess[cluster]'") from None
+        try:
+            make: Any = client_type
+            self._client: Any = make(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise UserError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        # pure=False: two applicants with the same data are still two tasks.
+        self._executor: Executor = self._client.get_executor(pure=False)
+        threads = sum(self._client.nthreads().values()) or 1
+        self.workers = threads
+        self.slots = max(2, threads * 3)
+
+    def submit(self, jobs: Sequence[Job], context: Context) -> Future[list[Outcome]]:
+        return self._executor.submit(run_jobs, list(jobs), context)
+
+    def restart(self) -> None:
+        pass  # the scheduler reschedules the tasks of a lost worker itself
+
+    def close(self, *, cancel: bool = False) -> None:
+        try:
+            self._executor.shutdown(wait=not cancel)
+        finally:
+            self._client.close()
+
+
+def make_pool(workers: int, *, pdf: bool, scheduler: str | None) -> Pool:
+    if scheduler:
+        return DaskPool(scheduler)
+    if workers <= 0:
+        return InlinePool()
+    return LocalPool(workers, pdf=pdf)

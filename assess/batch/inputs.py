@@ -1,0 +1,199 @@
+"""What a batch reads: the questionnaire files named on the command line or found in
+folders, and, for an applicant whose data was refused, who it is.
+
+Folders are walked recursively in sorted order (the same applicants get the same numbers
+on every run); editors' lock and temp files (`~$申报表.xlsx`, `.~lock.x#`, `x.tmp`),
+hidden files and the output folder itself are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assess.intake import EXCEL_SUFFIXES
+from assess.intake.firm import Record
+
+# .xls, .ods and the like are taken too, so that the intake refuses them with its reason
+# (save as .xlsx) rather than a folder's file being silently ignored.
+SUFFIXES = frozenset({".json", ".yaml", ".yml", *EXCEL_SUFFIXES, ".xls", ".et", ".ods",
+                      ".numbers"})
+
+
+def is_temp(name: str) -> bool:
+    """An editor's lock or temp file, a hidden file or an OS artefact."""
+    return (name.startswith(("~$", ".~lock.", ".", "~")) or name.endswith(("~", "#"))
+            or name.lower().endswith((".tmp", ".temp", ".bak", ".swp"))
+            or name in ("Thumbs.db", "desktop.ini"))
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file to read, or an input that could not be (`problem`)."""
+
+    path: Path
+    problem: str = ""
+
+    @property
+    def display(self) -> str:
+        return str(self.path)
+
+
+def _inside(path: Path, folder: Path | None) -> bool:
+    if folder is None:
+        return False
+    try:
+        path.resolve().relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def _walk(folder: Path, exclude: Path | None) -> list[Path]:
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):  # symlinked folders are not followed
+        base = Path(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not _inside(base / d, exclude))
+        for name in sorted(files):
+            path = base / name
+            if not is_temp(name) and path.suffix.lower() in SUFFIXES:
+                found.append(path)
+    return found
+
+
+def discover(inputs: Sequence[Path], exclude: Path | None = None) -> list[Source]:
+    """The files to read, in order: each INPUT as given, folders expanded in sorted order;
+    a file reached twice is read once.  `exclude`: the output folder."""
+    excluded = exclude.resolve() if exclude is not None else None
+    seen: set[Path] = set()
+    out: list[Source] = []
+
+    def add(path: Path, problem: str = "") -> None:
+        real = path.resolve()
+        if real in seen:
+            return
+        seen.add(real)
+        out.append(Source(path, problem))
+
+    for item in inputs:
+        if item.is_dir():
+            files = _walk(item, excluded)
+            if not files:
+                add(item, "the folder holds no questionnaire files (.json, .yaml, .xlsx)")
+            for path in files:
+                add(path)
+        elif item.is_file():
+            add(item)
+        else:
+            add(item, "no such file or folder")
+    return out
+
+
+# ---- who is a refused applicant ----------------------------------------------------------
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _grid(path: Path, sheet: str) -> list[list[Any]]:
+    import python_calamine
+
+    workbook = python_calamine.load_workbook(path)
+    try:
+        data = workbook.get_sheet_by_name(sheet)
+        start = data.start
+        if start is None:
+            return []
+        r0, c0 = start
+        rows: list[list[Any]] = [[] for _ in range(r0)]
+        rows += [[""] * c0 + list(row) for row in data.iter_rows()]
+        return rows
+    finally:
+        workbook.close()
+
+
+def _column_of(rows: list[list[Any]], field_id: str) -> tuple[int, int] | None:
+    """(header row index, column) of a field in a 批量 sheet: by id, else by label."""
+    from assess.intake.excel import field_by_label
+
+    for r, row in enumerate(rows[:12]):
+        for c, value in enumerate(row):
+            if not isinstance(value, str) or not value.strip():
+                continue
+            if value.strip() == field_id:
+                return r, c
+            spec = field_by_label(value)
+            if spec is not None and spec.id == field_id:
+                return r, c
+    return None
+
+
+def _batch_identity(rows: list[list[Any]], number: int,
+                    cols: dict[str, tuple[int, int] | None]) -> tuple[str, str]:
+    row = rows[number - 1] if 0 < number <= len(rows) else []
+    values = []
+    for f in ("name", "credit_code"):
+        at = cols[f]
+        values.append(_text(row[at[1]]) if at is not None and at[1] < len(row) else "")
+    return values[0], values[1]
+
+
+def _form_identity(rows: list[list[Any]]) -> tuple[str, str]:
+    """Name and credit code from a 问卷 sheet: the row whose id (or label) names the field,
+    the value in the 填写值 column (D in the template)."""
+    from assess.intake.excel import FORM_VALUE_COL, field_by_label
+
+    value_col = FORM_VALUE_COL
+    for row in rows[:30]:
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value.strip() == "填写值":
+                value_col = c
+    found = {"name": "", "credit_code": ""}
+    for row in rows:
+        ids = [v.strip() for v in row[:3] if isinstance(v, str)]
+        for f in found:
+            spec_hit = any(v == f or ((s := field_by_label(v)) is not None and s.id == f)
+                           for v in ids if v)
+            if spec_hit and not found[f] and value_col < len(row):
+                found[f] = _text(row[value_col])
+    return found["name"], found["credit_code"]
+
+
+def identify(records: Sequence[Record]) -> dict[int, tuple[str, str]]:
+    """Best-effort name and credit code of refused records (by position in `records`),
+    read from the raw file; whatever cannot be found is ""."""
+    out: dict[int, tuple[str, str]] = {}
+    grids: dict[tuple[str, str], list[list[Any]]] = {}
+    columns: dict[tuple[str, str], dict[str, tuple[int, int] | None]] = {}
+    for i, rec in enumerate(records):
+        if rec.firm is not None:
+            continue
+        try:
+            if rec.sheet is None:
+                from assess.intake.firm import read_mapping
+
+                data, _ = read_mapping(Path(rec.source))
+                out[i] = (_text(data.get("name")), _text(data.get("credit_code")))
+                continue
+            grid_key = (rec.source, rec.sheet)
+            if grid_key not in grids:
+                grids[grid_key] = _grid(Path(rec.source), rec.sheet)
+            rows = grids[grid_key]
+            if rec.row is None:
+                out[i] = _form_identity(rows)
+            else:
+                if grid_key not in columns:
+                    columns[grid_key] = {f: _column_of(rows, f) for f in ("name", "credit_code")}
+                out[i] = _batch_identity(rows, rec.row, columns[grid_key])
+        except Exception:  # identification is a courtesy; the problems say what matters
+            out[i] = ("", "")
+    return out

@@ -1,0 +1,124 @@
+"""Progress on stderr: a rich bar with ETA on a terminal, plain lines otherwise (logs, CI)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Protocol, TextIO
+
+PLAIN_EVERY = 5.0  # seconds between plain progress lines
+MAX_NOTES = 50  # refused applicants listed one by one before "and N more"
+
+
+class Progress(Protocol):
+    def grow(self, n: int) -> None: ...
+
+    def advance(self, status: str, note: str = "") -> None: ...
+
+    def say(self, text: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _eta(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds}s"
+
+
+class PlainProgress:
+    """A line every few seconds, one per refused applicant (up to MAX_NOTES)."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+        self.total = 0
+        self.done = 0
+        self.counts: dict[str, int] = {}
+        self.start = time.monotonic()
+        self.last = self.start
+        self.notes = 0
+
+    def _line(self) -> str:
+        elapsed = time.monotonic() - self.start
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        left = (self.total - self.done) / rate if rate > 0 else 0.0
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
+        return (f"batch: {self.done}/{self.total} done ({parts}), {rate:.1f}/s, "
+                f"ETA {_eta(left)}")
+
+    def grow(self, n: int) -> None:
+        self.total += n
+
+    def advance(self, status: str, note: str = "") -> None:
+        self.done += 1
+        self.counts[status] = self.counts.get(status, 0) + 1
+        if note:
+            self.notes += 1
+            if self.notes <= MAX_NOTES:
+                self.say(note)
+            elif self.notes == MAX_NOTES + 1:
+                self.say("… more problems in summary.xlsx (问题清单)")
+        now = time.monotonic()
+        if now - self.last >= PLAIN_EVERY:
+            self.last = now
+            self.say(self._line())
+
+    def say(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.done:
+            self.say(self._line().replace(", ETA 0s", ""))
+
+
+class RichProgress(PlainProgress):
+    """A live bar: done/total, rate, elapsed, ETA."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.console = Console(stderr=True, highlight=False)
+        self.bar = Progress(TextColumn("[bold]评分"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
+                            TextColumn("ETA"), TimeRemainingColumn(),
+                            console=self.console)
+        self.task: Any = self.bar.add_task("batch", total=0, detail="")
+        self.bar.start()
+
+    def grow(self, n: int) -> None:
+        super().grow(n)
+        self.bar.update(self.task, total=self.total)
+
+    def advance(self, status: str, note: str = "") -> None:
+        self.done += 1
+        self.counts[status] = self.counts.get(status, 0) + 1
+        if note:
+            self.notes += 1
+            if self.notes <= MAX_NOTES:
+                self.say(note)
+        detail = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items()) if k != "scored")
+        self.bar.update(self.task, advance=1, detail=detail)
+
+    def say(self, text: str) -> None:
+        self.console.print(text, markup=False)
+
+    def close(self) -> None:
+        self.bar.stop()
+
+
+def make_progress(rich: bool | None = None) -> Progress:
+    if rich is None:
+        rich = sys.stderr.isatty()
+    return RichProgress() if rich else PlainProgress()

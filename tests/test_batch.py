@@ -1,0 +1,336 @@
+"""`assess batch` end to end: a round with a 批量 workbook, a folder of questionnaires, a bad
+value, a corrupted file and a duplicated credit code; the PDFs; Ctrl-C and --resume on the
+local pool and on a Dask cluster; formula injection; exit codes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import yaml
+
+from assess.batch import BatchOptions, run_batch
+from assess.batch.run import read_results
+from assess.fields import FIELDS_BY_ID
+from assess.intake.excel import _header_label
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+INJECTED = '=HYPERLINK("http://evil.example/x","点我")'
+CODE_TWICE = "91370100MA3C4X5Y6W"  # strong.json's code, used again in the workbook
+
+
+def _sample(stem: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((SAMPLES / f"{stem}.json").read_text(encoding="utf-8"))
+    return data
+
+
+def _batch_book(path: Path, firms: list[dict[str, Any]]) -> None:
+    """A 批量 sheet as agencies make them: labels in row 1, field ids in row 2."""
+    ids = list(dict.fromkeys(k for firm in firms for k in firm))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "批量"
+    ws.append([_header_label(FIELDS_BY_ID[i]) for i in ids])
+    ws.append(ids)
+    for firm in firms:
+        ws.append([firm.get(i) for i in ids])
+        for c in ws[ws.max_row]:
+            if isinstance(c.value, str) and c.value.startswith("="):
+                c.data_type = "s"  # typed text that looks like a formula, not a formula
+    wb.save(path)
+
+
+def make_round(folder: Path) -> list[Path]:
+    """Inputs: agency.xlsx (3 rows: one with 约300 in a money field, one with a name that is
+    a spreadsheet formula) and a folder with a JSON and a YAML questionnaire, an Office lock
+    file that must be skipped and a corrupted workbook."""
+    folder.mkdir(parents=True, exist_ok=True)
+    strong, weak, border = _sample("strong"), _sample("weak"), _sample("borderline")
+    rows = [
+        {**strong, "name": "甲方精工科技有限公司"},  # same credit code as apps/strong.json
+        {**weak, "name": "乙方包装有限公司", "credit_code": "91510100MA6D8E9F1Y",
+         "revenue": "约300"},
+        {**border, "name": INJECTED, "credit_code": "91430100MA4L7Q2R9Z"},
+    ]
+    _batch_book(folder / "agency.xlsx", rows)
+    apps = folder / "apps"
+    apps.mkdir()
+    (apps / "strong.json").write_text(json.dumps(strong, ensure_ascii=False),
+                                      encoding="utf-8")
+    (apps / "weak.yaml").write_text(yaml.safe_dump(weak, allow_unicode=True), encoding="utf-8")
+    (apps / "~$agency.xlsx").write_bytes(b"lock file: not a workbook")
+    (apps / "broken.xlsx").write_bytes(b"PK\x03\x04 this zip stops here")
+    return [folder / "agency.xlsx", apps]
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    return make_round(tmp_path_factory.mktemp("round"))
+
+
+def sheet_rows(path: Path, sheet: str) -> list[tuple[Any, ...]]:
+    wb = openpyxl.load_workbook(path)
+    try:
+        return [tuple(r) for r in wb[sheet].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def summary(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """Each sheet of summary.xlsx as dicts keyed by its header (汇总, 问题清单)."""
+    out = {}
+    for sheet in ("汇总", "问题清单"):
+        head, *body = sheet_rows(path, sheet)
+        out[sheet] = [dict(zip(head, row, strict=True)) for row in body]
+    return out
+
+
+def outputs(outdir: Path) -> tuple[list[list[tuple[Any, ...]]], bytes]:
+    """What a clean run and a resumed one must agree on: every sheet's rows (the 统计
+    sheet's date is the same day) and results.jsonl, byte for byte."""
+    wb = openpyxl.load_workbook(outdir / "summary.xlsx")
+    sheets = [[tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb]
+    wb.close()
+    return sheets, (outdir / "results.jsonl").read_bytes()
+
+
+# ---- the round with PDFs -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pdf_round(inputs: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    outdir = tmp_path_factory.mktemp("out")
+    result = run_batch(BatchOptions(inputs=tuple(inputs), outdir=outdir, workers=2,
+                                    progress=False))
+    assert result.exit_code == 1  # some were rejected, all are reported
+    assert (result.applicants, result.scored, result.rejected, result.failed) == (6, 4, 2, 0)
+    return outdir
+
+
+def test_summary_names_every_applicant_the_bad_cell_and_the_corrupted_file(
+        pdf_round: Path) -> None:
+    sheets = summary(pdf_round / "summary.xlsx")
+    main = sheets["汇总"]
+    names = {r["企业名称"] for r in main}
+    # the rejected row is named too: read back from the workbook
+    assert {"甲方精工科技有限公司", "乙方包装有限公司", "'" + INJECTED,
+            "山东精工传感科技有限公司", "成都锦城包装制品有限公司"} <= names
+    assert len(main) == 6
+    assert any(r["来源文件"].endswith("broken.xlsx") and r["状态"] == "数据有误" for r in main)
+    assert not any("~$" in r["来源文件"] for r in main)  # the lock file was skipped
+    ranked = [r for r in main if r["排名"] is not None]
+    assert [r["排名"] for r in ranked] == sorted(r["排名"] for r in ranked)
+    assert len(ranked) == 4 and all(0 < r["百分位"] < 100 for r in ranked)
+    assert main.index(ranked[-1]) < min(i for i, r in enumerate(main) if r["排名"] is None)
+    bad = next(r for r in main if r["企业名称"] == "乙方包装有限公司")
+    assert bad["状态"] == "数据有误" and "约300" in bad["错误"] and bad["行"] == 4
+
+    issues = sheets["问题清单"]
+    cell = next(i for i in issues if i["字段ID"] == "revenue")
+    assert cell["位置"].startswith("批量!") and cell["位置"].endswith("4")
+    assert cell["企业名称"] == "乙方包装有限公司" and cell["类型"] == "数据错误"
+    assert "约300" in cell["问题"]
+    broken = next(i for i in issues if i["来源文件"].endswith("broken.xlsx"))
+    assert broken["类型"] == "文件无法读取"
+    dupes = [i for i in issues if i["类型"] == "信用代码重复"]
+    assert len(dupes) == 2 and all(CODE_TWICE in d["问题"] for d in dupes)
+
+
+def test_a_pdf_per_scored_applicant_and_the_cohort_pdf(pdf_round: Path) -> None:
+    from pypdf import PdfReader
+
+    main = summary(pdf_round / "summary.xlsx")["汇总"]
+    reports = sorted(r["报告"] for r in main if r["报告"])
+    assert len(reports) == 4
+    # credit code names; the duplicated code is disambiguated
+    assert f"reports/{CODE_TWICE}.pdf" in reports and f"reports/{CODE_TWICE}-2.pdf" in reports
+    assert sorted(p.name for p in (pdf_round / "reports").iterdir()) == \
+        sorted(Path(r).name for r in reports)
+    first = PdfReader(pdf_round / "reports" / f"{CODE_TWICE}.pdf")
+    assert len(first.pages) > 1
+    assert "甲方精工科技有限公司" in first.pages[0].extract_text()
+    cohort = PdfReader(pdf_round / "cohort.pdf")
+    text = "".join(page.extract_text() for page in cohort.pages)
+    assert "批次概览" in text and "各梯度通过率" in text and "最薄弱的指标" in text
+    assert 1 <= len(cohort.pages) <= 3
+    assert not list(pdf_round.rglob("*.tmp")), "no temp file is left behind"
+
+
+def test_results_jsonl_shape(pdf_round: Path) -> None:
+    lines = list(read_results(pdf_round / "results.jsonl"))
+    assert [x["applicant"]["index"] for x in lines] == list(range(1, 7))
+    for line in lines:
+        assert set(line) == {"applicant", "results"}
+        head = line["applicant"]
+        assert {"source", "row", "name", "credit_code", "status", "rank", "percentile",
+                "problems"} <= set(head)
+        if head["status"] == "scored":
+            assert head["rank"] >= 1 and head["report"].startswith("reports/")
+            assert line["results"] and {"rubric", "total", "max", "passed", "indicators",
+                                        "gates"} <= set(line["results"][0])
+        else:
+            assert line["results"] == [] and head["problems"]
+
+
+def test_no_text_cell_can_run_as_a_formula(pdf_round: Path) -> None:
+    wb = openpyxl.load_workbook(pdf_round / "summary.xlsx")
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    injected = [c for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert injected and all(c.value.startswith("'=") for c in injected)
+
+
+# ---- Ctrl-C and --resume -----------------------------------------------------------------
+
+
+def _options(inputs: list[Path], outdir: Path, **kw: Any) -> BatchOptions:
+    return BatchOptions(inputs=(*inputs, SAMPLES / "agency-batch.xlsx"), outdir=outdir,
+                        pdf=False, progress=False, **kw)
+
+
+@pytest.fixture(scope="module")
+def clean_run(inputs: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    outdir = tmp_path_factory.mktemp("clean")
+    result = run_batch(_options(inputs, outdir, workers=2))
+    assert result.applicants == 42 and result.exit_code == 1
+    return outdir
+
+
+def _interrupt_then_resume(options: BatchOptions, after: int) -> None:
+    from dataclasses import replace
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(replace(options, interrupt_after=after))
+    outdir = options.outdir
+    state = json.loads((outdir / ".assess-batch" / "state.json").read_text("utf-8"))
+    assert state["interrupted"] and not state["complete"]
+    # the outputs are there and whole, listing what is not done yet
+    main = summary(outdir / "summary.xlsx")["汇总"]
+    assert len(main) == 42 and any(r["状态"] == "未完成" for r in main)
+    assert len(list(read_results(outdir / "results.jsonl"))) == 42
+    result = run_batch(replace(options, resume=True))
+    assert result.reused >= after and result.applicants == 42
+
+
+def test_resume_after_ctrl_c_gives_the_same_outputs(inputs: list[Path], clean_run: Path,
+                                                    tmp_path: Path) -> None:
+    _interrupt_then_resume(_options(inputs, tmp_path / "out", workers=2), after=5)
+    assert outputs(tmp_path / "out") == outputs(clean_run)
+
+
+@pytest.fixture(scope="module")
+def dask_address() -> Iterator[str]:
+    distributed = pytest.importorskip("distributed")
+    # In-process workers, but over TCP: every job and result is serialised as it would be
+    # between machines.
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  protocol="tcp", dashboard_address=None,
+                                  silence_logs=logging.ERROR) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_dask_cluster_same_outputs_and_resume(inputs: list[Path], clean_run: Path,
+                                              dask_address: str, tmp_path: Path) -> None:
+    options = _options(inputs, tmp_path / "dask", scheduler=dask_address)
+    _interrupt_then_resume(options, after=4)
+    assert outputs(tmp_path / "dask") == outputs(clean_run)
+
+
+def test_dask_cluster_sends_pdfs_back(dask_address: str, tmp_path: Path) -> None:
+    result = run_batch(BatchOptions(inputs=(SAMPLES / "weak.json",), outdir=tmp_path,
+                                    scheduler=dask_address, progress=False))
+    assert result.exit_code == 0
+    assert (tmp_path / "reports" / "91510100MA6D8E9F0X.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_resume_redoes_a_changed_applicant_only(inputs: list[Path], tmp_path: Path) -> None:
+    work = tmp_path / "in"
+    shutil.copytree(inputs[1], work)
+    run_batch(BatchOptions(inputs=(work,), outdir=tmp_path / "out", pdf=False, workers=0,
+                           progress=False))
+    data = yaml.safe_load((work / "weak.yaml").read_text(encoding="utf-8"))
+    data["employees"] += 1
+    (work / "weak.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    result = run_batch(BatchOptions(inputs=(work,), outdir=tmp_path / "out", pdf=False,
+                                    workers=0, progress=False, resume=True))
+    assert result.reused == 1 and result.scored == 2  # strong.json kept, weak.yaml redone
+
+
+def test_resume_ignores_a_torn_journal_line(inputs: list[Path], tmp_path: Path) -> None:
+    options = BatchOptions(inputs=(inputs[1],), outdir=tmp_path, pdf=False, workers=0,
+                           progress=False)
+    run_batch(options)
+    before = outputs(tmp_path)
+    done = tmp_path / ".assess-batch" / "done.jsonl"
+    lines = done.read_bytes().splitlines(keepends=True)
+    done.write_bytes(b"".join(lines[:-1]) + lines[-1][:40])  # killed mid-write
+    from dataclasses import replace
+
+    result = run_batch(replace(options, resume=True))
+    assert result.reused == len(lines) - 1
+    assert outputs(tmp_path) == before
+
+
+def test_cli_ctrl_c_exit_130_then_resume_exit_1(inputs: list[Path], tmp_path: Path) -> None:
+    """The real command in a subprocess, interrupted by the test hook after 2 applicants."""
+    args = [sys.executable, "-m", "assess", "batch", *map(str, inputs), "-o",
+            str(tmp_path), "--no-pdf", "--workers", "1"]
+    env = {**os.environ, "ASSESS_BATCH_INTERRUPT_AFTER": "2"}
+    first = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert first.returncode == 130, first.stderr
+    assert "--resume" in first.stderr
+    second = subprocess.run([*args, "--resume"], capture_output=True, text=True, timeout=120)
+    assert second.returncode == 1, second.stderr
+    assert "taken from the previous run" in second.stderr
+    assert "broken.xlsx" in second.stderr  # plain progress lines name the refused ones
+
+
+# ---- failures ----------------------------------------------------------------------------
+
+
+def test_an_exception_while_scoring_one_applicant_is_recorded(
+        inputs: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assess.engine
+
+    real = assess.engine.evaluate
+
+    def flaky(rubric: Any, firm: Any) -> Any:
+        if firm.name == "成都锦城包装制品有限公司":
+            raise ZeroDivisionError("boom")
+        return real(rubric, firm)
+
+    monkeypatch.setattr(assess.engine, "evaluate", flaky)
+    result = run_batch(BatchOptions(inputs=(inputs[1],), outdir=tmp_path, pdf=False,
+                                    workers=0, progress=False))
+    assert (result.scored, result.failed, result.exit_code) == (1, 1, 1)
+    main = summary(tmp_path / "summary.xlsx")["汇总"]
+    failed = next(r for r in main if r["状态"] == "处理出错")
+    assert "weak.yaml" in failed["错误"] and "ZeroDivisionError: boom" in failed["错误"]
+
+
+def test_nothing_readable_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"not a workbook")
+    out = subprocess.run([sys.executable, "-m", "assess", "batch", str(bad),
+                          str(tmp_path / "missing"), "-o", str(tmp_path / "out"), "--no-pdf",
+                          "--workers", "0"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    main = summary(tmp_path / "out" / "summary.xlsx")["汇总"]
+    assert len(main) == 2 and all(r["状态"] == "数据有误" for r in main)
+
+
+def test_bad_options_exit_2(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "assess", "batch", str(SAMPLES / "weak.json"),
+                          "-o", str(tmp_path), "--standard", "1999"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "no bundled standard 1999" in out.stderr

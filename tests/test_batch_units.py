@@ -1,0 +1,199 @@
+"""The pieces of `assess batch` that need no pool: safe cell text and file names, finding
+the inputs, ranks and percentiles, the summary rows' round trip, the cohort charts."""
+
+from __future__ import annotations
+
+import pickle
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from assess.batch.inputs import discover, is_temp
+from assess.batch.run import ReportNames, flag_duplicates, safe_stem
+from assess.batch.task import Context, Job, input_hash, run_job
+from assess.intake import load_firm_file
+from assess.report.cohort import (
+    ApplicantRow,
+    Bin,
+    ClassScore,
+    Cohort,
+    IndicatorMark,
+    Issue,
+    RubricLine,
+    histogram_svg,
+    quantile,
+    standings,
+)
+from assess.report.summary_xlsx import cell, cell_text
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+86 531", "-5", "@SUM(A1)", "\t=1", "\r=1",
+                                  '=HYPERLINK("http://x","y")'])
+def test_formula_like_text_is_neutralised(text: str) -> None:
+    out = cell_text(text)
+    assert out.startswith("'") and out[1:] == text.replace("\x00", "")
+
+
+def test_plain_text_and_numbers_are_kept() -> None:
+    assert cell_text("山东精工 = 好") == "山东精工 = 好"
+    assert cell(Decimal("-5")) == -5 and cell(Decimal("12.5")) == 12.5
+    assert cell(True) == "是" and cell(None) is None
+
+
+def test_control_characters_and_length() -> None:
+    assert cell_text("a\x00b\x07c\nd") == "abc\nd"  # newlines are fine in a cell
+    assert len(cell_text("x" * 40_000)) == 32_767
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("../../etc/passwd", "_.._etc_passwd"),
+    ("a/b\\c:d*e?f\"g<h>i|j", "a_b_c_d_e_f_g_h_i_j"),
+    ("名称\x00\x1f\n", "名称___"),
+    ("abc\u202efdp.exe", "abc_fdp.exe"),  # a right-to-left override cannot fake the type
+    ("  .hidden. ", "hidden"),
+    ("CON", "_CON"),
+    ("", ""),
+])
+def test_safe_stem(raw: str, expected: str) -> None:
+    assert safe_stem(raw) == expected
+
+
+def test_safe_stem_bounds_length_in_characters_and_bytes() -> None:
+    assert len(safe_stem("长" * 500)) <= 80
+    assert len(safe_stem("长" * 500).encode()) <= 180
+
+
+def test_report_names_are_unique_case_insensitively() -> None:
+    firm = load_firm_file(SAMPLES / "weak.json")
+    names = ReportNames()
+    first, second = names.take(firm, 1), names.take(firm, 2)
+    assert first == "reports/91510100MA6D8E9F0X.pdf"
+    assert second == "reports/91510100MA6D8E9F0X-2.pdf"
+    from dataclasses import replace
+
+    lower = replace(firm, values={**firm.values, "credit_code": "91510100ma6d8e9f0x"})
+    assert names.take(lower, 3) == "reports/91510100ma6d8e9f0x-3.pdf"
+    nameless = replace(firm, values={"name": "/"})
+    assert names.take(nameless, 4) == "reports/_.pdf"
+
+
+def test_discover_skips_temp_files_and_the_output_folder(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    for name in ("a.json", "b/c.xlsx", "~$c.xlsx", ".~lock.c.xlsx#", "d.tmp", "notes.txt",
+                 ".hidden.json", "b/e.YAML"):
+        (tmp_path / name).write_text("{}")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "summary.xlsx").write_text("")
+    found = discover([tmp_path, tmp_path / "a.json", tmp_path / "nope.json"],
+                     exclude=tmp_path / "out")
+    assert [s.path.relative_to(tmp_path).as_posix() for s in found] == \
+        ["a.json", "b/c.xlsx", "b/e.YAML", "nope.json"]
+    assert found[-1].problem == "no such file or folder"
+    assert is_temp("~$申报表.xlsx") and not is_temp("申报表.xlsx")
+
+
+def test_an_empty_folder_is_reported(tmp_path: Path) -> None:
+    [source] = discover([tmp_path])
+    assert "no questionnaire files" in source.problem
+
+
+def test_standings_rank_ties_and_percentiles() -> None:
+    s = standings({1: Decimal(50), 2: Decimal(80), 3: Decimal(80), 4: Decimal(20)})
+    assert {i: x.rank for i, x in s.items()} == {2: 1, 3: 1, 1: 3, 4: 4}
+    assert s[2].percentile == Decimal("75.0")  # 2 below, 2 tied: (2 + 1) / 4
+    assert s[4].percentile == Decimal("12.5")
+    assert standings({7: Decimal(1)})[7].percentile == Decimal("50.0")
+    assert standings({}) == {}
+
+
+def test_quantile_interpolates() -> None:
+    values = [Decimal(v) for v in (10, 20, 30, 40)]
+    assert quantile(values, 50) == Decimal("25.00")
+    assert quantile(values, 0) == 10 and quantile(values, 100) == 40
+    assert quantile([Decimal(7)], 90) == 7
+
+
+def _row(index: int, total: str, code: str = "", status: str = "scored") -> ApplicantRow:
+    line = RubricLine("srdi-readiness", "准备度", "1", "readiness", "pass", Decimal(total),
+                      Decimal(100), (ClassScore("rd", "研发投入", Decimal(total), Decimal(30)),))
+    return ApplicantRow(index=index, key=f"k{index}", source="a.xlsx", sheet="批量",
+                        row=index + 2, name=f"企业{index}", credit_code=code,
+                        status=status,  # type: ignore[arg-type]
+                        lines=(line,), warnings=("注意",),
+                        issues=(Issue("error", "a.xlsx › 批量!D3", "revenue", "x"),),
+                        marks=(IndicatorMark("srdi-readiness", "rd", "研发", Decimal(3),
+                                             Decimal(10), "ok"),))
+
+
+def test_row_json_round_trip() -> None:
+    row = _row(1, "72.5", "X")
+    back = ApplicantRow.from_json(row.to_json())
+    assert back == row and back.marks == row.marks
+    assert back.score == Decimal("72.50")
+
+
+def test_cohort_is_independent_of_the_order_rows_arrive_in() -> None:
+    rows = [_row(i, str(10 * i + Decimal("0.1") * i)) for i in range(1, 10)]
+    a, b = Cohort(), Cohort()
+    for r in rows:
+        a.add(r)
+    for r in reversed(rows):
+        b.add(r)
+    assert a.bands() == b.bands() and a.histogram() == b.histogram()
+    assert [(w.id, w.mean_percent) for w in a.weakest()] == \
+        [(w.id, w.mean_percent) for w in b.weakest()]
+    assert a.weakest()[0].mean_percent == Decimal("30.0")
+    assert sum(x.count for x in a.histogram()) == 9
+
+
+def test_duplicated_credit_codes_are_flagged_on_each_row() -> None:
+    rows, n = flag_duplicates([_row(1, "1", "91ABC"), _row(2, "2", "91abc "),
+                               _row(3, "3", "OTHER"), _row(4, "4", "")])
+    assert n == 2
+    assert [sum(i.kind == "duplicate" for i in r.issues) for r in rows] == [1, 1, 0, 0]
+    assert "批量!4:4" in next(i.message for i in rows[0].issues if i.kind == "duplicate")
+
+
+def test_histogram_svg_draws_every_bin() -> None:
+    svg = histogram_svg([Bin(0, 50, 3), Bin(50, 100, 0)], marks={50: Decimal(40)})
+    assert svg.startswith("<svg") and svg.count("<rect") == 1 and "P50" in svg
+
+
+def test_the_task_is_plain_picklable_data(tmp_path: Path) -> None:
+    import datetime as dt
+
+    firm = load_firm_file(SAMPLES / "strong.json")
+    job = Job(1, "k", "strong.json", None, None, firm, ("srdi-readiness",))
+    context = Context(generated=dt.date(2026, 5, 1))
+    job2, context2 = pickle.loads(pickle.dumps((job, context)))
+    outcome = pickle.loads(pickle.dumps(run_job(job2, context2)))
+    assert outcome.row.status == "scored" and outcome.row.name == firm.name
+    assert outcome.row.input_hash == input_hash(firm, ("srdi-readiness",))
+    assert outcome.results.startswith('[{"rubric":"srdi-readiness"')
+    changed = type(firm)({**firm.values, "employees": 261}, firm.source)
+    assert input_hash(changed, ("srdi-readiness",)) != outcome.row.input_hash
+
+
+def test_cohort_html_escapes_applicant_text() -> None:
+    from dataclasses import replace
+
+    from assess.report.cohort import render_html, top_rows
+
+    evil = replace(_row(1, "50"), name="<img src=x onerror=alert(1)>")
+    cohort = Cohort()
+    cohort.add(evil)
+    standing = standings(cohort.scores)
+    html = render_html(cohort, top=top_rows([evil], standing), standing=standing)
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<svg" in html  # the charts are markup on purpose
+
+
+def test_rich_progress_runs(tmp_path: Path) -> None:
+    from assess.batch import BatchOptions, run_batch
+
+    result = run_batch(BatchOptions(inputs=(SAMPLES / "weak.json",), outdir=tmp_path,
+                                    pdf=False, workers=0, progress=True))
+    assert result.exit_code == 0 and (tmp_path / "cohort.pdf").is_file()
