@@ -55,7 +55,9 @@ if [ "$mode" = "demo" ]; then
     echo "==> $sample"
     .venv/bin/assess score "$sample" --pdf "out/$name.pdf"
   done
-  echo "==> reports written to out/"
+  echo "==> samples/agency-batch.xlsx (an agency's round of applicants)"
+  .venv/bin/assess batch samples/agency-batch.xlsx -o out/agency
+  echo "==> reports written to out/ and out/agency/"
 else
   echo "==> ruff"
   .venv/bin/ruff check assess tests bench
