@@ -109,3 +109,14 @@ class Assessment:
     @property
     def direct(self) -> tuple[ConditionResult, ...]:
         return tuple(c for c in self.conditions if c.role == "direct")
+
+
+@dataclass(frozen=True)
+class CohortPlace:
+    """Where one applicant stands in its batch round, printed in its own report."""
+
+    round_name: str  # the round, e.g. the output folder's name
+    size: int  # applicants scored in the round
+    rank: int  # 1 = best score rate; ties share a rank
+    percentile: Decimal  # share of the round scoring below it, ties counting half (0–100)
+    score_pct: Decimal  # its score as a percentage of the maximum over the scored rubrics
