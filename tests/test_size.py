@@ -1,0 +1,87 @@
+"""The 2011 SME size standard, industry by industry, at its edges."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from assess.fields import INDUSTRIES
+from assess.rubric.loader import load_size_standard
+from assess.rubric.size import classify
+
+STANDARD = load_size_standard("sme-size-2011")
+
+# industry: (ceiling figures, medium lower bounds, small lower bounds), from the standard.
+TABLE = {
+    "agriculture": ({"revenue": 20000}, {"revenue": 500}, {"revenue": 50}),
+    "industry": ({"employees": 1000, "revenue": 40000}, {"employees": 300, "revenue": 2000},
+                 {"employees": 20, "revenue": 300}),
+    "construction": ({"revenue": 80000, "total_assets": 80000},
+                     {"revenue": 6000, "total_assets": 5000},
+                     {"revenue": 300, "total_assets": 300}),
+    "wholesale": ({"employees": 200, "revenue": 40000}, {"employees": 20, "revenue": 5000},
+                  {"employees": 5, "revenue": 1000}),
+    "retail": ({"employees": 300, "revenue": 20000}, {"employees": 50, "revenue": 500},
+               {"employees": 10, "revenue": 100}),
+    "transport": ({"employees": 1000, "revenue": 30000}, {"employees": 300, "revenue": 3000},
+                  {"employees": 20, "revenue": 200}),
+    "warehousing": ({"employees": 200, "revenue": 30000}, {"employees": 100, "revenue": 1000},
+                    {"employees": 20, "revenue": 100}),
+    "postal": ({"employees": 1000, "revenue": 30000}, {"employees": 300, "revenue": 2000},
+               {"employees": 20, "revenue": 100}),
+    "hotel": ({"employees": 300, "revenue": 10000}, {"employees": 100, "revenue": 2000},
+              {"employees": 10, "revenue": 100}),
+    "catering": ({"employees": 300, "revenue": 10000}, {"employees": 100, "revenue": 2000},
+                 {"employees": 10, "revenue": 100}),
+    "telecom": ({"employees": 2000, "revenue": 100000}, {"employees": 100, "revenue": 1000},
+                {"employees": 10, "revenue": 100}),
+    "software": ({"employees": 300, "revenue": 10000}, {"employees": 100, "revenue": 1000},
+                 {"employees": 10, "revenue": 50}),
+    "real_estate": ({"revenue": 200000, "total_assets": 10000},
+                    {"revenue": 1000, "total_assets": 5000},
+                    {"revenue": 100, "total_assets": 2000}),
+    "property_management": ({"employees": 1000, "revenue": 5000},
+                            {"employees": 300, "revenue": 1000},
+                            {"employees": 100, "revenue": 500}),
+    "leasing_business": ({"employees": 300, "total_assets": 120000},
+                         {"employees": 100, "total_assets": 8000},
+                         {"employees": 10, "total_assets": 100}),
+    "other": ({"employees": 300}, {"employees": 100}, {"employees": 10}),
+}
+
+
+def size(industry: str, **figures: int) -> str | None:
+    values = {k: Fraction(v) for k, v in figures.items()}
+    return classify(STANDARD, industry, values).size_class  # type: ignore[arg-type]
+
+
+def test_every_industry_of_the_questionnaire_is_in_the_standard() -> None:
+    assert set(STANDARD.industries) == {v for v, _ in INDUSTRIES} == set(TABLE)
+
+
+@pytest.mark.parametrize("industry", sorted(TABLE))
+def test_edges(industry: str) -> None:
+    ceiling, medium, small = TABLE[industry]
+    # Exactly the medium bounds (and under every ceiling) is medium; one below any is small.
+    at_medium = {k: medium.get(k, small.get(k, 0)) for k in {*medium, *small}}
+    assert size(industry, **at_medium) == "medium"
+    for key in medium:
+        assert size(industry, **{**at_medium, key: medium[key] - 1}) == "small", key
+    # Exactly the small bounds is small; one below either is micro.
+    at_small = {k: small.get(k, 0) for k in {*medium, *small}}
+    assert size(industry, **at_small) == "small"
+    for key in small:
+        assert size(industry, **{**at_small, key: small[key] - 1}) == "micro", key
+    # At or above every ceiling: large; one figure under its ceiling keeps it an SME.
+    above = {k: max(ceiling.get(k, 0), medium.get(k, 0)) for k in {*ceiling, *medium, *small}}
+    above.update(ceiling)
+    assert size(industry, **above) == "large"
+    for key in ceiling:
+        assert size(industry, **{**above, key: ceiling[key] - 1}) == "medium", key
+
+
+def test_missing_figure_or_industry_is_unknown_with_reason() -> None:
+    result = classify(STANDARD, "industry", {"employees": Fraction(50)})
+    assert result.size_class is None and "revenue" in result.reason
+    assert classify(STANDARD, None, {}).size_class is None
