@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,9 +18,10 @@ import pytest
 import assess
 from assess.engine import evaluate
 from assess.intake.firm import Firm, firm_from_mapping, load_firm_file
+from assess.report import html as htmlmod
 from assess.report import render_html
-from assess.report.charts import FONT_STACK, Axis, bar, radar
-from assess.results import Assessment
+from assess.report.charts import FONT_STACK, Axis, bar, css_bar, css_bar_rules, radar
+from assess.results import Assessment, CohortPlace
 from assess.rubric.loader import builtin_rubrics, get_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,7 +122,8 @@ def test_report_shows_what_it_must() -> None:
     assert a.document in text
     assert "提升计划" in text and "申报材料清单" in text and "数据质量与依据" in text
     assert "切实促进中小企业专精特新发展" in text  # the article's remedies
-    assert text.count("<svg") == 0 and html.count("<svg") >= 1 + len(a.indicators)
+    assert text.count("<svg") == 0 and html.count("<svg") >= 1  # the radar, class bars
+    assert html.count('<i class="hb ') == len(a.indicators)  # one CSS bar per indicator
 
 
 def test_every_tier_gets_a_verdict() -> None:
@@ -174,6 +177,82 @@ def _raw(name: str) -> dict[str, object]:
     data: dict[str, object] = json.loads((SAMPLES / f"{name}.json").read_text("utf-8"),
                                          parse_float=str)
     return data
+
+
+# ---- the firm's place in its batch round -------------------------------------------------------
+
+PLACE = CohortPlace(round_name="第一批", size=36, rank=5, percentile=Decimal("86.1"),
+                    score_pct=Decimal("72.53"))
+
+
+def test_cohort_place_is_on_the_cover_and_explained() -> None:
+    assessments, firm = _assess("borderline", (GOLDEN_RUBRIC,))
+    html = render_html(assessments, firm, generated=GENERATED, cohort=PLACE)
+    text = visible_text(html)
+    headline = "本批次（第一批，共 36 家）排名第 5，得分率 72.53%，高于本批次 86.1% 的企业"
+    assert headline in text
+    cover = text[:text.index("评定结论")]
+    assert headline in cover  # on the cover, above the verdicts
+    assert "批次排名的算法" in text  # 数据质量与依据 says how the percentile is computed
+    assert "得分率与本企业相同的企业（含本企业）按一半计入" in text
+    assert "完成评分的 36 家企业" in text
+
+
+def test_no_cohort_no_place() -> None:
+    text = visible_text(_html("borderline"))
+    assert "本批次" not in text and "批次排名的算法" not in text
+
+
+def test_a_round_of_one_is_not_ranked_against_itself() -> None:
+    alone = CohortPlace("单独", 1, 1, Decimal(50), Decimal("61.2"))
+    view = htmlmod.cohort_view(alone)
+    assert "排名" not in view.headline and "61.2%" in view.headline
+    assert "高于" not in view.headline
+
+
+# ---- view-model helpers --------------------------------------------------------------------------
+
+
+def test_common_source_is_said_once() -> None:
+    article = "罗海云、刘泽锋《切实促进中小企业专精特新发展》"
+    sources = [f"{article}第 2 段“研发投入不足”", f"{article}第 3 段「加大研发投入」"]
+    assert htmlmod.common_source(sources) == article
+    assert htmlmod.common_source(["63号文 附件2 评分标准 一、专业化指标 1",
+                                  "63号文 附件2 评分标准 二、精细化指标 1"]) == \
+        "63号文 附件2 评分标准"
+    assert htmlmod.common_source(["甲", "乙"]) == ""
+    assert htmlmod.common_source([f"{article}第 2 段", ""]) == ""  # one without: none
+    assert htmlmod.common_source([article, article + "第 2 段"]) == ""  # nothing left
+
+
+def test_readiness_indicators_cite_the_article_once() -> None:
+    text = visible_text(_html("borderline", ("srdi-readiness",)))
+    assert text.count("各指标依据：罗海云、刘泽锋《切实促进中小企业专精特新发展》") == 1
+    assert "依据：第 3 段" in text
+
+
+def test_evidence_variants_share_a_line() -> None:
+    items = [htmlmod.EvidenceItem("上年度经审计的财务报表（利润表）", {"净利润率": ["专精特新"]}),
+             htmlmod.EvidenceItem("营业执照", {"年限": ["小巨人"]}),
+             htmlmod.EvidenceItem("上年度经审计的财务报表", {"营业收入": ["创新型"]})]
+    groups = htmlmod.evidence_groups(items)
+    assert [g.document for g in groups] == ["上年度经审计的财务报表", "营业执照"]
+    first = groups[0].variants
+    assert [v.qualifier for v in first] == ["", "（利润表）"]  # the document itself first
+    assert first[0].uses == ["营业收入（创新型）"] and first[1].uses == ["净利润率（专精特新）"]
+    assert groups[1].variants[0].qualifier == ""
+
+
+def test_labels_are_padded_to_the_label_column() -> None:
+    assert htmlmod.pad_label("建议", 5) == "建议\u3000\u3000\u3000"
+    assert htmlmod.pad_label("采用数据", 5) == "采用数据\u3000"
+    assert htmlmod.pad_label("统一社会信用代码", 9) == "统一社会信用代码\u3000"
+    assert htmlmod.pad_label("很长很长很长很长很长", 5).endswith("\u3000")  # at least a gap
+
+
+def test_template_is_compiled_once_per_process() -> None:
+    assert htmlmod._template() is htmlmod._template()
+    assert htmlmod._environment().auto_reload is False
 
 
 # ---- safety ----------------------------------------------------------------------------------
@@ -244,8 +323,6 @@ def test_radar_draws_one_point_per_class_and_the_minima() -> None:
 
 
 def test_bar_scales_to_the_largest_max() -> None:
-    from decimal import Decimal
-
     half = bar(Decimal(5), Decimal(10), scale=Decimal(20), width=100)
     assert 'width="50"' in half and 'width="25"' in half  # track, then fill
     unknown = bar(Decimal(0), Decimal(10), unknown=True)
@@ -261,3 +338,34 @@ def test_report_modules_do_not_import_weasyprint() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
+
+
+def test_css_bar_is_one_element_of_fixed_width() -> None:
+    # 5 of 10 points on a scale of 20, next band at 7: fill 38, next 15, rest 22, blank 75.
+    got = css_bar(Decimal(5), Decimal(10), scale=Decimal(20), next_points=Decimal(7))
+    assert got == '<i class="hb f38 n15 r22 m75"></i>'
+    full = css_bar(Decimal(10), Decimal(10))
+    assert full == '<i class="hb f150 n0 r0 m0"></i>'
+    unknown = css_bar(Decimal(0), Decimal(10), scale=Decimal(20), unknown=True)
+    assert "hb-u" in unknown and "m75" in unknown
+    for bar_html in (got, full):
+        lengths = [int(n) for n in __import__("re").findall(r"[fnrm](\d+)", bar_html)]
+        assert sum(lengths) == 150
+    rules = css_bar_rules([got, full])
+    assert ".hb.f38 { border-left-width: 38px; }" in rules
+    assert ".hb.m75 { margin-right: 75px; }" in rules and rules.count("\n") == 7  # 8 rules
+
+
+def test_a_damaged_bytecode_cache_only_means_compiling_again(tmp_path: Path) -> None:
+    import jinja2
+
+    cache = htmlmod._QuietBytecodeCache(str(tmp_path), "%s.cache")
+    env = jinja2.Environment(loader=jinja2.DictLoader({"t": "{{ x }}!"}), bytecode_cache=cache)
+    assert env.get_template("t").render(x=1) == "1!"  # compiled, then cached
+    (cached,) = tmp_path.glob("*.cache")
+    cached.write_bytes(b"\x00garbage")
+    fresh = jinja2.Environment(loader=jinja2.DictLoader({"t": "{{ x }}!"}), bytecode_cache=cache)
+    assert fresh.get_template("t").render(x=2) == "2!"
+    gone = htmlmod._QuietBytecodeCache(str(tmp_path / "gone"), "%s.cache")  # cannot write
+    again = jinja2.Environment(loader=jinja2.DictLoader({"t": "{{ x }}?"}), bytecode_cache=gone)
+    assert again.get_template("t").render(x=3) == "3?"

@@ -21,7 +21,7 @@ from assess.intake.firm import Firm, firm_from_mapping, load_firm_file
 from assess.numbers import fmt
 from assess.report import pdf as pdfmod
 from assess.report import render_html, render_pdf, write_pdf
-from assess.results import Assessment
+from assess.results import Assessment, CohortPlace
 from assess.rubric.loader import builtin_rubrics, get_rubric
 
 pytest.importorskip("weasyprint")
@@ -132,6 +132,43 @@ def test_all_fonts_are_embedded_cjk_faces(name: str, out_dir: Path) -> None:
         assert "CJK" in font, f"{font}: a non-CJK fallback font was used"
 
 
+def test_default_set_report_is_whole(out_dir: Path) -> None:
+    """The 2026 default set (what `assess score` and a batch render): every rubric's
+    indicators and conditions, the plan, the checklist and the sources, page-numbered."""
+    firm = load_firm_file(SAMPLES / "borderline.json")
+    from assess.rubric.loader import default_rubrics
+
+    assessments = [evaluate(r, firm) for r in default_rubrics(firm, None)]
+    path = out_dir / "default-set.pdf"
+    render_pdf(assessments, firm, path, generated=GENERATED)
+    pdf = read_pdf(path)
+    for a in assessments:
+        assert squash(a.rubric_title) in pdf.text
+        for ind in a.indicators:
+            assert squash(ind.title) in pdf.text, ind.title
+        for cond in a.conditions:
+            assert squash(cond.title) in pdf.text, cond.title
+    for heading in ("提升计划", "申报材料清单", "数据质量与依据", "评价标准来源"):
+        assert heading in pdf.text
+    assert f"第{pdf.pages}页/共{pdf.pages}页" in pdf.page_texts[-1]
+    assert pdf.pages <= 18  # was 17-20 pages before the compact layout
+
+
+# ---- the firm's place in its batch round -----------------------------------------------------
+
+
+def test_cohort_place_is_printed_on_the_cover(tmp_path: Path) -> None:
+    (a,), firm = _assess("borderline", (INNOVATIVE,))
+    place = CohortPlace("第一批", 36, 5, Decimal("86.1"), Decimal("72.53"))
+    render_pdf([a], firm, tmp_path / "with.pdf", generated=GENERATED, cohort=place)
+    render_pdf([a], firm, tmp_path / "without.pdf", generated=GENERATED)
+    with_place, without = read_pdf(tmp_path / "with.pdf"), read_pdf(tmp_path / "without.pdf")
+    line = squash("本批次（第一批，共 36 家）排名第 5，得分率 72.53%，高于本批次 86.1% 的企业")
+    assert line in with_place.page_texts[0]
+    assert "批次排名的算法" in with_place.text and "按一半计入" in with_place.text
+    assert "本批次" not in without.text and "批次排名" not in without.text
+
+
 # ---- fetching ------------------------------------------------------------------------------
 
 
@@ -164,6 +201,24 @@ def test_fetcher_refuses_everything_outside_the_templates_folder(tmp_path: Path)
     assert any(u.startswith("data:") for u in fetcher.refused)
     css = (pdfmod.templates_dir() / "report.css").as_uri()
     assert css in fetcher.requested and css not in fetcher.refused  # inside: served
+
+
+def test_fetcher_serves_stylesheets_as_css(tmp_path: Path) -> None:
+    """WeasyPrint ignores a linked stylesheet not served as text/css."""
+    fetcher = pdfmod.make_fetcher()
+    response = fetcher.fetch((pdfmod.templates_dir() / "report.css").as_uri())
+    assert response.content_type == "text/css"
+    assert pdfmod.mime_type(Path("x.svg")) == "image/svg+xml"
+    assert pdfmod.mime_type(Path("x.unknown-kind")) == "application/octet-stream"
+    # The report stylesheet, linked, applies: its running header prints on page 2.
+    html = ('<html lang="zh-CN"><head><link rel="stylesheet" href="report.css"></head><body>'
+            '<p>第一页</p><p style="break-before: page">第二页</p></body></html>')
+    out = tmp_path / "linked.pdf"
+    write_pdf(html, out, fetcher=fetcher)
+    pdf = read_pdf(out)
+    assert pdf.pages == 2
+    assert "专精特新梯度培育自评报告" in pdf.page_texts[1]  # @top-left of report.css
+    assert "第2页/共2页" in pdf.page_texts[1]
 
 
 def json_sample(name: str) -> dict[str, Any]:
@@ -201,6 +256,46 @@ def test_written_file_is_a_pdf_with_ordinary_permissions(tmp_path: Path) -> None
     os.umask(mask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
     assert [p.name for p in tmp_path.iterdir()] == ["ok.pdf"]
+
+
+def test_pdf_bytes_reuses_a_font_configuration() -> None:
+    from weasyprint.text.fonts import FontConfiguration
+
+    (a,), firm = _assess("strong", (INNOVATIVE,))
+    html = render_html([a], firm, generated=GENERATED)
+    shared = FontConfiguration()
+    first = pdfmod.pdf_bytes(html, font_config=shared)
+    second = pdfmod.pdf_bytes(html, font_config=shared)
+    assert first.startswith(b"%PDF-") and second.startswith(b"%PDF-")
+    assert abs(len(first) - len(second)) < 200  # the same document (ids and dates aside)
+
+
+def test_inline_report_stylesheet_is_parsed_once_with_the_same_result(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pdf_bytes swaps the report's inline <style> for a copy parsed once a process: the
+    pages must come out the same as from the inline copy."""
+    (a,), firm = _assess("weak", (INNOVATIVE,))
+    html = render_html([a], firm, generated=GENERATED)
+    block, _ = pdfmod._report_css()
+    assert block in html
+    fast = tmp_path / "fast.pdf"
+    fast.write_bytes(pdfmod.pdf_bytes(html))
+    monkeypatch.setattr(pdfmod, "_report_css", lambda: ("<no such block>", None))
+    slow = tmp_path / "slow.pdf"
+    slow.write_bytes(pdfmod.pdf_bytes(html))
+    got, want = read_pdf(fast), read_pdf(slow)
+    assert got.page_texts == want.page_texts
+
+
+def test_trimmed_user_agent_stylesheet_keeps_list_markers(tmp_path: Path) -> None:
+    assert pdfmod._ua_stylesheet() is not None  # this WeasyPrint looks as expected
+    import weasyprint
+
+    assert pdfmod._html_class() is not weasyprint.HTML
+    out = tmp_path / "list.pdf"
+    write_pdf('<ol style="font-family: \'Noto Sans CJK SC\'"><li>甲</li><li>乙</li></ol>', out)
+    text = read_pdf(out).text  # markers are drawn after the items' text
+    assert "甲" in text and "乙" in text and "1." in text and "2." in text
 
 
 def test_missing_harfbuzz_subset_warns(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,10 +7,13 @@ lays things out.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import hashlib
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,7 @@ from assess.fields import FIELDS_BY_ID
 from assess.intake.firm import Firm
 from assess.numbers import fmt
 from assess.report import charts
-from assess.results import Assessment, ConditionResult, IndicatorResult
+from assess.results import Assessment, CohortPlace, ConditionResult, IndicatorResult
 from assess.rubric import models as m
 from assess.rubric.loader import data_dir, get_rubric
 
@@ -60,6 +63,13 @@ _STATUS = {  # pass status → (word, glyph, css class)
 
 def safe_glyphs(text: str) -> str:
     return text.translate(_GLYPHS)
+
+
+def pad_label(text: str, ems: int) -> str:
+    """`text` padded with ideographic spaces (one em each) to `ems` em, a CJK character
+    counting one em and any other half: the hanging-label column of report.css."""
+    width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + "\u3000" * max(1, (2 * ems - width + 1) // 2)
 
 
 def _finalize(value: Any) -> Any:
@@ -141,6 +151,7 @@ class IndicatorView:
     next_points: Decimal | None
     explain: bool  # the reason says more than the figure and the band
     parts: tuple[IndicatorView, ...] = ()
+    source: str = ""  # where the criterion comes from, less the section's common prefix
 
 
 @dataclass(frozen=True)
@@ -172,6 +183,9 @@ class Section:
     indicators: tuple[IndicatorView, ...]
     conditions: tuple[ConditionGroup, ...]
     unknown_count: int
+    source_prefix: str = ""  # the source every indicator shares, said once
+    provisional: bool = False  # the whole rubric is: its items need no tag of their own
+    planned: frozenset[str] = frozenset()  # conditions whose advice the plan gives
 
 
 @dataclass(frozen=True)
@@ -193,11 +207,35 @@ class EvidenceItem:
 
 
 @dataclass(frozen=True)
+class EvidenceVariant:
+    qualifier: str  # "（利润表）" of "上年度经审计的财务报表（利润表）"; "" for the document itself
+    uses: list[str]
+
+
+@dataclass(frozen=True)
+class EvidenceGroup:
+    """One checklist line: a document and its variants (the same document, a named part)."""
+
+    document: str
+    variants: tuple[EvidenceVariant, ...]
+
+
+@dataclass(frozen=True)
 class SourceView:
     a: Assessment
     rubric: m.Rubric | None
     status: str
     status_css: str
+    notes: tuple[str, ...] = ()  # the rubric's source notes no other rubric shown shares
+
+
+@dataclass(frozen=True)
+class CohortView:
+    """The firm's place in its batch round, in words."""
+
+    headline: str
+    detail: str
+    method: str
 
 
 @dataclass(frozen=True)
@@ -251,14 +289,32 @@ def _indicator_view(ind: IndicatorResult, class_title: str, scale: Decimal) -> I
     next_points = ind.points + ind.next.gain if ind.next is not None else None
     state = ind.status
     label = {"ok": "已计分", "unknown": "数据缺失", "not_assessed": "未评估"}.get(state, state)
-    bar = Markup(charts.bar(ind.points, ind.max, scale=scale, next_points=next_points,
-                            unknown=state != "ok"))
+    bar = Markup(charts.css_bar(ind.points, ind.max, scale=scale, next_points=next_points,
+                                unknown=state != "ok"))
     parts = tuple(_indicator_view(p, class_title, scale) for p in ind.parts)
     explain = not (ind.figure and ind.band and ind.figure in ind.reason
                    and ind.band in ind.reason)
     return IndicatorView(ind, class_title, bar, state, label,
                          tuple(_field_label(x) for x in ind.missing), next_points, explain,
-                         parts)
+                         parts, ind.source)
+
+
+def common_source(sources: Sequence[str]) -> str:
+    """The leading part every source shares, cut after a 》 or before a space ("63号文 附件2
+    评分标准", "罗海云、刘泽锋《切实促进中小企业专精特新发展》"), when each source says more
+    than it; else "".  The report then names it once and each indicator only its rest."""
+    if len(sources) < 2 or not all(sources):
+        return ""
+    first, last = min(sources), max(sources)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    head = first[:n]
+    cut = head.rfind("》") + 1 or head.rfind(" ")
+    prefix = head[:cut].rstrip() if cut > 0 else ""
+    if len(prefix) < 4 or any(not src[len(prefix):].strip() for src in sources):
+        return ""
+    return prefix
 
 
 def _condition_groups(a: Assessment) -> tuple[ConditionGroup, ...]:
@@ -280,8 +336,8 @@ def _condition_groups(a: Assessment) -> tuple[ConditionGroup, ...]:
     return tuple(groups)
 
 
-def _section(a: Assessment, number: str, anchor: str,
-             rubric: m.Rubric | None) -> Section:
+def _section(a: Assessment, number: str, anchor: str, rubric: m.Rubric | None,
+             plan: planning.TierPlan | None = None) -> Section:
     minima = planning.class_minima(rubric.pass_rule, a.conditions) if rubric else {}
     rows = []
     for c in a.classes:
@@ -302,10 +358,18 @@ def _section(a: Assessment, number: str, anchor: str,
     scale = max((i.max for i in a.indicators), default=Decimal(1))
     indicators = tuple(_indicator_view(i, titles.get(i.class_id, i.class_id), scale)
                        for i in a.indicators)
+    prefix = common_source([i.source for i in a.indicators])
+    if prefix:
+        indicators = tuple(replace(v, source=v.source[len(prefix):].strip())
+                           for v in indicators)
     unknown = sum(1 for i in a.indicators if i.status == "unknown")
+    # The plan repeats each must-fix condition with its advice: the check list then gives
+    # only the finding.
+    planned = frozenset(c.id for f in plan.must_fix for c in f.options if c.advice
+                        ) if plan is not None else frozenset()
     return Section(a, number, anchor, _verdict(a, anchor), rubric, radar, tuple(rows),
                    _explanation(a.pass_explanation), indicators, _condition_groups(a),
-                   unknown)
+                   unknown, prefix, a.rubric_status == "provisional", planned)
 
 
 def _rubric_for(a: Assessment, rubrics: Mapping[str, m.Rubric] | None) -> m.Rubric | None:
@@ -348,6 +412,71 @@ def evidence_checklist(assessments: Sequence[Assessment],
     return list(items.values())
 
 
+def _split_document(document: str) -> tuple[str, str]:
+    """("上年度经审计的财务报表", "（利润表）") from "上年度经审计的财务报表（利润表）"."""
+    cut = document.rfind("（")
+    if cut > 0 and document.endswith("）") and "）" not in document[cut:-1]:
+        return document[:cut], document[cut:]
+    return document, ""
+
+
+def evidence_groups(items: Sequence[EvidenceItem]) -> list[EvidenceGroup]:
+    """The checklist's lines: documents that differ only in a trailing （…） share one."""
+    groups: dict[str, list[tuple[str, EvidenceItem]]] = {}
+    for item in items:
+        base, qualifier = _split_document(item.document)
+        groups.setdefault(base, []).append((qualifier, item))
+    out = []
+    for base, members in groups.items():
+        if len(members) == 1:
+            item = members[0][1]
+            out.append(EvidenceGroup(item.document, (EvidenceVariant("", item.uses),)))
+        else:  # the document itself first, then its parts
+            members.sort(key=lambda member: member[0] != "")
+            out.append(EvidenceGroup(base, tuple(EvidenceVariant(q, item.uses)
+                                                 for q, item in members)))
+    return out
+
+
+def _sources(assessments: Sequence[Assessment], found: Mapping[str, m.Rubric | None]
+             ) -> tuple[list[SourceView], list[tuple[str, list[str]]]]:
+    """A source per rubric, and the notes several rubrics share (said once, with the
+    rubrics they apply to)."""
+    titles: dict[str, list[str]] = {}
+    for a in assessments:
+        rubric = found[a.rubric]
+        for note in (rubric.source_notes if rubric else ()):
+            if a.rubric_title not in titles.setdefault(note, []):
+                titles[note].append(a.rubric_title)
+    shared = [(note, ts) for note, ts in titles.items() if len(ts) > 1]
+    common = {note for note, _ in shared}
+    views = []
+    for a in assessments:
+        rubric = found[a.rubric]
+        notes = tuple(n for n in (rubric.source_notes if rubric else ()) if n not in common)
+        views.append(SourceView(a, rubric, RUBRIC_STATUS.get(a.rubric_status, a.rubric_status),
+                                STATUS_CSS.get(a.rubric_status, ""), notes))
+    return views, shared
+
+
+def cohort_view(place: CohortPlace) -> CohortView:
+    """The cover line and the method note for a firm's place in its batch round."""
+    pct, rate = fmt(place.percentile), fmt(place.score_pct)
+    if place.size <= 1:
+        headline = (f"本批次（{place.round_name}）仅 1 家企业完成评分，得分率 {rate}%，"
+                    f"暂无同批企业可比较")
+    else:
+        headline = (f"本批次（{place.round_name}，共 {place.size} 家）排名第 {place.rank}，"
+                    f"得分率 {rate}%，高于本批次 {pct}% 的企业")
+    detail = "排名与百分位的算法见「数据质量与依据」。"
+    method = (f"批次排名只比较同一批次中完成评分的 {place.size} 家企业。得分率 = 各项计分的评价"
+              "标准（只按条件判定的标准不计）得分之和 ÷ 满分之和 × 100%，按得分率从高到低排名，"
+              "得分率相同者名次相同。百分位 = 本批次中得分率低于本企业的企业所占的比例，"
+              "得分率与本企业相同的企业（含本企业）按一半计入；"
+              f"本企业为 {pct}%，即“高于本批次 {pct}% 的企业”。")
+    return CohortView(headline, detail, method)
+
+
 def _facts(firm: Firm, assessments: Sequence[Assessment]) -> list[Fact]:
     v = firm.values
     facts = []
@@ -385,17 +514,20 @@ def _dedupe(texts: Sequence[str]) -> list[str]:
 
 def build_context(assessments: Sequence[Assessment], firm: Firm, *,
                   generated: dt.date | None = None,
-                  rubrics: Mapping[str, m.Rubric] | None = None) -> dict[str, Any]:
+                  rubrics: Mapping[str, m.Rubric] | None = None,
+                  cohort: CohortPlace | None = None) -> dict[str, Any]:
     """Everything the template shows."""
     generated = generated or dt.date.today()
     found = {a.rubric: _rubric_for(a, rubrics) for a in assessments}
     anchors = {i: f"r{i + 1}-{a.rubric}" for i, a in enumerate(assessments)}
-    sections = [_section(a, NUMERALS[i % len(NUMERALS)], anchors[i], found[a.rubric])
+    tier_plans = {i: planning.plan(a, found[a.rubric], firm) for i, a in enumerate(assessments)}
+    sections = [_section(a, NUMERALS[i % len(NUMERALS)], anchors[i], found[a.rubric],
+                         tier_plans[i])
                 for i, a in enumerate(assessments)]
     verdict_by_rubric = {s.a.rubric: s.verdict for s in sections}
     plans = []
-    for a in assessments:
-        p = planning.plan(a, found[a.rubric], firm)
+    for i, a in enumerate(assessments):
+        p = tier_plans[i]
         if p is None:
             continue
         bar = None
@@ -407,6 +539,7 @@ def build_context(assessments: Sequence[Assessment], firm: Firm, *,
     year = firm.get("assessment_year")
     verdicts = _verdicts(assessments, anchors)
     warnings = _dedupe([*firm.warnings, *(w for a in assessments for w in a.warnings)])
+    sources, shared_notes = _sources(assessments, found)
     n = len(sections)
     return {
         "title": f"专精特新梯度培育自评报告 — {firm.name}",
@@ -418,7 +551,8 @@ def build_context(assessments: Sequence[Assessment], firm: Firm, *,
         "facts": _facts(firm, assessments),
         "verdicts": verdicts,
         # Cards side by side: three to a row up to three tiers, four when there are four.
-        "card_width": "57mm" if len(verdicts) <= 3 or len(verdicts) > 4 else "42.6mm",
+        "card_columns": 4 if len(verdicts) == 4 else 3,
+        "cohort": cohort_view(cohort) if cohort is not None else None,
         "sections": sections,
         "plans": plans,
         "plan_number": NUMERALS[n % len(NUMERALS)],
@@ -427,7 +561,7 @@ def build_context(assessments: Sequence[Assessment], firm: Firm, *,
         "remedies": planning.remedies(assessments, firm),
         "article_source": planning.ARTICLE_SOURCE,
         "article_diagnosis": planning.ARTICLE_DIAGNOSIS,
-        "evidence": evidence_checklist(assessments, found),
+        "evidence": evidence_groups(evidence_checklist(assessments, found)),
         "warnings": warnings,
         "notes": [(s.verdict, note) for s in sections for note in s.a.notes],
         # Provisional indicators the engine's notes do not already name.
@@ -436,15 +570,44 @@ def build_context(assessments: Sequence[Assessment], firm: Firm, *,
                         and not any(i.r.title in note for note in s.a.notes)],
         "unknowns": [(s.verdict, i) for s in sections for i in s.indicators
                      if i.state == "unknown"],
-        "sources": [SourceView(a, found[a.rubric],
-                               RUBRIC_STATUS.get(a.rubric_status, a.rubric_status),
-                               STATUS_CSS.get(a.rubric_status, "")) for a in assessments],
+        "sources": sources,
+        "shared_notes": shared_notes,
         "version": assess.__version__,
         "css": Markup(_stylesheet()),
+        "bar_css": Markup(charts.css_bar_rules(str(i.bar) for s in sections
+                                               for i in s.indicators)),
     }
 
 
 # ---- rendering ---------------------------------------------------------------------------
+
+# What the compiled template depends on besides its source: bump when an option below
+# changes, so a stale cached compile is never used.
+_COMPILE_OPTIONS = "autoescape,strict,finalize,trim_blocks,lstrip_blocks,keep_newline;v1"
+
+
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja2's per-user bytecode cache (a private folder under the temp dir): compiling
+    the report template costs ~40 ms, loading its bytecode ~1 ms.  Every fault of the
+    cache (unwritable folder, damaged file) only means compiling again."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a damaged or foreign file: compile instead
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    tag = hashlib.sha1(f"{assess.__version__};{_COMPILE_OPTIONS}".encode()).hexdigest()[:12]
+    try:
+        return _QuietBytecodeCache(pattern=f"__assess_report_{tag}_%s.cache")
+    except (OSError, RuntimeError):  # no safe per-user temp folder: no cache
+        return None
 
 
 @functools.cache
@@ -457,10 +620,19 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # the template is data shipped with the package
+        bytecode_cache=_bytecode_cache(),
     )
-    filters: dict[str, Callable[..., Any]] = {"num": fmt, "glyphs": safe_glyphs}
+    filters: dict[str, Callable[..., Any]] = {"num": fmt, "glyphs": safe_glyphs,
+                                              "pad": pad_label}
     env.filters.update(filters)
     return env
+
+
+@functools.cache
+def _template() -> jinja2.Template:
+    """The report template, compiled (or loaded from the bytecode cache) once a process."""
+    return _environment().get_template(TEMPLATE)
 
 
 @functools.cache
@@ -470,11 +642,14 @@ def _stylesheet() -> str:
 
 def render_html(assessments: Sequence[Assessment], firm: Firm, *,
                 generated: dt.date | None = None,
-                rubrics: Mapping[str, m.Rubric] | None = None) -> str:
+                rubrics: Mapping[str, m.Rubric] | None = None,
+                cohort: CohortPlace | None = None) -> str:
     """The report as one self-contained HTML document (styles and charts inline).
 
     `rubrics` maps rubric ids to the rubrics scored, for rubric files that are not bundled;
     bundled ones are found by id.  `generated` fixes the date printed (default: today).
+    `cohort`, from a batch run, puts the firm's place in its round on the cover.
     """
-    context = build_context(assessments, firm, generated=generated, rubrics=rubrics)
-    return _environment().get_template(TEMPLATE).render(context)
+    context = build_context(assessments, firm, generated=generated, rubrics=rubrics,
+                            cohort=cohort)
+    return _template().render(context)
