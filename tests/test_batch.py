@@ -26,6 +26,7 @@ from assess.intake.excel import _header_label
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 INJECTED = '=HYPERLINK("http://evil.example/x","点我")'
+ROUND = "第一批"  # the round's name on the reports, whatever the output folder is called
 CODE_TWICE = "91370100MA3C4X5Y6W"  # strong.json's code, used again in the workbook
 
 
@@ -104,6 +105,22 @@ def outputs(outdir: Path) -> tuple[list[list[tuple[Any, ...]]], bytes]:
     return sheets, (outdir / "results.jsonl").read_bytes()
 
 
+def covers(outdir: Path) -> dict[str, tuple[int, str]]:
+    """Each report's page count and the text of its cover, which has the applicant's place
+    in the round (the rest of a report depends only on the applicant's own data)."""
+    from pypdf import PdfReader
+
+    out = {}
+    for path in sorted((outdir / "reports").glob("*.pdf")):
+        pdf = PdfReader(path)
+        out[path.name] = (len(pdf.pages), pdf.pages[0].extract_text())
+    return out
+
+
+def place_line(text: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith("本批次"))
+
+
 # ---- the round with PDFs -----------------------------------------------------------------
 
 
@@ -111,9 +128,10 @@ def outputs(outdir: Path) -> tuple[list[list[tuple[Any, ...]]], bytes]:
 def pdf_round(inputs: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("out")
     result = run_batch(BatchOptions(inputs=tuple(inputs), outdir=outdir, workers=2,
-                                    progress=False))
+                                    progress=False, round_name=ROUND))
     assert result.exit_code == 1  # some were rejected, all are reported
     assert (result.applicants, result.scored, result.rejected, result.failed) == (6, 4, 2, 0)
+    assert (result.reports, result.reports_reused, result.reports_failed) == (4, 0, 0)
     return outdir
 
 
@@ -159,6 +177,11 @@ def test_a_pdf_per_scored_applicant_and_the_cohort_pdf(pdf_round: Path) -> None:
     first = PdfReader(pdf_round / "reports" / f"{CODE_TWICE}.pdf")
     assert len(first.pages) > 1
     assert "甲方精工科技有限公司" in first.pages[0].extract_text()
+    # each report shows the applicant's place in the round, as the summary ranks it
+    for row in (r for r in main if r["报告"]):
+        cover = PdfReader(pdf_round / row["报告"]).pages[0].extract_text()
+        assert place_line(cover).startswith(f"本批次（{ROUND}，共 4 家）排名第 {row['排名']}，")
+        assert f"高于本批次 {row['百分位']:g}% 的企业" in cover
     cohort = PdfReader(pdf_round / "cohort.pdf")
     text = "".join(page.extract_text() for page in cohort.pages)
     assert "批次概览" in text and "各梯度通过率" in text and "最薄弱的指标" in text
@@ -253,6 +276,70 @@ def test_dask_cluster_sends_pdfs_back(dask_address: str, tmp_path: Path) -> None
     assert (tmp_path / "reports" / "91510100MA6D8E9F0X.pdf").read_bytes().startswith(b"%PDF")
 
 
+def _pdf_options(inputs: list[Path], outdir: Path, **kw: Any) -> BatchOptions:
+    return BatchOptions(inputs=tuple(inputs), outdir=outdir, progress=False, round_name=ROUND,
+                        **kw)
+
+
+def _interrupt_the_reports_then_resume(options: BatchOptions) -> None:
+    """Ctrl-C after the 4 applicants are scored and the first report is made; the report
+    in progress then is finished, the other two are made by --resume."""
+    from dataclasses import replace
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(replace(options, interrupt_after=5))
+    outdir = options.outdir
+    state = json.loads((outdir / ".assess-batch" / "state.json").read_text("utf-8"))
+    assert state["interrupted"] and state["phase"] == "reports"
+    made = sorted(p.name for p in (outdir / "reports").iterdir())
+    assert 1 <= len(made) < 4
+    listed = [r["报告"] for r in summary(outdir / "summary.xlsx")["汇总"] if r["报告"]]
+    assert sorted(Path(r).name for r in listed) == made  # the summary lists what is there
+    result = run_batch(replace(options, resume=True))
+    assert (result.reused, result.reports_reused, result.reports) == \
+        (4, len(made), 4 - len(made))
+
+
+def test_resume_after_ctrl_c_in_the_reports_gives_the_same_outputs(
+        inputs: list[Path], pdf_round: Path, tmp_path: Path) -> None:
+    _interrupt_the_reports_then_resume(_pdf_options(inputs, tmp_path / "out", workers=2))
+    assert outputs(tmp_path / "out") == outputs(pdf_round)
+    assert covers(tmp_path / "out") == covers(pdf_round)
+
+
+def test_dask_cluster_reports_resume(inputs: list[Path], pdf_round: Path, dask_address: str,
+                                     tmp_path: Path) -> None:
+    options = _pdf_options(inputs, tmp_path / "dask", scheduler=dask_address)
+    _interrupt_the_reports_then_resume(options)
+    assert outputs(tmp_path / "dask") == outputs(pdf_round)
+    assert covers(tmp_path / "dask") == covers(pdf_round)
+
+
+def test_a_report_is_made_again_when_its_place_in_the_round_changes(
+        inputs: list[Path], tmp_path: Path) -> None:
+    work = tmp_path / "in"
+    shutil.copytree(inputs[1], work)
+    options = _pdf_options([work], tmp_path / "out", workers=2)
+    first = run_batch(options)
+    assert (first.scored, first.reports) == (2, 2)
+    before = covers(tmp_path / "out")
+    assert all("共 2 家" in place_line(text) for _, text in before.values())
+    from dataclasses import replace
+
+    # unchanged: nothing is scored or rendered again
+    same = run_batch(replace(options, resume=True))
+    assert (same.reused, same.reports_reused, same.reports) == (2, 2, 0)
+    assert covers(tmp_path / "out") == before
+    # a third applicant joins the round: the two are not scored again, but their reports
+    # are made again, with the new size of the round
+    newcomer = _sample("borderline")
+    (work / "borderline.json").write_text(json.dumps(newcomer, ensure_ascii=False), "utf-8")
+    more = run_batch(replace(options, resume=True))
+    assert (more.scored, more.reused, more.reports_reused, more.reports) == (3, 2, 0, 3)
+    after = covers(tmp_path / "out")
+    assert len(after) == 3 and all("共 3 家" in place_line(t) for _, t in after.values())
+
+
 def test_resume_redoes_a_changed_applicant_only(inputs: list[Path], tmp_path: Path) -> None:
     work = tmp_path / "in"
     shutil.copytree(inputs[1], work)
@@ -279,6 +366,23 @@ def test_resume_ignores_a_torn_journal_line(inputs: list[Path], tmp_path: Path) 
     result = run_batch(replace(options, resume=True))
     assert result.reused == len(lines) - 1
     assert outputs(tmp_path) == before
+
+
+def test_resume_starts_afresh_from_a_journal_of_another_format(inputs: list[Path],
+                                                                tmp_path: Path) -> None:
+    options = BatchOptions(inputs=(inputs[1],), outdir=tmp_path, pdf=False, workers=0,
+                           progress=False)
+    run_batch(options)
+    before = outputs(tmp_path)
+    state = tmp_path / ".assess-batch" / "state.json"
+    state.write_text(json.dumps({**json.loads(state.read_text("utf-8")), "format": 1}),
+                     "utf-8")
+    from dataclasses import replace
+
+    result = run_batch(replace(options, resume=True))
+    assert result.reused == 0 and result.scored == 2
+    assert outputs(tmp_path) == before
+    assert len((tmp_path / ".assess-batch" / "done.jsonl").read_bytes().splitlines()) == 2
 
 
 def test_cli_ctrl_c_exit_130_then_resume_exit_1(inputs: list[Path], tmp_path: Path) -> None:

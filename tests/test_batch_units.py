@@ -11,7 +11,7 @@ import pytest
 
 from assess.batch.inputs import discover, is_temp
 from assess.batch.run import ReportNames, flag_duplicates, safe_stem
-from assess.batch.task import Context, Job, input_hash, run_job
+from assess.batch.task import Context, Job, input_hash, place_hash, score_jobs
 from assess.intake import load_firm_file
 from assess.report.cohort import (
     ApplicantRow,
@@ -164,17 +164,106 @@ def test_histogram_svg_draws_every_bin() -> None:
 
 def test_the_task_is_plain_picklable_data(tmp_path: Path) -> None:
     import datetime as dt
+    import json
 
     firm = load_firm_file(SAMPLES / "strong.json")
     job = Job(1, "k", "strong.json", None, None, firm, ("srdi-readiness",))
     context = Context(generated=dt.date(2026, 5, 1))
     job2, context2 = pickle.loads(pickle.dumps((job, context)))
-    outcome = pickle.loads(pickle.dumps(run_job(job2, context2)))
+    scored = pickle.loads(pickle.dumps(score_jobs([job2], context2)))
+    [outcome] = scored.outcomes
     assert outcome.row.status == "scored" and outcome.row.name == firm.name
     assert outcome.row.input_hash == input_hash(firm, ("srdi-readiness",))
-    assert outcome.results.startswith('[{"rubric":"srdi-readiness"')
+    assert not outcome.row.marks and scored.marks  # the marks come per chunk
     changed = type(firm)({**firm.values, "employees": 261}, firm.source)
     assert input_hash(changed, ("srdi-readiness",)) != outcome.row.input_hash
+    # the journal line, once placed, reads back as the row with its marks
+    line = json.loads(b'{"offset":0,"length":2,' + outcome.journal)
+    back = ApplicantRow.from_json(line["row"])
+    assert back == outcome.row and len(back.marks) == len(scored.marks)
+
+
+def test_results_are_compact_score_records() -> None:
+    import datetime as dt
+    import json
+
+    from assess.report.jsonout import STATIC_INDICATOR_KEYS
+
+    firm = load_firm_file(SAMPLES / "strong.json")
+    job = Job(1, "k", "strong.json", None, None, firm, ("miit-2026-srdi", "srdi-readiness"))
+    [outcome] = score_jobs([job], Context(generated=dt.date(2026, 5, 1))).outcomes
+    records = json.loads(outcome.results)
+    assert [r["rubric"] for r in records] == ["miit-2026-srdi", "srdi-readiness"]
+    for record in records:
+        assert {"rubric", "total", "max", "passed", "size_class", "indicators",
+                "gates"} <= set(record)
+        assert all({"id", "ok", "reason"} <= set(g) for g in record["gates"])
+        for ind in record["indicators"]:
+            assert {"id", "title", "points", "max", "status", "reason"} <= set(ind)
+            assert not set(STATIC_INDICATOR_KEYS) & set(ind)
+    assert len(outcome.results) < 20_000
+
+
+def test_cohort_marks_per_chunk_equal_marks_per_row() -> None:
+    rows = [_row(i, str(10 * i)) for i in range(1, 5)]
+    by_row, by_chunk = Cohort(), Cohort()
+    for r in rows:
+        by_row.add(r)
+    from dataclasses import replace
+
+    tally: dict[tuple[str, str], list[object]] = {}
+    for r in rows:
+        by_chunk.add(replace(r, marks=()))
+        for m in r.marks:
+            sums = tally.setdefault((m.rubric, m.id), [m.title, Decimal(0), Decimal(0), 0, 0])
+            sums[1] += m.points  # type: ignore[operator]
+            sums[2] += m.max  # type: ignore[operator]
+            sums[3] += 1  # type: ignore[operator]
+            sums[4] += m.status == "unknown"  # type: ignore[operator]
+    by_chunk.add_marks(tally)
+    assert [(w.id, w.mean_percent, w.n) for w in by_row.weakest()] == \
+        [(w.id, w.mean_percent, w.n) for w in by_chunk.weakest()]
+
+
+def test_place_hash_changes_with_the_place() -> None:
+    import datetime as dt
+
+    from assess.results import CohortPlace
+
+    day = dt.date(2026, 5, 1)
+    place = CohortPlace("第一批", 10, 3, Decimal("75.0"), Decimal("62.5"))
+    same = CohortPlace("第一批", 10, 3, Decimal("75.0"), Decimal("62.5"))
+    assert place_hash(place, day) == place_hash(same, day)
+    for other in (CohortPlace("第一批", 11, 3, Decimal("75.0"), Decimal("62.5")),
+                  CohortPlace("第一批", 10, 4, Decimal("75.0"), Decimal("62.5")),
+                  CohortPlace("第二批", 10, 3, Decimal("75.0"), Decimal("62.5"))):
+        assert place_hash(other, day) != place_hash(place, day)
+    assert place_hash(place, dt.date(2026, 5, 2)) != place_hash(place, day)
+    assert place_hash(None, day) != place_hash(place, day)
+
+
+def test_summary_workbook_reads_back(tmp_path: Path) -> None:
+    import openpyxl
+
+    from assess.report.summary_xlsx import RunInfo, write_summary
+
+    rows = [_row(1, "50", "=1+1"), _row(2, "80")]
+    cohort = Cohort()
+    for r in rows:
+        cohort.add(r)
+    standing = standings(cohort.scores)
+    path = tmp_path / "summary.xlsx"
+    write_summary(path, rows, cohort, standing,
+                  RunInfo("2026-05-01", ("a.xlsx",), "x", pdf=False, version="9"))
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["汇总", "问题清单", "统计"]
+    main = wb["汇总"]
+    assert main.freeze_panes == "A2" and main.auto_filter.ref.startswith("A1:")
+    assert main["A1"].font.b and main["A1"].value == "排名"
+    assert [c.value for c in main["A"][1:]] == [1, 2]
+    assert main["E3"].value == "'=1+1" and main["E3"].data_type == "s"
+    assert main.column_dimensions["D"].width == 30
+    assert wb["统计"]["A2"].value == "本批次" and wb["统计"]["A2"].font.b
 
 
 def test_cohort_html_escapes_applicant_text() -> None:

@@ -1,13 +1,14 @@
 """Where the per-applicant jobs run: in this process, in a local process pool, or on a Dask
-cluster.  All three take the same function (`task.run_jobs`) and give back
-concurrent.futures Futures, so the batch loop does not care which it has.
+cluster.  All three take the same functions (`task.score_jobs`, `task.render_reports`) and
+give back concurrent.futures Futures, so the batch loop does not care which it has.
 
 * `InlinePool` (`--workers 0`): one job after another in this process; for debugging.
 * `LocalPool` (default): a `ProcessPoolExecutor` on the forkserver start method, which
   allows `max_tasks_per_child`: a worker is replaced after a number of jobs, so whatever
   WeasyPrint or fontconfig keep growing is given back.  The forkserver imports the scoring
-  and report modules once, so each new worker starts warm; each worker keeps one WeasyPrint
-  FontConfiguration for all the PDFs it renders (`assess.report.cohort.font_config`).
+  and report modules and loads the bundled rubrics once (`assess.batch.warm`), so each new
+  worker starts warm; each worker keeps one WeasyPrint FontConfiguration for all the PDFs
+  it renders (`assess.report.cohort.font_config`).
 * `DaskPool` (`--scheduler tcp://host:8786`): `distributed.Client(...).get_executor()`.
   Dask workers may be on other machines, so they send PDFs back as bytes and this process
   writes them.  The workers need `assess` installed (the same version).
@@ -16,29 +17,33 @@ concurrent.futures Futures, so the batch loop does not care which it has.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from multiprocessing.context import BaseContext
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from assess.batch.task import Context, Job, Outcome, run_jobs, worker_init
+from assess.batch.task import worker_init
 from assess.errors import UserError
 
-# Jobs a local worker runs before it is replaced (a job is one PDF, or a chunk of
-# applicants when no PDF is made).
+T = TypeVar("T")
+
+# Tasks a local worker runs before it is replaced: a task is a chunk of applicants to score
+# (which leaks nothing) or one PDF (WeasyPrint and fontconfig keep caches that grow).
 TASKS_PER_CHILD_PDF = 40
-TASKS_PER_CHILD = 200
+TASKS_PER_CHILD = 1000
 PRELOAD = ["assess.batch.task", "assess.engine", "assess.report.jsonout",
-           "assess.report.cohort", "assess.rubric.loader"]
-PRELOAD_PDF = ["assess.report.html", "weasyprint"]
+           "assess.report.cohort", "assess.rubric.loader", "assess.batch.warm"]
+PRELOAD_PDF = ["assess.report.html", "assess.report.pdf", "weasyprint"]
 
 
 class Pool(Protocol):
-    slots: int  # chunks worth keeping in flight
+    slots: int  # tasks worth keeping in flight
     workers: int
     shared_disk: bool  # whether the workers can write into the output folder
 
-    def submit(self, jobs: Sequence[Job], context: Context) -> Future[list[Outcome]]: ...
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]: ...
+
+    def reports_next(self) -> None: ...
 
     def restart(self) -> None: ...
 
@@ -52,13 +57,16 @@ class InlinePool:
     workers = 1
     shared_disk = True
 
-    def submit(self, jobs: Sequence[Job], context: Context) -> Future[list[Outcome]]:
-        future: Future[list[Outcome]] = Future()
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        future: Future[T] = Future()
         try:
-            future.set_result(run_jobs(jobs, context))
-        except Exception as exc:  # run_job catches per applicant; this is a bug in the loop
+            future.set_result(fn(*args))
+        except Exception as exc:  # the tasks catch per applicant; this is a bug in the loop
             future.set_exception(exc)
         return future
+
+    def reports_next(self) -> None:
+        pass
 
     def restart(self) -> None:
         pass
@@ -76,6 +84,7 @@ class LocalPool:
         self.workers = workers
         self.slots = max(2, workers * 3)
         self._pdf = pdf
+        self._tasks_per_child = TASKS_PER_CHILD
         self._executor = self._make()
 
     def _make(self) -> ProcessPoolExecutor:
@@ -88,10 +97,17 @@ class LocalPool:
             context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(
             max_workers=self.workers, mp_context=context, initializer=worker_init,
-            max_tasks_per_child=TASKS_PER_CHILD_PDF if self._pdf else TASKS_PER_CHILD)
+            max_tasks_per_child=self._tasks_per_child)
 
-    def submit(self, jobs: Sequence[Job], context: Context) -> Future[list[Outcome]]:
-        return self._executor.submit(run_jobs, list(jobs), context)
+    def reports_next(self) -> None:
+        """Between the phases: workers that render PDFs are replaced more often (a fresh
+        pool: `max_tasks_per_child` is fixed when a pool is made; the forkserver stays)."""
+        self._executor.shutdown(wait=True)
+        self._tasks_per_child = TASKS_PER_CHILD_PDF
+        self._executor = self._make()
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        return self._executor.submit(fn, *args)
 
     def restart(self) -> None:
         """After a worker died (BrokenProcessPool): a fresh pool."""
@@ -126,8 +142,11 @@ class DaskPool:
         self.workers = threads
         self.slots = max(2, threads * 3)
 
-    def submit(self, jobs: Sequence[Job], context: Context) -> Future[list[Outcome]]:
-        return self._executor.submit(run_jobs, list(jobs), context)
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        return self._executor.submit(fn, *args)
+
+    def reports_next(self) -> None:
+        pass
 
     def restart(self) -> None:
         pass  # the scheduler reschedules the tasks of a lost worker itself

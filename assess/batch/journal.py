@@ -2,26 +2,29 @@
 
 `OUTDIR/.assess-batch/` holds:
 
-* `done.jsonl`: one line per finished applicant, appended (and flushed) as soon as its
-  outcome arrives: its key (file, sheet, row), the hash of its input, its summary row, and
-  where its scores are in `results.part`.  A process killed mid-line leaves a torn last
-  line, which is ignored (and cut off) on resume.
-* `results.part`: the applicants' score records (JSON arrays), appended before their line
+* `done.jsonl`: one line per scored applicant, appended (and flushed) as soon as its
+  chunk of outcomes arrives: its key (file, sheet, row), the hash of its input, its summary
+  row with its indicator marks, and where its scores are in `results.part`; and one line
+  per PDF report made: its key, the input hash it was made from, the hash of its place in
+  the round (`task.place_hash`) and its file.  A process killed mid-line leaves a torn
+  last line, which is ignored (and cut off) on resume.
+* `results.part`: the applicants' score records (JSON arrays), appended before their lines
   in `done.jsonl`, so a line never points at data that is not there.
 * `state.json`: small, rewritten atomically (temp file + rename): the run's options, its
   date and counts, and whether it completed.
 
 Appending, rather than rewriting one state file after every applicant, keeps a batch of
-100,000 applicants linear.  Lines are flushed, never fsynced (that would cost a disk
-round trip per applicant): a killed process loses nothing; after a power cut, scores that
-never reached the disk are caught by `intact` and done again.
+100,000 applicants linear.  Lines are flushed once per chunk of outcomes, never fsynced
+(that would cost a disk round trip per applicant): a killed process loses at most the
+chunk it was writing; after a power cut, scores that never reached the disk are caught by
+`intact` and done again.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +36,7 @@ STATE_DIR = ".assess-batch"
 DONE = "done.jsonl"
 RESULTS = "results.part"
 STATE = "state.json"
-FORMAT = 1
+FORMAT = 2  # 2: compact score records, PDF lines
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,15 @@ class Entry:
     length: int
     line_at: int  # of the line in done.jsonl
     line_length: int
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """A PDF report made by a run: from which input, for which place in the round."""
+
+    hash: str
+    place: str
+    report: str
 
 
 def _dumps(obj: Any) -> str:
@@ -61,10 +73,9 @@ class Journal:
         self.results_path = self.folder / RESULTS
         self.state_path = self.folder / STATE
         self.entries: dict[str, Entry] = {}
+        self.reports: dict[str, ReportEntry] = {}
         self.previous: dict[str, Any] = {}
-        if resume:
-            self._load()
-        else:
+        if not (resume and self._load()):
             for path in (self.done_path, self.results_path):
                 path.unlink(missing_ok=True)
         self._results = open(self.results_path, "ab")  # noqa: SIM115 (kept open for the run)
@@ -76,18 +87,20 @@ class Journal:
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _load(self) -> None:
+    def _load(self) -> bool:
+        """Load what a previous run recorded; False when there is nothing this version
+        can use (the journal of another format is then started afresh)."""
         try:
             self.previous = json.loads(self.state_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             self.previous = {}
         if self.previous.get("format", FORMAT) != FORMAT:
             self.previous = {}
-            return
+            return False
         try:
             data = self.done_path.read_bytes()
         except FileNotFoundError:
-            return
+            return False
         try:
             size = self.results_path.stat().st_size
         except FileNotFoundError:
@@ -101,6 +114,11 @@ class Journal:
             length = len(raw) + 1
             try:
                 head = json.loads(raw)
+                if "report" in head:
+                    self.reports[head["key"]] = ReportEntry(head["hash"], head["place"],
+                                                            head["report"])
+                    at += length
+                    continue
                 entry = Entry(head["key"], head["hash"], head["status"], int(head["offset"]),
                               int(head["length"]), at, len(raw))
             except (ValueError, KeyError, TypeError):
@@ -109,24 +127,38 @@ class Journal:
             if entry.offset + entry.length <= size:
                 self.entries[entry.key] = entry  # a later line for the same key wins
             at += length
+        return True
 
     # -- writing ---------------------------------------------------------------------------
 
-    def record(self, row: ApplicantRow, results: str) -> None:
-        """Append one finished applicant (its scores first, then its line)."""
-        data = results.encode("utf-8")
-        offset = self._results_size
-        self._results.write(data + b"\n")
-        self._results.flush()
-        self._results_size += len(data) + 1
-        line = _dumps({"key": row.key, "hash": row.input_hash, "status": row.status,
-                       "offset": offset, "length": len(data), "row": row.to_json()})
-        encoded = line.encode("utf-8")
-        self._done.write(encoded + b"\n")
+    def record_many(self, items: Iterable[tuple[ApplicantRow, bytes, bytes]]) -> None:
+        """Append finished applicants: (row, its scores as JSON, its line without the
+        position of the scores, as `task.journal_line` makes it).  The scores go first, so
+        a line never points at data that is not there; one flush for all of them."""
+        heads = []
+        for row, results, tail in items:
+            offset = self._results_size
+            self._results.write(results)
+            self._results.write(b"\n")
+            self._results_size += len(results) + 1
+            line = b'{"offset":%d,"length":%d,%s\n' % (offset, len(results), tail)
+            heads.append(line)
+            self.entries[row.key] = Entry(row.key, row.input_hash, row.status, offset,
+                                          len(results), self._done_size, len(line) - 1)
+            self._done_size += len(line)
+        if heads:
+            self._results.flush()
+            self._done.write(b"".join(heads))
+            self._done.flush()
+
+    def record_report(self, key: str, input_hash: str, place: str, report: str) -> None:
+        """Append a PDF report made (after its file is in place)."""
+        line = (_dumps({"report": report, "key": key, "hash": input_hash, "place": place})
+                + "\n").encode("utf-8")
+        self._done.write(line)
         self._done.flush()
-        self.entries[row.key] = Entry(row.key, row.input_hash, row.status, offset, len(data),
-                                      self._done_size, len(encoded))
-        self._done_size += len(encoded) + 1
+        self._done_size += len(line)
+        self.reports[key] = ReportEntry(input_hash, place, report)
 
     def write_state(self, state: Mapping[str, Any]) -> None:
         write_text(self.state_path, _dumps({"format": FORMAT, **state}) + "\n")
@@ -135,6 +167,9 @@ class Journal:
 
     def lookup(self, key: str) -> Entry | None:
         return self.entries.get(key)
+
+    def report(self, key: str) -> ReportEntry | None:
+        return self.reports.get(key)
 
     def row(self, entry: Entry) -> ApplicantRow:
         raw = os.pread(self._reader_done, entry.line_length, entry.line_at)

@@ -15,6 +15,8 @@ class Progress(Protocol):
 
     def advance(self, status: str, note: str = "") -> None: ...
 
+    def stage(self, label: str, total: int) -> None: ...
+
     def say(self, text: str) -> None: ...
 
     def close(self) -> None: ...
@@ -40,14 +42,24 @@ class PlainProgress:
         self.start = time.monotonic()
         self.last = self.start
         self.notes = 0
+        self.label = "batch"
 
     def _line(self) -> str:
         elapsed = time.monotonic() - self.start
         rate = self.done / elapsed if elapsed > 0 else 0.0
         left = (self.total - self.done) / rate if rate > 0 else 0.0
         parts = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
-        return (f"batch: {self.done}/{self.total} done ({parts}), {rate:.1f}/s, "
+        return (f"{self.label}: {self.done}/{self.total} done ({parts}), {rate:.1f}/s, "
                 f"ETA {_eta(left)}")
+
+    def stage(self, label: str, total: int) -> None:
+        """A second stage (the PDF reports, once every applicant is scored): counting
+        starts again."""
+        if self.done:
+            self.say(self._line().replace(", ETA 0s", ""))
+        self.label = "reports" if label == "报告" else label
+        self.total, self.done, self.counts = total, 0, {}
+        self.start = self.last = time.monotonic()
 
     def grow(self, n: int) -> None:
         self.total += n
@@ -90,16 +102,21 @@ class RichProgress(PlainProgress):
         )
 
         self.console = Console(stderr=True, highlight=False)
-        self.bar = Progress(TextColumn("[bold]评分"), BarColumn(), MofNCompleteColumn(),
+        self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                            MofNCompleteColumn(),
                             TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
                             TextColumn("ETA"), TimeRemainingColumn(),
                             console=self.console)
-        self.task: Any = self.bar.add_task("batch", total=0, detail="")
+        self.task: Any = self.bar.add_task("评分", total=0, detail="")
         self.bar.start()
 
     def grow(self, n: int) -> None:
         super().grow(n)
         self.bar.update(self.task, total=self.total)
+
+    def stage(self, label: str, total: int) -> None:
+        self.total, self.done, self.counts = total, 0, {}
+        self.task = self.bar.add_task(label, total=total, detail="")
 
     def advance(self, status: str, note: str = "") -> None:
         self.done += 1

@@ -6,12 +6,19 @@
     OUTDIR/cohort.pdf          the round at a glance
     OUTDIR/.assess-batch/      what is finished, for --resume (`assess.batch.journal`)
 
-Files are read here, one after another, and their applicants handed to a pool as they are
-read; only summary rows stay in memory (the scores go to the journal as they arrive and
-are copied into results.jsonl at the end).  A bad applicant or even a crash while scoring
-one is a row of the summary, never the end of the batch.  Every output file is written
-atomically; on Ctrl-C the jobs in flight finish, the outputs are written for what is done
-(the rest listed as 未完成), and `--resume` carries on.
+Two phases.  1: files are read here, one after another, and their applicants handed to a
+pool in chunks as they are read (`task.score_jobs`); only summary rows stay in memory (the
+scores go to the journal as they arrive and are copied into results.jsonl at the end).
+Then the round is ranked.  2 (with PDFs): each scored applicant's report is rendered on
+the pool with its place in the round (`task.render_reports`), which only the whole round
+decides; a PDF made by a previous run is kept when neither the applicant's data nor its
+place changed.  Finally summary.xlsx, results.jsonl and cohort.pdf (on an idle worker).
+
+A bad applicant or even a crash while scoring one is a row of the summary, never the end
+of the batch; a report that cannot be made leaves its applicant scored and ranked, with
+the error in its row.  Every output file is written atomically; on Ctrl-C the jobs in
+flight finish, the outputs are written for what is done (the rest listed as 未完成, or
+without a report), and `--resume` carries on.
 """
 
 from __future__ import annotations
@@ -44,18 +51,33 @@ from assess.batch.executors import Pool, make_pool
 from assess.batch.inputs import Source, discover, identify
 from assess.batch.journal import Entry, Journal
 from assess.batch.progress import Progress, make_progress
-from assess.batch.task import Context, Job, Outcome, describe_exception, input_hash
+from assess.batch.task import (
+    Context,
+    Job,
+    Rendered,
+    ReportJob,
+    Scored,
+    cohort_pdf_bytes,
+    describe_exception,
+    failed_outcome,
+    input_hash,
+    place_hash,
+    render_reports,
+    score_jobs,
+)
 from assess.errors import Problem, UserError
 from assess.intake.firm import Firm, Record
 from assess.report.cohort import ApplicantRow, Cohort, Issue, Standing, standings
 
 if TYPE_CHECKING:
+    from assess.results import CohortPlace
     from assess.rubric.models import Rubric
 
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_NOTHING_READ = 0, 1, 2
 INTERRUPT_ENV = "ASSESS_BATCH_INTERRUPT_AFTER"  # tests: Ctrl-C after N finished applicants
 STATE_EVERY = 2.0  # seconds between state.json rewrites during a run
-MAX_CHUNK = 64  # applicants per round trip to a worker when no PDF is made
+MAX_CHUNK = 64  # applicants per round trip to a worker while scoring
+AHEAD = 2048  # applicants handed to the pool ahead of the workers while scoring
 REPORTS = "reports"
 SUMMARY = "summary.xlsx"
 RESULTS = "results.jsonl"
@@ -75,6 +97,7 @@ class BatchOptions:
     progress: bool | None = None  # rich bar; None: when stderr is a terminal
     interrupt_after: int | None = None  # tests: behave as if Ctrl-C came after N applicants
     generated: dt.date | None = None  # the date on the reports (default: today)
+    round_name: str | None = None  # the round, on each report (default: OUTDIR's name)
 
 
 @dataclass(frozen=True)
@@ -86,7 +109,11 @@ class BatchResult:
     reused: int  # taken over from the previous run by --resume
     interrupted: bool
     exit_code: int
-    seconds: Mapping[str, float] = field(default_factory=dict)  # reading, scoring, outputs
+    # reading (the files alone), reading_and_scoring (phase 1), reports (phase 2), outputs
+    seconds: Mapping[str, float] = field(default_factory=dict)
+    reports: int = 0  # PDFs made by this run
+    reports_reused: int = 0  # PDFs kept from the previous run (same data, same place)
+    reports_failed: int = 0  # scored applicants whose PDF could not be made
 
 
 # ---- which rubrics -----------------------------------------------------------------------
@@ -272,6 +299,32 @@ def flag_duplicates(rows: Sequence[ApplicantRow]) -> tuple[list[ApplicantRow], i
 # ---- the batch ---------------------------------------------------------------------------
 
 
+def _load(source: Source) -> tuple[list[Record] | None, list[Issue], float]:
+    """Read one file (in the reader thread): (its records, [], seconds), or (None, why it
+    could not be read, seconds)."""
+    from assess.intake import load_records
+
+    if source.problem:
+        return None, [Issue("file", source.display, "", source.problem)], 0.0
+    started = time.perf_counter()
+    try:
+        records = load_records(source.path)
+    except UserError as exc:
+        return None, [_issue(p, "file", source.display) for p in exc.problems], 0.0
+    except Exception as exc:  # a reader bug must not sink the round
+        return None, [Issue("file", source.display, "",
+                            f"could not be read: {describe_exception(exc)}")], 0.0
+    return records, [], time.perf_counter() - started
+
+
+def _index(item: Job | ReportJob) -> int:
+    return item.index if isinstance(item, Job) else item.job.index
+
+
+def _first_index(task: tuple[str, list[Any]]) -> int:
+    return _index(task[1][0])
+
+
 def _issue(problem: Problem, kind: str, fallback: str) -> Issue:
     field = problem.path.strip().strip("()")
     where, message = problem.where, problem.message
@@ -286,6 +339,8 @@ class _Batch:
                  journal: Journal, plan: RubricPlan, generated: dt.date):
         self.options = options
         self.outdir = options.outdir
+        self.round_name = (options.round_name or options.outdir.resolve().name
+                           or str(options.outdir))
         self.progress = progress
         self.pool = pool
         self.journal = journal
@@ -299,30 +354,53 @@ class _Batch:
         self.rows: list[ApplicantRow] = []
         self.cohort = Cohort()
         self.queue: deque[Job] = deque()
-        self.retry: deque[Job] = deque()
-        self.inflight: dict[Future[list[Outcome]], list[Job]] = {}
-        self.generation: dict[Future[list[Outcome]], int] = {}
+        self.retry: deque[Any] = deque()
+        self.inflight: dict[Future[Any], tuple[str, list[Any]]] = {}
+        self.generation: dict[Future[Any], int] = {}
         self.pool_generation = 0
         self.broken: set[int] = set()
         self.names = ReportNames()
+        self.to_report: dict[int, Job] = {}  # index → its job, for phase 2 (with PDFs)
         self.read_any = False
         self.finished_here = 0
         self.reused = 0
+        self.reports_made = 0
+        self.reports_reused = 0
+        self.reports_failed = 0
         self.last_state = 0.0
         self.cohort_failed = False
         self.reading = 0.0
+        self.worker_cpu = 0.0  # what the workers report of their CPU time
+        self.phase = "scoring"
+        self.place_hashes: dict[int, str] = {}
+        self.timings: dict[str, float] = {}
+        self._cohort_started = 0.0
+        self._resolved: dict[str, str] = {}
         env = os.environ.get(INTERRUPT_ENV, "")
         self.interrupt_after = (options.interrupt_after if options.interrupt_after is not None
                                 else int(env) if env.strip().isdigit() else None)
 
-    # -- reading ---------------------------------------------------------------------------
+    # -- phase 1: reading and scoring ------------------------------------------------------
 
     def run(self, sources: Sequence[Source]) -> None:
-        for source in sources:
-            self._read(source)
-            self._pump(block=False)
+        """Phase 1.  A thread reads the next file while this one hands out the applicants
+        of the file before and collects the scores coming back: the workers are never left
+        waiting for a workbook to be read, nor the scores for this process."""
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read")
+        try:
+            loading = [reader.submit(_load, s) for s in sources[:1]]
+            for i, source in enumerate(sources):
+                current = loading.pop(0)
+                if i + 1 < len(sources):
+                    loading.append(reader.submit(_load, sources[i + 1]))
+                while not current.done():
+                    self._pump(block=True, also=current)
+                self._take(source, *current.result())
+                self._pump(block=False)
+        finally:
+            reader.shutdown(wait=False, cancel_futures=True)
         while self.queue or self.retry or self.inflight:
-            self._pump(block=True)
+            self._pump(block=True, final=True)
 
     def _file_failure(self, source: Source, issues: Sequence[Issue]) -> None:
         key = f"{source.path.resolve()}||"
@@ -333,24 +411,13 @@ class _Batch:
         self._final(row, note=f"unreadable: {issues[0].where}: {issues[0].message}"
                     if issues else "")
 
-    def _read(self, source: Source) -> None:
-        from assess.intake import load_records
-
-        if source.problem:
-            self._file_failure(source, [Issue("file", source.display, "", source.problem)])
+    def _take(self, source: Source, records: Sequence[Record] | None,
+              issues: Sequence[Issue], seconds: float) -> None:
+        """A file read by `_load`: its applicants, or the reason it could not be read."""
+        self.reading += seconds
+        if records is None:
+            self._file_failure(source, issues)
             return
-        started = time.perf_counter()
-        try:
-            records = load_records(source.path)
-        except UserError as exc:
-            self._file_failure(source, [_issue(p, "file", source.display)
-                                        for p in exc.problems])
-            return
-        except Exception as exc:  # a reader bug must not sink the round
-            self._file_failure(source, [Issue("file", source.display, "",
-                                              f"could not be read: {describe_exception(exc)}")])
-            return
-        self.reading += time.perf_counter() - started
         self.read_any = True
         self.progress.grow(len(records))
         names = identify(records) if any(r.firm is None for r in records) else {}
@@ -360,25 +427,29 @@ class _Batch:
                 self._pump(block=False)
 
     def _key(self, record: Record) -> str:
-        return f"{Path(record.source).resolve()}|{record.sheet or ''}|{record.row or ''}"
+        path = self._resolved.get(record.source)
+        if path is None:
+            path = self._resolved[record.source] = str(Path(record.source).resolve())
+        return f"{path}|{record.sheet or ''}|{record.row or ''}"
 
     def _applicant(self, record: Record, ident: tuple[str, str]) -> None:
         index = len(self.rows) + 1
         key = self._key(record)
-        base = ApplicantRow(index=index, key=key, source=record.source, sheet=record.sheet,
-                            row=record.row, status="pending")
         firm = record.firm
         if firm is None or record.problems:
             issues = tuple(_issue(p, "error", record.where) for p in record.problems)
-            row = replace(base, status="rejected", name=ident[0], credit_code=ident[1],
-                          issues=issues)
+            row = ApplicantRow(index=index, key=key, source=record.source, sheet=record.sheet,
+                               row=record.row, status="rejected", name=ident[0],
+                               credit_code=ident[1], issues=issues)
             self.rows.append(row)
             first = issues[0] if issues else None
             self._final(row, note=f"rejected: {first.where} {first.field}: {first.message}"
                         if first else "")
             return
         code = firm.get("credit_code")
-        base = replace(base, name=firm.name, credit_code=str(code) if code else "")
+        base = ApplicantRow(index=index, key=key, source=record.source, sheet=record.sheet,
+                            row=record.row, status="pending", name=firm.name,
+                            credit_code=str(code) if code else "")
         rubrics = self.plan.for_firm(firm)
         if not rubrics:
             year = firm.get("assessment_year")
@@ -391,72 +462,85 @@ class _Batch:
             self._final(row, note=f"rejected: {record.where}: {issue.message}")
             return
         report = self.names.take(firm, index) if self.options.pdf else ""
-        reused = self._reuse(key, firm, rubrics, report, base)
+        job = Job(index, key, record.source, record.sheet, record.row, firm, rubrics, report)
+        if report:
+            self.to_report[index] = job
+        reused = self._reuse(job, base)
         if reused is not None:
             self.rows.append(reused)
             self.reused += 1
             self._final(reused)
             return
         self.rows.append(base)
-        self.queue.append(Job(index, key, record.source, record.sheet, record.row, firm,
-                              rubrics, report))
+        self.queue.append(job)
 
-    def _reuse(self, key: str, firm: Firm, rubrics: tuple[str, ...], report: str,
-               base: ApplicantRow) -> ApplicantRow | None:
-        """The previous run's row when --resume finds this applicant done, unchanged."""
-        entry = self.journal.lookup(key)
+    def _reuse(self, job: Job, base: ApplicantRow) -> ApplicantRow | None:
+        """The previous run's row when --resume finds this applicant scored, unchanged."""
+        entry = self.journal.lookup(job.key)
         if entry is None or entry.status != "scored":
             return None
-        if entry.hash != input_hash(firm, rubrics, self.plan.fingerprints):
+        if entry.hash != input_hash(job.firm, job.rubrics, self.plan.fingerprints):
             return None
         if not self.journal.intact(entry):
             return None
         row = self.journal.row(entry)
-        if report and (row.report != report or not (self.outdir / report).is_file()):
-            return None
-        return replace(row, index=base.index, source=base.source, report=report)
+        return replace(row, index=base.index, source=base.source, report="")
 
-    # -- running ---------------------------------------------------------------------------
+    def _limit(self) -> int:
+        """Tasks in flight: enough chunks (about a second of work) that the workers keep
+        scoring while this process is busy, few enough that the scores coming back do not
+        pile up in memory before they are collected."""
+        return max(self.pool.slots, AHEAD // MAX_CHUNK)
 
     def _chunk(self) -> list[Job]:
         if self.retry:  # a job whose worker died goes alone, so it cannot take others down
             return [self.retry.popleft()]
-        if self.options.pdf:
-            size = 1
-        else:
-            size = max(1, min(MAX_CHUNK, len(self.queue) // (self.pool.workers * 4)))
+        # MAX_CHUNK while there is plenty; smaller ones when few are left (the tail, or a
+        # small file while the workers wait), so that every worker gets a share.
+        size = max(1, min(MAX_CHUNK, -(-len(self.queue) // (self.pool.workers * 4))))
         return [self.queue.popleft() for _ in range(min(size, len(self.queue)))]
 
-    def _pump(self, *, block: bool) -> None:
-        while (self.queue or self.retry) and len(self.inflight) < self.pool.slots:
-            jobs = self._chunk()
-            future = self.pool.submit(jobs, self.context)
-            self.inflight[future] = jobs
-            self.generation[future] = self.pool_generation
-        if not self.inflight:
+    def _pump(self, *, block: bool, final: bool = False,
+              also: Future[Any] | None = None) -> None:
+        """Hand out chunks up to the limit, then collect what came back; with `block`,
+        wait for at least one chunk (or for `also`, the file being read)."""
+        while (self.queue or self.retry) and len(self.inflight) < self._limit():
+            if (not final and not self.retry and len(self.queue) < MAX_CHUNK
+                    and len(self.inflight) >= self.pool.workers):
+                break  # wait for a whole chunk while the workers are busy
+            self._submit("score", self._chunk())
+        self._wait(block=block, also=also)
+
+    def _submit(self, kind: str, items: list[Any]) -> None:
+        future: Future[Any]
+        if kind == "score":
+            future = self.pool.submit(score_jobs, items, self.context)
+        else:
+            future = self.pool.submit(render_reports, items, self.context)
+        self.inflight[future] = (kind, items)
+        self.generation[future] = self.pool_generation
+
+    def _wait(self, *, block: bool, also: Future[Any] | None = None) -> None:
+        waiting: list[Future[Any]] = list(self.inflight)
+        if also is not None:
+            waiting.append(also)
+        if not waiting:
             return
-        done, _ = wait(list(self.inflight), timeout=None if block else 0,
-                       return_when=FIRST_COMPLETED)
-        for future in sorted(done, key=lambda f: self.inflight[f][0].index):
+        done, _ = wait(waiting, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        done = {f for f in done if f in self.inflight}
+        for future in sorted(done, key=lambda f: _first_index(self.inflight[f])):
             self._collect(future)
 
-    def _failed(self, job: Job, message: str) -> Outcome:
-        code = job.firm.get("credit_code")
-        where = job.source if job.sheet is None else \
-            f"{job.source} › {job.sheet}" + (f"!{job.row}:{job.row}" if job.row else "")
-        row = ApplicantRow(index=job.index, key=job.key, source=job.source, sheet=job.sheet,
-                           row=job.row, name=job.firm.name,
-                           credit_code=str(code) if code else "", status="failed",
-                           error=f"{where}: {message}")
-        return Outcome(job.index, row, "[]")
-
-    def _collect(self, future: Future[list[Outcome]]) -> None:
-        jobs = self.inflight.pop(future)
+    def _collect(self, future: Future[Any]) -> None:
+        kind, items = self.inflight.pop(future)
         generation = self.generation.pop(future, 0)
         try:
-            outcomes = future.result()
+            value = future.result()
         except CancelledError:
-            self.queue.extendleft(reversed(jobs))
+            if kind == "score":
+                self.queue.extendleft(reversed(items))
+            else:
+                self.retry.extendleft(reversed(items))
             return
         except BrokenExecutor as exc:
             # A worker process died (killed, out of memory, a crash in a C library).  Run
@@ -464,32 +548,44 @@ class _Batch:
             if generation == self.pool_generation:
                 self.pool.restart()
                 self.pool_generation += 1
-            outcomes = []
-            for job in jobs:
-                if job.index in self.broken:
-                    outcomes.append(self._failed(job, f"the worker process died while "
-                                                      f"scoring it ({exc})"))
+            lost = []
+            for item in items:
+                index = _index(item)
+                if index in self.broken:
+                    lost.append(item)
                 else:
-                    self.broken.add(job.index)
-                    self.retry.append(job)
+                    self.broken.add(index)
+                    self.retry.append(item)
+            doing = "scoring it" if kind == "score" else "rendering its report"
+            value = self._lost(kind, lost, f"the worker process died while {doing} ({exc})")
         except Exception as exc:  # e.g. a Dask worker lost for good
-            outcomes = [self._failed(job, f"the worker failed: {describe_exception(exc)}")
-                        for job in jobs]
-        for outcome in outcomes:
-            self._done(outcome)
+            value = self._lost(kind, items, f"the worker failed: {describe_exception(exc)}")
+        if kind == "score":
+            self._scored(value)
+        else:
+            for rendered in value:
+                self._rendered(rendered)
 
-    def _done(self, outcome: Outcome) -> None:
-        row = outcome.row
-        if outcome.pdf is not None and row.report:
-            try:
-                publish(self.outdir / row.report, outcome.pdf)
-            except OSError as exc:
-                row = replace(row, status="failed", report="",
-                              error=f"{row.where}: cannot write {row.report}: {exc}")
-        self.journal.record(row, outcome.results)
-        note = f"failed: {row.error}" if row.status == "failed" else ""
-        self._final(row, note=note)
-        self.finished_here += 1
+    def _lost(self, kind: str, items: Sequence[Any], message: str) -> Any:
+        if kind == "score":
+            return Scored([failed_outcome(job, message) for job in items], {})
+        return [Rendered(item.job.index, item.job.report,
+                         f"{self.rows[item.job.index - 1].where}: the PDF report failed: "
+                         f"{message}") for item in items]
+
+    def _scored(self, scored: Scored) -> None:
+        self.worker_cpu += scored.seconds
+        if not scored.outcomes:
+            return
+        self.journal.record_many((o.row, o.results, o.journal) for o in scored.outcomes)
+        self.cohort.add_marks(scored.marks)
+        for outcome in scored.outcomes:
+            row = outcome.row
+            self._final(row, note=f"failed: {row.error}" if row.status == "failed" else "")
+        self._finished(len(scored.outcomes))
+
+    def _finished(self, n: int) -> None:
+        self.finished_here += n
         now = time.monotonic()
         if now - self.last_state >= STATE_EVERY:
             self.last_state = now
@@ -502,18 +598,89 @@ class _Batch:
         self.rows[row.index - 1] = replace(row, marks=()) if row.marks else row
         self.progress.advance(row.status, note)
 
+    # -- phase 2: the reports --------------------------------------------------------------
+
+    def places(self, standing: Mapping[int, Standing]) -> dict[int, CohortPlace]:
+        """Each ranked applicant's place in the round, as its report shows it."""
+        from assess.results import CohortPlace
+
+        size = len(standing)
+        out = {}
+        for index, s in standing.items():
+            score = self.rows[index - 1].score
+            if score is not None:
+                out[index] = CohortPlace(self.round_name, size, s.rank, s.percentile, score)
+        return out
+
+    def reports(self) -> None:
+        """Phase 2: every scored applicant's PDF, with its place in the round; a PDF made
+        by a previous run for the same data and the same place is kept."""
+        places = self.places(standings(self.cohort.scores))
+        todo: list[ReportJob] = []
+        for index, job in self.to_report.items():
+            row = self.rows[index - 1]
+            if row.status != "scored":
+                continue
+            place = places.get(index)
+            digest = self.place_hashes[index] = place_hash(place, self.generated)
+            made = self.journal.report(job.key)
+            if (made is not None and made.hash == row.input_hash and made.place == digest
+                    and made.report == job.report and (self.outdir / job.report).is_file()):
+                self.rows[index - 1] = replace(row, report=job.report)
+                self.reports_reused += 1
+                continue
+            todo.append(ReportJob(job, place))
+        if not todo:
+            return
+        self.phase = "reports"
+        self.pool.reports_next()
+        self.progress.stage("报告", len(todo))
+        self.retry = deque(todo)
+        # One report per task and one task per worker: a report takes long enough that
+        # nothing is gained by queueing more, and Ctrl-C then waits for one report each.
+        while self.retry or self.inflight:
+            while self.retry and len(self.inflight) < self.pool.workers:
+                self._submit("report", [self.retry.popleft()])
+            self._wait(block=True)
+
+    def _rendered(self, rendered: Rendered) -> None:
+        self.worker_cpu += rendered.seconds
+        index = rendered.index
+        row = self.rows[index - 1]
+        error = rendered.error
+        if not error and rendered.pdf is not None:
+            try:
+                publish(self.outdir / rendered.report, rendered.pdf)
+            except OSError as exc:
+                error = f"{row.where}: cannot write {rendered.report}: {exc}"
+        if error:
+            self.rows[index - 1] = replace(row, error=error)
+            self.reports_failed += 1
+            self.progress.advance("failed", f"failed: {error}")
+        else:
+            self.journal.record_report(row.key, row.input_hash, self.place_hashes[index],
+                                       rendered.report)
+            self.rows[index - 1] = replace(row, report=rendered.report)
+            self.reports_made += 1
+            self.progress.advance("made")
+        self._finished(1)
+
     def drain(self) -> None:
         """After Ctrl-C: keep what finished while the pool shut down."""
-        for future in list(self.inflight):
+        for future in sorted(self.inflight, key=lambda f: _first_index(self.inflight[f])):
             if future.done() and not future.cancelled() and future.exception() is None:
-                jobs = self.inflight.pop(future)
-                del jobs
-                for outcome in future.result():
-                    self.journal.record(outcome.row, outcome.results)
-                    if outcome.pdf is not None and outcome.row.report:
-                        with contextlib.suppress(OSError):
-                            publish(self.outdir / outcome.row.report, outcome.pdf)
-                    self._final(outcome.row)
+                kind, _ = self.inflight.pop(future)
+                if kind == "score":
+                    scored: Scored = future.result()
+                    self.journal.record_many((o.row, o.results, o.journal)
+                                             for o in scored.outcomes)
+                    self.cohort.add_marks(scored.marks)
+                    for outcome in scored.outcomes:
+                        self._final(outcome.row)
+                else:
+                    for rendered in future.result():
+                        with contextlib.suppress(KeyboardInterrupt):
+                            self._rendered(rendered)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -526,7 +693,9 @@ class _Batch:
                         "standard": self.options.standard, "pdf": self.options.pdf},
             "applicants": len(self.rows), "counts": counts,
             "finished_this_run": self.finished_here, "reused": self.reused,
-            "complete": complete, "interrupted": interrupted})
+            "reports": {"made": self.reports_made, "reused": self.reports_reused,
+                        "failed": self.reports_failed},
+            "phase": self.phase, "complete": complete, "interrupted": interrupted})
 
     def _results_of(self, row: ApplicantRow) -> bytes:
         if row.status not in ("scored", "failed"):
@@ -536,19 +705,22 @@ class _Batch:
             return b"[]"
         return self.journal.results(entry)
 
-    def finish(self, *, interrupted: bool) -> tuple[int, int]:
+    def finish(self, *, interrupted: bool, pool: Pool | None = None) -> tuple[int, int]:
         """Write results.jsonl, summary.xlsx, cohort.pdf and the state; return
-        (duplicates flagged, ranked applicants)."""
+        (duplicates flagged, ranked applicants).  With a `pool` (still open), cohort.pdf
+        is rendered there while this process writes the summary."""
         for row in self.rows:
             if row.status == "pending":
                 self.cohort.add(row)
         rows, duplicates = flag_duplicates(self.rows)
         standing = standings(self.cohort.scores)
+        cohort_pdf = self._cohort_pdf(rows, standing, duplicates, interrupted, pool)
         # results.jsonl is mostly copying (and fsyncing) the journal's scores: let it run
         # in a thread while the summary workbook, which is CPU work, is built.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="results") as writer:
             results = writer.submit(self._write_results, rows, standing)
-            self._write_reports(rows, standing, duplicates, interrupted)
+            self._write_summary(rows, standing, duplicates, interrupted)
+            self._publish_cohort(cohort_pdf)
             results.result()
         self.write_state(complete=not interrupted, interrupted=interrupted)
         self.rows = rows
@@ -556,18 +728,19 @@ class _Batch:
 
     def _write_results(self, rows: Sequence[ApplicantRow],
                        standing: Mapping[int, Standing]) -> None:
+        started = time.perf_counter()
+        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         with atomic_stream(self.outdir / RESULTS) as fh:
             for row in rows:
-                head = json.dumps(applicant_json(row, standing.get(row.index)),
-                                  ensure_ascii=False, separators=(",", ":"))
-                fh.write(b'{"applicant":' + head.encode("utf-8") + b',"results":'
-                         + self._results_of(row) + b"}\n")
+                head = dumps(applicant_json(row, standing.get(row.index))).encode("utf-8")
+                fh.write(b'{"applicant":%s,"results":%s}\n' % (head, self._results_of(row)))
+        self.timings["results_file"] = time.perf_counter() - started
 
-    def _write_reports(self, rows: Sequence[ApplicantRow], standing: Mapping[int, Standing],
+    def _write_summary(self, rows: Sequence[ApplicantRow], standing: Mapping[int, Standing],
                        duplicates: int, interrupted: bool) -> None:
-        from assess.report import cohort as cohort_report
         from assess.report.summary_xlsx import RunInfo, write_summary
 
+        started = time.perf_counter()
         info = RunInfo(generated=self.generated.isoformat(),
                        inputs=tuple(str(p) for p in self.options.inputs),
                        rubrics=self.plan.describe(), pdf=self.options.pdf,
@@ -575,16 +748,36 @@ class _Batch:
         write_summary(self.outdir / SUMMARY, rows, self.cohort, standing, info,
                       duplicates=duplicates)
         os.chmod(self.outdir / SUMMARY, 0o666 & ~_umask())
+        self.timings["summary"] = time.perf_counter() - started
+
+    def _cohort_pdf(self, rows: Sequence[ApplicantRow], standing: Mapping[int, Standing],
+                    duplicates: int, interrupted: bool, pool: Pool | None) -> Future[bytes]:
+        """cohort.pdf's bytes, on the way: rendered by a worker of `pool` (idle by now),
+        else here."""
+        from assess.report import cohort as cohort_report
+
+        self._cohort_started = time.perf_counter()
+        future: Future[bytes] = Future()
         try:
             html = cohort_report.render_html(
                 self.cohort, generated=self.generated, interrupted=interrupted,
                 top=cohort_report.top_rows(rows, standing), standing=standing,
                 duplicates=duplicates)
-            publish(self.outdir / COHORT, cohort_report.pdf_bytes(html))
+            if pool is not None:
+                return pool.submit(cohort_pdf_bytes, html)
+            future.set_result(cohort_pdf_bytes(html))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+    def _publish_cohort(self, future: Future[bytes]) -> None:
+        try:
+            publish(self.outdir / COHORT, future.result())
         except Exception as exc:  # the other outputs stand; say what went wrong
             self.progress.say(f"error: cohort.pdf could not be made: "
                               f"{describe_exception(exc)}")
             self.cohort_failed = True
+        self.timings["cohort_pdf"] = time.perf_counter() - self._cohort_started
 
 
 def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchResult:
@@ -619,24 +812,32 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
     batch = _Batch(options, progress, pool, journal, plan, generated)
     interrupted = False
     started = time.perf_counter()
+    scored_at = reports_at = started
     try:
         try:
             batch.write_state(complete=False, interrupted=False)
             batch.run(sources)
+            scored_at = reports_at = time.perf_counter()
+            if options.pdf:
+                batch.reports()
+                reports_at = time.perf_counter()
         except KeyboardInterrupt:
             interrupted = True
             progress.say("interrupted: finishing the applicants in progress and writing "
                          "the outputs for what is done; run again with --resume to go on")
-        finally:
             pool.close(cancel=True)
-        if interrupted:
             batch.drain()
+            scored_at = reports_at = time.perf_counter()
+        except BaseException:
+            pool.close(cancel=True)
+            raise
         if plan.note_missing_innovative:
             progress.say("note: the bottom tier of this edition (科技和创新型中小企业) has no "
                          "bundled criteria; --standard 2022 scores the 2022 创新型 standard")
-        scored_at = time.perf_counter()
-        duplicates, _ = batch.finish(interrupted=interrupted)
+        duplicates, _ = batch.finish(interrupted=interrupted,
+                                     pool=None if interrupted else pool)
     finally:
+        pool.close(cancel=True)
         progress.close()
         journal.close()
     counts = batch.cohort.counts
@@ -646,9 +847,14 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
         reused=batch.reused, interrupted=interrupted,
         exit_code=(EXIT_NOTHING_READ if not batch.read_any
                    else EXIT_OK if counts.get("scored", 0) == len(batch.rows)
-                   and not batch.cohort_failed else EXIT_SOME_REJECTED),
+                   and not batch.cohort_failed and not batch.reports_failed
+                   else EXIT_SOME_REJECTED),
         seconds={"reading": batch.reading, "reading_and_scoring": scored_at - started,
-                 "outputs": time.perf_counter() - scored_at})
+                 "reports": reports_at - scored_at,
+                 "outputs": time.perf_counter() - reports_at, **batch.timings,
+                 "worker_cpu": batch.worker_cpu},
+        reports=batch.reports_made, reports_reused=batch.reports_reused,
+        reports_failed=batch.reports_failed)
     if interrupted:
         raise KeyboardInterrupt
     progress.say(_summary_line(result, outdir, duplicates))
@@ -663,6 +869,8 @@ def _summary_line(result: BatchResult, outdir: Path, duplicates: int) -> str:
         parts.append(f"{result.failed} failed")
     if result.reused:
         parts.append(f"{result.reused} taken from the previous run")
+    if result.reports_failed:
+        parts.append(f"{result.reports_failed} PDF reports failed")
     if duplicates:
         parts.append(f"{duplicates} with a duplicated credit code")
     return ", ".join(parts) + f" → {outdir}/{SUMMARY}"

@@ -1,40 +1,49 @@
-"""The per-applicant task: plain picklable data in, plain data out.
+"""The per-applicant tasks: plain picklable data in, compact plain data out.
 
-`run_job(job, context)` scores one applicant against its rubrics and, when asked, renders
-its PDF.  It runs wherever the executor puts it: in this process (`--workers 0`), in a
-local worker process, or on a Dask worker on another machine; so it reads no global state
-but the bundled rubrics, and it never raises for a bad applicant: an exception while
-scoring or rendering becomes a "failed" row naming the applicant and the stage, and the
-batch goes on.  `run_jobs` runs a few jobs in one call, to save round trips when no PDF
-is made.
+A batch runs in two phases (`assess.batch.run`), and each has its task here:
+
+1. `score_jobs(jobs, context)` scores a chunk of applicants against their rubrics and sends
+   back, per applicant, its summary row, its score records already encoded as JSON (the
+   bytes results.jsonl will hold) and its journal line, and, per chunk, the indicator
+   tallies of the round's weakest-indicator table: no `Assessment` and no per-indicator
+   object crosses the process boundary.
+2. `render_reports(jobs, context)` scores an applicant again (a millisecond, against the
+   half second of its PDF) and renders its report, which shows the applicant's place in
+   the round (`CohortPlace`), known only once every applicant has been scored.
+
+They run wherever the executor puts them: in this process (`--workers 0`), in a local
+worker process, or on a Dask worker on another machine; so they read no global state but
+the bundled rubrics, and they never raise for a bad applicant: an exception while scoring
+or rendering one becomes a "failed" outcome naming the applicant and the stage.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import os
 import time
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import assess
 from assess.intake.firm import Firm
-from assess.report.cohort import ApplicantRow, ClassScore, IndicatorMark, RubricLine
+from assess.report.cohort import ApplicantRow, ClassScore, MarkTally, RubricLine
 
 if TYPE_CHECKING:
-    from assess.results import Assessment
+    from assess.results import Assessment, CohortPlace
     from assess.rubric.models import Rubric
 
 
 @dataclass(frozen=True)
 class Job:
-    """One applicant to score."""
+    """One applicant to score (and, in phase 2, whose report to render)."""
 
     index: int
     key: str
@@ -43,7 +52,7 @@ class Job:
     row: int | None
     firm: Firm
     rubrics: tuple[str, ...]  # bundled rubric ids, or keys of Context.custom
-    report: str = ""  # the PDF to make, relative to the output folder; "" for none
+    report: str = ""  # its PDF, relative to the output folder; "" for none
 
 
 @dataclass(frozen=True)
@@ -59,13 +68,43 @@ class Context:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one job."""
+    """What became of one applicant in phase 1."""
 
     index: int
-    row: ApplicantRow
-    results: str  # a JSON array of score-contract records (`jsonout.record`), "[]" if none
+    row: ApplicantRow  # its summary row, without indicator marks (see `Scored.marks`)
+    results: bytes  # a JSON array of score records (`jsonout.compact_record`), b"[]" if none
+    journal: bytes  # its line for the journal, less the position of `results` there
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What a chunk of phase 1 sends back."""
+
+    outcomes: list[Outcome]
+    marks: MarkTally  # the chunk's indicator sums, for `Cohort.add_marks`
+    seconds: float = 0.0  # CPU time the worker spent on the chunk
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One report to render in phase 2."""
+
+    job: Job
+    place: CohortPlace | None  # None: the applicant has no ranking score
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What became of one report."""
+
+    index: int
+    report: str
+    error: str = ""  # "" when the PDF was made
     pdf: bytes | None = None  # when the context has no outdir
-    seconds: float = 0.0
+    seconds: float = 0.0  # CPU time the worker spent on it
+
+
+# ---- hashes ------------------------------------------------------------------------------
 
 
 def _plain(value: object) -> object:
@@ -93,29 +132,22 @@ def input_hash(firm: Firm, rubrics: Sequence[str],
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def place_hash(place: CohortPlace | None, generated: dt.date) -> str:
+    """What a report shows beyond the applicant's own data: its place in the round and
+    the date printed.  A report is made again when this (or the input hash) changed."""
+    fields: list[Any] = [generated.isoformat()]
+    if place is not None:
+        fields += [place.round_name, place.size, place.rank, str(place.percentile),
+                   str(place.score_pct)]
+    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# ---- helpers -----------------------------------------------------------------------------
+
+
 def _dedupe(texts: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in texts if t))
-
-
-def scored_row(job: Job, assessments: Sequence[Assessment], digest: str) -> ApplicantRow:
-    """The summary row of a scored applicant (everything but the PDF)."""
-    firm = job.firm
-    lines = tuple(
-        RubricLine(a.rubric, a.rubric_title, a.rubric_version, a.tier, a.pass_status,
-                   a.total, a.max, tuple(ClassScore(c.id, c.title, c.points, c.max)
-                                         for c in a.classes))
-        for a in assessments)
-    marks = tuple(IndicatorMark(a.rubric, i.id, i.title, i.points, i.max, i.status)
-                  for a in assessments for i in a.indicators
-                  if i.status != "not_assessed" and i.max > 0)
-    size = next((a.size_class for a in assessments if a.size_class), None)
-    warnings = _dedupe([*firm.warnings, *(w for a in assessments for w in a.warnings)])
-    code = firm.get("credit_code")
-    return ApplicantRow(index=job.index, key=job.key, source=job.source, sheet=job.sheet,
-                        row=job.row, name=firm.name,
-                        credit_code=str(code) if code is not None else "",
-                        status="scored", size_class=size, lines=lines, warnings=warnings,
-                        input_hash=digest, marks=marks)
 
 
 def _where(job: Job) -> str:
@@ -135,6 +167,7 @@ def describe_exception(exc: BaseException) -> str:
 
 
 # Bundled rubrics by id, per process: `get_rubric` checks the file system on every call.
+# `assess.batch.warm` fills it in the forkserver, so local workers start with it filled.
 _BUNDLED: dict[str, Rubric] = {}
 
 
@@ -152,21 +185,111 @@ def _rubric(ref: str, context: Context) -> Rubric:
     return custom if custom is not None else bundled(ref)
 
 
-def _results_json(assessments: Sequence[Assessment]) -> str:
-    from assess.report.jsonout import record
-
-    return json.dumps([record(a) for a in assessments], ensure_ascii=False,
-                      separators=(",", ":"))
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _pdf(job: Job, assessments: Sequence[Assessment], context: Context) -> bytes | None:
-    from assess.report.cohort import pdf_bytes
+def journal_line(row: ApplicantRow, marks: list[list[str]] | None = None) -> bytes:
+    """The journal's line for a finished applicant, without the `offset` and `length` of
+    its scores (`Journal.record_many` puts them in front): `"key":…,"row":{…}}`."""
+    data = row.to_json()
+    if marks is not None:
+        data["marks"] = marks
+    line = _dumps({"key": row.key, "hash": row.input_hash, "status": row.status,
+                   "row": data})
+    return line[1:]
+
+
+def failed_outcome(job: Job, message: str, digest: str = "") -> Outcome:
+    """A "failed" outcome: the applicant is named and `message` says what went wrong."""
+    code = job.firm.get("credit_code")
+    row = ApplicantRow(index=job.index, key=job.key, source=job.source, sheet=job.sheet,
+                       row=job.row, name=job.firm.name,
+                       credit_code=str(code) if code is not None else "",
+                       status="failed", input_hash=digest, error=f"{_where(job)}: {message}")
+    return Outcome(job.index, row, b"[]", journal_line(row))
+
+
+# ---- phase 1: scoring --------------------------------------------------------------------
+
+
+def scored_row(job: Job, assessments: Sequence[Assessment], digest: str) -> ApplicantRow:
+    """The summary row of a scored applicant (no indicator marks: see `score_jobs`)."""
+    firm = job.firm
+    lines = tuple(
+        RubricLine(a.rubric, a.rubric_title, a.rubric_version, a.tier, a.pass_status,
+                   a.total, a.max, tuple(ClassScore(c.id, c.title, c.points, c.max)
+                                         for c in a.classes))
+        for a in assessments)
+    size = next((a.size_class for a in assessments if a.size_class), None)
+    warnings = _dedupe([*firm.warnings, *(w for a in assessments for w in a.warnings)])
+    code = firm.get("credit_code")
+    return ApplicantRow(index=job.index, key=job.key, source=job.source, sheet=job.sheet,
+                        row=job.row, name=firm.name,
+                        credit_code=str(code) if code is not None else "",
+                        status="scored", size_class=size, lines=lines, warnings=warnings,
+                        input_hash=digest)
+
+
+def _marks(assessments: Sequence[Assessment], tally: MarkTally) -> list[list[str]]:
+    """The applicant's indicator marks as the journal keeps them, added to `tally`."""
+    out = []
+    for a in assessments:
+        rubric = a.rubric
+        for i in a.indicators:
+            if i.status == "not_assessed" or i.max <= 0:
+                continue
+            out.append([rubric, i.id, i.title, str(i.points), str(i.max), i.status])
+            key = (rubric, i.id)
+            sums = tally.get(key)
+            if sums is None:
+                tally[key] = [i.title, i.points, i.max, 1, int(i.status == "unknown")]
+            else:
+                sums[1] += i.points
+                sums[2] += i.max
+                sums[3] += 1
+                sums[4] += i.status == "unknown"
+    return out
+
+
+def score_job(job: Job, context: Context, tally: MarkTally) -> Outcome:
+    """Score one applicant; its indicator marks go into `tally`."""
+    digest = ""
+    try:
+        from assess.engine import evaluate
+        from assess.report.jsonout import compact_record
+
+        digest = input_hash(job.firm, job.rubrics, context.fingerprints)
+        assessments = [evaluate(_rubric(ref, context), job.firm) for ref in job.rubrics]
+        results = _dumps([compact_record(a) for a in assessments])
+        row = scored_row(job, assessments, digest)
+        journal = journal_line(row, _marks(assessments, tally))
+    except Exception as exc:
+        return failed_outcome(job, f"scoring failed: {describe_exception(exc)}", digest)
+    return Outcome(job.index, row, results, journal)
+
+
+def score_jobs(jobs: Sequence[Job], context: Context) -> Scored:
+    """Phase 1 for a chunk of applicants: one round trip to the worker for all of them."""
+    start = time.thread_time()
+    tally: MarkTally = {}
+    outcomes = [score_job(job, context, tally) for job in jobs]
+    return Scored(outcomes, tally, time.thread_time() - start)
+
+
+# ---- phase 2: reports --------------------------------------------------------------------
+
+
+def _pdf(job: Job, assessments: Sequence[Assessment], place: CohortPlace | None,
+         context: Context) -> bytes | None:
+    from assess.report.cohort import font_config
     from assess.report.html import render_html
+    from assess.report.pdf import pdf_bytes
 
     extra = {r.id: r for r in context.custom.values()}
     html = render_html(assessments, job.firm, generated=context.generated,
-                       rubrics=extra or None)
-    data = pdf_bytes(html)
+                       rubrics=extra or None, cohort=place)
+    data = pdf_bytes(html, font_config=font_config())
     if context.outdir is None:
         return data
     from assess.atomic import write_bytes
@@ -177,40 +300,34 @@ def _pdf(job: Job, assessments: Sequence[Assessment], context: Context) -> bytes
     return None
 
 
-def run_job(job: Job, context: Context) -> Outcome:
-    """Score one applicant (and render its PDF when `job.report` is set)."""
-    start = time.perf_counter()
-    digest = ""
+def render_report(item: ReportJob, context: Context) -> Rendered:
+    """Score one applicant again and render its report with its place in the round."""
+    start = time.thread_time()
+    job = item.job
     try:
         from assess.engine import evaluate
 
-        digest = input_hash(job.firm, job.rubrics, context.fingerprints)
         assessments = [evaluate(_rubric(ref, context), job.firm) for ref in job.rubrics]
-        results = _results_json(assessments)
-        row = scored_row(job, assessments, digest)
+        data = _pdf(job, assessments, item.place, context)
     except Exception as exc:
-        code = job.firm.get("credit_code")
-        row = ApplicantRow(index=job.index, key=job.key, source=job.source, sheet=job.sheet,
-                           row=job.row, name=job.firm.name,
-                           credit_code=str(code) if code is not None else "",
-                           status="failed", input_hash=digest,
-                           error=f"{_where(job)}: scoring failed: {describe_exception(exc)}")
-        return Outcome(job.index, row, "[]", None, time.perf_counter() - start)
-    data = None
-    if job.report:
-        try:
-            data = _pdf(job, assessments, context)
-            row = replace(row, report=job.report)
-        except Exception as exc:
-            row = replace(row, status="failed",
-                          error=f"{_where(job)}: the PDF report failed: "
-                                f"{describe_exception(exc)}")
-    return Outcome(job.index, row, results, data, time.perf_counter() - start)
+        return Rendered(job.index, job.report,
+                        f"{_where(job)}: the PDF report failed: {describe_exception(exc)}",
+                        None, time.thread_time() - start)
+    return Rendered(job.index, job.report, "", data, time.thread_time() - start)
 
 
-def run_jobs(jobs: Sequence[Job], context: Context) -> list[Outcome]:
-    """`run_job` over a few jobs: one round trip to the worker for all of them."""
-    return [run_job(job, context) for job in jobs]
+def render_reports(items: Sequence[ReportJob], context: Context) -> list[Rendered]:
+    """Phase 2 for a few reports (usually one: a report takes long enough on its own)."""
+    return [render_report(item, context) for item in items]
+
+
+def cohort_pdf_bytes(html: str) -> bytes:
+    """cohort.pdf from its HTML (`assess.report.cohort.render_html`), rendered by an idle
+    worker while the batch process writes the summary."""
+    from assess.report.cohort import font_config
+    from assess.report.pdf import pdf_bytes
+
+    return pdf_bytes(html, font_config=font_config())
 
 
 def worker_init() -> None:
@@ -219,3 +336,6 @@ def worker_init() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # What the worker was forked with (modules, the bundled rubrics) lives as long as the
+    # worker: the cyclic collector need never walk it.
+    gc.freeze()

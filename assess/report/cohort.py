@@ -6,8 +6,9 @@ cohort report need.  Assessments themselves are never kept: `Cohort.add` folds e
 running totals (exact `Decimal` sums, so the figures do not depend on the order in which
 parallel workers finish) and the caller may then drop the row's indicator marks.
 
-cohort.pdf is WeasyPrint applied to `templates/cohort.html.j2` (autoescaped), with the same
-URL fetcher as the applicant reports: nothing outside the templates folder is loaded.
+cohort.pdf is `templates/cohort.html.j2` (autoescaped) made a PDF by
+`assess.report.pdf.pdf_bytes`, with the same URL fetcher as the applicant reports: nothing
+outside the templates folder is loaded.
 """
 
 from __future__ import annotations
@@ -176,6 +177,12 @@ class ApplicantRow:
         )
 
 
+# Indicator sums of several applicants, (rubric, indicator id) → [title, points, max, n,
+# unknown]: what `Cohort.add_marks` takes instead of each row's marks (a batch's workers
+# send these per chunk, which is much less to pickle than 60 marks per applicant).
+MarkTally = dict[tuple[str, str], list[Any]]
+
+
 # ---- the round ---------------------------------------------------------------------------
 
 
@@ -310,6 +317,17 @@ class Cohort:
             ind.max += mark.max
             ind.n += 1
             ind.unknown += mark.status == "unknown"
+
+    def add_marks(self, tally: MarkTally) -> None:
+        """Indicator sums for rows added without their marks."""
+        for key, (title, points, maximum, n, unknown) in tally.items():
+            ind = self.indicators.get(key)
+            if ind is None:
+                ind = self.indicators[key] = IndicatorTally(key[0], key[1], title)
+            ind.points += points
+            ind.max += maximum
+            ind.n += n
+            ind.unknown += unknown
 
     @property
     def total(self) -> int:
@@ -569,25 +587,13 @@ def font_config() -> Any:
     return _FONTS.config
 
 
-def pdf_bytes(html: str) -> bytes:
-    """HTML → PDF with the templates-only URL fetcher of `assess.report.pdf` and this
-    process's font configuration."""
-    import weasyprint
-
-    from assess.report.pdf import check_speed, make_fetcher, templates_dir
-
-    check_speed()
-    document = weasyprint.HTML(string=html, base_url=templates_dir().as_uri() + "/",
-                               url_fetcher=make_fetcher())
-    data: bytes = document.write_pdf(font_config=font_config())
-    return data
-
-
 def write_pdf(cohort: Cohort, path: Path, **context: Any) -> None:
-    """cohort.pdf, written atomically."""
+    """cohort.pdf, written atomically (`assess.report.pdf.pdf_bytes`: the templates-only
+    URL fetcher), with this process's font configuration."""
     from assess.atomic import write_bytes
+    from assess.report.pdf import pdf_bytes
 
-    write_bytes(path, pdf_bytes(render_html(cohort, **context)))
+    write_bytes(path, pdf_bytes(render_html(cohort, **context), font_config=font_config()))
 
 
 def top_rows(rows: Iterable[ApplicantRow], standing: Mapping[int, Standing],

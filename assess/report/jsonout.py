@@ -81,6 +81,50 @@ def record(a: Assessment) -> dict[str, Any]:
     }
 
 
+# The rubric's static texts, the same for every applicant: `assess rubric show` has them.
+STATIC_INDICATOR_KEYS = ("advice", "evidence", "source")
+
+
+def _indicator_compact(ind: IndicatorResult) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": ind.id, "title": ind.title, "points": number(ind.points), "max": number(ind.max),
+        "status": ind.status, "reason": ind.reason, "class": ind.class_id,
+        "figure": ind.figure, "value": number(ind.value), "band": ind.band,
+        "next": _next(ind.next), "missing": list(ind.missing), "provisional": ind.provisional}
+    if ind.parts:
+        out["parts"] = [_indicator_compact(p) for p in ind.parts]
+    return out
+
+
+def compact_record(a: Assessment) -> dict[str, Any]:
+    """`record` without the rubric's static texts (each indicator's `advice`, `evidence`
+    and `source`), for results.jsonl, where they would be most of every line: the score
+    contract and everything that depends on the applicant are all there."""
+    out = record_head(a)
+    out["indicators"] = [_indicator_compact(i) for i in a.indicators]
+    return out
+
+
+def record_head(a: Assessment) -> dict[str, Any]:
+    """`record`'s keys, in its order, with the indicators left to the caller."""
+    gates: list[dict[str, Any]] = []
+    direct: list[dict[str, Any]] = []
+    for c in a.conditions:
+        (direct if c.role == "direct" else gates).append(_condition(c))
+    return {
+        "rubric": a.rubric, "title": a.rubric_title, "version": a.rubric_version,
+        "status": a.rubric_status, "tier": a.tier, "firm": a.firm, "source": a.source,
+        "total": number(a.total), "max": number(a.max), "pass_mark": number(a.pass_mark),
+        "passed": a.passed, "pass_status": a.pass_status, "complete": a.complete,
+        "size_class": a.size_class, "size_reason": a.size_reason,
+        "classes": [{"id": c.id, "title": c.title, "points": number(c.points),
+                     "max": number(c.max), "maturity": c.maturity} for c in a.classes],
+        "maturity": a.maturity, "indicators": [], "gates": gates, "direct": direct,
+        "pass_explanation": list(a.pass_explanation), "warnings": list(a.warnings),
+        "notes": list(a.notes),
+    }
+
+
 def dumps(assessments: Sequence[Assessment]) -> str:
     """One assessment → an object; several → a list of objects."""
     records = [record(a) for a in assessments]
