@@ -422,6 +422,35 @@ def test_an_exception_while_scoring_one_applicant_is_recorded(
     assert "weak.yaml" in failed["错误"] and "ZeroDivisionError: boom" in failed["错误"]
 
 
+def test_a_report_that_fails_leaves_its_applicant_scored_and_ranked(
+        inputs: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assess.report.html
+
+    real = assess.report.html.render_html
+
+    def flaky(assessments: Any, firm: Any, **kw: Any) -> str:
+        if firm.name == "成都锦城包装制品有限公司":
+            raise ZeroDivisionError("boom")
+        return real(assessments, firm, **kw)
+
+    monkeypatch.setattr(assess.report.html, "render_html", flaky)
+    options = _pdf_options([inputs[1]], tmp_path, workers=0)
+    result = run_batch(options)
+    assert (result.scored, result.failed, result.exit_code) == (2, 0, 1)
+    assert (result.reports, result.reports_failed) == (1, 1)
+    main = summary(tmp_path / "summary.xlsx")["汇总"]
+    broken = next(r for r in main if r["企业名称"] == "成都锦城包装制品有限公司")
+    assert broken["状态"] == "已评分" and broken["排名"] in (1, 2) and not broken["报告"]
+    assert "weak.yaml" in broken["错误"] and "ZeroDivisionError: boom" in broken["错误"]
+    # --resume makes the missing report (only)
+    monkeypatch.setattr(assess.report.html, "render_html", real)
+    from dataclasses import replace
+
+    again = run_batch(replace(options, resume=True))
+    assert (again.reused, again.reports, again.reports_reused, again.exit_code) == (2, 1, 1, 1)
+    assert len(list((tmp_path / "reports").iterdir())) == 2
+
+
 def test_nothing_readable_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(b"not a workbook")

@@ -7,6 +7,7 @@ import time
 from typing import Any, Protocol, TextIO
 
 PLAIN_EVERY = 5.0  # seconds between plain progress lines
+BAR_EVERY = 0.1  # seconds between updates of the rich bar (100,000 updates would cost ~2 s)
 MAX_NOTES = 50  # refused applicants listed one by one before "and N more"
 
 
@@ -115,6 +116,7 @@ class RichProgress(PlainProgress):
         self.bar.update(self.task, total=self.total)
 
     def stage(self, label: str, total: int) -> None:
+        self._update()
         self.total, self.done, self.counts = total, 0, {}
         self.task = self.bar.add_task(label, total=total, detail="")
 
@@ -125,13 +127,21 @@ class RichProgress(PlainProgress):
             self.notes += 1
             if self.notes <= MAX_NOTES:
                 self.say(note)
-        detail = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items()) if k != "scored")
-        self.bar.update(self.task, advance=1, detail=detail)
+        now = time.monotonic()
+        if now - self.last >= BAR_EVERY or self.done == self.total:
+            self._update()
+            self.last = now
+
+    def _update(self) -> None:
+        detail = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items())
+                          if k not in ("scored", "made"))
+        self.bar.update(self.task, completed=self.done, detail=detail)
 
     def say(self, text: str) -> None:
         self.console.print(text, markup=False)
 
     def close(self) -> None:
+        self._update()
         self.bar.stop()
 
 

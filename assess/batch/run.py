@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     from assess.rubric.models import Rubric
 
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_NOTHING_READ = 0, 1, 2
-INTERRUPT_ENV = "ASSESS_BATCH_INTERRUPT_AFTER"  # tests: Ctrl-C after N finished applicants
+INTERRUPT_ENV = "ASSESS_BATCH_INTERRUPT_AFTER"  # tests: Ctrl-C after N (interrupt_after)
 STATE_EVERY = 2.0  # seconds between state.json rewrites during a run
 MAX_CHUNK = 64  # applicants per round trip to a worker while scoring
 AHEAD = 2048  # applicants handed to the pool ahead of the workers while scoring
@@ -95,7 +95,9 @@ class BatchOptions:
     resume: bool = False
     scheduler: str | None = None  # a Dask scheduler address
     progress: bool | None = None  # rich bar; None: when stderr is a terminal
-    interrupt_after: int | None = None  # tests: behave as if Ctrl-C came after N applicants
+    # tests: behave as if Ctrl-C came once N applicants were scored or reports made (checked
+    # after each chunk of scores and each report)
+    interrupt_after: int | None = None
     generated: dt.date | None = None  # the date on the reports (default: today)
     round_name: str | None = None  # the round, on each report (default: OUTDIR's name)
 
@@ -697,7 +699,7 @@ class _Batch:
                         "failed": self.reports_failed},
             "phase": self.phase, "complete": complete, "interrupted": interrupted})
 
-    def _results_of(self, row: ApplicantRow) -> bytes:
+    def _results_of(self, row: ApplicantRow) -> bytes | memoryview:
         if row.status not in ("scored", "failed"):
             return b"[]"
         entry: Entry | None = self.journal.lookup(row.key)
@@ -715,6 +717,7 @@ class _Batch:
         rows, duplicates = flag_duplicates(self.rows)
         standing = standings(self.cohort.scores)
         cohort_pdf = self._cohort_pdf(rows, standing, duplicates, interrupted, pool)
+        self.journal.map_results()
         # results.jsonl is mostly copying (and fsyncing) the journal's scores: let it run
         # in a thread while the summary workbook, which is CPU work, is built.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="results") as writer:
@@ -731,9 +734,13 @@ class _Batch:
         started = time.perf_counter()
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         with atomic_stream(self.outdir / RESULTS) as fh:
+            write = fh.write  # in pieces: the scores go from the journal's map to the file
             for row in rows:
-                head = dumps(applicant_json(row, standing.get(row.index))).encode("utf-8")
-                fh.write(b'{"applicant":%s,"results":%s}\n' % (head, self._results_of(row)))
+                write(b'{"applicant":')
+                write(dumps(applicant_json(row, standing.get(row.index))).encode("utf-8"))
+                write(b',"results":')
+                write(self._results_of(row))
+                write(b"}\n")
         self.timings["results_file"] = time.perf_counter() - started
 
     def _write_summary(self, rows: Sequence[ApplicantRow], standing: Mapping[int, Standing],
