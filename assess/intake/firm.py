@@ -32,6 +32,15 @@ class Firm:
         return self.values.get(field_id)
 
 
+def place(source: str, sheet: str | None, row: int | None) -> str:
+    """`申报表.xlsx › 批量!7:7`, `申报表.xlsx › 问卷` or `firm.json`: where an applicant is."""
+    if sheet is None:
+        return source
+    if row is None:
+        return f"{source} › {sheet}"
+    return f"{source} › {sheet}!{row}:{row}"
+
+
 @dataclass(frozen=True)
 class Record:
     """One firm read from a file: the firm, or the problems that stop it being assessed.
@@ -52,12 +61,7 @@ class Record:
 
     @property
     def where(self) -> str:
-        """`申报表.xlsx › 批量!7:7`, `申报表.xlsx › 问卷` or `firm.json`."""
-        if self.sheet is None:
-            return self.source
-        if self.row is None:
-            return f"{self.source} › {self.sheet}"
-        return f"{self.source} › {self.sheet}!{self.row}:{self.row}"
+        return place(self.source, self.sheet, self.row)
 
     @property
     def warnings(self) -> tuple[str, ...]:

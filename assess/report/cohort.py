@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import assess
+from assess.intake.firm import place
 from assess.report.charts import ACCENT, ACCENT_LIGHT, FAIL, FONT_STACK, GRID, INK, PASS, TRACK
 
 TEMPLATE = "cohort.html.j2"
@@ -123,12 +124,7 @@ class ApplicantRow:
 
     @property
     def where(self) -> str:
-        """`申报表.xlsx › 批量!7:7`, `申报表.xlsx › 问卷` or `firm.json`."""
-        if self.sheet is None:
-            return self.source
-        if self.row is None:
-            return f"{self.source} › {self.sheet}"
-        return f"{self.source} › {self.sheet}!{self.row}:{self.row}"
+        return place(self.source, self.sheet, self.row)
 
     @property
     def score(self) -> Decimal | None:
