@@ -286,3 +286,35 @@ def test_rich_progress_runs(tmp_path: Path) -> None:
     result = run_batch(BatchOptions(inputs=(SAMPLES / "weak.json",), outdir=tmp_path,
                                     pdf=False, workers=0, progress=True))
     assert result.exit_code == 0 and (tmp_path / "cohort.pdf").is_file()
+
+
+def test_journal_reads_scores_back_in_spans(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    from assess.batch import journal as journal_module
+    from assess.batch.journal import Journal
+    from assess.batch.task import journal_line
+
+    monkeypatch.setattr(journal_module, "SPAN_GAP", 64)
+    monkeypatch.setattr(journal_module, "SPAN_MAX", 300)
+    journal = Journal(tmp_path, resume=False)
+    try:
+        rows = [_row(i, str(i), f"C{i}") for i in range(1, 41)]
+        data = {r.key: f'[{{"n":{r.index},"pad":"{"x" * (r.index * 7 % 50)}"}}]'.encode()
+                for r in rows}
+        journal.record_many((r, data[r.key], journal_line(r)) for r in rows)
+        order = rows[:]
+        random.Random(7).shuffle(order)
+        entries = [journal.lookup(r.key) for r in order] + [None]
+        got = journal.results_many(entries)
+        assert [bytes(g) for g in got] == [data[r.key] for r in order] + [b""]
+    finally:
+        journal.close()
+    again = Journal(tmp_path, resume=True)
+    try:
+        entry = again.lookup(rows[5].key)
+        assert entry is not None and again.intact(entry)
+        assert again.results(entry) == data[rows[5].key] and again.row(entry) == rows[5]
+    finally:
+        again.close()

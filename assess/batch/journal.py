@@ -23,9 +23,8 @@ chunk it was writing; after a power cut, scores that never reached the disk are 
 from __future__ import annotations
 
 import json
-import mmap
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,8 @@ DONE = "done.jsonl"
 RESULTS = "results.part"
 STATE = "state.json"
 FORMAT = 2  # 2: compact score records, PDF lines
+SPAN_GAP = 1 << 20  # `results_many` reads across gaps up to this size …
+SPAN_MAX = 32 << 20  # … in spans up to this size
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,6 @@ class Journal:
         self._done_size = self._done.seek(0, os.SEEK_END)
         self._reader_results = os.open(self.results_path, os.O_RDONLY)
         self._reader_done = os.open(self.done_path, os.O_RDONLY)
-        self._map: mmap.mmap | None = None
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -177,20 +177,37 @@ class Journal:
         raw = os.pread(self._reader_done, entry.line_length, entry.line_at)
         return ApplicantRow.from_json(json.loads(raw)["row"])
 
-    def results(self, entry: Entry) -> bytes | memoryview:
-        """The scores of an entry, as the JSON text they were recorded as (after
-        `map_results`, a view of the map: use it before the journal is closed)."""
-        if self._map is not None and entry.offset + entry.length <= len(self._map):
-            return memoryview(self._map)[entry.offset:entry.offset + entry.length]
+    def results(self, entry: Entry) -> bytes:
+        """The scores of an entry, as the JSON text they were recorded as."""
         return os.pread(self._reader_results, entry.length, entry.offset)
 
-    def map_results(self) -> None:
-        """Read the scores through a memory map from now on (no more are recorded):
-        copying 100,000 of them into results.jsonl then costs no system call each, which
-        in a thread beside CPU-bound work would wait for the GIL after every one."""
+    def results_many(self, entries: Sequence[Entry | None]) -> list[bytes | memoryview]:
+        """The scores of several entries (b"" for None), in their order, read in a few
+        large spans: the scores of a run are nearly in input order in `results.part`, so
+        a few hundred consecutive applicants take one system call, not one each (which,
+        in a thread beside CPU-bound work, would wait for the GIL after every call)."""
         self._results.flush()
-        if self._map is None and self._results_size:
-            self._map = mmap.mmap(self._reader_results, 0, access=mmap.ACCESS_READ)
+        out: list[bytes | memoryview] = [b""] * len(entries)
+        order = sorted((e.offset, i) for i, e in enumerate(entries) if e is not None)
+        k = 0
+        while k < len(order):
+            first = entries[order[k][1]]
+            assert first is not None
+            start, end, j = first.offset, first.offset + first.length, k + 1
+            while j < len(order):
+                e = entries[order[j][1]]
+                assert e is not None
+                if e.offset - end > SPAN_GAP or e.offset + e.length - start > SPAN_MAX:
+                    break
+                end = max(end, e.offset + e.length)
+                j += 1
+            data = memoryview(os.pread(self._reader_results, end - start, start))
+            for _, i in order[k:j]:
+                e = entries[i]
+                assert e is not None
+                out[i] = data[e.offset - start:e.offset - start + e.length]
+            k = j
+        return out
 
     def intact(self, entry: Entry) -> bool:
         """Whether an entry's scores look whole: after a power cut, data that never
@@ -202,9 +219,6 @@ class Journal:
         return first == b"[" and last == b"]"
 
     def close(self) -> None:
-        if self._map is not None:
-            self._map.close()
-            self._map = None
         for fh in (self._results, self._done):
             fh.close()
         for fd in (self._reader_results, self._reader_done):
