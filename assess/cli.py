@@ -66,8 +66,10 @@ def list_rubrics() -> None:
     console = _console()
     for rubric in sorted(builtin_rubrics().values(), key=lambda r: (r.effective_from, r.id)):
         status = "official" if rubric.status == "official" else "[yellow]provisional[/]"
-        console.print(f"[bold]{rubric.id}[/]  v{rubric.version}  {status}  "
-                      f"in force {rubric.effective_from} → {rubric.effective_to or 'now'}")
+        console.print(
+            f"[bold]{rubric.id}[/]  v{rubric.version}  {status}  "
+            f"in force {rubric.effective_from} → {rubric.effective_to or 'now'}"
+        )
         console.print(f"    {rubric.title.zh} / {rubric.title.en}")
 
 
@@ -89,8 +91,9 @@ def rubric_show(
 
 @rubric_app.command("check")
 def rubric_check(
-    files: Annotated[list[Path], typer.Argument(metavar="FILE.yaml...",
-                                                help="Rubric files to validate.")],
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE.yaml...", help="Rubric files to validate.")
+    ],
 ) -> None:
     """Validate rubric files; print every problem with file:line:col and key path."""
     from assess.errors import RubricError
@@ -105,8 +108,10 @@ def rubric_check(
             for problem in exc.problems:
                 typer.echo(str(problem), err=True)
             continue
-        typer.echo(f"{path}: ok ({rubric.id} v{rubric.version}, "
-                   f"{len(rubric.indicators)} indicators, {len(rubric.conditions)} conditions)")
+        typer.echo(
+            f"{path}: ok ({rubric.id} v{rubric.version}, "
+            f"{len(rubric.indicators)} indicators, {len(rubric.conditions)} conditions)"
+        )
     if failed:
         raise typer.Exit(EXIT_USER)
 
@@ -114,8 +119,11 @@ def rubric_check(
 @app.command("template")
 def template(
     out: Annotated[Path, typer.Option("-o", "--output", help="The .xlsx file to write.")],
-    rubrics: Annotated[list[str] | None, typer.Option(
-        "--rubric", "-r", help="Ask only the fields these rubrics read (default: all).")
+    rubrics: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rubric", "-r", help="Ask only the fields these rubrics read (default: all)."
+        ),
     ] = None,
 ) -> None:
     """Write the Excel questionnaire: instructions, a one-firm form and a 批量 sheet."""
@@ -132,19 +140,27 @@ def template(
 
 @app.command("score")
 def score(
-    file: Annotated[Path, typer.Argument(metavar="FILE",
-                                         help="Firm data: .json, .yaml or .xlsx questionnaire.")],
-    rubrics: Annotated[list[str] | None, typer.Option(
-        "--rubric", "-r", help="Rubric id or YAML file; repeat for several.")] = None,
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="Firm data: .json, .yaml or .xlsx questionnaire.")
+    ],
+    rubrics: Annotated[
+        list[str] | None,
+        typer.Option("--rubric", "-r", help="Rubric id or YAML file; repeat for several."),
+    ] = None,
     fmt: Annotated[OutFormat, typer.Option("--format", help="text or json")] = OutFormat.text,
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Also write a PDF scorecard.")] = None,
-    html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report.")
-                    ] = None,
-    standard: Annotated[int | None, typer.Option(
-        "--standard", help="Without --rubric: the edition of the official ladder (2022 or "
-        "2026). Default: the one in force for the firm's assessment_year.")] = None,
-    fail_under: Annotated[bool, typer.Option(
-        "--fail-under", help="Exit 1 when the firm does not pass every rubric.")] = False,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report.")] = None,
+    standard: Annotated[
+        int | None,
+        typer.Option(
+            "--standard",
+            help="Without --rubric: the edition of the official ladder (2022 or "
+            "2026). Default: the one in force for the firm's assessment_year.",
+        ),
+    ] = None,
+    fail_under: Annotated[
+        bool, typer.Option("--fail-under", help="Exit 1 when the firm does not pass every rubric.")
+    ] = False,
 ) -> None:
     """Score a firm's data against one or more rubrics."""
     from assess.engine import evaluate
@@ -153,8 +169,10 @@ def score(
 
     records = load_records(file)
     if len(records) != 1:
-        _fail(f"{file}: holds {len(records)} firms; score one firm at a time, or use "
-              f"`assess batch` for a 批量 workbook")
+        _fail(
+            f"{file}: holds {len(records)} firms; score one firm at a time, or use "
+            f"`assess batch` for a 批量 workbook"
+        )
     record = records[0]
     if record.firm is None:
         from assess.errors import InputError
@@ -165,11 +183,16 @@ def score(
         _fail("choose either --rubric or --standard, not both")
     chosen = [get_rubric(r) for r in rubrics] if rubrics else default_rubrics(firm, standard)
     if not chosen:
-        _fail("no bundled rubric is in force for this firm's assessment_year; name one with "
-              "--rubric or an edition with --standard")
+        _fail(
+            "no bundled rubric is in force for this firm's assessment_year; name one with "
+            "--rubric or an edition with --standard"
+        )
     if not rubrics and not any(r.tier == "innovative" for r in chosen):
-        typer.echo("note: the bottom tier of this edition (科技和创新型中小企业) has no bundled "
-                   "criteria; --standard 2022 scores the 2022 创新型 standard", err=True)
+        typer.echo(
+            "note: the bottom tier of this edition (科技和创新型中小企业) has no bundled "
+            "criteria; --standard 2022 scores the 2022 创新型 standard",
+            err=True,
+        )
     assessments = [evaluate(rubric, firm) for rubric in chosen]
     if fmt is OutFormat.json:
         from assess.report.jsonout import dumps
@@ -186,28 +209,63 @@ def score(
 
 @app.command("batch")
 def batch(
-    inputs: Annotated[list[Path], typer.Argument(
-        metavar="INPUT", help="Questionnaire files (.json, .yaml, .xlsx), folders of them "
-        "(searched recursively) and 批量 workbooks, in any mix.")],
-    outdir: Annotated[Path, typer.Option("--out", "-o", metavar="OUTDIR",
-                                         help="The folder to write the outputs into.")],
-    rubrics: Annotated[list[str] | None, typer.Option(
-        "--rubric", "-r", help="Rubric id or YAML file; repeat for several. Default: the "
-        "official ladder in force for each firm's assessment_year, plus readiness.")] = None,
-    standard: Annotated[int | None, typer.Option(
-        "--standard", help="Without --rubric: the edition of the official ladder (2022 or "
-        "2026) for every firm.")] = None,
-    workers: Annotated[int | None, typer.Option(
-        "--workers", "-w", min=0, help="Local worker processes (default: one per CPU; 0: "
-        "score in this process).")] = None,
-    no_pdf: Annotated[bool, typer.Option(
-        "--no-pdf", help="Skip the per-applicant PDF reports.")] = False,
-    resume: Annotated[bool, typer.Option(
-        "--resume", help="Skip applicants already done in OUTDIR whose data and rubrics "
-        "are unchanged.")] = False,
-    scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", metavar="ADDRESS", help="Run the applicants on a Dask cluster, e.g. "
-        "tcp://host:8786 (needs the Dask extra: srdi-assess with 'cluster').")] = None,
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="INPUT",
+            help="Questionnaire files (.json, .yaml, .xlsx), folders of them "
+            "(searched recursively) and 批量 workbooks, in any mix.",
+        ),
+    ],
+    outdir: Annotated[
+        Path,
+        typer.Option("--out", "-o", metavar="OUTDIR", help="The folder to write the outputs into."),
+    ],
+    rubrics: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rubric",
+            "-r",
+            help="Rubric id or YAML file; repeat for several. Default: the "
+            "official ladder in force for each firm's assessment_year, plus readiness.",
+        ),
+    ] = None,
+    standard: Annotated[
+        int | None,
+        typer.Option(
+            "--standard",
+            help="Without --rubric: the edition of the official ladder (2022 or "
+            "2026) for every firm.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=0,
+            help="Local worker processes (default: one per CPU; 0: score in this process).",
+        ),
+    ] = None,
+    no_pdf: Annotated[
+        bool, typer.Option("--no-pdf", help="Skip the per-applicant PDF reports.")
+    ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Skip applicants already done in OUTDIR whose data and rubrics are unchanged.",
+        ),
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Run the applicants on a Dask cluster, e.g. "
+            "tcp://host:8786 (needs the Dask extra: srdi-assess with 'cluster').",
+        ),
+    ] = None,
 ) -> None:
     """Score a round of applicants: summary.xlsx, results.jsonl, reports/*.pdf, cohort.pdf.
 
@@ -216,14 +274,28 @@ def batch(
     """
     from assess.batch import BatchOptions, run_batch
 
-    result = run_batch(BatchOptions(
-        inputs=tuple(inputs), outdir=outdir, rubrics=tuple(rubrics or ()), standard=standard,
-        workers=workers, pdf=not no_pdf, resume=resume, scheduler=scheduler))
+    result = run_batch(
+        BatchOptions(
+            inputs=tuple(inputs),
+            outdir=outdir,
+            rubrics=tuple(rubrics or ()),
+            standard=standard,
+            workers=workers,
+            pdf=not no_pdf,
+            resume=resume,
+            scheduler=scheduler,
+        )
+    )
     raise typer.Exit(result.exit_code)
 
 
-def _write_reports(assessments: list[Assessment], firm: Firm, pdf: Path | None,
-                   html: Path | None, rubrics: dict[str, Rubric]) -> None:
+def _write_reports(
+    assessments: list[Assessment],
+    firm: Firm,
+    pdf: Path | None,
+    html: Path | None,
+    rubrics: dict[str, Rubric],
+) -> None:
     if pdf is None and html is None:
         return
     from assess.report.html import render_html
@@ -262,6 +334,8 @@ def main() -> None:
         import traceback
 
         traceback.print_exc()
-        typer.echo("internal error: this is a bug in assess; please report it with the "
-                   "traceback above", err=True)
+        typer.echo(
+            "internal error: this is a bug in assess; please report it with the traceback above",
+            err=True,
+        )
         sys.exit(EXIT_BUG)

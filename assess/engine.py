@@ -58,19 +58,24 @@ class _Context:
         self.env: dict[str, Any] = {}
         for name in rubric.inputs:
             raw = firm.get(name)
-            self.env[name] = (Fraction(raw) if isinstance(raw, Decimal | int)
-                              and not isinstance(raw, bool) else raw)
+            self.env[name] = (
+                Fraction(raw)
+                if isinstance(raw, Decimal | int) and not isinstance(raw, bool)
+                else raw
+            )
         self.size_class: str | None = None
         self.size_reason = ""
         if rubric.size_standard is not None:
             standard = load_size_standard(rubric.size_standard)
             figures = {k: self.env.get(k) for k in ("employees", "revenue", "total_assets")}
             industry = self.env.get("industry")
-            sized = classify(standard, industry if isinstance(industry, str) else None,
-                             figures)
+            sized = classify(standard, industry if isinstance(industry, str) else None, figures)
             self.size_class, self.size_reason = sized.size_class, sized.reason
-            self.env["size_class"] = (sized.size_class if sized.size_class is not None
-                                      else Unknown((sized.reason,), sized.missing))
+            self.env["size_class"] = (
+                sized.size_class
+                if sized.size_class is not None
+                else Unknown((sized.reason,), sized.missing)
+            )
         for metric in rubric.metrics:
             self.env[metric.id] = metric.expr.evaluate(self.env, self.describe)
 
@@ -132,8 +137,7 @@ class _Context:
 
     def figure(self, name: str) -> str:
         value = self.env.get(name)
-        head = (fmt_unit(value, self.unit(name)) if isinstance(value, Fraction)
-                else "未知")
+        head = fmt_unit(value, self.unit(name)) if isinstance(value, Fraction) else "未知"
         if name not in self.metrics:
             return head
         parts = "，".join(self.show(x) for x in self.inputs_of(name))
@@ -161,9 +165,10 @@ def band_for(score: m.BandsScore, edge: str, value: Fraction) -> m.Band:
     return lower if edge == "lower_band" else upper
 
 
-def band_label(band: m.Band, unit: str, score: m.BandsScore | None = None,
-               edge: str = "better_band") -> str:
-    """"≥ 5%", "< 1%", "3%–5%": one-sided labels say whether the edge itself belongs."""
+def band_label(
+    band: m.Band, unit: str, score: m.BandsScore | None = None, edge: str = "better_band"
+) -> str:
+    """ "≥ 5%", "< 1%", "3%–5%": one-sided labels say whether the edge itself belongs."""
     if band.label:
         return band.label
     lo = None if band.min is None else fmt_unit(band.min, unit)
@@ -181,8 +186,9 @@ def band_label(band: m.Band, unit: str, score: m.BandsScore | None = None,
     return "任意值"
 
 
-def solve_lever(ctx: _Context, metric: str, target: Fraction) -> tuple[str, Fraction,
-                                                                         Fraction] | None:
+def solve_lever(
+    ctx: _Context, metric: str, target: Fraction
+) -> tuple[str, Fraction, Fraction] | None:
     """The lever value that brings `metric` to `target`, when the metric is linear in it."""
     lever = ctx.metrics[metric].lever if metric in ctx.metrics else metric
     if lever is None:
@@ -231,8 +237,15 @@ def _metric_chain(rubric: m.Rubric, metric: str) -> tuple[m.Metric, ...]:
     return tuple(x for x in rubric.metrics if x.id in needed)
 
 
-def _bands_next(ctx: _Context, score: m.BandsScore, edge: str, name: str, title: str,
-                value: Fraction, points: Decimal) -> NextStep | None:
+def _bands_next(
+    ctx: _Context,
+    score: m.BandsScore,
+    edge: str,
+    name: str,
+    title: str,
+    value: Fraction,
+    points: Decimal,
+) -> NextStep | None:
     """The nearest band worth more than `points`, and what reaching it takes."""
     better = [b for b in score.bands if b.points > points]
     if not better:
@@ -244,11 +257,15 @@ def _bands_next(ctx: _Context, score: m.BandsScore, edge: str, name: str, title:
     target = Fraction(bound)
     inclusive = band_for(score, edge, target) is nxt
     unit = ctx.unit(name)
-    word = ("达到" if inclusive else "超过") if score.direction == "higher" else (
-        "降到" if inclusive else "降到低于")
+    word = (
+        ("达到" if inclusive else "超过")
+        if score.direction == "higher"
+        else ("降到" if inclusive else "降到低于")
+    )
     gain = nxt.points - points
-    text = (f"{title} {fmt_unit(value, unit)} → {word} {fmt_unit(target, unit)} "
-            f"可再得 {fmt(gain)} 分")
+    text = (
+        f"{title} {fmt_unit(value, unit)} → {word} {fmt_unit(target, unit)} 可再得 {fmt(gain)} 分"
+    )
     lever = lever_from = lever_to = None
     solved = solve_lever(ctx, name, target)
     if solved is not None:
@@ -259,11 +276,20 @@ def _bands_next(ctx: _Context, score: m.BandsScore, edge: str, name: str, title:
             goal_text = fmt_unit(goal, ctx.unit(lever))
         delta = goal - start
         sign = "+" if delta > 0 else "−"
-        text += (f"（{ctx.label(lever)}由 {fmt_unit(start, ctx.unit(lever))} 调整到 "
-                 f"{goal_text}，{sign}{fmt_unit(abs(delta), ctx.unit(lever))}）")
+        text += (
+            f"（{ctx.label(lever)}由 {fmt_unit(start, ctx.unit(lever))} 调整到 "
+            f"{goal_text}，{sign}{fmt_unit(abs(delta), ctx.unit(lever))}）"
+        )
         lever_from, lever_to = to_decimal(start), to_decimal(goal)
-    return NextStep(gain, band_label(nxt, unit, score, edge), text, to_decimal(target), lever,
-                    lever_from, lever_to)
+    return NextStep(
+        gain,
+        band_label(nxt, unit, score, edge),
+        text,
+        to_decimal(target),
+        lever,
+        lever_from,
+        lever_to,
+    )
 
 
 def _score_bands(ctx: _Context, ind_title: str, score: m.BandsScore) -> _Outcome:
@@ -275,8 +301,7 @@ def _score_bands(ctx: _Context, ind_title: str, score: m.BandsScore) -> _Outcome
     unit = ctx.unit(score.metric)
     label = band_label(band, unit, score, edge)
     figure = ctx.figure(score.metric)
-    nxt = _bands_next(ctx, score, edge, score.metric, ctx.label(score.metric), value,
-                     band.points)
+    nxt = _bands_next(ctx, score, edge, score.metric, ctx.label(score.metric), value, band.points)
     reason = f"{ctx.label(score.metric)} = {figure}，处于「{label}」档，得 {fmt(band.points)} 分"
     return _Outcome(band.points, "ok", reason, figure, value, label, nxt, band.advice)
 
@@ -297,15 +322,25 @@ def _score_best_of(ctx: _Context, ind_title: str, score: m.BestOfScore) -> _Outc
     for option, o in zip(score.options, outcomes, strict=True):
         if o.value is not None:
             edge = option.edge or ctx.rubric.edge_rule
-            step = _bands_next(ctx, option, edge, option.metric, ctx.label(option.metric),
-                               o.value, best.points)
+            step = _bands_next(
+                ctx, option, edge, option.metric, ctx.label(option.metric), o.value, best.points
+            )
             if step is not None:
                 steps.append(step)
-    steps.sort(key=lambda s: (s.lever_to - s.lever_from) if s.lever_to is not None
-               and s.lever_from is not None else Decimal("Infinity"))
+    steps.sort(
+        key=lambda s: (
+            (s.lever_to - s.lever_from)
+            if s.lever_to is not None and s.lever_from is not None
+            else Decimal("Infinity")
+        )
+    )
     reason = "；".join(o.reason for o in outcomes) + f"。取较高者 {fmt(best.points)} 分"
-    return replace(best, reason=reason, next=steps[0] if steps else None,
-                   figure="；".join(o.figure for o in outcomes))
+    return replace(
+        best,
+        reason=reason,
+        next=steps[0] if steps else None,
+        figure="；".join(o.figure for o in outcomes),
+    )
 
 
 def _score_tiers(ctx: _Context, ind_title: str, score: m.TiersScore) -> _Outcome:
@@ -317,21 +352,37 @@ def _score_tiers(ctx: _Context, ind_title: str, score: m.TiersScore) -> _Outcome
             continue
         if ok is True:
             if unknown is not None:
-                return _Outcome(Decimal(0), "unknown", unknown.reason + "（可能达到更高档）",
-                                missing=unknown.missing)
+                return _Outcome(
+                    Decimal(0),
+                    "unknown",
+                    unknown.reason + "（可能达到更高档）",
+                    missing=unknown.missing,
+                )
             figure = _names_figure(ctx, tier.when.names)
             nxt = _tier_next(score.tiers[:i], tier.points)
-            return _Outcome(tier.points, "ok",
-                            f"{figure}，符合「{tier.label}」，得 {fmt(tier.points)} 分",
-                            figure, band=tier.label, next=nxt, advice=tier.advice)
+            return _Outcome(
+                tier.points,
+                "ok",
+                f"{figure}，符合「{tier.label}」，得 {fmt(tier.points)} 分",
+                figure,
+                band=tier.label,
+                next=nxt,
+                advice=tier.advice,
+            )
     if unknown is not None:
         return _Outcome(Decimal(0), "unknown", unknown.reason, missing=unknown.missing)
     names = frozenset().union(*(t.when.names for t in score.tiers))
     figure = _names_figure(ctx, names)
     other = score.otherwise
-    return _Outcome(other.points, "ok", f"{figure}，{other.label}，得 {fmt(other.points)} 分",
-                    figure, band=other.label, next=_tier_next(score.tiers, other.points),
-                    advice=other.advice)
+    return _Outcome(
+        other.points,
+        "ok",
+        f"{figure}，{other.label}，得 {fmt(other.points)} 分",
+        figure,
+        band=other.label,
+        next=_tier_next(score.tiers, other.points),
+        advice=other.advice,
+    )
 
 
 def _tier_next(better: list[m.Tier], points: Decimal) -> NextStep | None:
@@ -351,18 +402,29 @@ def _score_enum(ctx: _Context, ind_title: str, score: m.EnumScore) -> _Outcome:
     spec = FIELDS_BY_ID[score.field]
     value = ctx.env.get(score.field)
     if not isinstance(value, str):
-        return _Outcome(Decimal(0), "unknown", f"缺少数据：{ctx.describe(score.field)}",
-                        missing=(score.field,))
+        return _Outcome(
+            Decimal(0), "unknown", f"缺少数据：{ctx.describe(score.field)}", missing=(score.field,)
+        )
     points = score.points[value]
     label = spec.choice_label(value)
     better = sorted((p, v) for v, p in score.points.items() if p > points)
     nxt = None
     if better:
         p, v = better[0]
-        nxt = NextStep(p - points, spec.choice_label(v),
-                       f"{spec.label}达到「{spec.choice_label(v)}」可再得 {fmt(p - points)} 分")
-    return _Outcome(points, "ok", f"{spec.label}：{label}，得 {fmt(points)} 分", label,
-                    band=label, next=nxt, advice=score.advice.get(value, ""))
+        nxt = NextStep(
+            p - points,
+            spec.choice_label(v),
+            f"{spec.label}达到「{spec.choice_label(v)}」可再得 {fmt(p - points)} 分",
+        )
+    return _Outcome(
+        points,
+        "ok",
+        f"{spec.label}：{label}，得 {fmt(points)} 分",
+        label,
+        band=label,
+        next=nxt,
+        advice=score.advice.get(value, ""),
+    )
 
 
 def _score_items(ctx: _Context, ind_title: str, score: m.ItemsScore) -> _Outcome:
@@ -378,18 +440,27 @@ def _score_items(ctx: _Context, ind_title: str, score: m.ItemsScore) -> _Outcome
     points = min(score.cap, score.points_each * len(held))
     labels = "、".join(i.label for i in held) or "无"
     if reasons.reasons and points < score.cap:
-        return _Outcome(Decimal(0), "unknown", f"已具备：{labels}；{reasons.reason}",
-                        missing=reasons.missing)
+        return _Outcome(
+            Decimal(0), "unknown", f"已具备：{labels}；{reasons.reason}", missing=reasons.missing
+        )
     nxt = None
     if lacking and points < score.cap:
         gain = min(score.cap, points + score.points_each) - points
         options = "、".join(i.label for i in lacking)
-        nxt = NextStep(gain, lacking[0].label,
-                       f"再具备其中一项（{options}）可再得 {fmt(gain)} 分")
-    reason = (f"具备 {len(held)} 项（{labels}），每项 {fmt(score.points_each)} 分、"
-              f"最多 {fmt(score.cap)} 分，得 {fmt(points)} 分")
-    return _Outcome(points, "ok", reason, f"{len(held)} 项", band=labels, next=nxt,
-                    advice=score.advice if nxt else "")
+        nxt = NextStep(gain, lacking[0].label, f"再具备其中一项（{options}）可再得 {fmt(gain)} 分")
+    reason = (
+        f"具备 {len(held)} 项（{labels}），每项 {fmt(score.points_each)} 分、"
+        f"最多 {fmt(score.cap)} 分，得 {fmt(points)} 分"
+    )
+    return _Outcome(
+        points,
+        "ok",
+        reason,
+        f"{len(held)} 项",
+        band=labels,
+        next=nxt,
+        advice=score.advice if nxt else "",
+    )
 
 
 def _score_stepped(ctx: _Context, ind_title: str, score: m.SteppedScore) -> _Outcome:
@@ -404,18 +475,32 @@ def _score_stepped(ctx: _Context, ind_title: str, score: m.SteppedScore) -> _Out
     if points < score.cap:
         target = (steps + 1) * step
         gain = min(score.cap, points + score.points_per_step) - points
-        nxt = NextStep(gain, fmt_unit(target, unit),
-                       f"{ctx.label(score.metric)} {fmt_unit(value, unit)} → 满 "
-                       f"{fmt_unit(target, unit)} 可再得 {fmt(gain)} 分", to_decimal(target))
+        nxt = NextStep(
+            gain,
+            fmt_unit(target, unit),
+            f"{ctx.label(score.metric)} {fmt_unit(value, unit)} → 满 "
+            f"{fmt_unit(target, unit)} 可再得 {fmt(gain)} 分",
+            to_decimal(target),
+        )
     figure = fmt_unit(value, unit)
-    reason = (f"{ctx.label(score.metric)} {figure}，每满 {fmt_unit(step, unit)} 得 "
-              f"{fmt(score.points_per_step)} 分、最多 {fmt(score.cap)} 分，得 {fmt(points)} 分")
-    return _Outcome(points, "ok", reason, figure, value, f"{steps} 档", nxt,
-                    score.advice if nxt else "")
+    reason = (
+        f"{ctx.label(score.metric)} {figure}，每满 {fmt_unit(step, unit)} 得 "
+        f"{fmt(score.points_per_step)} 分、最多 {fmt(score.cap)} 分，得 {fmt(points)} 分"
+    )
+    return _Outcome(
+        points, "ok", reason, figure, value, f"{steps} 档", nxt, score.advice if nxt else ""
+    )
 
 
-_PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省",
-                      "市")
+_PROVINCE_SUFFIXES = (
+    "维吾尔自治区",
+    "壮族自治区",
+    "回族自治区",
+    "特别行政区",
+    "自治区",
+    "省",
+    "市",
+)
 
 
 def _province_key(name: str) -> str:
@@ -430,41 +515,79 @@ def _score_local(ctx: _Context, ind: m.Indicator, score: m.LocalScore) -> _Outco
     override = ctx.env.get(score.override) if score.override else None
     if isinstance(override, Fraction):
         points = min(Decimal(ind.max), to_decimal(override))
-        return _Outcome(points, "ok", f"采用省级主管部门给出的地方特色化得分 {fmt(points)} 分"
-                        f"（{ctx.describe(score.override or '')}）", f"{fmt(points)} 分")
+        return _Outcome(
+            points,
+            "ok",
+            f"采用省级主管部门给出的地方特色化得分 {fmt(points)} 分"
+            f"（{ctx.describe(score.override or '')}）",
+            f"{fmt(points)} 分",
+        )
     province = ctx.env.get(score.selector)
     if not isinstance(province, str):
-        return _Outcome(Decimal(0), "unknown", f"缺少数据：{ctx.describe(score.selector)}，"
-                        "无法选择地方特色化指标", missing=(score.selector,))
-    block = next((b for b in score.blocks
-                  if _province_key(b.province) == _province_key(province)), None)
+        return _Outcome(
+            Decimal(0),
+            "unknown",
+            f"缺少数据：{ctx.describe(score.selector)}，无法选择地方特色化指标",
+            missing=(score.selector,),
+        )
+    block = next(
+        (b for b in score.blocks if _province_key(b.province) == _province_key(province)), None
+    )
     if block is None:
-        return _Outcome(Decimal(0), "not_assessed",
-                        f"未评估：{province} 无内置地方特色化指标 (not assessed: no local "
-                        f"indicators for {province})；如已取得省级主管部门评分，请填写 "
-                        f"local_points (0–{fmt(ind.max)})")
+        return _Outcome(
+            Decimal(0),
+            "not_assessed",
+            f"未评估：{province} 无内置地方特色化指标 (not assessed: no local "
+            f"indicators for {province})；如已取得省级主管部门评分，请填写 "
+            f"local_points (0–{fmt(ind.max)})",
+        )
     parts = []
     for part in block.parts:
         o = _SCORERS[part.score.operator](ctx, part.title.zh, part.score)
-        parts.append(IndicatorResult(
-            id=part.id, title=part.title.zh, class_id=ind.class_, points=o.points,
-            max=part.max, status=o.status, reason=o.reason, figure=o.figure,  # type: ignore[arg-type]
-            value=None if o.value is None else to_decimal(o.value), band=o.band, next=o.next,
-            advice=o.advice or part.advice, evidence=tuple(part.evidence), missing=o.missing,
-            provisional=block.status == "provisional", source=part.source or block.source))
+        parts.append(
+            IndicatorResult(
+                id=part.id,
+                title=part.title.zh,
+                class_id=ind.class_,
+                points=o.points,
+                max=part.max,
+                status=o.status,  # type: ignore[arg-type]
+                reason=o.reason,
+                figure=o.figure,
+                value=None if o.value is None else to_decimal(o.value),
+                band=o.band,
+                next=o.next,
+                advice=o.advice or part.advice,
+                evidence=tuple(part.evidence),
+                missing=o.missing,
+                provisional=block.status == "provisional",
+                source=part.source or block.source,
+            )
+        )
     unknown = [p for p in parts if p.status == "unknown"]
     points = sum((p.points for p in parts), Decimal(0))
     if unknown:
-        return _Outcome(Decimal(0), "unknown", "；".join(p.reason for p in unknown),
-                        missing=tuple(x for p in unknown for x in p.missing),
-                        parts=tuple(parts))
+        return _Outcome(
+            Decimal(0),
+            "unknown",
+            "；".join(p.reason for p in unknown),
+            missing=tuple(x for p in unknown for x in p.missing),
+            parts=tuple(parts),
+        )
     steps = [p.next for p in parts if p.next is not None]
     nxt = max(steps, key=lambda s: s.gain, default=None)
     detail = "；".join(f"{p.title} {fmt(p.points)}/{fmt(p.max)}" for p in parts)
     note = f"（{block.note}）" if block.note else ""
-    return _Outcome(points, "ok", f"按{block.province}地方特色化指标：{detail}{note}",
-                    f"{fmt(points)} 分", band=block.province, next=nxt, parts=tuple(parts),
-                    provisional=block.status == "provisional")
+    return _Outcome(
+        points,
+        "ok",
+        f"按{block.province}地方特色化指标：{detail}{note}",
+        f"{fmt(points)} 分",
+        band=block.province,
+        next=nxt,
+        parts=tuple(parts),
+        provisional=block.status == "provisional",
+    )
 
 
 _SCORERS: dict[str, Callable[..., _Outcome]] = {
@@ -484,13 +607,25 @@ def _score_indicator(ctx: _Context, ind: m.Indicator) -> IndicatorResult:
         o = _SCORERS[ind.score.operator](ctx, ind.title.zh, ind.score)
     status = ind.status or ctx.rubric.status
     return IndicatorResult(
-        id=ind.id, title=ind.title.zh, class_id=ind.class_, points=o.points, max=ind.max,
-        status=o.status, reason=o.reason, figure=o.figure,  # type: ignore[arg-type]
-        value=None if o.value is None else to_decimal(o.value), band=o.band, next=o.next,
-        advice=o.advice or ind.advice, evidence=tuple(ind.evidence), missing=o.missing,
-        provisional=status == "provisional" or o.provisional, parts=o.parts,
+        id=ind.id,
+        title=ind.title.zh,
+        class_id=ind.class_,
+        points=o.points,
+        max=ind.max,
+        status=o.status,  # type: ignore[arg-type]
+        reason=o.reason,
+        figure=o.figure,
+        value=None if o.value is None else to_decimal(o.value),
+        band=o.band,
+        next=o.next,
+        advice=o.advice or ind.advice,
+        evidence=tuple(ind.evidence),
+        missing=o.missing,
+        provisional=status == "provisional" or o.provisional,
+        parts=o.parts,
         source=ind.source,
-        effort=ind.effort)
+        effort=ind.effort,
+    )
 
 
 # ---- conditions and pass rules ---------------------------------------------------------
@@ -514,19 +649,48 @@ def _condition(ctx: _Context, cond: m.Condition) -> ConditionResult:
     figure = _names_figure(ctx, frozenset().union(*(c.when.names for c in shown)))
     if failed:
         labels = "；".join(c.label for c in failed)
-        return ConditionResult(cond.id, cond.title.zh, cond.role, cond.group, False,
-                               f"不满足：{labels}（{figure}）", cond.advice,
-                               provisional=provisional, evidence=evidence)
+        return ConditionResult(
+            cond.id,
+            cond.title.zh,
+            cond.role,
+            cond.group,
+            False,
+            f"不满足：{labels}（{figure}）",
+            cond.advice,
+            provisional=provisional,
+            evidence=evidence,
+        )
     if unknown.reasons:
-        return ConditionResult(cond.id, cond.title.zh, cond.role, cond.group, None,
-                               f"无法判断：{unknown.reason}", cond.advice, unknown.missing,
-                               provisional=provisional, evidence=evidence)
-    return ConditionResult(cond.id, cond.title.zh, cond.role, cond.group, True,
-                           f"满足（{figure}）", provisional=provisional, evidence=evidence)
+        return ConditionResult(
+            cond.id,
+            cond.title.zh,
+            cond.role,
+            cond.group,
+            None,
+            f"无法判断：{unknown.reason}",
+            cond.advice,
+            unknown.missing,
+            provisional=provisional,
+            evidence=evidence,
+        )
+    return ConditionResult(
+        cond.id,
+        cond.title.zh,
+        cond.role,
+        cond.group,
+        True,
+        f"满足（{figure}）",
+        provisional=provisional,
+        evidence=evidence,
+    )
 
 
-_ROLE_LABEL = {"eligibility": "资格条件", "basic": "基本条件", "requirement": "认定条件",
-               "direct": "直通条件"}
+_ROLE_LABEL = {
+    "eligibility": "资格条件",
+    "basic": "基本条件",
+    "requirement": "认定条件",
+    "direct": "直通条件",
+}
 
 
 def _mark(v: bool | None) -> str:
@@ -534,8 +698,14 @@ def _mark(v: bool | None) -> str:
 
 
 class _Judge:
-    def __init__(self, rubric: m.Rubric, total: Decimal, open_total: Decimal,
-                 classes: dict[str, ClassResult], conds: dict[str, ConditionResult]):
+    def __init__(
+        self,
+        rubric: m.Rubric,
+        total: Decimal,
+        open_total: Decimal,
+        classes: dict[str, ClassResult],
+        conds: dict[str, ConditionResult],
+    ):
         self.rubric, self.total, self.open_total = rubric, total, open_total
         self.classes, self.conds = classes, conds
         self.lines: list[str] = []
@@ -563,8 +733,10 @@ class _Judge:
             return None if inner is None else not inner
         if rule.total_at_least is not None:
             v = self.at_least(self.total, self.open_total, rule.total_at_least)
-            self.lines.append(f"{pad}{_mark(v)} {rule.label or '总分'} {fmt(self.total)} ≥ "
-                              f"{fmt(rule.total_at_least)}")
+            self.lines.append(
+                f"{pad}{_mark(v)} {rule.label or '总分'} {fmt(self.total)} ≥ "
+                f"{fmt(rule.total_at_least)}"
+            )
             return v
         if rule.class_at_least is not None:
             if rule.label:
@@ -602,47 +774,81 @@ def evaluate(rubric: m.Rubric, firm: Firm) -> Assessment:
     for cls in rubric.classes:
         members = [i for i in indicators if i.class_id == cls.id]
         points = sum((i.points for i in members), Decimal(0))
-        classes.append(ClassResult(
-            cls.id, cls.title.zh, points, cls.max,
-            sum((i.max for i in members if i.status == "unknown"), Decimal(0)),
-            maturity_level(rubric, points, cls.max,
-                           sum((i.max for i in members if i.status == "unknown"), Decimal(0)))))
+        classes.append(
+            ClassResult(
+                cls.id,
+                cls.title.zh,
+                points,
+                cls.max,
+                sum((i.max for i in members if i.status == "unknown"), Decimal(0)),
+                maturity_level(
+                    rubric,
+                    points,
+                    cls.max,
+                    sum((i.max for i in members if i.status == "unknown"), Decimal(0)),
+                ),
+            )
+        )
     total = sum((i.points for i in indicators), Decimal(0))
     open_total = sum((i.max for i in indicators if i.status == "unknown"), Decimal(0))
     conditions = tuple(_condition(ctx, c) for c in rubric.conditions)
-    judge = _Judge(rubric, total, open_total, {c.id: c for c in classes},
-                   {c.id: c for c in conditions})
+    judge = _Judge(
+        rubric, total, open_total, {c.id: c for c in classes}, {c.id: c for c in conditions}
+    )
     verdict = judge.rule(rubric.pass_rule)
     status: PassStatus = "pass" if verdict else "fail" if verdict is False else "undetermined"
     notes = []
     if rubric.status == "advisory":
-        notes.append(f"{rubric.title.zh}是自评参考，不是官方认定标准：它衡量申报准备程度，"
-                     "用于发现短板和改进方向。")
+        notes.append(
+            f"{rubric.title.zh}是自评参考，不是官方认定标准：它衡量申报准备程度，"
+            "用于发现短板和改进方向。"
+        )
     elif rubric.status == "provisional":
-        notes.append(f"本评价标准（{rubric.title.zh}）为暂定版本：部分数值来自第三方整理或尚未"
-                     "核实，结果仅供参考。")
+        notes.append(
+            f"本评价标准（{rubric.title.zh}）为暂定版本：部分数值来自第三方整理或尚未"
+            "核实，结果仅供参考。"
+        )
     else:
         provisional = [i.title for i in indicators if i.provisional]
         provisional += [c.title for c in conditions if c.provisional]
         if provisional:
-            notes.append("以下指标或条件的数值来自第三方整理、尚未核实，结果仅供参考："
-                         f"{'、'.join(provisional)}。")
+            notes.append(
+                "以下指标或条件的数值来自第三方整理、尚未核实，结果仅供参考："
+                f"{'、'.join(provisional)}。"
+            )
     if open_total:
-        notes.append(f"数据不完整：{sum(1 for i in indicators if i.status == 'unknown')} 项指标"
-                     f"无法计算，最多还有 {fmt(open_total)} 分未计入。")
+        notes.append(
+            f"数据不完整：{sum(1 for i in indicators if i.status == 'unknown')} 项指标"
+            f"无法计算，最多还有 {fmt(open_total)} 分未计入。"
+        )
     return Assessment(
-        rubric=rubric.id, rubric_title=rubric.title.zh, rubric_version=rubric.version,
-        rubric_status=rubric.status, tier=rubric.tier, document=rubric.document,
-        firm=firm.name, source=firm.source, total=total, max=rubric.max_total,
-        pass_status=status, pass_mark=rubric.pass_mark, size_class=ctx.size_class,
-        size_reason=ctx.size_reason, classes=tuple(classes), indicators=indicators,
-        conditions=conditions, pass_explanation=tuple(judge.lines),
-        warnings=firm.warnings, notes=tuple(notes),
-        maturity=maturity_level(rubric, total, rubric.max_total, open_total))
+        rubric=rubric.id,
+        rubric_title=rubric.title.zh,
+        rubric_version=rubric.version,
+        rubric_status=rubric.status,
+        tier=rubric.tier,
+        document=rubric.document,
+        firm=firm.name,
+        source=firm.source,
+        total=total,
+        max=rubric.max_total,
+        pass_status=status,
+        pass_mark=rubric.pass_mark,
+        size_class=ctx.size_class,
+        size_reason=ctx.size_reason,
+        classes=tuple(classes),
+        indicators=indicators,
+        conditions=conditions,
+        pass_explanation=tuple(judge.lines),
+        warnings=firm.warnings,
+        notes=tuple(notes),
+        maturity=maturity_level(rubric, total, rubric.max_total, open_total),
+    )
 
 
-def maturity_level(rubric: m.Rubric, points: Decimal, maximum: Decimal,
-                   unknown: Decimal = Decimal(0)) -> str | None:
+def maturity_level(
+    rubric: m.Rubric, points: Decimal, maximum: Decimal, unknown: Decimal = Decimal(0)
+) -> str | None:
     """The highest level whose min_percent the share of the maximum reaches; marked when
     points still unknown could lift it to another level."""
     if not rubric.maturity or not maximum:
@@ -656,4 +862,3 @@ def maturity_level(rubric: m.Rubric, points: Decimal, maximum: Decimal,
     if unknown and level(points + unknown) != reached:
         return f"{reached}（数据不全，可能更高）"
     return reached
-

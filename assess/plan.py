@@ -73,8 +73,12 @@ def _merge(a: Route, b: Route) -> Route:
     return Route(total, tuple(classes.items()), needs, label, a.opaque or b.opaque)
 
 
-_ROLE_WORDS = {"eligibility": "全部资格条件", "basic": "全部基本条件",
-               "requirement": "全部认定条件", "direct": "任一直通条件"}
+_ROLE_WORDS = {
+    "eligibility": "全部资格条件",
+    "basic": "全部基本条件",
+    "requirement": "全部认定条件",
+    "direct": "任一直通条件",
+}
 
 
 def _describe(rule: m.Rule, conditions: Sequence[ConditionResult]) -> str:
@@ -172,8 +176,9 @@ def _round_away(goal: Fraction, start: Fraction, places: int = 2) -> Decimal:
     return rounded.normalize() + Decimal(0)
 
 
-def _band_target(score: m.BandsScore, edge: str,
-                 pts: Decimal) -> tuple[m.Band, Decimal, bool] | None:
+def _band_target(
+    score: m.BandsScore, edge: str, pts: Decimal
+) -> tuple[m.Band, Decimal, bool] | None:
     """The nearest band worth `pts`, the bound to reach and whether the bound is inside it."""
     same = [b for b in score.bands if b.points == pts]
     if score.direction == "higher":
@@ -193,8 +198,14 @@ def _reach_word(score: m.BandsScore, inclusive: bool) -> str:
     return "降到" if inclusive else "降到低于"
 
 
-def _bands_rungs(score: m.BandsScore, edge: str, rubric: m.Rubric, result: IndicatorResult,
-                 first: Level | None, levers: _Levers | None) -> list[Level]:
+def _bands_rungs(
+    score: m.BandsScore,
+    edge: str,
+    rubric: m.Rubric,
+    result: IndicatorResult,
+    first: Level | None,
+    levers: _Levers | None,
+) -> list[Level]:
     label, unit = _metric_info(rubric, score.metric)
     rungs: list[Level] = []
     for pts in sorted({b.points for b in score.bands if b.points > result.points}):
@@ -203,8 +214,10 @@ def _bands_rungs(score: m.BandsScore, edge: str, rubric: m.Rubric, result: Indic
             continue
         band, bound, inclusive = target
         head = label if result.value is None else f"{label} {fmt_unit(result.value, unit)}"
-        text = (f"{head} → {_reach_word(score, inclusive)} {fmt_unit(bound, unit)} "
-                f"可再得 {fmt(pts - result.points)} 分")
+        text = (
+            f"{head} → {_reach_word(score, inclusive)} {fmt_unit(bound, unit)} "
+            f"可再得 {fmt(pts - result.points)} 分"
+        )
         lever = lever_from = lever_to = None
         solved = _solve_lever(result, first, Fraction(bound), score.metric, levers)
         if solved is not None:
@@ -217,10 +230,13 @@ def _bands_rungs(score: m.BandsScore, edge: str, rubric: m.Rubric, result: Indic
             sign = "+" if delta > 0 else "−"
             near = "" if inclusive else f"略{'高' if delta > 0 else '低'}于 "
             change = f"{sign}{fmt_unit(abs(delta), lever_unit)}"
-            text += (f"（{lever_label}由 {fmt_unit(start, lever_unit)} 调整到 {near}"
-                     f"{fmt_unit(lever_to, lever_unit)}，{change}）")
-        rungs.append(Level(pts, band_label(band, unit, score, edge), text, lever, lever_from,
-                           lever_to))
+            text += (
+                f"（{lever_label}由 {fmt_unit(start, lever_unit)} 调整到 {near}"
+                f"{fmt_unit(lever_to, lever_unit)}，{change}）"
+            )
+        rungs.append(
+            Level(pts, band_label(band, unit, score, edge), text, lever, lever_from, lever_to)
+        )
     return rungs
 
 
@@ -235,17 +251,29 @@ class _Levers:
         return solve_lever(self._ctx, metric, target)
 
 
-def _solve_lever(result: IndicatorResult, first: Level | None, target: Fraction,
-                 metric: str, levers: _Levers | None) -> tuple[str, Fraction, Fraction] | None:
+def _solve_lever(
+    result: IndicatorResult,
+    first: Level | None,
+    target: Fraction,
+    metric: str,
+    levers: _Levers | None,
+) -> tuple[str, Fraction, Fraction] | None:
     """The lever value that brings the metric to `target`: exactly from the firm's figures
     when we have them, else by extending the engine's first step (the metric is linear in
     its lever, which the engine checked before it named one)."""
     if levers is not None:
         return levers.solve(metric, target)
     nxt = result.next
-    if (first is None or nxt is None or first.lever is None or first.lever_from is None
-            or first.lever_to is None or nxt.metric_target is None or result.value is None
-            or nxt.metric_target == result.value):
+    if (
+        first is None
+        or nxt is None
+        or first.lever is None
+        or first.lever_from is None
+        or first.lever_to is None
+        or nxt.metric_target is None
+        or result.value is None
+        or nxt.metric_target == result.value
+    ):
         return None
     start, to = Fraction(first.lever_from), Fraction(first.lever_to)
     value, reached = Fraction(result.value), Fraction(nxt.metric_target)
@@ -262,12 +290,16 @@ def _grouped(pairs: Iterable[tuple[Decimal, str]], above: Decimal) -> list[tuple
     return [(p, " 或 ".join(by_points[p])) for p in sorted(by_points)]
 
 
-def _rungs(score: object, rubric: m.Rubric, result: IndicatorResult,
-           first: Level | None, levers: _Levers | None) -> list[Level]:
+def _rungs(
+    score: object,
+    rubric: m.Rubric,
+    result: IndicatorResult,
+    first: Level | None,
+    levers: _Levers | None,
+) -> list[Level]:
     cur = result.points
     if isinstance(score, m.BandsScore):
-        return _bands_rungs(score, score.edge or rubric.edge_rule, rubric, result, first,
-                            levers)
+        return _bands_rungs(score, score.edge or rubric.edge_rule, rubric, result, first, levers)
     if isinstance(score, m.BestOfScore):
         # Any option reaching the points will do; name the nearest band of each.
         levels = sorted({b.points for o in score.options for b in o.bands if b.points > cur})
@@ -276,25 +308,38 @@ def _rungs(score: object, rubric: m.Rubric, result: IndicatorResult,
             ways = []
             for option in score.options:
                 worth = sorted({b.points for b in option.bands if b.points >= pts})
-                target = _band_target(option, option.edge or rubric.edge_rule, worth[0]) \
-                    if worth else None
+                target = (
+                    _band_target(option, option.edge or rubric.edge_rule, worth[0])
+                    if worth
+                    else None
+                )
                 if target is not None:
                     label, unit = _metric_info(rubric, option.metric)
-                    ways.append(f"{label}{_reach_word(option, target[2])} "
-                                f"{fmt_unit(target[1], unit)}")
+                    ways.append(
+                        f"{label}{_reach_word(option, target[2])} {fmt_unit(target[1], unit)}"
+                    )
             if ways:
-                out.append(Level(pts, f"{fmt(pts)} 分档",
-                                 f"{' 或 '.join(dict.fromkeys(ways))} 可再得 {fmt(pts - cur)} 分"))
+                out.append(
+                    Level(
+                        pts,
+                        f"{fmt(pts)} 分档",
+                        f"{' 或 '.join(dict.fromkeys(ways))} 可再得 {fmt(pts - cur)} 分",
+                    )
+                )
         return out
     if isinstance(score, m.TiersScore):
         pairs = [(t.points, t.label) for t in score.tiers]
-        return [Level(p, label, f"达到「{label}」可再得 {fmt(p - cur)} 分")
-                for p, label in _grouped(pairs, cur)]
+        return [
+            Level(p, label, f"达到「{label}」可再得 {fmt(p - cur)} 分")
+            for p, label in _grouped(pairs, cur)
+        ]
     if isinstance(score, m.EnumScore):
         spec = FIELDS_BY_ID[score.field]
         pairs = [(p, spec.choice_label(v)) for v, p in score.points.items()]
-        return [Level(p, label, f"{spec.label}达到「{label}」可再得 {fmt(p - cur)} 分")
-                for p, label in _grouped(pairs, cur)]
+        return [
+            Level(p, label, f"{spec.label}达到「{label}」可再得 {fmt(p - cur)} 分")
+            for p, label in _grouped(pairs, cur)
+        ]
     if isinstance(score, m.ItemsScore):
         out = []
         k, pts = 1, cur
@@ -314,9 +359,14 @@ def _rungs(score: object, rubric: m.Rubric, result: IndicatorResult,
             if pts <= cur:
                 break
             reach = (done + k) * step
-            out.append(Level(pts, fmt_unit(reach, unit),
-                             f"{label} {fmt_unit(result.value, unit)} → 满 "
-                             f"{fmt_unit(reach, unit)} 可再得 {fmt(pts - cur)} 分"))
+            out.append(
+                Level(
+                    pts,
+                    fmt_unit(reach, unit),
+                    f"{label} {fmt_unit(result.value, unit)} → 满 "
+                    f"{fmt_unit(reach, unit)} 可再得 {fmt(pts - cur)} 分",
+                )
+            )
             if pts >= score.cap:
                 break
             k += 1
@@ -324,8 +374,12 @@ def _rungs(score: object, rubric: m.Rubric, result: IndicatorResult,
     return []
 
 
-def ladder(result: IndicatorResult, indicator: m.Indicator | None = None,
-           rubric: m.Rubric | None = None, firm: Firm | None = None) -> tuple[Level, ...]:
+def ladder(
+    result: IndicatorResult,
+    indicator: m.Indicator | None = None,
+    rubric: m.Rubric | None = None,
+    firm: Firm | None = None,
+) -> tuple[Level, ...]:
     """The rungs above an indicator's current band, lowest first.  Without the rubric only
     the engine's next step is known; without the firm, lever values beyond the first step
     are extrapolated from it."""
@@ -334,14 +388,16 @@ def ladder(result: IndicatorResult, indicator: m.Indicator | None = None,
     first = None
     if result.next is not None:
         nx = result.next
-        first = Level(result.points + nx.gain, nx.target, nx.text, nx.lever, nx.lever_from,
-                      nx.lever_to)
+        first = Level(
+            result.points + nx.gain, nx.target, nx.text, nx.lever, nx.lever_from, nx.lever_to
+        )
     rungs = [first] if first is not None else []
     if indicator is not None and rubric is not None:
         floor = first.points if first is not None else result.points
         levers = _Levers(rubric, firm) if firm is not None else None
-        rungs += [r for r in _rungs(indicator.score, rubric, result, first, levers)
-                  if r.points > floor]
+        rungs += [
+            r for r in _rungs(indicator.score, rubric, result, first, levers) if r.points > floor
+        ]
     return tuple(rungs)
 
 
@@ -461,11 +517,12 @@ def _scale(values: Iterable[Decimal]) -> int:
         e = value.as_tuple().exponent
         if isinstance(e, int) and e < exponent:
             exponent = e
-    return int(10 ** -exponent)
+    return int(10**-exponent)
 
 
-def search(items: Sequence[_Item], need_total: Decimal,
-           need_classes: Mapping[str, Decimal]) -> tuple[tuple[int, int], ...] | None:
+def search(
+    items: Sequence[_Item], need_total: Decimal, need_classes: Mapping[str, Decimal]
+) -> tuple[tuple[int, int], ...] | None:
     """The cheapest choice of (item index, rungs climbed) meeting every need, or None.
 
     Exact dynamic programming over the gains still needed (capped at the need, so the
@@ -475,21 +532,27 @@ def search(items: Sequence[_Item], need_total: Decimal,
     tuple copies; the choice made is the same.
     """
     keys = [c for c, need in need_classes.items() if need > 0]
-    steps = [[(rung.points - result.points, effort * k) for k, rung in enumerate(rungs, 1)]
-             for result, rungs, effort in items]
+    steps = [
+        [(rung.points - result.points, effort * k) for k, rung in enumerate(rungs, 1)]
+        for result, rungs, effort in items
+    ]
     need_total = max(need_total, Decimal(0))
-    point_scale = _scale([*(g for s in steps for g, _ in s), need_total,
-                          *(need_classes[c] for c in keys)])
+    point_scale = _scale(
+        [*(g for s in steps for g, _ in s), need_total, *(need_classes[c] for c in keys)]
+    )
     cost_scale = _scale(c for s in steps for _, c in s)
     caps = tuple(int(need_classes[c] * point_scale) for c in keys)
     cap_total = int(need_total * point_scale)
     best: dict[tuple[tuple[int, ...], int], tuple[int, int, _Chain]] = {
-        (tuple(0 for _ in keys), 0): (0, 0, None)}
+        (tuple(0 for _ in keys), 0): (0, 0, None)
+    }
     for idx, ((result, _, _), item_steps) in enumerate(zip(items, steps, strict=True)):
         j = keys.index(result.class_id) if result.class_id in keys else -1
         cap = caps[j] if j >= 0 else 0
-        moves = [(int(gain * point_scale), int(cost * cost_scale), (idx, k))
-                 for k, (gain, cost) in enumerate(item_steps, 1)]
+        moves = [
+            (int(gain * point_scale), int(cost * cost_scale), (idx, k))
+            for k, (gain, cost) in enumerate(item_steps, 1)
+        ]
         grown = dict(best)
         get = grown.get
         for (have_cls, have_tot), (cost, count, chosen) in best.items():
@@ -499,7 +562,7 @@ def search(items: Sequence[_Item], need_total: Decimal,
                 cls = have_cls
                 if j >= 0:
                     h = have_cls[j] + gain
-                    cls = (*have_cls[:j], cap if h > cap else h, *have_cls[j + 1:])
+                    cls = (*have_cls[:j], cap if h > cap else h, *have_cls[j + 1 :])
                 t = have_tot + gain
                 key = (cls, cap_total if t > cap_total else t)
                 new_cost = cost + step_cost
@@ -518,8 +581,13 @@ def search(items: Sequence[_Item], need_total: Decimal,
     return tuple(reversed(out))
 
 
-def _route_plan(a: Assessment, rubric: m.Rubric | None, firm: Firm | None, route: Route,
-                conds: Mapping[str, ConditionResult]) -> TierPlan:
+def _route_plan(
+    a: Assessment,
+    rubric: m.Rubric | None,
+    firm: Firm | None,
+    route: Route,
+    conds: Mapping[str, ConditionResult],
+) -> TierPlan:
     models = {i.id: i for i in rubric.indicators} if rubric is not None else {}
     items: list[_Item] = []
     for res in a.indicators:
@@ -535,27 +603,67 @@ def _route_plan(a: Assessment, rubric: m.Rubric | None, firm: Firm | None, route
     if chosen is None:
         # Not reachable with known data: show everything known that could still be gained.
         chosen = tuple((i, len(rungs)) for i, (_, rungs, _) in enumerate(items))
-        notes.append("即使所有已知指标都升到最高档，仍达不到评分要求"
-                     + ("；请先补齐未知指标的数据" if any(
-                         i.status == "unknown" for i in a.indicators) else "") + "。")
-    steps = [Step(items[i][0].id, items[i][0].title, items[i][0].class_id, items[i][0].points,
-                  items[i][2], items[i][1][:k]) for i, k in chosen]
+        notes.append(
+            "即使所有已知指标都升到最高档，仍达不到评分要求"
+            + (
+                "；请先补齐未知指标的数据"
+                if any(i.status == "unknown" for i in a.indicators)
+                else ""
+            )
+            + "。"
+        )
+    steps = [
+        Step(
+            items[i][0].id,
+            items[i][0].title,
+            items[i][0].class_id,
+            items[i][0].points,
+            items[i][2],
+            items[i][1][:k],
+        )
+        for i, k in chosen
+    ]
     # Cheapest first: effort per point gained, then the larger gain.
     steps.sort(key=lambda s: (s.cost / s.gain if s.gain else Decimal("Inf"), -s.gain))
     gained: dict[str, Decimal] = {}
     for s in steps:
         gained[s.class_id] = gained.get(s.class_id, Decimal(0)) + s.gain
-    classes = tuple(ClassTarget(c.id, c.title, c.points, c.points + gained.get(c.id, Decimal(0)),
-                                c.max, minima.get(c.id)) for c in a.classes)
+    classes = tuple(
+        ClassTarget(
+            c.id,
+            c.title,
+            c.points,
+            c.points + gained.get(c.id, Decimal(0)),
+            c.max,
+            minima.get(c.id),
+        )
+        for c in a.classes
+    )
     total_after = a.total + sum(gained.values(), Decimal(0))
     missing = tuple(i for i in a.indicators if i.status == "unknown")
-    return TierPlan(a.rubric, a.rubric_title, a.tier, a.pass_status, route.label,
-                    route.total, a.total, total_after, classes, tuple(steps),
-                    _unmet(route, conds), missing, reachable, route.scored, (), tuple(notes))
+    return TierPlan(
+        a.rubric,
+        a.rubric_title,
+        a.tier,
+        a.pass_status,
+        route.label,
+        route.total,
+        a.total,
+        total_after,
+        classes,
+        tuple(steps),
+        _unmet(route, conds),
+        missing,
+        reachable,
+        route.scored,
+        (),
+        tuple(notes),
+    )
 
 
-def plan(a: Assessment, rubric: m.Rubric | None = None,
-         firm: Firm | None = None) -> TierPlan | None:
+def plan(
+    a: Assessment, rubric: m.Rubric | None = None, firm: Firm | None = None
+) -> TierPlan | None:
     """The improvement plan for one assessment, or None when it has passed.
 
     Without the rubric (a rubric file the caller did not pass along) the plan still uses
@@ -567,13 +675,15 @@ def plan(a: Assessment, rubric: m.Rubric | None = None,
     if rubric is not None:
         all_routes = [r for r in routes(rubric.pass_rule, a.conditions) if not r.opaque]
     else:
-        all_routes = [Route(total=a.pass_mark, label=f"总分 ≥ {fmt(a.pass_mark)}")] \
-            if a.pass_mark is not None else []
+        all_routes = (
+            [Route(total=a.pass_mark, label=f"总分 ≥ {fmt(a.pass_mark)}")]
+            if a.pass_mark is not None
+            else []
+        )
     scored = [r for r in all_routes if r.scored]
     plans = [_route_plan(a, rubric, firm, r, conds) for r in scored]
     if plans:
-        main = min(plans, key=lambda p: (not p.reachable, len(p.must_fix), p.cost,
-                                         len(p.steps)))
+        main = min(plans, key=lambda p: (not p.reachable, len(p.must_fix), p.cost, len(p.steps)))
         main_route = scored[plans.index(main)]
     else:
         # Only condition routes: the one with the fewest unmet groups, no score steps.
@@ -592,12 +702,15 @@ def plan(a: Assessment, rubric: m.Rubric | None = None,
             alternatives.append(Alternative(r.label or "其他途径", extra))
     notes = list(main.notes)
     if rubric is None:
-        notes.append("未能读取评价标准文件，计划只按总分及格线和各指标的下一档计算，未考虑分类最低分。")
+        notes.append(
+            "未能读取评价标准文件，计划只按总分及格线和各指标的下一档计算，未考虑分类最低分。"
+        )
     return replace(main, alternatives=tuple(alternatives), notes=tuple(notes))
 
 
-def plans(assessments: Sequence[Assessment], rubrics: Mapping[str, m.Rubric],
-          firm: Firm | None = None) -> tuple[TierPlan, ...]:
+def plans(
+    assessments: Sequence[Assessment], rubrics: Mapping[str, m.Rubric], firm: Firm | None = None
+) -> tuple[TierPlan, ...]:
     out = []
     for a in assessments:
         p = plan(a, rubrics.get(a.rubric), firm)
@@ -614,7 +727,8 @@ ARTICLE_DIAGNOSIS = (
     "文章指出：湖南的中小企业撑起了全省过半的税收、六成以上的 GDP、七成半以上的创新成果和"
     "八成半以上的就业；截至当年 7 月，全省已累计培育省级专精特新中小企业 3702 家、国家级"
     "专精特新“小巨人”企业 399 家。但多数中小企业仍有四个短板：研发投入偏少，核心竞争力"
-    "不够强，没有真正融入产学研协同创新体系，创新创业生态也有待改善。")
+    "不够强，没有真正融入产学研协同创新体系，创新创业生态也有待改善。"
+)
 
 
 @dataclass(frozen=True)
@@ -627,32 +741,47 @@ class Remedy:
 
 
 _REMEDIES: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("rd_input", "加大研发投入，筑牢核心竞争力",
-     "技术门槛越来越高、大企业份额越来越大，中小企业只有持续投入研发才能改进产品和服务；"
-     "文章把研发费用税前加计扣除、财政补贴和创新扶持政策列为鼓励企业自身研发的主要手段。",
-     ("建立研发费用辅助账，按规定足额享受研发费用税前加计扣除，把减下来的税再投进研发。",
-      "对照本地研发补助、技术改造补贴等政策逐项申报，资金优先用于主导产品的核心技术攻关。",
-      "借助重点实验室、技术创新中心等平台参与基础研究和共性技术攻关，补上技术短板。",
-      "主导产品属于新一代信息技术、新材料、高端装备、新能源等新兴产业或工业“四基”领域的，"
-      "主动争取面向这些领域的专项扶持。"),
-     ("研发", "研究开发")),
-    ("collaboration", "深化产学研合作，融入“链主”生态",
-     "文章认为中小企业要借助高校和科研院所的科研力量，并在产业链上与大企业融通发展，"
-     "由“链主”企业带动，形成“链长+链主+专精特新”的协作格局。",
-     ("与高校、科研院所签订长期合作协议，采用共建研发机构、联合攻关、委托开发等方式，"
-      "让外部科研力量成为企业稳定的研发能力。",
-      "争取进入本地“链主”或龙头企业的配套体系，按链主的技术要求升级产品，参与产业链协同创新。",
-      "通过校企合作、校地合作联合培养人才，引进年轻技术人员充实研发队伍。",
-      "用好智库和行业专家的咨询服务，为企业找准细分市场和技术路线。"),
-     ("产学研", "高校", "院所", "合作", "链主", "配套", "协同", "龙头", "人才")),
-    ("ecosystem", "用好创新生态，借力公共服务",
-     "文章主张由政府、企业、科研机构等多方共建开放协作的创新生态：完善政策保障，建立"
-     "“企业+协会+智库+政府”的对话机制，建设中小企业公共服务平台，并加强知识产权保护。",
-     ("通过中小企业公共服务平台获取技术创新、成果转化和数字化智能化改造服务。",
-      "加入行业协会，借“企业+协会+智库+政府”交流机制反映共性问题、获取政策信息。",
-      "围绕主导产品布局专利等知识产权，运用知识产权保护政策维护自身权益。",
-      "参加产业链、创新链、资本链、政策链的对接活动，拓宽技术、资金和人才来源。"),
-     ("知识产权", "专利", "数字化", "融资", "公共服务", "平台", "标准", "质量", "品牌")),
+    (
+        "rd_input",
+        "加大研发投入，筑牢核心竞争力",
+        "技术门槛越来越高、大企业份额越来越大，中小企业只有持续投入研发才能改进产品和服务；"
+        "文章把研发费用税前加计扣除、财政补贴和创新扶持政策列为鼓励企业自身研发的主要手段。",
+        (
+            "建立研发费用辅助账，按规定足额享受研发费用税前加计扣除，把减下来的税再投进研发。",
+            "对照本地研发补助、技术改造补贴等政策逐项申报，资金优先用于主导产品的核心技术攻关。",
+            "借助重点实验室、技术创新中心等平台参与基础研究和共性技术攻关，补上技术短板。",
+            "主导产品属于新一代信息技术、新材料、高端装备、新能源等新兴产业或工业“四基”领域的，"
+            "主动争取面向这些领域的专项扶持。",
+        ),
+        ("研发", "研究开发"),
+    ),
+    (
+        "collaboration",
+        "深化产学研合作，融入“链主”生态",
+        "文章认为中小企业要借助高校和科研院所的科研力量，并在产业链上与大企业融通发展，"
+        "由“链主”企业带动，形成“链长+链主+专精特新”的协作格局。",
+        (
+            "与高校、科研院所签订长期合作协议，采用共建研发机构、联合攻关、委托开发等方式，"
+            "让外部科研力量成为企业稳定的研发能力。",
+            "争取进入本地“链主”或龙头企业的配套体系，按链主的技术要求升级产品，参与产业链协同创新。",
+            "通过校企合作、校地合作联合培养人才，引进年轻技术人员充实研发队伍。",
+            "用好智库和行业专家的咨询服务，为企业找准细分市场和技术路线。",
+        ),
+        ("产学研", "高校", "院所", "合作", "链主", "配套", "协同", "龙头", "人才"),
+    ),
+    (
+        "ecosystem",
+        "用好创新生态，借力公共服务",
+        "文章主张由政府、企业、科研机构等多方共建开放协作的创新生态：完善政策保障，建立"
+        "“企业+协会+智库+政府”的对话机制，建设中小企业公共服务平台，并加强知识产权保护。",
+        (
+            "通过中小企业公共服务平台获取技术创新、成果转化和数字化智能化改造服务。",
+            "加入行业协会，借“企业+协会+智库+政府”交流机制反映共性问题、获取政策信息。",
+            "围绕主导产品布局专利等知识产权，运用知识产权保护政策维护自身权益。",
+            "参加产业链、创新链、资本链、政策链的对接活动，拓宽技术、资金和人才来源。",
+        ),
+        ("知识产权", "专利", "数字化", "融资", "公共服务", "平台", "标准", "质量", "品牌"),
+    ),
 )
 
 
@@ -665,8 +794,13 @@ def _firm_reasons(firm: Firm) -> dict[str, list[str]]:
     if v.get("rd_institution") in ("none", "below_municipal"):
         out["rd_input"].append("没有市级以上研发机构")
     rd, rev = v.get("rd_expense"), v.get("revenue")
-    if isinstance(rd, Decimal | int) and isinstance(rev, Decimal | int) and rev > 0 \
-            and not isinstance(rd, bool) and rd * 100 < rev * 3:
+    if (
+        isinstance(rd, Decimal | int)
+        and isinstance(rev, Decimal | int)
+        and rev > 0
+        and not isinstance(rd, bool)
+        and rd * 100 < rev * 3
+    ):
         out["rd_input"].append(f"研发费用只占营业收入的 {fmt(Fraction(rd) * 100 / Fraction(rev))}%")
     if v.get("univ_partners") == 0:
         out["collaboration"].append("没有合作的高校或科研院所")

@@ -100,7 +100,8 @@ class Assessment:
     @property
     def complete(self) -> bool:
         return all(i.status != "unknown" for i in self.indicators) and all(
-            c.ok is not None for c in self.conditions)
+            c.ok is not None for c in self.conditions
+        )
 
     @property
     def gates(self) -> tuple[ConditionResult, ...]:

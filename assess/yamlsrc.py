@@ -55,8 +55,10 @@ class Located:
     def copy_places(self, other: Located, src: Loc, dst: Loc) -> None:
         """Take the places of everything under `src` in `other` as those under `dst`."""
         n = len(src)
-        for mine, theirs in ((self.positions, other.positions),
-                             (self.key_positions, other.key_positions)):
+        for mine, theirs in (
+            (self.positions, other.positions),
+            (self.key_positions, other.key_positions),
+        ):
             for loc, pos in theirs.items():
                 if loc[:n] == src:
                     mine[dst + loc[n:]] = pos
@@ -77,16 +79,27 @@ def _build(node: yaml.Node, loc: Loc, out: Located, problems: list[Problem]) -> 
         for key_node, value_node in node.value:
             key = _scalar(key_node)
             if isinstance(key, list | dict):
-                problems.append(Problem(_mark(out.source, key_node), format_path(loc),
-                                        "a key must be a plain value"))
+                problems.append(
+                    Problem(
+                        _mark(out.source, key_node), format_path(loc), "a key must be a plain value"
+                    )
+                )
                 continue
             if key in result:
-                problems.append(Problem(_mark(out.source, key_node), format_path((*loc, key)),
-                                        f"duplicate key {key!r}"))
+                problems.append(
+                    Problem(
+                        _mark(out.source, key_node),
+                        format_path((*loc, key)),
+                        f"duplicate key {key!r}",
+                    )
+                )
                 continue
             child = (*loc, key)
-            out.key_positions[child] = (out.source, key_node.start_mark.line + 1,
-                                        key_node.start_mark.column + 1)
+            out.key_positions[child] = (
+                out.source,
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
             result[key] = _build(value_node, child, out, problems)
         return result
     if isinstance(node, yaml.SequenceNode):

@@ -52,8 +52,10 @@ def build_workbook(path: Path, count: int, *, offset: int = 0, total: int = 0) -
 
     rng = random.Random(SEED + offset)
     total = max(total, offset + count)
-    firms = (invent_firm(rng, i, (i * 7919 % total) / max(total - 1, 1))
-             for i in range(offset, offset + count))
+    firms = (
+        invent_firm(rng, i, (i * 7919 % total) / max(total - 1, 1))
+        for i in range(offset, offset + count)
+    )
     first = next(firms)
     ids = [k for k in FIELDS_BY_ID if k in first or k.startswith(("sd_", "sc_"))]
     wb = Workbook(write_only=True)
@@ -80,22 +82,27 @@ def run(workbook: Path, outdir: Path, *, pdf: bool, workers: int) -> tuple[float
     from assess.batch import BatchOptions, run_batch
 
     start = time.perf_counter()
-    result = run_batch(BatchOptions(inputs=(workbook,), outdir=outdir, pdf=pdf,
-                                    workers=workers, progress=False))
+    result = run_batch(
+        BatchOptions(inputs=(workbook,), outdir=outdir, pdf=pdf, workers=workers, progress=False)
+    )
     return time.perf_counter() - start, result
 
 
 def stages(result: Any) -> str:
     s = result.seconds
-    text = (f"reading and scoring {s['reading_and_scoring']:.1f} s (reading the files "
-            f"{s['reading']:.1f} s of it)")
+    text = (
+        f"reading and scoring {s['reading_and_scoring']:.1f} s (reading the files "
+        f"{s['reading']:.1f} s of it)"
+    )
     if s.get("reports"):
         text += f", PDF reports {s['reports']:.1f} s"
     text += f", writing the outputs {s['outputs']:.1f} s"
     if "summary" in s:
-        text += (f" (summary.xlsx {s['summary']:.1f} s, results.jsonl "
-                 f"{s.get('results_file', 0):.1f} s, cohort.pdf {s.get('cohort_pdf', 0):.1f} s, "
-                 "side by side)")
+        text += (
+            f" (summary.xlsx {s['summary']:.1f} s, results.jsonl "
+            f"{s.get('results_file', 0):.1f} s, cohort.pdf {s.get('cohort_pdf', 0):.1f} s, "
+            "side by side)"
+        )
     return text + f"; the workers used {s.get('worker_cpu', 0):.1f} s of CPU"
 
 
@@ -110,9 +117,11 @@ def bench_pdf(tmp: Path, n: int) -> None:
     seconds, result = run(book, tmp / f"out-pdf-{n}", pdf=True, workers=2)
     per = seconds / n
     estimate = per * 1000
-    print(f"[pdf] {n} applicants in {seconds:.1f} s ({per:.2f} s each; {result.scored} "
-          f"scored, {result.failed} failed, {result.reports} reports made, "
-          f"{result.reports_failed} failed)")
+    print(
+        f"[pdf] {n} applicants in {seconds:.1f} s ({per:.2f} s each; {result.scored} "
+        f"scored, {result.failed} failed, {result.reports} reports made, "
+        f"{result.reports_failed} failed)"
+    )
     print(f"[pdf] {stages(result)}")
     if n != 1000:
         print(f"[pdf] → 1,000 applicants ≈ {estimate / 60:.1f} min (extrapolated)")
@@ -122,14 +131,16 @@ def bench_pdf(tmp: Path, n: int) -> None:
 
 def bench_speedup(tmp: Path, n: int) -> None:
     book = build_workbook(tmp / f"speedup-{n}.xlsx", n)
-    print(f"[speed-up] {n} applicants with PDFs on 1 then 2 workers … ({load()})",
-          flush=True)
+    print(f"[speed-up] {n} applicants with PDFs on 1 then 2 workers … ({load()})", flush=True)
     one, _ = run(book, tmp / "out-w1", pdf=True, workers=1)
     two, _ = run(book, tmp / "out-w2", pdf=True, workers=2)
     ratio = one / two
     verdict = "ok" if ratio >= SPEEDUP_TARGET else "below"
-    print(f"[speed-up] 1 worker {one:.1f} s, 2 workers {two:.1f} s → {ratio:.2f}× "
-          f"(target ≥ {SPEEDUP_TARGET}×: {verdict})", flush=True)
+    print(
+        f"[speed-up] 1 worker {one:.1f} s, 2 workers {two:.1f} s → {ratio:.2f}× "
+        f"(target ≥ {SPEEDUP_TARGET}×: {verdict})",
+        flush=True,
+    )
 
 
 def bench_big(tmp: Path, n: int) -> None:
@@ -139,12 +150,14 @@ def bench_big(tmp: Path, n: int) -> None:
     books = []
     for part, first in enumerate(range(0, n, BIG_PART)):
         count = min(BIG_PART, n - first)
-        books.append(build_workbook(tmp / f"big-{part + 1}.xlsx", count, offset=first,
-                                    total=n))
+        books.append(build_workbook(tmp / f"big-{part + 1}.xlsx", count, offset=first, total=n))
     size = sum(b.stat().st_size for b in books) / 2**20
-    print(f"[big] built {n:,} firms in {len(books)} workbooks ({size:.0f} MB) in "
-          f"{time.perf_counter() - t0:.0f} s (not timed); scoring without PDFs, "
-          f"{os.cpu_count()} workers … ({load()})", flush=True)
+    print(
+        f"[big] built {n:,} firms in {len(books)} workbooks ({size:.0f} MB) in "
+        f"{time.perf_counter() - t0:.0f} s (not timed); scoring without PDFs, "
+        f"{os.cpu_count()} workers … ({load()})",
+        flush=True,
+    )
     from assess.intake import load_records
 
     t0 = time.perf_counter()
@@ -156,17 +169,21 @@ def bench_big(tmp: Path, n: int) -> None:
     cpu = time.process_time()
     from assess.batch import BatchOptions, run_batch
 
-    result = run_batch(BatchOptions(inputs=tuple(books), outdir=out, pdf=False,
-                                    workers=os.cpu_count() or 1, progress=False))
+    result = run_batch(
+        BatchOptions(
+            inputs=tuple(books), outdir=out, pdf=False, workers=os.cpu_count() or 1, progress=False
+        )
+    )
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu
     sizes = {p.name: p.stat().st_size / 2**20 for p in out.iterdir() if p.is_file()}
     verdict = "ok" if seconds <= BIG_TARGET_S else "over"
-    print(f"[big] {n:,} applicants in {seconds:.1f} s ({n / seconds:,.0f}/s; reading the "
-          f"workbooks alone {read:.1f} s); {result.scored:,} scored, {result.rejected} "
-          f"rejected; outputs {', '.join(f'{k} {v:.0f} MB' for k, v in sizes.items())}")
-    print(f"[big] of which {stages(result)}; the batch process itself used {cpu:.1f} s "
-          f"of CPU")
+    print(
+        f"[big] {n:,} applicants in {seconds:.1f} s ({n / seconds:,.0f}/s; reading the "
+        f"workbooks alone {read:.1f} s); {result.scored:,} scored, {result.rejected} "
+        f"rejected; outputs {', '.join(f'{k} {v:.0f} MB' for k, v in sizes.items())}"
+    )
+    print(f"[big] of which {stages(result)}; the batch process itself used {cpu:.1f} s of CPU")
     print(f"[big] target ≤ {BIG_TARGET_S:.0f} s: {verdict}", flush=True)
 
 
@@ -190,21 +207,30 @@ print(json.dumps({"self": me, "children": kids}))
 
 
 def bench_memory(tmp: Path, small: int, large: int) -> None:
-    print(f"[memory] peak RSS at {small:,} vs {large:,} applicants, no PDFs … ({load()})",
-          flush=True)
+    print(
+        f"[memory] peak RSS at {small:,} vs {large:,} applicants, no PDFs … ({load()})", flush=True
+    )
     peaks = {}
     for n in (small, large):
         book = build_workbook(tmp / f"mem-{n}.xlsx", n)
-        out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(book),
-                              str(tmp / f"out-mem-{n}")], capture_output=True, text=True,
-                             check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", _MEMORY_CHILD, str(book), str(tmp / f"out-mem-{n}")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         peaks[n] = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"[memory] {n:,}: batch process {peaks[n]['self'] / 1024:.0f} MB, largest "
-              f"worker {peaks[n]['children'] / 1024:.0f} MB", flush=True)
+        print(
+            f"[memory] {n:,}: batch process {peaks[n]['self'] / 1024:.0f} MB, largest "
+            f"worker {peaks[n]['children'] / 1024:.0f} MB",
+            flush=True,
+        )
     ratio = peaks[large]["self"] / peaks[small]["self"]
     verdict = "ok" if ratio <= MEMORY_TARGET else "over"
-    print(f"[memory] {large:,} / {small:,}: {ratio:.2f}× (target ≤ {MEMORY_TARGET}×: "
-          f"{verdict})", flush=True)
+    print(
+        f"[memory] {large:,} / {small:,}: {ratio:.2f}× (target ≤ {MEMORY_TARGET}×: {verdict})",
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -20,8 +20,9 @@ from assess.intake.excel import _header_label, read_workbook, template_fields
 TARGET = 5000
 
 
-def _value(spec_type: FieldType, choices: tuple[tuple[str, str], ...],
-           rng: random.Random, row: int) -> object:
+def _value(
+    spec_type: FieldType, choices: tuple[tuple[str, str], ...], rng: random.Random, row: int
+) -> object:
     if spec_type is FieldType.BOOL:
         return rng.choice(("是", "否"))
     if spec_type is FieldType.ENUM:
@@ -81,8 +82,10 @@ def main() -> None:
         size = path.stat().st_size / 2**20
     rate = firms / best
     print(f"built {firms} firms × {width} fields ({size:.1f} MB) in {built:.1f} s")
-    print(f"read_workbook: {best:.2f} s (best of 3) → {rate:,.0f} firms/s "
-          f"({len(records)} records, {bad} with problems)")
+    print(
+        f"read_workbook: {best:.2f} s (best of 3) → {rate:,.0f} firms/s "
+        f"({len(records)} records, {bad} with problems)"
+    )
     print("ok" if rate >= TARGET else f"below the target of {TARGET} firms/s")
 
 

@@ -43,8 +43,14 @@ def _cpu(fn: Callable[[], Any]) -> tuple[Any, float]:
     return out, time.process_time() - t
 
 
-def bench_warm(sample: str, label: str, rubric_ids: list[str] | None,
-               standard: int | None, runs: int, font_config: Any) -> float:
+def bench_warm(
+    sample: str,
+    label: str,
+    rubric_ids: list[str] | None,
+    standard: int | None,
+    runs: int,
+    font_config: Any,
+) -> float:
     """Per-stage CPU of one report, warm; returns the median CPU per report."""
     from assess.engine import evaluate
     from assess.intake.firm import load_firm_file
@@ -53,8 +59,7 @@ def bench_warm(sample: str, label: str, rubric_ids: list[str] | None,
     from assess.rubric.loader import default_rubrics, get_rubric
 
     firm = load_firm_file(ROOT / "samples" / f"{sample}.json")
-    rubrics = ([get_rubric(r) for r in rubric_ids] if rubric_ids
-               else default_rubrics(firm, standard))
+    rubrics = [get_rubric(r) for r in rubric_ids] if rubric_ids else default_rubrics(firm, standard)
     assessments = [evaluate(r, firm) for r in rubrics]
     # The production path: pdf_bytes' document class (trimmed UA stylesheet) and its
     # garbage-collector pause; plain WeasyPrint where an older assess has neither.
@@ -66,13 +71,16 @@ def bench_warm(sample: str, label: str, rubric_ids: list[str] | None,
     stages: dict[str, list[float]] = {"html": [], "layout": [], "write": [], "total": []}
     pages = 0
     for i in range(runs + 1):  # the first run warms fontconfig, Jinja and caches
-        html, t_html = _cpu(lambda: render_html(assessments, firm,
-                                                generated=dt.date(2026, 3, 1)))
+        html, t_html = _cpu(lambda: render_html(assessments, firm, generated=dt.date(2026, 3, 1)))
 
         def pdf(html: str = html) -> tuple[int, float, float]:
-            rendered, t_layout = _cpu(lambda: html_class(
-                string=html, base_url=base_url, url_fetcher=pdfmod.make_fetcher(),
-            ).render(font_config=font_config))
+            rendered, t_layout = _cpu(
+                lambda: html_class(
+                    string=html,
+                    base_url=base_url,
+                    url_fetcher=pdfmod.make_fetcher(),
+                ).render(font_config=font_config)
+            )
             _, t_write = _cpu(rendered.write_pdf)
             return len(rendered.pages), t_layout, t_write
 
@@ -84,17 +92,24 @@ def bench_warm(sample: str, label: str, rubric_ids: list[str] | None,
         else:
             pages, t_layout, t_write = pdf()
         if i:
-            for key, value in (("html", t_html), ("layout", t_layout), ("write", t_write),
-                               ("total", t_html + t_layout + t_write)):
+            for key, value in (
+                ("html", t_html),
+                ("layout", t_layout),
+                ("write", t_write),
+                ("total", t_html + t_layout + t_write),
+            ):
                 stages[key].append(value)
     total = statistics.median(stages["total"])
-    print(f"warm report, CPU: {sample} × {label} ({', '.join(r.id for r in rubrics)}) → "
-          f"{pages} pages")
+    print(
+        f"warm report, CPU: {sample} × {label} ({', '.join(r.id for r in rubrics)}) → {pages} pages"
+    )
     print(f"  render_html (plan, charts, Jinja): {_median(stages['html'])}")
     print(f"  HTML parse + layout (render):      {_median(stages['layout'])}")
     print(f"  write_pdf (draw, fonts):           {_median(stages['write'])}")
-    print(f"  per report:                        {_median(stages['total'])}   "
-          f"target ≤ {WARM_TARGET} s  {'ok' if total <= WARM_TARGET else 'OVER'}")
+    print(
+        f"  per report:                        {_median(stages['total'])}   "
+        f"target ≤ {WARM_TARGET} s  {'ok' if total <= WARM_TARGET else 'OVER'}"
+    )
     return total
 
 
@@ -104,8 +119,9 @@ def _time(cmd: list[str], out: Path) -> tuple[float, float]:
     figure adds the interpreter's teardown."""
     out.unlink(missing_ok=True)
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     on_disk = None
     while proc.poll() is None:
         if on_disk is None and out.exists():
@@ -119,8 +135,7 @@ def _time(cmd: list[str], out: Path) -> tuple[float, float]:
     return on_disk, gone
 
 
-def _report(label: str, runs: list[tuple[float, float]], target: str = "   target ≤ 1.5 s"
-            ) -> None:
+def _report(label: str, runs: list[tuple[float, float]], target: str = "   target ≤ 1.5 s") -> None:
     print(f"{label} PDF on disk {_median([r[0] for r in runs])}{target}")
     print(f"{' ' * len(label)} process exit {_median([r[1] for r in runs])}")
 
@@ -137,7 +152,8 @@ def bench_end_to_end(sample: str, rubrics: list[str], runs: int) -> None:
             "from assess.rubric.loader import get_rubric\n"
             f"firm = load_firm_file(Path({str(ROOT / 'samples' / (sample + '.json'))!r}))\n"
             f"a = [evaluate(get_rubric(r), firm) for r in {rubrics!r}]\n"
-            f"render_pdf(a, firm, Path({str(out)!r}))\n")
+            f"render_pdf(a, firm, Path({str(out)!r}))\n"
+        )
         api = [_time([sys.executable, "-c", code], out) for _ in range(runs)]
         _report("end to end, python -c render_pdf:", api)
         cmd = [sys.executable, "-m", "assess", "score", f"samples/{sample}.json"]
@@ -145,12 +161,24 @@ def bench_end_to_end(sample: str, rubrics: list[str], runs: int) -> None:
             cmd += ["--rubric", r]
         cli = [_time([*cmd, "--pdf", str(out)], out) for _ in range(runs)]
         _report("end to end, assess score --pdf:   ", cli)
-        default = [_time([sys.executable, "-m", "assess", "score", f"samples/{sample}.json",
-                          "--pdf", str(out)], out) for _ in range(runs)]
+        default = [
+            _time(
+                [
+                    sys.executable,
+                    "-m",
+                    "assess",
+                    "score",
+                    f"samples/{sample}.json",
+                    "--pdf",
+                    str(out),
+                ],
+                out,
+            )
+            for _ in range(runs)
+        ]
         _report("end to end, default set --pdf:    ", default, "")
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "assess", "--help"], cwd=ROOT,
-                       capture_output=True)
+        subprocess.run([sys.executable, "-m", "assess", "--help"], cwd=ROOT, capture_output=True)
         print(f"assess --help:                     {time.perf_counter() - t:.3f} s")
 
 
@@ -170,21 +198,22 @@ def main() -> None:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    print(f"import weasyprint {weasyprint.__version__}: {time.perf_counter() - t0:.3f} s "
-          "(once per worker, not counted)")
+    print(
+        f"import weasyprint {weasyprint.__version__}: {time.perf_counter() - t0:.3f} s "
+        "(once per worker, not counted)"
+    )
     font_config = FontConfiguration()  # one per process, as a batch worker keeps it
     samples = SAMPLES if args.sample == "all" else (args.sample,)
     totals = []
     for sample in samples:
-        totals.append(bench_warm(sample, "2026 default set", None, None, args.runs,
-                                 font_config))
-        totals.append(bench_warm(sample, "--standard 2022", None, 2022, args.runs,
-                                 font_config))
-        bench_warm(sample, "--rubric " + " ".join(rubrics), rubrics, None, args.runs,
-                   font_config)
+        totals.append(bench_warm(sample, "2026 default set", None, None, args.runs, font_config))
+        totals.append(bench_warm(sample, "--standard 2022", None, 2022, args.runs, font_config))
+        bench_warm(sample, "--rubric " + " ".join(rubrics), rubrics, None, args.runs, font_config)
     if len(totals) > 2:
-        print(f"default sets, all samples: mean {statistics.mean(totals):.3f} s CPU per "
-              f"report, worst {max(totals):.3f} s")
+        print(
+            f"default sets, all samples: mean {statistics.mean(totals):.3f} s CPU per "
+            f"report, worst {max(totals):.3f} s"
+        )
     if not args.no_e2e:
         bench_end_to_end(samples[0], rubrics, args.runs)
 

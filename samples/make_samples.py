@@ -56,8 +56,7 @@ PLACE_WORDS = ("华", "鑫", "恒", "瑞", "中", "新", "博", "智", "远", "�
 
 
 def credit_code(rng: random.Random, division: str) -> str:
-    body = "91" + division + "MA" + "".join(rng.choice(CREDIT_CODE_CHARSET[:31])
-                                            for _ in range(7))
+    body = "91" + division + "MA" + "".join(rng.choice(CREDIT_CODE_CHARSET[:31]) for _ in range(7))
     return body + credit_code_check_char(body)
 
 
@@ -110,7 +109,8 @@ def invent_firm(rng: random.Random, i: int, quality: float) -> dict[str, Any]:
         "rd_institution": levels[min(4, int(quality * 4.6 * rng.uniform(0.6, 1.0)))],
         "rd_institution_joint": rng.random() < quality * 0.6,
         "rd_super_deduction": rng.random() < 0.4 + quality * 0.6,
-        "award": rng.choice(("provincial", "provincial_top3")) if rng.random() < quality * 0.4
+        "award": rng.choice(("provincial", "provincial_top3"))
+        if rng.random() < quality * 0.4
         else "none",
         "high_tech_enterprise": rng.random() < 0.2 + quality * 0.8,
         "innovation_demo": rng.random() < quality * 0.1,
@@ -122,8 +122,9 @@ def invent_firm(rng: random.Random, i: int, quality: float) -> dict[str, Any]:
         "ip_class2": int(rng.uniform(0, 8) + quality * rng.uniform(5, 45)),
         "ip_advantage": rng.random() < quality * 0.3,
         "strategic_emerging": rng.random() < 0.3 + quality * 0.6,
-        "product_field": ("key_link" if quality > 0.75 else
-                          "six_basics" if quality > 0.4 else "other"),
+        "product_field": (
+            "key_link" if quality > 0.75 else "six_basics" if quality > 0.4 else "other"
+        ),
         "market_share": money(0.2 + quality * rng.uniform(1, 18)),
         "market_rank": max(1, int(40 - quality * rng.uniform(20, 40))),
         "own_brand": rng.random() < 0.5 + quality * 0.5,
@@ -143,27 +144,41 @@ def invent_firm(rng: random.Random, i: int, quality: float) -> dict[str, Any]:
         "has_srdi_title": rng.random() < quality * 0.7,
         "platform_score": int(30 + quality * rng.uniform(30, 60)),
     }
-    firm["total_liabilities"] = money(float(firm["total_assets"])
-                                      * (rng.uniform(0.25, 0.5) + (1 - quality) * 0.35))
+    firm["total_liabilities"] = money(
+        float(firm["total_assets"]) * (rng.uniform(0.25, 0.5) + (1 - quality) * 0.35)
+    )
     raised = money(rng.uniform(500, 5000)) if rng.random() < quality * 0.5 else Decimal(0)
     firm["equity_financing_2y"] = raised
-    firm["equity_financing_3y"] = raised + (money(rng.uniform(0, 2000))
-                                            if rng.random() < 0.3 else Decimal(0))
+    firm["equity_financing_3y"] = raised + (
+        money(rng.uniform(0, 2000)) if rng.random() < 0.3 else Decimal(0)
+    )
     if province == "山东省":
-        firm["sd_key_industry"] = rng.choice(("province_chain", "province_or_special", "city",
-                                              "county", "none"))
+        firm["sd_key_industry"] = rng.choice(
+            ("province_chain", "province_or_special", "city", "county", "none")
+        )
         firm["sd_innovation_items"] = int(quality * rng.uniform(0, 6))
-        firm["sd_market_position"] = ("national_top3" if quality > 0.8 else
-                                      "national_top10" if quality > 0.5 else
-                                      "province_top10" if quality > 0.3 else "none")
+        firm["sd_market_position"] = (
+            "national_top3"
+            if quality > 0.8
+            else "national_top10"
+            if quality > 0.5
+            else "province_top10"
+            if quality > 0.3
+            else "none"
+        )
         firm["sd_listing"] = "listed" if rng.random() < quality * 0.15 else "none"
     elif province == "四川省":
         firm["sc_key_system"] = rng.random() < 0.4 + quality * 0.5
         firm["sc_heritage_or_first"] = rng.random() < quality * 0.4
         firm["sc_regional_product"] = rng.random() < 0.3
     if i == BLANK_ROW:
-        for key in ("main_revenue_prev", "market_share", "rd_institution", "net_profit",
-                    "digital_level"):
+        for key in (
+            "main_revenue_prev",
+            "market_share",
+            "rd_institution",
+            "net_profit",
+            "digital_level",
+        ):
             del firm[key]
     return firm
 

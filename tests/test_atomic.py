@@ -23,8 +23,7 @@ def test_written_file_has_the_umask_mode_and_no_temp_left(tmp_path: Path) -> Non
     assert [p.name for p in path.parent.iterdir()] == ["out.txt"]
 
 
-def test_a_failed_write_keeps_the_old_file(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "out.bin"
     write_bytes(path, b"old")
 

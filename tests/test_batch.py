@@ -59,15 +59,18 @@ def make_round(folder: Path) -> list[Path]:
     strong, weak, border = _sample("strong"), _sample("weak"), _sample("borderline")
     rows = [
         {**strong, "name": "甲方精工科技有限公司"},  # same credit code as apps/strong.json
-        {**weak, "name": "乙方包装有限公司", "credit_code": "91510100MA6D8E9F1Y",
-         "revenue": "约300"},
+        {
+            **weak,
+            "name": "乙方包装有限公司",
+            "credit_code": "91510100MA6D8E9F1Y",
+            "revenue": "约300",
+        },
         {**border, "name": INJECTED, "credit_code": "91430100MA4L7Q2R9Z"},
     ]
     _batch_book(folder / "agency.xlsx", rows)
     apps = folder / "apps"
     apps.mkdir()
-    (apps / "strong.json").write_text(json.dumps(strong, ensure_ascii=False),
-                                      encoding="utf-8")
+    (apps / "strong.json").write_text(json.dumps(strong, ensure_ascii=False), encoding="utf-8")
     (apps / "weak.yaml").write_text(yaml.safe_dump(weak, allow_unicode=True), encoding="utf-8")
     (apps / "~$agency.xlsx").write_bytes(b"lock file: not a workbook")
     (apps / "broken.xlsx").write_bytes(b"PK\x03\x04 this zip stops here")
@@ -127,22 +130,29 @@ def place_line(text: str) -> str:
 @pytest.fixture(scope="module")
 def pdf_round(inputs: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("out")
-    result = run_batch(BatchOptions(inputs=tuple(inputs), outdir=outdir, workers=2,
-                                    progress=False, round_name=ROUND))
+    result = run_batch(
+        BatchOptions(
+            inputs=tuple(inputs), outdir=outdir, workers=2, progress=False, round_name=ROUND
+        )
+    )
     assert result.exit_code == 1  # some were rejected, all are reported
     assert (result.applicants, result.scored, result.rejected, result.failed) == (6, 4, 2, 0)
     assert (result.reports, result.reports_reused, result.reports_failed) == (4, 0, 0)
     return outdir
 
 
-def test_summary_names_every_applicant_the_bad_cell_and_the_corrupted_file(
-        pdf_round: Path) -> None:
+def test_summary_names_every_applicant_the_bad_cell_and_the_corrupted_file(pdf_round: Path) -> None:
     sheets = summary(pdf_round / "summary.xlsx")
     main = sheets["汇总"]
     names = {r["企业名称"] for r in main}
     # the rejected row is named too: read back from the workbook
-    assert {"甲方精工科技有限公司", "乙方包装有限公司", "'" + INJECTED,
-            "山东精工传感科技有限公司", "成都锦城包装制品有限公司"} <= names
+    assert {
+        "甲方精工科技有限公司",
+        "乙方包装有限公司",
+        "'" + INJECTED,
+        "山东精工传感科技有限公司",
+        "成都锦城包装制品有限公司",
+    } <= names
     assert len(main) == 6
     assert any(r["来源文件"].endswith("broken.xlsx") and r["状态"] == "数据有误" for r in main)
     assert not any("~$" in r["来源文件"] for r in main)  # the lock file was skipped
@@ -172,8 +182,9 @@ def test_a_pdf_per_scored_applicant_and_the_cohort_pdf(pdf_round: Path) -> None:
     assert len(reports) == 4
     # credit code names; the duplicated code is disambiguated
     assert f"reports/{CODE_TWICE}.pdf" in reports and f"reports/{CODE_TWICE}-2.pdf" in reports
-    assert sorted(p.name for p in (pdf_round / "reports").iterdir()) == \
-        sorted(Path(r).name for r in reports)
+    assert sorted(p.name for p in (pdf_round / "reports").iterdir()) == sorted(
+        Path(r).name for r in reports
+    )
     first = PdfReader(pdf_round / "reports" / f"{CODE_TWICE}.pdf")
     assert len(first.pages) > 1
     assert "甲方精工科技有限公司" in first.pages[0].extract_text()
@@ -195,12 +206,26 @@ def test_results_jsonl_shape(pdf_round: Path) -> None:
     for line in lines:
         assert set(line) == {"applicant", "results"}
         head = line["applicant"]
-        assert {"source", "row", "name", "credit_code", "status", "rank", "percentile",
-                "problems"} <= set(head)
+        assert {
+            "source",
+            "row",
+            "name",
+            "credit_code",
+            "status",
+            "rank",
+            "percentile",
+            "problems",
+        } <= set(head)
         if head["status"] == "scored":
             assert head["rank"] >= 1 and head["report"].startswith("reports/")
-            assert line["results"] and {"rubric", "total", "max", "passed", "indicators",
-                                        "gates"} <= set(line["results"][0])
+            assert line["results"] and {
+                "rubric",
+                "total",
+                "max",
+                "passed",
+                "indicators",
+                "gates",
+            } <= set(line["results"][0])
         else:
             assert line["results"] == [] and head["problems"]
 
@@ -217,8 +242,13 @@ def test_no_text_cell_can_run_as_a_formula(pdf_round: Path) -> None:
 
 
 def _options(inputs: list[Path], outdir: Path, **kw: Any) -> BatchOptions:
-    return BatchOptions(inputs=(*inputs, SAMPLES / "agency-batch.xlsx"), outdir=outdir,
-                        pdf=False, progress=False, **kw)
+    return BatchOptions(
+        inputs=(*inputs, SAMPLES / "agency-batch.xlsx"),
+        outdir=outdir,
+        pdf=False,
+        progress=False,
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -245,8 +275,9 @@ def _interrupt_then_resume(options: BatchOptions, after: int) -> None:
     assert result.reused >= after and result.applicants == 42
 
 
-def test_resume_after_ctrl_c_gives_the_same_outputs(inputs: list[Path], clean_run: Path,
-                                                    tmp_path: Path) -> None:
+def test_resume_after_ctrl_c_gives_the_same_outputs(
+    inputs: list[Path], clean_run: Path, tmp_path: Path
+) -> None:
     _interrupt_then_resume(_options(inputs, tmp_path / "out", workers=2), after=5)
     assert outputs(tmp_path / "out") == outputs(clean_run)
 
@@ -256,29 +287,37 @@ def dask_address() -> Iterator[str]:
     distributed = pytest.importorskip("distributed")
     # In-process workers, but over TCP: every job and result is serialised as it would be
     # between machines.
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  protocol="tcp", dashboard_address=None,
-                                  silence_logs=logging.ERROR) as cluster:
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as cluster:
         yield cluster.scheduler_address
 
 
-def test_dask_cluster_same_outputs_and_resume(inputs: list[Path], clean_run: Path,
-                                              dask_address: str, tmp_path: Path) -> None:
+def test_dask_cluster_same_outputs_and_resume(
+    inputs: list[Path], clean_run: Path, dask_address: str, tmp_path: Path
+) -> None:
     options = _options(inputs, tmp_path / "dask", scheduler=dask_address)
     _interrupt_then_resume(options, after=4)
     assert outputs(tmp_path / "dask") == outputs(clean_run)
 
 
 def test_dask_cluster_sends_pdfs_back(dask_address: str, tmp_path: Path) -> None:
-    result = run_batch(BatchOptions(inputs=(SAMPLES / "weak.json",), outdir=tmp_path,
-                                    scheduler=dask_address, progress=False))
+    result = run_batch(
+        BatchOptions(
+            inputs=(SAMPLES / "weak.json",), outdir=tmp_path, scheduler=dask_address, progress=False
+        )
+    )
     assert result.exit_code == 0
     assert (tmp_path / "reports" / "91510100MA6D8E9F0X.pdf").read_bytes().startswith(b"%PDF")
 
 
 def _pdf_options(inputs: list[Path], outdir: Path, **kw: Any) -> BatchOptions:
-    return BatchOptions(inputs=tuple(inputs), outdir=outdir, progress=False, round_name=ROUND,
-                        **kw)
+    return BatchOptions(inputs=tuple(inputs), outdir=outdir, progress=False, round_name=ROUND, **kw)
 
 
 def _interrupt_the_reports_then_resume(options: BatchOptions) -> None:
@@ -296,19 +335,20 @@ def _interrupt_the_reports_then_resume(options: BatchOptions) -> None:
     listed = [r["报告"] for r in summary(outdir / "summary.xlsx")["汇总"] if r["报告"]]
     assert sorted(Path(r).name for r in listed) == made  # the summary lists what is there
     result = run_batch(replace(options, resume=True))
-    assert (result.reused, result.reports_reused, result.reports) == \
-        (4, len(made), 4 - len(made))
+    assert (result.reused, result.reports_reused, result.reports) == (4, len(made), 4 - len(made))
 
 
 def test_resume_after_ctrl_c_in_the_reports_gives_the_same_outputs(
-        inputs: list[Path], pdf_round: Path, tmp_path: Path) -> None:
+    inputs: list[Path], pdf_round: Path, tmp_path: Path
+) -> None:
     _interrupt_the_reports_then_resume(_pdf_options(inputs, tmp_path / "out", workers=2))
     assert outputs(tmp_path / "out") == outputs(pdf_round)
     assert covers(tmp_path / "out") == covers(pdf_round)
 
 
-def test_dask_cluster_reports_resume(inputs: list[Path], pdf_round: Path, dask_address: str,
-                                     tmp_path: Path) -> None:
+def test_dask_cluster_reports_resume(
+    inputs: list[Path], pdf_round: Path, dask_address: str, tmp_path: Path
+) -> None:
     options = _pdf_options(inputs, tmp_path / "dask", scheduler=dask_address)
     _interrupt_the_reports_then_resume(options)
     assert outputs(tmp_path / "dask") == outputs(pdf_round)
@@ -316,7 +356,8 @@ def test_dask_cluster_reports_resume(inputs: list[Path], pdf_round: Path, dask_a
 
 
 def test_a_report_is_made_again_when_its_place_in_the_round_changes(
-        inputs: list[Path], tmp_path: Path) -> None:
+    inputs: list[Path], tmp_path: Path
+) -> None:
     work = tmp_path / "in"
     shutil.copytree(inputs[1], work)
     options = _pdf_options([work], tmp_path / "out", workers=2)
@@ -343,19 +384,29 @@ def test_a_report_is_made_again_when_its_place_in_the_round_changes(
 def test_resume_redoes_a_changed_applicant_only(inputs: list[Path], tmp_path: Path) -> None:
     work = tmp_path / "in"
     shutil.copytree(inputs[1], work)
-    run_batch(BatchOptions(inputs=(work,), outdir=tmp_path / "out", pdf=False, workers=0,
-                           progress=False))
+    run_batch(
+        BatchOptions(inputs=(work,), outdir=tmp_path / "out", pdf=False, workers=0, progress=False)
+    )
     data = yaml.safe_load((work / "weak.yaml").read_text(encoding="utf-8"))
     data["employees"] += 1
     (work / "weak.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    result = run_batch(BatchOptions(inputs=(work,), outdir=tmp_path / "out", pdf=False,
-                                    workers=0, progress=False, resume=True))
+    result = run_batch(
+        BatchOptions(
+            inputs=(work,),
+            outdir=tmp_path / "out",
+            pdf=False,
+            workers=0,
+            progress=False,
+            resume=True,
+        )
+    )
     assert result.reused == 1 and result.scored == 2  # strong.json kept, weak.yaml redone
 
 
 def test_resume_ignores_a_torn_journal_line(inputs: list[Path], tmp_path: Path) -> None:
-    options = BatchOptions(inputs=(inputs[1],), outdir=tmp_path, pdf=False, workers=0,
-                           progress=False)
+    options = BatchOptions(
+        inputs=(inputs[1],), outdir=tmp_path, pdf=False, workers=0, progress=False
+    )
     run_batch(options)
     before = outputs(tmp_path)
     done = tmp_path / ".assess-batch" / "done.jsonl"
@@ -368,15 +419,16 @@ def test_resume_ignores_a_torn_journal_line(inputs: list[Path], tmp_path: Path) 
     assert outputs(tmp_path) == before
 
 
-def test_resume_starts_afresh_from_a_journal_of_another_format(inputs: list[Path],
-                                                                tmp_path: Path) -> None:
-    options = BatchOptions(inputs=(inputs[1],), outdir=tmp_path, pdf=False, workers=0,
-                           progress=False)
+def test_resume_starts_afresh_from_a_journal_of_another_format(
+    inputs: list[Path], tmp_path: Path
+) -> None:
+    options = BatchOptions(
+        inputs=(inputs[1],), outdir=tmp_path, pdf=False, workers=0, progress=False
+    )
     run_batch(options)
     before = outputs(tmp_path)
     state = tmp_path / ".assess-batch" / "state.json"
-    state.write_text(json.dumps({**json.loads(state.read_text("utf-8")), "format": 1}),
-                     "utf-8")
+    state.write_text(json.dumps({**json.loads(state.read_text("utf-8")), "format": 1}), "utf-8")
     from dataclasses import replace
 
     result = run_batch(replace(options, resume=True))
@@ -387,8 +439,18 @@ def test_resume_starts_afresh_from_a_journal_of_another_format(inputs: list[Path
 
 def test_cli_ctrl_c_exit_130_then_resume_exit_1(inputs: list[Path], tmp_path: Path) -> None:
     """The real command in a subprocess, interrupted by the test hook after 2 applicants."""
-    args = [sys.executable, "-m", "assess", "batch", *map(str, inputs), "-o",
-            str(tmp_path), "--no-pdf", "--workers", "1"]
+    args = [
+        sys.executable,
+        "-m",
+        "assess",
+        "batch",
+        *map(str, inputs),
+        "-o",
+        str(tmp_path),
+        "--no-pdf",
+        "--workers",
+        "1",
+    ]
     env = {**os.environ, "ASSESS_BATCH_INTERRUPT_AFTER": "2"}
     first = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
     assert first.returncode == 130, first.stderr
@@ -403,7 +465,8 @@ def test_cli_ctrl_c_exit_130_then_resume_exit_1(inputs: list[Path], tmp_path: Pa
 
 
 def test_an_exception_while_scoring_one_applicant_is_recorded(
-        inputs: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import assess.engine
 
     real = assess.engine.evaluate
@@ -414,8 +477,9 @@ def test_an_exception_while_scoring_one_applicant_is_recorded(
         return real(rubric, firm)
 
     monkeypatch.setattr(assess.engine, "evaluate", flaky)
-    result = run_batch(BatchOptions(inputs=(inputs[1],), outdir=tmp_path, pdf=False,
-                                    workers=0, progress=False))
+    result = run_batch(
+        BatchOptions(inputs=(inputs[1],), outdir=tmp_path, pdf=False, workers=0, progress=False)
+    )
     assert (result.scored, result.failed, result.exit_code) == (1, 1, 1)
     main = summary(tmp_path / "summary.xlsx")["汇总"]
     failed = next(r for r in main if r["状态"] == "处理出错")
@@ -423,7 +487,8 @@ def test_an_exception_while_scoring_one_applicant_is_recorded(
 
 
 def test_a_report_that_fails_leaves_its_applicant_scored_and_ranked(
-        inputs: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inputs: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import assess.report.html
 
     real = assess.report.html.render_html
@@ -454,16 +519,44 @@ def test_a_report_that_fails_leaves_its_applicant_scored_and_ranked(
 def test_nothing_readable_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(b"not a workbook")
-    out = subprocess.run([sys.executable, "-m", "assess", "batch", str(bad),
-                          str(tmp_path / "missing"), "-o", str(tmp_path / "out"), "--no-pdf",
-                          "--workers", "0"], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assess",
+            "batch",
+            str(bad),
+            str(tmp_path / "missing"),
+            "-o",
+            str(tmp_path / "out"),
+            "--no-pdf",
+            "--workers",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 2, out.stderr
     main = summary(tmp_path / "out" / "summary.xlsx")["汇总"]
     assert len(main) == 2 and all(r["状态"] == "数据有误" for r in main)
 
 
 def test_bad_options_exit_2(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "assess", "batch", str(SAMPLES / "weak.json"),
-                          "-o", str(tmp_path), "--standard", "1999"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assess",
+            "batch",
+            str(SAMPLES / "weak.json"),
+            "-o",
+            str(tmp_path),
+            "--standard",
+            "1999",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 2 and "no bundled standard 1999" in out.stderr

@@ -30,8 +30,9 @@ from assess.report.summary_xlsx import cell, cell_text
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+86 531", "-5", "@SUM(A1)", "\t=1", "\r=1",
-                                  '=HYPERLINK("http://x","y")'])
+@pytest.mark.parametrize(
+    "text", ["=1+1", "+86 531", "-5", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("http://x","y")']
+)
 def test_formula_like_text_is_neutralised(text: str) -> None:
     out = cell_text(text)
     assert out.startswith("'") and out[1:] == text.replace("\x00", "")
@@ -48,15 +49,18 @@ def test_control_characters_and_length() -> None:
     assert len(cell_text("x" * 40_000)) == 32_767
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("../../etc/passwd", "_.._etc_passwd"),
-    ("a/b\\c:d*e?f\"g<h>i|j", "a_b_c_d_e_f_g_h_i_j"),
-    ("名称\x00\x1f\n", "名称___"),
-    ("abc\u202efdp.exe", "abc_fdp.exe"),  # a right-to-left override cannot fake the type
-    ("  .hidden. ", "hidden"),
-    ("CON", "_CON"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("../../etc/passwd", "_.._etc_passwd"),
+        ('a/b\\c:d*e?f"g<h>i|j', "a_b_c_d_e_f_g_h_i_j"),
+        ("名称\x00\x1f\n", "名称___"),
+        ("abc\u202efdp.exe", "abc_fdp.exe"),  # a right-to-left override cannot fake the type
+        ("  .hidden. ", "hidden"),
+        ("CON", "_CON"),
+        ("", ""),
+    ],
+)
 def test_safe_stem(raw: str, expected: str) -> None:
     assert safe_stem(raw) == expected
 
@@ -82,15 +86,28 @@ def test_report_names_are_unique_case_insensitively() -> None:
 
 def test_discover_skips_temp_files_and_the_output_folder(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
-    for name in ("a.json", "b/c.xlsx", "~$c.xlsx", ".~lock.c.xlsx#", "d.tmp", "notes.txt",
-                 ".hidden.json", "b/e.YAML"):
+    for name in (
+        "a.json",
+        "b/c.xlsx",
+        "~$c.xlsx",
+        ".~lock.c.xlsx#",
+        "d.tmp",
+        "notes.txt",
+        ".hidden.json",
+        "b/e.YAML",
+    ):
         (tmp_path / name).write_text("{}")
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "summary.xlsx").write_text("")
-    found = discover([tmp_path, tmp_path / "a.json", tmp_path / "nope.json"],
-                     exclude=tmp_path / "out")
-    assert [s.path.relative_to(tmp_path).as_posix() for s in found] == \
-        ["a.json", "b/c.xlsx", "b/e.YAML", "nope.json"]
+    found = discover(
+        [tmp_path, tmp_path / "a.json", tmp_path / "nope.json"], exclude=tmp_path / "out"
+    )
+    assert [s.path.relative_to(tmp_path).as_posix() for s in found] == [
+        "a.json",
+        "b/c.xlsx",
+        "b/e.YAML",
+        "nope.json",
+    ]
     assert found[-1].problem == "no such file or folder"
     assert is_temp("~$申报表.xlsx") and not is_temp("申报表.xlsx")
 
@@ -117,15 +134,30 @@ def test_quantile_interpolates() -> None:
 
 
 def _row(index: int, total: str, code: str = "", status: str = "scored") -> ApplicantRow:
-    line = RubricLine("srdi-readiness", "准备度", "1", "readiness", "pass", Decimal(total),
-                      Decimal(100), (ClassScore("rd", "研发投入", Decimal(total), Decimal(30)),))
-    return ApplicantRow(index=index, key=f"k{index}", source="a.xlsx", sheet="批量",
-                        row=index + 2, name=f"企业{index}", credit_code=code,
-                        status=status,  # type: ignore[arg-type]
-                        lines=(line,), warnings=("注意",),
-                        issues=(Issue("error", "a.xlsx › 批量!D3", "revenue", "x"),),
-                        marks=(IndicatorMark("srdi-readiness", "rd", "研发", Decimal(3),
-                                             Decimal(10), "ok"),))
+    line = RubricLine(
+        "srdi-readiness",
+        "准备度",
+        "1",
+        "readiness",
+        "pass",
+        Decimal(total),
+        Decimal(100),
+        (ClassScore("rd", "研发投入", Decimal(total), Decimal(30)),),
+    )
+    return ApplicantRow(
+        index=index,
+        key=f"k{index}",
+        source="a.xlsx",
+        sheet="批量",
+        row=index + 2,
+        name=f"企业{index}",
+        credit_code=code,
+        status=status,  # type: ignore[arg-type]
+        lines=(line,),
+        warnings=("注意",),
+        issues=(Issue("error", "a.xlsx › 批量!D3", "revenue", "x"),),
+        marks=(IndicatorMark("srdi-readiness", "rd", "研发", Decimal(3), Decimal(10), "ok"),),
+    )
 
 
 def test_row_json_round_trip() -> None:
@@ -143,15 +175,17 @@ def test_cohort_is_independent_of_the_order_rows_arrive_in() -> None:
     for r in reversed(rows):
         b.add(r)
     assert a.bands() == b.bands() and a.histogram() == b.histogram()
-    assert [(w.id, w.mean_percent) for w in a.weakest()] == \
-        [(w.id, w.mean_percent) for w in b.weakest()]
+    assert [(w.id, w.mean_percent) for w in a.weakest()] == [
+        (w.id, w.mean_percent) for w in b.weakest()
+    ]
     assert a.weakest()[0].mean_percent == Decimal("30.0")
     assert sum(x.count for x in a.histogram()) == 9
 
 
 def test_duplicated_credit_codes_are_flagged_on_each_row() -> None:
-    rows, n = flag_duplicates([_row(1, "1", "91ABC"), _row(2, "2", "91abc "),
-                               _row(3, "3", "OTHER"), _row(4, "4", "")])
+    rows, n = flag_duplicates(
+        [_row(1, "1", "91ABC"), _row(2, "2", "91abc "), _row(3, "3", "OTHER"), _row(4, "4", "")]
+    )
     assert n == 2
     assert [sum(i.kind == "duplicate" for i in r.issues) for r in rows] == [1, 1, 0, 0]
     assert "批量!4:4" in next(i.message for i in rows[0].issues if i.kind == "duplicate")
@@ -195,8 +229,9 @@ def test_results_are_compact_score_records() -> None:
     records = json.loads(outcome.results)
     assert [r["rubric"] for r in records] == ["miit-2026-srdi", "srdi-readiness"]
     for record in records:
-        assert {"rubric", "total", "max", "passed", "size_class", "indicators",
-                "gates"} <= set(record)
+        assert {"rubric", "total", "max", "passed", "size_class", "indicators", "gates"} <= set(
+            record
+        )
         assert all({"id", "ok", "reason"} <= set(g) for g in record["gates"])
         for ind in record["indicators"]:
             assert {"id", "title", "points", "max", "status", "reason"} <= set(ind)
@@ -221,8 +256,9 @@ def test_cohort_marks_per_chunk_equal_marks_per_row() -> None:
             sums[3] += 1  # type: ignore[operator]
             sums[4] += m.status == "unknown"  # type: ignore[operator]
     by_chunk.add_marks(tally)
-    assert [(w.id, w.mean_percent, w.n) for w in by_row.weakest()] == \
-        [(w.id, w.mean_percent, w.n) for w in by_chunk.weakest()]
+    assert [(w.id, w.mean_percent, w.n) for w in by_row.weakest()] == [
+        (w.id, w.mean_percent, w.n) for w in by_chunk.weakest()
+    ]
 
 
 def test_place_hash_changes_with_the_place() -> None:
@@ -234,9 +270,11 @@ def test_place_hash_changes_with_the_place() -> None:
     place = CohortPlace("第一批", 10, 3, Decimal("75.0"), Decimal("62.5"))
     same = CohortPlace("第一批", 10, 3, Decimal("75.0"), Decimal("62.5"))
     assert place_hash(place, day) == place_hash(same, day)
-    for other in (CohortPlace("第一批", 11, 3, Decimal("75.0"), Decimal("62.5")),
-                  CohortPlace("第一批", 10, 4, Decimal("75.0"), Decimal("62.5")),
-                  CohortPlace("第二批", 10, 3, Decimal("75.0"), Decimal("62.5"))):
+    for other in (
+        CohortPlace("第一批", 11, 3, Decimal("75.0"), Decimal("62.5")),
+        CohortPlace("第一批", 10, 4, Decimal("75.0"), Decimal("62.5")),
+        CohortPlace("第二批", 10, 3, Decimal("75.0"), Decimal("62.5")),
+    ):
         assert place_hash(other, day) != place_hash(place, day)
     assert place_hash(place, dt.date(2026, 5, 2)) != place_hash(place, day)
     assert place_hash(None, day) != place_hash(place, day)
@@ -253,8 +291,13 @@ def test_summary_workbook_reads_back(tmp_path: Path) -> None:
         cohort.add(r)
     standing = standings(cohort.scores)
     path = tmp_path / "summary.xlsx"
-    write_summary(path, rows, cohort, standing,
-                  RunInfo("2026-05-01", ("a.xlsx",), "x", pdf=False, version="9"))
+    write_summary(
+        path,
+        rows,
+        cohort,
+        standing,
+        RunInfo("2026-05-01", ("a.xlsx",), "x", pdf=False, version="9"),
+    )
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["汇总", "问题清单", "统计"]
     main = wb["汇总"]
@@ -283,13 +326,17 @@ def test_cohort_html_escapes_applicant_text() -> None:
 def test_rich_progress_runs(tmp_path: Path) -> None:
     from assess.batch import BatchOptions, run_batch
 
-    result = run_batch(BatchOptions(inputs=(SAMPLES / "weak.json",), outdir=tmp_path,
-                                    pdf=False, workers=0, progress=True))
+    result = run_batch(
+        BatchOptions(
+            inputs=(SAMPLES / "weak.json",), outdir=tmp_path, pdf=False, workers=0, progress=True
+        )
+    )
     assert result.exit_code == 0 and (tmp_path / "cohort.pdf").is_file()
 
 
-def test_journal_reads_scores_back_in_spans(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_journal_reads_scores_back_in_spans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import random
 
     from assess.batch import journal as journal_module
@@ -301,8 +348,9 @@ def test_journal_reads_scores_back_in_spans(tmp_path: Path,
     journal = Journal(tmp_path, resume=False)
     try:
         rows = [_row(i, str(i), f"C{i}") for i in range(1, 41)]
-        data = {r.key: f'[{{"n":{r.index},"pad":"{"x" * (r.index * 7 % 50)}"}}]'.encode()
-                for r in rows}
+        data = {
+            r.key: f'[{{"n":{r.index},"pad":"{"x" * (r.index * 7 % 50)}"}}]'.encode() for r in rows
+        }
         journal.record_many((r, data[r.key], journal_line(r)) for r in rows)
         order = rows[:]
         random.Random(7).shuffle(order)

@@ -14,13 +14,19 @@ SAMPLES = ROOT / "samples"
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "assess", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "assess", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def test_score_json_contract_for_one_rubric() -> None:
-    out = run("score", "samples/strong.json", "--rubric", "miit-2022-innovative",
-              "--format", "json")
+    out = run(
+        "score", "samples/strong.json", "--rubric", "miit-2022-innovative", "--format", "json"
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert isinstance(data, dict)
@@ -37,8 +43,16 @@ def test_score_json_contract_for_one_rubric() -> None:
 
 
 def test_several_rubrics_give_a_list() -> None:
-    out = run("score", "samples/weak.json", "-r", "miit-2022-innovative",
-              "-r", "miit-2022-innovative", "--format", "json")
+    out = run(
+        "score",
+        "samples/weak.json",
+        "-r",
+        "miit-2022-innovative",
+        "-r",
+        "miit-2022-innovative",
+        "--format",
+        "json",
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert isinstance(data, list) and len(data) == 2
@@ -66,8 +80,7 @@ def test_text_in_a_money_field_exits_2_naming_the_field(tmp_path: Path) -> None:
 
 def test_every_bad_value_is_reported_at_once(tmp_path: Path) -> None:
     bad = tmp_path / "firm.yaml"
-    bad.write_text("name: 甲\nrevenue: 很多\nemployees: 12.5\nindustry: mining\n",
-                   encoding="utf-8")
+    bad.write_text("name: 甲\nrevenue: 很多\nemployees: 12.5\nindustry: mining\n", encoding="utf-8")
     out = run("score", str(bad), "-r", "miit-2022-innovative")
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
@@ -79,13 +92,14 @@ def test_every_bad_value_is_reported_at_once(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [
-        ("{\"name\": ", "firm.json", "not valid JSON"),
+        ('{"name": ', "firm.json", "not valid JSON"),
         ("[1, 2]", "firm.json", "must be an object"),
         ("name: x", "firm.txt", "must be .json, .yaml or .xlsx"),
     ],
 )
-def test_unreadable_firm_files_exit_2(tmp_path: Path, content: str, name: str,
-                                      message: str) -> None:
+def test_unreadable_firm_files_exit_2(
+    tmp_path: Path, content: str, name: str, message: str
+) -> None:
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
     out = run("score", str(path), "-r", "miit-2022-innovative")
@@ -138,8 +152,9 @@ def test_usage_error_exits_2() -> None:
     assert out.returncode == 2
 
 
-def test_internal_error_exits_3(monkeypatch: pytest.MonkeyPatch,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_internal_error_exits_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import assess.engine
     from assess import cli
 
@@ -147,8 +162,9 @@ def test_internal_error_exits_3(monkeypatch: pytest.MonkeyPatch,
         raise RuntimeError("boom")
 
     monkeypatch.setattr(assess.engine, "evaluate", broken)
-    monkeypatch.setattr(sys, "argv", ["assess", "score", str(SAMPLES / "strong.json"),
-                                      "-r", "miit-2022-innovative"])
+    monkeypatch.setattr(
+        sys, "argv", ["assess", "score", str(SAMPLES / "strong.json"), "-r", "miit-2022-innovative"]
+    )
     with pytest.raises(SystemExit) as info:
         cli.main()
     assert info.value.code == 3
@@ -156,12 +172,15 @@ def test_internal_error_exits_3(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_help_and_json_scoring_do_not_import_weasyprint() -> None:
-    code = ("import sys; from assess import cli; "
-            "sys.argv = ['assess', 'score', 'samples/strong.json', '-r', "
-            "'miit-2022-innovative', '--format', 'json'];\n"
-            "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
-            "assert 'weasyprint' not in sys.modules, 'weasyprint imported'\n"
-            "assert 'openpyxl' not in sys.modules, 'openpyxl imported'")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, timeout=60)
+    code = (
+        "import sys; from assess import cli; "
+        "sys.argv = ['assess', 'score', 'samples/strong.json', '-r', "
+        "'miit-2022-innovative', '--format', 'json'];\n"
+        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+        "assert 'weasyprint' not in sys.modules, 'weasyprint imported'\n"
+        "assert 'openpyxl' not in sys.modules, 'openpyxl imported'"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert out.returncode == 0, out.stderr

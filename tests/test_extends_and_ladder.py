@@ -37,7 +37,10 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_child_override_replaces_by_id_and_remove_drops(tmp_path: Path) -> None:
-    child = write(tmp_path, "c.yaml", """schema_version: 1
+    child = write(
+        tmp_path,
+        "c.yaml",
+        """schema_version: 1
 extends: miit-2022-innovative
 id: tweaked
 version: "1"
@@ -47,7 +50,8 @@ conditions:
     title: {zh: 合规（园区加严）}
     role: eligibility
     require: [{when: compliance_ok == True, label: 合规声明}]
-""")
+""",
+    )
     rubric = load_rubric(child)
     ids = [c.id for c in rubric.conditions]
     assert "direct_equity" not in ids and ids.index("compliance") == 1
@@ -56,7 +60,10 @@ conditions:
 
 
 def test_errors_point_into_the_child_file(tmp_path: Path) -> None:
-    child = write(tmp_path, "c.yaml", """schema_version: 1
+    child = write(
+        tmp_path,
+        "c.yaml",
+        """schema_version: 1
 extends: miit-2022-innovative
 id: tweaked
 indicators:
@@ -75,7 +82,8 @@ indicators:
         - {min: 5, points: 20}
         - {min: 2, max: 6, points: 10}
         - {max: 2, points: 0}
-""")
+""",
+    )
     with pytest.raises(RubricError) as info:
         load_rubric(child)
     (problem,) = info.value.problems
@@ -87,8 +95,11 @@ def test_unknown_parent_removal_and_loops_are_errors(tmp_path: Path) -> None:
     bad = write(tmp_path, "a.yaml", "schema_version: 1\nextends: nope\nid: a\n")
     with pytest.raises(RubricError, match="no rubric 'nope' to extend"):
         load_rubric(bad)
-    gone = write(tmp_path, "g.yaml", "schema_version: 1\nextends: miit-2022-innovative\n"
-                 "id: g\nremove: {indicators: [INN-99]}\n")
+    gone = write(
+        tmp_path,
+        "g.yaml",
+        "schema_version: 1\nextends: miit-2022-innovative\nid: g\nremove: {indicators: [INN-99]}\n",
+    )
     with pytest.raises(RubricError, match="no indicators with id 'INN-99'"):
         load_rubric(gone)
     write(tmp_path, "x.yaml", "schema_version: 1\nextends: y.yaml\nid: x\n")
@@ -113,25 +124,37 @@ def _firm(year: int | None) -> object:
         (2027, dt.date(2026, 11, 26), 2026),
     ],
 )
-def test_ladder_in_force_on_the_assessment_day(year: int | None, today: dt.date,
-                                               edition: int) -> None:
+def test_ladder_in_force_on_the_assessment_day(
+    year: int | None, today: dt.date, edition: int
+) -> None:
     chosen = default_rubrics(_firm(year), today=today)  # type: ignore[arg-type]
     ladder = [r for r in chosen if r.tier != "readiness"]
-    if not any(r.effective_from.year == edition for r in builtin_rubrics().values()
-               if r.tier != "readiness"):
+    if not any(
+        r.effective_from.year == edition
+        for r in builtin_rubrics().values()
+        if r.tier != "readiness"
+    ):
         pytest.skip(f"no {edition} rubrics bundled yet")
     assert ladder and all(r.effective_from.year == edition for r in ladder)
     assert [r.tier for r in ladder] == sorted(
-        (r.tier for r in ladder), key=["innovative", "srdi", "little_giant"].index)
+        (r.tier for r in ladder), key=["innovative", "srdi", "little_giant"].index
+    )
     assert any(r.tier == "readiness" for r in chosen) == any(
-        r.tier == "readiness" for r in builtin_rubrics().values())
+        r.tier == "readiness" for r in builtin_rubrics().values()
+    )
 
 
 def test_standard_2022_selects_the_2022_ladder_whatever_the_date() -> None:
-    chosen = default_rubrics(_firm(2026), standard=2022,  # type: ignore[arg-type]
-                             today=dt.date(2026, 11, 26))
+    chosen = default_rubrics(
+        _firm(2026),
+        standard=2022,  # type: ignore[arg-type]
+        today=dt.date(2026, 11, 26),
+    )
     assert [r.id for r in chosen if r.tier != "readiness"] == [
-        "miit-2022-innovative", "miit-2022-srdi", "miit-2022-little-giant"]
+        "miit-2022-innovative",
+        "miit-2022-srdi",
+        "miit-2022-little-giant",
+    ]
     with pytest.raises(RubricError, match="no bundled standard 1999"):
         default_rubrics(_firm(2026), standard=1999)  # type: ignore[arg-type]
 
@@ -140,5 +163,6 @@ def test_standard_2022_selects_the_2022_ladder_whatever_the_date() -> None:
 def test_rubric_reference_pages_are_current(rubric_id: str) -> None:
     page = ROOT / "docs" / "rubrics" / f"{rubric_id}.md"
     assert page.is_file(), "run: python -m assess.report.rubric_doc"
-    assert page.read_text(encoding="utf-8") == markdown(builtin_rubrics()[rubric_id]), \
+    assert page.read_text(encoding="utf-8") == markdown(builtin_rubrics()[rubric_id]), (
         "stale: run python -m assess.report.rubric_doc"
+    )

@@ -41,9 +41,14 @@ BASE: list[tuple[str, object]] = [
 ]
 
 
-def form_book(path: Path, rows: Iterable[tuple[str, object]], *,
-              header: bool = True, title: str = "问卷",
-              style: Callable[[Any, str], None] | None = None) -> Path:
+def form_book(
+    path: Path,
+    rows: Iterable[tuple[str, object]],
+    *,
+    header: bool = True,
+    title: str = "问卷",
+    style: Callable[[Any, str], None] | None = None,
+) -> Path:
     """A minimal 问卷: header row, then field id | label | unit | value."""
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -59,14 +64,19 @@ def form_book(path: Path, rows: Iterable[tuple[str, object]], *,
     return path
 
 
-def batch_book(path: Path, ids: Sequence[str], rows: Iterable[Sequence[object]], *,
-               labels: bool = True, id_row: bool = True) -> Path:
+def batch_book(
+    path: Path,
+    ids: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    labels: bool = True,
+    id_row: bool = True,
+) -> Path:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "批量"
     if labels:
-        ws.append([xl._header_label(FIELDS_BY_ID[i]) if i in FIELDS_BY_ID else i
-                   for i in ids])
+        ws.append([xl._header_label(FIELDS_BY_ID[i]) if i in FIELDS_BY_ID else i for i in ids])
     if id_row:
         ws.append(list(ids))
     for row in rows:
@@ -104,27 +114,31 @@ def messages(record: Record) -> list[str]:
 # ---- tolerated formats ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("field_id", "raw", "expected"), [
-    ("revenue", "8000", Decimal(8000)),  # a number stored as text
-    ("revenue", "18,600.5", Decimal("18600.5")),  # thousands separator
-    ("revenue", "１８，６００", Decimal(18600)),  # full-width digits and comma
-    ("revenue", " 18600 ", Decimal(18600)),
-    ("revenue", "300万元", Decimal(300)),
-    ("revenue", "300 万", Decimal(300)),
-    ("revenue", "3,000,000元", Decimal(300)),  # yuan converted to 万元
-    ("revenue", 18600.5, Decimal("18600.5")),
-    ("net_profit", "-120.5", Decimal("-120.5")),
-    ("market_share", "12%", Decimal(12)),
-    ("market_share", "12.5", Decimal("12.5")),
-    ("market_share", "１２．５％", Decimal("12.5")),
-    ("employees", "260", 260),
-    ("employees", "260人", 260),
-    ("employees", 260.0, 260),
-    ("assessment_year", "2026", 2026),
-    ("main_product", 12345.0, "12345"),  # a text field typed as a number
-])
-def test_tolerated_number_formats(tmp_path: Path, field_id: str, raw: object,
-                                  expected: object) -> None:
+@pytest.mark.parametrize(
+    ("field_id", "raw", "expected"),
+    [
+        ("revenue", "8000", Decimal(8000)),  # a number stored as text
+        ("revenue", "18,600.5", Decimal("18600.5")),  # thousands separator
+        ("revenue", "１８，６００", Decimal(18600)),  # full-width digits and comma
+        ("revenue", " 18600 ", Decimal(18600)),
+        ("revenue", "300万元", Decimal(300)),
+        ("revenue", "300 万", Decimal(300)),
+        ("revenue", "3,000,000元", Decimal(300)),  # yuan converted to 万元
+        ("revenue", 18600.5, Decimal("18600.5")),
+        ("net_profit", "-120.5", Decimal("-120.5")),
+        ("market_share", "12%", Decimal(12)),
+        ("market_share", "12.5", Decimal("12.5")),
+        ("market_share", "１２．５％", Decimal("12.5")),
+        ("employees", "260", 260),
+        ("employees", "260人", 260),
+        ("employees", 260.0, 260),
+        ("assessment_year", "2026", 2026),
+        ("main_product", 12345.0, "12345"),  # a text field typed as a number
+    ],
+)
+def test_tolerated_number_formats(
+    tmp_path: Path, field_id: str, raw: object, expected: object
+) -> None:
     rows = [r for r in BASE if r[0] != field_id] + [(field_id, raw)]
     got = value_of(form_book(tmp_path / "f.xlsx", rows), field_id)
     assert got == expected
@@ -147,17 +161,20 @@ def test_no_spellings(tmp_path: Path, raw: object) -> None:
     assert value_of(form_book(tmp_path / "f.xlsx", rows), "high_tech_enterprise") is False
 
 
-@pytest.mark.parametrize(("field_id", "raw", "expected"), [
-    ("rd_institution", "省级", "provincial"),  # the dropdown label
-    ("rd_institution", "provincial", "provincial"),  # the machine value
-    ("rd_institution", "PROVINCIAL", "provincial"),
-    ("rd_institution", " 省级 ", "provincial"),
-    ("maker_china", "全国 50 强(企业组)", "top50"),
-    ("maker_china", "全国50强（企业组）", "top50"),  # no spaces, full-width brackets
-    ("industry", "软件和信息技术服务业", "software"),
-    ("industry", "software", "software"),
-    ("award", "省级(排名前三)", "provincial_top3"),
-])
+@pytest.mark.parametrize(
+    ("field_id", "raw", "expected"),
+    [
+        ("rd_institution", "省级", "provincial"),  # the dropdown label
+        ("rd_institution", "provincial", "provincial"),  # the machine value
+        ("rd_institution", "PROVINCIAL", "provincial"),
+        ("rd_institution", " 省级 ", "provincial"),
+        ("maker_china", "全国 50 强(企业组)", "top50"),
+        ("maker_china", "全国50强（企业组）", "top50"),  # no spaces, full-width brackets
+        ("industry", "软件和信息技术服务业", "software"),
+        ("industry", "software", "software"),
+        ("award", "省级(排名前三)", "provincial_top3"),
+    ],
+)
 def test_enum_spellings(tmp_path: Path, field_id: str, raw: str, expected: str) -> None:
     rows = [r for r in BASE if r[0] != field_id] + [(field_id, raw)]
     assert value_of(form_book(tmp_path / "f.xlsx", rows), field_id) == expected
@@ -165,6 +182,7 @@ def test_enum_spellings(tmp_path: Path, field_id: str, raw: str, expected: str) 
 
 def test_percent_formatted_cell_means_the_percentage(tmp_path: Path) -> None:
     """Excel stores "12.4%" typed in a cell as 0.124 with a % format: we read 12.4."""
+
     def style(cell: Any, field_id: str) -> None:
         if field_id in ("market_share", "revenue"):
             cell.number_format = "0.0%"
@@ -178,8 +196,9 @@ def test_percent_formatted_cell_means_the_percentage(tmp_path: Path) -> None:
 
 
 def test_percent_format_in_a_batch_column(tmp_path: Path) -> None:
-    path = batch_book(tmp_path / "b.xlsx", ["name", "market_share"],
-                      [["甲", 0.25], ["乙", "3.5%"], ["丙", 7]])
+    path = batch_book(
+        tmp_path / "b.xlsx", ["name", "market_share"], [["甲", 0.25], ["乙", "3.5%"], ["丙", 7]]
+    )
     wb = openpyxl.load_workbook(path)
     wb["批量"]["B3"].number_format = "0%"
     wb.save(path)
@@ -270,8 +289,13 @@ def test_formula_without_saved_result_is_an_error_naming_the_cell(tmp_path: Path
 
 def test_formula_error_result_is_an_error(tmp_path: Path) -> None:
     path = form_book(tmp_path / "f.xlsx", [*BASE, ("total_assets", "=1/0")])
-    edit_entry(path, SHEET1, lambda x: re.sub(r"<c r=\"(D\d+)\"><f>1/0</f><v\s*/>",
-                                              r'<c r="\1" t="e"><f>1/0</f><v>#DIV/0!</v>', x))
+    edit_entry(
+        path,
+        SHEET1,
+        lambda x: re.sub(
+            r"<c r=\"(D\d+)\"><f>1/0</f><v\s*/>", r'<c r="\1" t="e"><f>1/0</f><v>#DIV/0!</v>', x
+        ),
+    )
     (message,) = messages(one(path))
     assert "(total_assets)" in message and "#DIV/0!" in message
 
@@ -293,9 +317,11 @@ def test_cells_without_addresses_use_the_slow_path(tmp_path: Path) -> None:
 
 
 def test_scan_finds_prefixed_and_shared_formulas() -> None:
-    xml = (b'<x:worksheet><x:sheetData><x:row r="2"><x:c r="D2"><x:f t="shared" si="0"/>'
-           b'</x:c><x:c r="E2" t="str"><x:f>A1</x:f><x:v></x:v></x:c>'
-           b'<x:c r="F2"><x:f>B1</x:f><x:v>4</x:v></x:c></x:row></x:sheetData></x:worksheet>')
+    xml = (
+        b'<x:worksheet><x:sheetData><x:row r="2"><x:c r="D2"><x:f t="shared" si="0"/>'
+        b'</x:c><x:c r="E2" t="str"><x:f>A1</x:f><x:v></x:v></x:c>'
+        b'<x:c r="F2"><x:f>B1</x:f><x:v>4</x:v></x:c></x:row></x:sheetData></x:worksheet>'
+    )
     bad = xl.scan_bad_cells(xml)
     assert set(bad) == {(1, 3)}  # E2 is a cached empty text, F2 has a value
 
@@ -307,14 +333,22 @@ def test_error_names_file_sheet_cell_and_field(tmp_path: Path) -> None:
     rows = [("name", "甲"), ("revenue", 100), ("rd_expense", "约300")]
     path = form_book(tmp_path / "申报表.xlsx", rows)
     assert messages(one(path)) == [
-        f"{path} › 问卷!D4 (rd_expense): expected a number of 万元, got '约300'"]
+        f"{path} › 问卷!D4 (rd_expense): expected a number of 万元, got '约300'"
+    ]
 
 
 def test_all_errors_of_a_file_at_once(tmp_path: Path) -> None:
-    rows = [("name", "甲"), ("revenue", "很多"), ("employees", "12.5"),
-            ("rd_institution", "县级"), ("high_tech_enterprise", "也许"),
-            ("assessment_year", 1999), ("net_profit", "-5"), ("total_assets", "-5"),
-            ("market_share", "12%%")]
+    rows = [
+        ("name", "甲"),
+        ("revenue", "很多"),
+        ("employees", "12.5"),
+        ("rd_institution", "县级"),
+        ("high_tech_enterprise", "也许"),
+        ("assessment_year", 1999),
+        ("net_profit", "-5"),
+        ("total_assets", "-5"),
+        ("market_share", "12%%"),
+    ]
     found = messages(one(form_book(tmp_path / "f.xlsx", rows)))
     assert len(found) == 7
     joined = "\n".join(found)
@@ -327,14 +361,16 @@ def test_all_errors_of_a_file_at_once(tmp_path: Path) -> None:
         ("D9", "total_assets", "(not negative)"),
         ("D10", "market_share", "a percentage"),
     ]:
-        assert re.search(rf"问卷!{cell} \({field_id}\): expected [^\n]*{re.escape(expected)}",
-                         joined), (cell, joined)
+        assert re.search(
+            rf"问卷!{cell} \({field_id}\): expected [^\n]*{re.escape(expected)}", joined
+        ), (cell, joined)
 
 
 def test_required_name_blank(tmp_path: Path) -> None:
     rows = [("name", ""), ("revenue", 100)]
     assert messages(one(form_book(tmp_path / "f.xlsx", rows))) == [
-        f"{tmp_path / 'f.xlsx'} › 问卷!D2 (name): expected 企业名称 (required), got blank"]
+        f"{tmp_path / 'f.xlsx'} › 问卷!D2 (name): expected 企业名称 (required), got blank"
+    ]
 
 
 def test_field_twice_in_the_form(tmp_path: Path) -> None:
@@ -345,21 +381,27 @@ def test_field_twice_in_the_form(tmp_path: Path) -> None:
 
 def test_batch_bad_row_does_not_sink_the_others(tmp_path: Path) -> None:
     ids = ["name", "revenue", "employees", "high_tech_enterprise"]
-    path = batch_book(tmp_path / "b.xlsx", ids, [
-        ["甲", 1000, 50, "是"],
-        ["乙", "约300", 40.5, "否"],
-        [],  # a blank row between firms
-        ["丙", "2,000", "60", "N"],
-        [None, 100, 5, "是"],  # no name
-    ])
+    path = batch_book(
+        tmp_path / "b.xlsx",
+        ids,
+        [
+            ["甲", 1000, 50, "是"],
+            ["乙", "约300", 40.5, "否"],
+            [],  # a blank row between firms
+            ["丙", "2,000", "60", "N"],
+            [None, 100, 5, "是"],  # no name
+        ],
+    )
     records = read_workbook(path)
     assert [r.row for r in records] == [3, 4, 6, 7]
     assert [r.ok for r in records] == [True, False, True, False]
     assert messages(records[1]) == [
         f"{path} › 批量!B4 (revenue): expected a number of 万元, got '约300'",
-        f"{path} › 批量!C4 (employees): expected a whole number 人, got 40.5"]
+        f"{path} › 批量!C4 (employees): expected a whole number 人, got 40.5",
+    ]
     assert messages(records[3]) == [
-        f"{path} › 批量!A7 (name): expected 企业名称 (required), got blank"]
+        f"{path} › 批量!A7 (name): expected 企业名称 (required), got blank"
+    ]
     assert records[2].firm is not None and records[2].firm.get("revenue") == 2000
     assert records[0].where == f"{path} › 批量!3:3"
     assert records[0].firm is not None and records[0].firm.source == records[0].where
@@ -367,17 +409,24 @@ def test_batch_bad_row_does_not_sink_the_others(tmp_path: Path) -> None:
 
 def test_batch_reordered_and_extra_columns(tmp_path: Path) -> None:
     ids = ["序号", "revenue", "备注", "name", "rd_institution"]
-    path = batch_book(tmp_path / "b.xlsx", ids, [[1, 500, "x", "甲", "省级"],
-                                                 [2, 600, "", "乙", "national"]])
+    path = batch_book(
+        tmp_path / "b.xlsx", ids, [[1, 500, "x", "甲", "省级"], [2, 600, "", "乙", "national"]]
+    )
     firms = [r.firm for r in read_workbook(path)]
     assert [(f.name, f.get("revenue"), f.get("rd_institution")) for f in firms if f] == [
-        ("甲", 500, "provincial"), ("乙", 600, "national")]
+        ("甲", 500, "provincial"),
+        ("乙", 600, "national"),
+    ]
 
 
 def test_batch_with_labels_only(tmp_path: Path) -> None:
     """Someone deleted the id row: the Chinese labels (with units) still find the fields."""
-    path = batch_book(tmp_path / "b.xlsx", ["name", "revenue", "market_share"],
-                      [["甲", "1,000", "5%"]], id_row=False)
+    path = batch_book(
+        tmp_path / "b.xlsx",
+        ["name", "revenue", "market_share"],
+        [["甲", "1,000", "5%"]],
+        id_row=False,
+    )
     (record,) = read_workbook(path)
     assert record.row == 2 and record.firm is not None
     assert record.firm.get("revenue") == 1000 and record.firm.get("market_share") == 5
@@ -404,11 +453,18 @@ def test_batch_without_a_name_column_is_refused(tmp_path: Path) -> None:
 
 def test_form_and_batch_in_one_workbook(tmp_path: Path) -> None:
     path = tmp_path / "t.xlsx"
-    write_template(path, ["miit-2022-innovative"], form={"name": "甲", "revenue": 1},
-                   batch=[{"name": "乙"}, {"name": "丙", "employees": 3}])
+    write_template(
+        path,
+        ["miit-2022-innovative"],
+        form={"name": "甲", "revenue": 1},
+        batch=[{"name": "乙"}, {"name": "丙", "employees": 3}],
+    )
     records = read_workbook(path)
     assert [(r.sheet, r.row, r.firm.name if r.firm else None) for r in records] == [
-        ("问卷", None, "甲"), ("批量", 3, "乙"), ("批量", 4, "丙")]
+        ("问卷", None, "甲"),
+        ("批量", 3, "乙"),
+        ("批量", 4, "丙"),
+    ]
 
 
 # ---- file-level failures: one line naming the file -----------------------------------------
@@ -478,7 +534,7 @@ def test_zip_entry_corrupted_inside(tmp_path: Path) -> None:
     with zipfile.ZipFile(good) as zf:
         info = zf.getinfo(SHEET1)
     start = info.header_offset + 30 + len(info.filename.encode()) + 10
-    data[start:start + 20] = b"\xff" * 20  # flip bytes of the compressed sheet
+    data[start : start + 20] = b"\xff" * 20  # flip bytes of the compressed sheet
     path = tmp_path / "flipped.xlsx"
     path.write_bytes(bytes(data))
     refused(path, r"damaged")
@@ -513,8 +569,8 @@ def test_zip_entry_that_lies_about_its_size(tmp_path: Path) -> None:
         pos = data.find(sig)
         while pos >= 0:
             name_at = pos + (46 if sig == b"PK\x01\x02" else 30)
-            if data[name_at:name_at + len(name)] == name:
-                data[pos + size_at:pos + size_at + 4] = struct.pack("<I", 100)
+            if data[name_at : name_at + len(name)] == name:
+                data[pos + size_at : pos + size_at + 4] = struct.pack("<I", 100)
             pos = data.find(sig, pos + 4)
     path.write_bytes(bytes(data))
     refused(path, r"damaged")
@@ -522,8 +578,10 @@ def test_zip_entry_that_lies_about_its_size(tmp_path: Path) -> None:
 
 def test_xml_bomb_is_refused(tmp_path: Path) -> None:
     path = form_book(tmp_path / "lol.xlsx", BASE)
-    bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-            '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    )
     edit_entry(path, "xl/workbook.xml", lambda x: bomb + x.split("?>", 1)[-1])
     refused(path, r"refused: xl/workbook\.xml declares XML entities")
 
@@ -562,7 +620,8 @@ def test_load_records_json_yaml_and_bad_values(tmp_path: Path) -> None:
     assert bad.firm is None
     assert [str(p) for p in bad.problems] == [
         f"{tmp_path / 'b.yaml'}:2:10 revenue: 上年度营业收入: "
-        "expected a number of 万元, got '约300'"]
+        "expected a number of 万元, got '约300'"
+    ]
 
 
 def test_load_records_refuses_other_files(tmp_path: Path) -> None:

@@ -53,8 +53,11 @@ def default_ids() -> list[str]:
 
 def form_rows(ws: Any) -> dict[str, int]:
     """Field id → row of the 问卷 sheet."""
-    return {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)
-            if ws.cell(r, 1).value in FIELDS_BY_ID}
+    return {
+        ws.cell(r, 1).value: r
+        for r in range(2, ws.max_row + 1)
+        if ws.cell(r, 1).value in FIELDS_BY_ID
+    }
 
 
 def validations(ws: Any) -> dict[str, Any]:
@@ -83,8 +86,11 @@ def expected_rule(spec: Field) -> tuple[Any, ...] | None:
     if spec.type in NUMERIC_TYPES:
         kind = "whole" if spec.type is FieldType.INT else "decimal"
         low = spec.minimum if spec.minimum is not None else (None if spec.negative_ok else 0)
-        high = spec.maximum if spec.maximum is not None else (
-            100 if spec.type is FieldType.PERCENT else None)
+        high = (
+            spec.maximum
+            if spec.maximum is not None
+            else (100 if spec.type is FieldType.PERCENT else None)
+        )
         if low is None and high is None:
             return (kind, "between", "-999999999", "999999999")
         if high is None:
@@ -115,8 +121,11 @@ def test_sheets_and_header(book: Any) -> None:
 def test_form_rows_grouped_by_section(book: Any) -> None:
     ws = book["问卷"]
     assert list(form_rows(ws)) == default_ids()
-    sections = [ws.cell(r, 2).value for r in range(2, ws.max_row + 1)
-                if ws.cell(r, 1).value is None and ws.cell(r, 2).value]
+    sections = [
+        ws.cell(r, 2).value
+        for r in range(2, ws.max_row + 1)
+        if ws.cell(r, 1).value is None and ws.cell(r, 2).value
+    ]
     present = {FIELDS_BY_ID[i].section.value for i in default_ids()}
     assert sections == [s.value for s in Section if s.value in present]
     current = None
@@ -213,8 +222,16 @@ def test_print_setup(book: Any) -> None:
 def test_guide(book: Any) -> None:
     ws = book["填写说明"]
     text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
-    for words in ("万元", "12.5% 填 12.5", "人数填“人”", "“上年度”指评价年度的前一年",
-                  "问卷", "批量", "不要填 0", "证明材料清单"):
+    for words in (
+        "万元",
+        "12.5% 填 12.5",
+        "人数填“人”",
+        "“上年度”指评价年度的前一年",
+        "问卷",
+        "批量",
+        "不要填 0",
+        "证明材料清单",
+    ):
         assert words in text, words
     for field_id in default_ids():
         spec = FIELDS_BY_ID[field_id]
@@ -275,8 +292,9 @@ def scoring_rubrics() -> list[str]:
 
 @pytest.mark.parametrize("machine", [False, True], ids=["labels", "machine-values"])
 @pytest.mark.parametrize("stem", STEMS)
-def test_filled_template_scores_like_json(template: Path, tmp_path: Path, stem: str,
-                                          machine: bool) -> None:
+def test_filled_template_scores_like_json(
+    template: Path, tmp_path: Path, stem: str, machine: bool
+) -> None:
     data = json.loads((SAMPLES / f"{stem}.json").read_text(encoding="utf-8"))
     out = tmp_path / f"{stem}.xlsx"
     fill_form(template, out, data, machine)
@@ -289,8 +307,9 @@ def test_filled_template_scores_like_json(template: Path, tmp_path: Path, stem: 
         rubric = get_rubric(rubric_id)
         a, b = evaluate(rubric, record.firm), evaluate(rubric, from_json)
         assert a.total == b.total, rubric_id
-        assert [(i.id, i.points, i.status) for i in a.indicators] == \
-            [(i.id, i.points, i.status) for i in b.indicators], rubric_id
+        assert [(i.id, i.points, i.status) for i in a.indicators] == [
+            (i.id, i.points, i.status) for i in b.indicators
+        ], rubric_id
         assert a.passed == b.passed
 
 
@@ -316,8 +335,7 @@ def test_sample_workbooks_match_their_json(stem: str) -> None:
 
 
 def make_samples() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_samples",
-                                                  SAMPLES / "make_samples.py")
+    spec = importlib.util.spec_from_file_location("make_samples", SAMPLES / "make_samples.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -342,7 +360,8 @@ def test_agency_batch_sample() -> None:
     # not stale: the generator gives the same firms
     expected = make_samples().agency_firms()
     assert [dict(f.values) for f in firms] == [
-        {k: parse_value(FIELDS_BY_ID[k], v) for k, v in firm.items()} for firm in expected]
+        {k: parse_value(FIELDS_BY_ID[k], v) for k, v in firm.items()} for firm in expected
+    ]
 
 
 # ---- cell values round-trip ----------------------------------------------------------------
@@ -355,12 +374,13 @@ def _values(spec: Field) -> st.SearchStrategy[Any]:
         return st.sampled_from(spec.choice_values)
     if spec.type is FieldType.TEXT:
         return st.text(min_size=1, max_size=20).map(str.strip).filter(bool)
-    low = spec.minimum if spec.minimum is not None else (-10**6 if spec.negative_ok else 0)
+    low = spec.minimum if spec.minimum is not None else (-(10**6) if spec.negative_ok else 0)
     high = spec.maximum if spec.maximum is not None else 10**7
     if spec.type is FieldType.INT:
         return st.integers(low, high)
     return st.decimals(low, high, places=2, allow_nan=False, allow_infinity=False).map(
-        lambda d: d.normalize() + 0)
+        lambda d: d.normalize() + 0
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -375,14 +395,29 @@ def test_cell_value_parses_back(data: st.DataObject) -> None:
 
 
 # CI installs LibreOffice (scripts/bootstrap.sh test), so there a missing soffice fails.
-@pytest.mark.skipif(shutil.which("soffice") is None and not os.environ.get("CI"),
-                    reason="LibreOffice is not installed")
+@pytest.mark.skipif(
+    shutil.which("soffice") is None and not os.environ.get("CI"),
+    reason="LibreOffice is not installed",
+)
 def test_template_converts_to_pdf_with_libreoffice(template: Path, tmp_path: Path) -> None:
     pypdf = pytest.importorskip("pypdf")
     env = {**os.environ, "HOME": str(tmp_path)}
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(template)],
-                   check=True, capture_output=True, timeout=180, env=env)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(template),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env=env,
+    )
     pdf = tmp_path / f"{template.stem}.pdf"
     reader = pypdf.PdfReader(pdf)
     assert len(reader.pages) >= 3

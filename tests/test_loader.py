@@ -37,21 +37,24 @@ def test_broken_example_gives_three_located_errors() -> None:
     overlap, typo, operator = lines
     assert overlap.startswith(str(ROOT / "tests" / "data" / "broken-rubric.yaml"))
     assert ":106:11 indicators[1].score.bands[1]: bands[0] and bands[1] overlap" in overlap
-    assert ":116:5 indicators[2].rationle: unknown key 'rationle'; did you mean 'rationale'?" \
-        in typo
+    assert (
+        ":116:5 indicators[2].rationle: unknown key 'rationle'; did you mean 'rationale'?" in typo
+    )
     assert ":139:17 indicators[3].score.operator: unknown operator 'bandz'" in operator
 
 
 def test_hole_between_bands(tmp_path: Path) -> None:
-    text = edited("        - {min: 3, max: 5, points: 15}\n",
-                  "        - {min: 3.5, max: 5, points: 15}\n")
+    text = edited(
+        "        - {min: 3, max: 5, points: 15}\n", "        - {min: 3.5, max: 5, points: 15}\n"
+    )
     (line,) = problems_of(tmp_path, text)
     assert "hole between bands[1] and bands[2]: values from 3 to 3.5 match no band" in line
 
 
 def test_points_must_follow_the_direction(tmp_path: Path) -> None:
-    text = edited("        - {min: 2, max: 3, points: 10}",
-                  "        - {min: 2, max: 3, points: 16}")
+    text = edited(
+        "        - {min: 2, max: 3, points: 10}", "        - {min: 2, max: 3, points: 16}"
+    )
     (line,) = problems_of(tmp_path, text)
     assert "points must rise" in line
 
@@ -65,8 +68,9 @@ def test_best_outcome_must_reach_max(tmp_path: Path) -> None:
 def test_class_max_must_add_up(tmp_path: Path) -> None:
     text = edited("max: 40}", "max: 45}")
     lines = problems_of(tmp_path, text)
-    assert any("class 'innovation' has max 45 but its indicators add up to 40" in x
-               for x in lines), lines
+    assert any(
+        "class 'innovation' has max 45 but its indicators add up to 40" in x for x in lines
+    ), lines
 
 
 def test_unknown_name_in_a_formula(tmp_path: Path) -> None:
@@ -83,8 +87,10 @@ def test_field_not_declared_as_input(tmp_path: Path) -> None:
 
 
 def test_enum_value_typo(tmp_path: Path) -> None:
-    text = edited("rd_institution in ['national', 'provincial']",
-                  "rd_institution in ['nationl', 'provincial']")
+    text = edited(
+        "rd_institution in ['national', 'provincial']",
+        "rd_institution in ['nationl', 'provincial']",
+    )
     (line,) = problems_of(tmp_path, text)
     assert "rd_institution has no value 'nationl'" in line
 
@@ -96,7 +102,7 @@ def test_unknown_input_field(tmp_path: Path) -> None:
 
 
 def test_duplicate_key_and_syntax_errors_are_located(tmp_path: Path) -> None:
-    text = edited("version: \"2022.1\"\n", "version: \"2022.1\"\nversion: \"2022.2\"\n")
+    text = edited('version: "2022.1"\n', 'version: "2022.1"\nversion: "2022.2"\n')
     (line,) = problems_of(tmp_path, text)
     assert "r.yaml:8:1 version: duplicate key 'version'" in line
     (line,) = problems_of(tmp_path, "id: [unclosed\n")
@@ -109,14 +115,15 @@ def test_unsupported_schema_version(tmp_path: Path) -> None:
 
 
 def test_unknown_condition_in_pass_rule(tmp_path: Path) -> None:
-    (line,) = problems_of(tmp_path, edited("{conditions: eligibility}",
-                                           "{condition: eligible}"))
+    (line,) = problems_of(tmp_path, edited("{conditions: eligibility}", "{condition: eligible}"))
     assert "pass.all[0].condition: unknown condition 'eligible'" in line
 
 
 def test_rule_needs_exactly_one_key(tmp_path: Path) -> None:
-    lines = problems_of(tmp_path, edited("{conditions: eligibility}",
-                                         "{conditions: eligibility, total_at_least: 3}"))
+    lines = problems_of(
+        tmp_path,
+        edited("{conditions: eligibility}", "{conditions: eligibility, total_at_least: 3}"),
+    )
     assert any("a rule needs exactly one of" in x for x in lines), lines
 
 

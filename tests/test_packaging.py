@@ -13,9 +13,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_wheel_ships_rubrics_and_templates_and_finds_them(tmp_path: Path) -> None:
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path / "dist"), str(ROOT)],
-        capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert build.returncode == 0, build.stderr
     (wheel,) = (tmp_path / "dist").glob("srdi_assess-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -27,11 +40,19 @@ def test_wheel_ships_rubrics_and_templates_and_finds_them(tmp_path: Path) -> Non
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     env = {**os.environ, "PYTHONPATH": str(site)}
-    code = ("import assess, sys; from assess.rubric.loader import data_dir, builtin_rubrics; "
-            "print(assess.__file__); print(data_dir('rubrics')); print(data_dir('templates')); "
-            "print(len(builtin_rubrics()))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=tmp_path, env=env, timeout=120)
+    code = (
+        "import assess, sys; from assess.rubric.loader import data_dir, builtin_rubrics; "
+        "print(assess.__file__); print(data_dir('rubrics')); print(data_dir('templates')); "
+        "print(len(builtin_rubrics()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     module, rubrics, templates, count = out.stdout.split()
     assert module.startswith(str(site))

@@ -21,70 +21,166 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 # ---- a small rubric we control: three banded indicators, each with a lever ----------------
 
 
-def _rubric(tmp_path: Path, *, total: int = 20, class_a: int | None = None,
-            effort: dict[str, int] | None = None) -> m.Rubric:
+def _rubric(
+    tmp_path: Path,
+    *,
+    total: int = 20,
+    class_a: int | None = None,
+    effort: dict[str, int] | None = None,
+) -> m.Rubric:
     effort = {"A1": 5, "B1": 1, "B2": 3, **(effort or {})}
     score_route: list[dict[str, Any]] = [{"total_at_least": total}]
     if class_a is not None:
         score_route.append({"class_at_least": {"a": class_a}})
 
-    def indicator(ident: str, cls: str, metric: str, direction: str,
-                  bands: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"id": ident, "title": {"zh": f"指标{ident}"}, "class": cls, "max": 20,
-                "source": "测试", "rationale": "测试", "evidence": [f"{ident} 证明材料"],
-                "effort": effort[ident],
-                "score": {"operator": "bands", "metric": metric, "direction": direction,
-                          "bands": bands}}
+    def indicator(
+        ident: str, cls: str, metric: str, direction: str, bands: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        return {
+            "id": ident,
+            "title": {"zh": f"指标{ident}"},
+            "class": cls,
+            "max": 20,
+            "source": "测试",
+            "rationale": "测试",
+            "evidence": [f"{ident} 证明材料"],
+            "effort": effort[ident],
+            "score": {
+                "operator": "bands",
+                "metric": metric,
+                "direction": direction,
+                "bands": bands,
+            },
+        }
 
     doc = {
-        "schema_version": 1, "id": "test-plan", "title": {"zh": "测试标准"}, "version": "1",
-        "tier": "innovative", "document": "测试文件", "issued_by": "测试",
-        "effective_from": "2022-01-01", "status": "official", "edge_rule": "better_band",
-        "pass_mark": total, "max_total": 60,
-        "inputs": ["rd_expense", "revenue", "total_liabilities", "total_assets",
-                   "main_revenue", "main_revenue_prev", "compliance_ok",
-                   "high_tech_enterprise"],
-        "metrics": [
-            {"id": "rd_share", "title": {"zh": "研发费用占比"}, "unit": "percent",
-             "expr": "rd_expense / revenue * 100", "lever": "rd_expense"},
-            {"id": "debt_ratio", "title": {"zh": "资产负债率"}, "unit": "percent",
-             "expr": "total_liabilities / total_assets * 100", "lever": "total_liabilities"},
-            {"id": "main_growth", "title": {"zh": "主营业务收入增长率"}, "unit": "percent",
-             "expr": "(main_revenue / main_revenue_prev - 1) * 100", "lever": "main_revenue"},
+        "schema_version": 1,
+        "id": "test-plan",
+        "title": {"zh": "测试标准"},
+        "version": "1",
+        "tier": "innovative",
+        "document": "测试文件",
+        "issued_by": "测试",
+        "effective_from": "2022-01-01",
+        "status": "official",
+        "edge_rule": "better_band",
+        "pass_mark": total,
+        "max_total": 60,
+        "inputs": [
+            "rd_expense",
+            "revenue",
+            "total_liabilities",
+            "total_assets",
+            "main_revenue",
+            "main_revenue_prev",
+            "compliance_ok",
+            "high_tech_enterprise",
         ],
-        "classes": [{"id": "a", "title": {"zh": "甲类"}, "max": 20},
-                    {"id": "b", "title": {"zh": "乙类"}, "max": 40}],
+        "metrics": [
+            {
+                "id": "rd_share",
+                "title": {"zh": "研发费用占比"},
+                "unit": "percent",
+                "expr": "rd_expense / revenue * 100",
+                "lever": "rd_expense",
+            },
+            {
+                "id": "debt_ratio",
+                "title": {"zh": "资产负债率"},
+                "unit": "percent",
+                "expr": "total_liabilities / total_assets * 100",
+                "lever": "total_liabilities",
+            },
+            {
+                "id": "main_growth",
+                "title": {"zh": "主营业务收入增长率"},
+                "unit": "percent",
+                "expr": "(main_revenue / main_revenue_prev - 1) * 100",
+                "lever": "main_revenue",
+            },
+        ],
+        "classes": [
+            {"id": "a", "title": {"zh": "甲类"}, "max": 20},
+            {"id": "b", "title": {"zh": "乙类"}, "max": 40},
+        ],
         "indicators": [
-            indicator("A1", "a", "rd_share", "higher", [
-                {"min": 5, "points": 20}, {"min": 3, "max": 5, "points": 10},
-                {"max": 3, "points": 0}]),
-            indicator("B1", "b", "debt_ratio", "lower", [
-                {"max": 50, "points": 20}, {"min": 50, "max": 70, "points": 10},
-                {"min": 70, "points": 0}]),
-            indicator("B2", "b", "main_growth", "higher", [
-                {"min": 10, "points": 20}, {"min": 5, "max": 10, "points": 10},
-                {"max": 5, "points": 0}]),
+            indicator(
+                "A1",
+                "a",
+                "rd_share",
+                "higher",
+                [
+                    {"min": 5, "points": 20},
+                    {"min": 3, "max": 5, "points": 10},
+                    {"max": 3, "points": 0},
+                ],
+            ),
+            indicator(
+                "B1",
+                "b",
+                "debt_ratio",
+                "lower",
+                [
+                    {"max": 50, "points": 20},
+                    {"min": 50, "max": 70, "points": 10},
+                    {"min": 70, "points": 0},
+                ],
+            ),
+            indicator(
+                "B2",
+                "b",
+                "main_growth",
+                "higher",
+                [
+                    {"min": 10, "points": 20},
+                    {"min": 5, "max": 10, "points": 10},
+                    {"max": 5, "points": 0},
+                ],
+            ),
         ],
         "conditions": [
-            {"id": "comply", "title": {"zh": "合规经营"}, "role": "eligibility",
-             "require": [{"when": "compliance_ok == True", "label": "合规"}],
-             "advice": "先整改"},
-            {"id": "hte", "title": {"zh": "高新技术企业"}, "role": "direct",
-             "require": [{"when": "high_tech_enterprise == True", "label": "高企"}]},
+            {
+                "id": "comply",
+                "title": {"zh": "合规经营"},
+                "role": "eligibility",
+                "require": [{"when": "compliance_ok == True", "label": "合规"}],
+                "advice": "先整改",
+            },
+            {
+                "id": "hte",
+                "title": {"zh": "高新技术企业"},
+                "role": "direct",
+                "require": [{"when": "high_tech_enterprise == True", "label": "高企"}],
+            },
         ],
-        "pass": {"all": [{"conditions": "eligibility"},
-                         {"any": [{"all": score_route, "label": "评分达标"},
-                                  {"conditions": "direct", "label": "符合直通条件"}]}]},
+        "pass": {
+            "all": [
+                {"conditions": "eligibility"},
+                {
+                    "any": [
+                        {"all": score_route, "label": "评分达标"},
+                        {"conditions": "direct", "label": "符合直通条件"},
+                    ]
+                },
+            ]
+        },
     }
     path = tmp_path / "test-plan.yaml"
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),
-                    encoding="utf-8")
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return load_rubric(path)
 
 
-_FIRM = {"name": "测试企业", "revenue": 1000, "rd_expense": 20, "total_assets": 1000,
-         "total_liabilities": 800, "main_revenue": 1020, "main_revenue_prev": 1000,
-         "compliance_ok": True, "high_tech_enterprise": False}
+_FIRM = {
+    "name": "测试企业",
+    "revenue": 1000,
+    "rd_expense": 20,
+    "total_assets": 1000,
+    "total_liabilities": 800,
+    "main_revenue": 1020,
+    "main_revenue_prev": 1000,
+    "compliance_ok": True,
+    "high_tech_enterprise": False,
+}
 
 
 def _firm(**changes: Any) -> Firm:
@@ -228,10 +324,12 @@ def _sample_assessments() -> list[tuple[str, Assessment, m.Rubric, Firm]]:
 _SAMPLE_CASES = _sample_assessments()
 
 
-@pytest.mark.parametrize("name,a,rubric,firm", _SAMPLE_CASES,
-                         ids=[f"{n}-{r.id}" for n, _, r, _ in _SAMPLE_CASES])
-def test_sample_plans_meet_every_threshold(name: str, a: Assessment, rubric: m.Rubric,
-                                           firm: Firm) -> None:
+@pytest.mark.parametrize(
+    "name,a,rubric,firm", _SAMPLE_CASES, ids=[f"{n}-{r.id}" for n, _, r, _ in _SAMPLE_CASES]
+)
+def test_sample_plans_meet_every_threshold(
+    name: str, a: Assessment, rubric: m.Rubric, firm: Firm
+) -> None:
     """Apply every lever step, re-score, add the gains of steps without a lever: the
     route's total and class minima are met whenever the plan says it is reachable."""
     p = planning.plan(a, rubric, firm)
@@ -272,10 +370,10 @@ def test_weak_innovative_plan_is_the_cheapest_and_exact() -> None:
     assert not p.must_fix  # eligible: it is only a matter of points
     # The lever figures come from the firm's own numbers, exactly: 2% of 2,600 万元.
     rd = next(s for s in p.steps if s.indicator == "INN-02")
-    ladder = planning.ladder(next(i for i in a.indicators if i.id == "INN-02"),
-                             rubric.indicator("INN-02"), rubric, firm)
-    assert [r.lever_to for r in ladder] == [Decimal(26), Decimal(52), Decimal(78),
-                                            Decimal(130)]
+    ladder = planning.ladder(
+        next(i for i in a.indicators if i.id == "INN-02"), rubric.indicator("INN-02"), rubric, firm
+    )
+    assert [r.lever_to for r in ladder] == [Decimal(26), Decimal(52), Decimal(78), Decimal(130)]
     assert rd.levels == ladder[: len(rd.levels)]
     # Every other choice of rungs meeting the thresholds costs at least as much.
     assert p.cost <= 18

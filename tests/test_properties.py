@@ -45,8 +45,7 @@ def firms(draw: st.DrawFn) -> dict[str, Any]:
     return data
 
 
-PROFILE = settings(max_examples=150, deadline=None,
-                   suppress_health_check=[HealthCheck.too_slow])
+PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROFILE
@@ -88,7 +87,8 @@ MONOTONE = [m for m in MONOTONE if m[0] in RUBRICS]
 @PROFILE
 @given(firms(), st.sampled_from(MONOTONE), st.decimals(min_value=0, max_value=5000, places=1))
 def test_improving_a_figure_never_lowers_a_monotone_indicator(
-        data: dict[str, Any], case: tuple[str, str, str, int], step: Decimal) -> None:
+    data: dict[str, Any], case: tuple[str, str, str, int], step: Decimal
+) -> None:
     rubric_id, indicator, field, sign = case
     spec = FIELDS_BY_ID[field]
     if data.get(field) is None:
@@ -102,8 +102,11 @@ def test_improving_a_figure_never_lowers_a_monotone_indicator(
     before = {i.id: i for i in evaluate(rubric, firm_from_mapping(data, "a")).indicators}
     after = {i.id: i for i in evaluate(rubric, firm_from_mapping(better, "b")).indicators}
     if before[indicator].status == "ok" and after[indicator].status == "ok":
-        assert after[indicator].points >= before[indicator].points, (field, data[field],
-                                                                     better[field])
+        assert after[indicator].points >= before[indicator].points, (
+            field,
+            data[field],
+            better[field],
+        )
 
 
 @settings(max_examples=40, deadline=None)

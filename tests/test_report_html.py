@@ -86,18 +86,21 @@ def test_golden_html(name: str, update_goldens: bool) -> None:
     want = path.read_text(encoding="utf-8")
     if got != want:
         got_lines, want_lines = got.splitlines(), want.splitlines()
-        first = next((i for i, (g, w) in enumerate(zip(got_lines, want_lines, strict=False))
-                      if g != w), min(len(got_lines), len(want_lines)))
-        pytest.fail(f"{path.name} differs from line {first + 1}:\n"
-                    f"  want: {want_lines[first] if first < len(want_lines) else '<end>'}\n"
-                    f"  got:  {got_lines[first] if first < len(got_lines) else '<end>'}\n"
-                    "If the change is intended: pytest --update-goldens, then review the diff.")
+        first = next(
+            (i for i, (g, w) in enumerate(zip(got_lines, want_lines, strict=False)) if g != w),
+            min(len(got_lines), len(want_lines)),
+        )
+        pytest.fail(
+            f"{path.name} differs from line {first + 1}:\n"
+            f"  want: {want_lines[first] if first < len(want_lines) else '<end>'}\n"
+            f"  got:  {got_lines[first] if first < len(got_lines) else '<end>'}\n"
+            "If the change is intended: pytest --update-goldens, then review the diff."
+        )
 
 
 def test_goldens_cover_every_sample() -> None:
     names = sorted(p.name for p in GOLDEN.glob("*.html"))
-    assert names == sorted(f"{n}-{GOLDEN_RUBRIC}.html" for n in ("strong", "borderline",
-                                                                   "weak"))
+    assert names == sorted(f"{n}-{GOLDEN_RUBRIC}.html" for n in ("strong", "borderline", "weak"))
 
 
 # ---- content ---------------------------------------------------------------------------------
@@ -134,8 +137,11 @@ def test_every_tier_gets_a_verdict() -> None:
 
 
 def test_unknown_indicator_is_marked_with_its_reason() -> None:
-    data = {k: v for k, v in _raw("borderline").items()
-            if k not in ("main_revenue_prev", "compliance_ok")}
+    data = {
+        k: v
+        for k, v in _raw("borderline").items()
+        if k not in ("main_revenue_prev", "compliance_ok")
+    }
     firm = firm_from_mapping(data, "borderline-missing.json")
     a = evaluate(get_rubric(GOLDEN_RUBRIC), firm)
     assert a.pass_status == "undetermined"
@@ -174,15 +180,17 @@ def test_firm_warnings_are_shown() -> None:
 def _raw(name: str) -> dict[str, object]:
     import json
 
-    data: dict[str, object] = json.loads((SAMPLES / f"{name}.json").read_text("utf-8"),
-                                         parse_float=str)
+    data: dict[str, object] = json.loads(
+        (SAMPLES / f"{name}.json").read_text("utf-8"), parse_float=str
+    )
     return data
 
 
 # ---- the firm's place in its batch round -------------------------------------------------------
 
-PLACE = CohortPlace(round_name="第一批", size=36, rank=5, percentile=Decimal("86.1"),
-                    score_pct=Decimal("72.53"))
+PLACE = CohortPlace(
+    round_name="第一批", size=36, rank=5, percentile=Decimal("86.1"), score_pct=Decimal("72.53")
+)
 
 
 def test_cohort_place_is_on_the_cover_and_explained() -> None:
@@ -191,7 +199,7 @@ def test_cohort_place_is_on_the_cover_and_explained() -> None:
     text = visible_text(html)
     headline = "本批次（第一批，共 36 家）排名第 5，得分率 72.53%，高于本批次 86.1% 的企业"
     assert headline in text
-    cover = text[:text.index("评定结论")]
+    cover = text[: text.index("评定结论")]
     assert headline in cover  # on the cover, above the verdicts
     assert "批次排名的算法" in text  # 数据质量与依据 says how the percentile is computed
     assert "得分率与本企业相同的企业（含本企业）按一半计入" in text
@@ -217,9 +225,12 @@ def test_common_source_is_said_once() -> None:
     article = "罗海云、刘泽锋《切实促进中小企业专精特新发展》"
     sources = [f"{article}第 2 段“研发投入不足”", f"{article}第 3 段「加大研发投入」"]
     assert htmlmod.common_source(sources) == article
-    assert htmlmod.common_source(["63号文 附件2 评分标准 一、专业化指标 1",
-                                  "63号文 附件2 评分标准 二、精细化指标 1"]) == \
-        "63号文 附件2 评分标准"
+    assert (
+        htmlmod.common_source(
+            ["63号文 附件2 评分标准 一、专业化指标 1", "63号文 附件2 评分标准 二、精细化指标 1"]
+        )
+        == "63号文 附件2 评分标准"
+    )
     assert htmlmod.common_source(["甲", "乙"]) == ""
     assert htmlmod.common_source([f"{article}第 2 段", ""]) == ""  # one without: none
     assert htmlmod.common_source([article, article + "第 2 段"]) == ""  # nothing left
@@ -232,9 +243,11 @@ def test_readiness_indicators_cite_the_article_once() -> None:
 
 
 def test_evidence_variants_share_a_line() -> None:
-    items = [htmlmod.EvidenceItem("上年度经审计的财务报表（利润表）", {"净利润率": ["专精特新"]}),
-             htmlmod.EvidenceItem("营业执照", {"年限": ["小巨人"]}),
-             htmlmod.EvidenceItem("上年度经审计的财务报表", {"营业收入": ["创新型"]})]
+    items = [
+        htmlmod.EvidenceItem("上年度经审计的财务报表（利润表）", {"净利润率": ["专精特新"]}),
+        htmlmod.EvidenceItem("营业执照", {"年限": ["小巨人"]}),
+        htmlmod.EvidenceItem("上年度经审计的财务报表", {"营业收入": ["创新型"]}),
+    ]
     groups = htmlmod.evidence_groups(items)
     assert [g.document for g in groups] == ["上年度经审计的财务报表", "营业执照"]
     first = groups[0].variants
@@ -274,8 +287,9 @@ def _cmap(family: str) -> set[int]:
     fc_match = shutil.which("fc-match")
     if fc_match is None:
         pytest.skip("fontconfig's fc-match is not installed")
-    out = subprocess.run([fc_match, "-f", "%{file}\n%{index}", family], capture_output=True,
-                         text=True, check=True).stdout.split("\n")
+    out = subprocess.run(
+        [fc_match, "-f", "%{file}\n%{index}", family], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
     path, index = out[0], int(out[1] or 0)
     if "CJK" not in path:
         pytest.skip(f"{family} is not installed (fonts-noto-cjk)")
@@ -288,8 +302,10 @@ def _cmap(family: str) -> set[int]:
 def test_every_character_has_a_glyph_in_the_cjk_fonts() -> None:
     """A character the Noto CJK faces lack prints as a box (✗ did, in an early draft)."""
     sans, serif = _cmap("Noto Sans CJK SC"), _cmap("Noto Serif CJK SC:bold")
-    texts = [visible_text(_html(n, tuple(sorted(builtin_rubrics()))))
-             for n in ("strong", "borderline", "weak")]
+    texts = [
+        visible_text(_html(n, tuple(sorted(builtin_rubrics()))))
+        for n in ("strong", "borderline", "weak")
+    ]
     chars = set("".join(texts)) - {"\n", "\t", "\r"}
     missing = sorted(c for c in chars if ord(c) not in sans)
     assert not missing, f"no glyph in Noto Sans CJK SC for {missing}"
@@ -304,16 +320,23 @@ def test_every_font_chain_ends_in_a_cjk_face() -> None:
     for chain in [*chains, FONT_STACK]:
         last = chain.split(",")[-1].strip().strip("'\"")
         assert "CJK" in last or last.endswith((" SC", " CN")), chain
-    assert 'font-family="' + FONT_STACK + '"' in radar([Axis("甲", 50), Axis("乙", 60),
-                                                       Axis("丙", 70)])
+    assert 'font-family="' + FONT_STACK + '"' in radar(
+        [Axis("甲", 50), Axis("乙", 60), Axis("丙", 70)]
+    )
 
 
 # ---- charts ----------------------------------------------------------------------------------
 
 
 def test_radar_draws_one_point_per_class_and_the_minima() -> None:
-    svg = radar([Axis("创新能力", 75, 50), Axis("成长性", 66.7, 50), Axis("专业化", 100, 50),
-                 Axis("<b>", 0)])
+    svg = radar(
+        [
+            Axis("创新能力", 75, 50),
+            Axis("成长性", 66.7, 50),
+            Axis("专业化", 100, 50),
+            Axis("<b>", 0),
+        ]
+    )
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert svg.count("<circle") == 4
     assert "stroke-dasharray" in svg  # the minima polygon
@@ -333,10 +356,13 @@ def test_bar_scales_to_the_largest_max() -> None:
 
 
 def test_report_modules_do_not_import_weasyprint() -> None:
-    code = ("import sys, assess.report, assess.report.html, assess.report.pdf, assess.plan;"
-            "print('weasyprint' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
+    code = (
+        "import sys, assess.report, assess.report.html, assess.report.pdf, assess.plan;"
+        "print('weasyprint' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert out.stdout.strip() == "False"
 
 

@@ -62,7 +62,7 @@ def read_pdf(path: Path) -> Pdf:
         texts.append(squash(page.extract_text() or ""))
         resources = page.get("/Resources")
         font_dict = resources.get_object().get("/Font") if resources is not None else None
-        for ref in (font_dict.get_object().values() if font_dict is not None else ()):
+        for ref in font_dict.get_object().values() if font_dict is not None else ():
             font = ref.get_object()
             fonts[str(font.get("/BaseFont"))] = _embedded(font)
     return Pdf(len(reader.pages), "".join(texts), tuple(texts), fonts)
@@ -79,8 +79,9 @@ def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @functools.cache
-def _rendered(name: str, rubric_ids: tuple[str, ...], folder: str) -> tuple[Pdf, list[Assessment],
-                                                                            Firm]:
+def _rendered(
+    name: str, rubric_ids: tuple[str, ...], folder: str
+) -> tuple[Pdf, list[Assessment], Firm]:
     assessments, firm = _assess(name, rubric_ids)
     path = Path(folder) / f"{name}-{len(rubric_ids)}.pdf"
     render_pdf(assessments, firm, path, generated=GENERATED)
@@ -188,10 +189,12 @@ def test_injected_markup_renders_as_text_and_fetches_nothing(tmp_path: Path) -> 
 
 def test_fetcher_refuses_everything_outside_the_templates_folder(tmp_path: Path) -> None:
     """Positive control: raw markup does reach the fetcher, which refuses it."""
-    html = ('<html lang="zh-CN"><body style="font-family: \'Noto Sans CJK SC\'">'
-            '<link rel="stylesheet" href="report.css">'
-            '<img src="file:///etc/passwd"><img src="http://example.invalid/x.png">'
-            '<img src="data:image/png;base64,iVBORw0KGgo="><p>正文</p></body></html>')
+    html = (
+        '<html lang="zh-CN"><body style="font-family: \'Noto Sans CJK SC\'">'
+        '<link rel="stylesheet" href="report.css">'
+        '<img src="file:///etc/passwd"><img src="http://example.invalid/x.png">'
+        '<img src="data:image/png;base64,iVBORw0KGgo="><p>正文</p></body></html>'
+    )
     fetcher = pdfmod.make_fetcher()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -211,8 +214,10 @@ def test_fetcher_serves_stylesheets_as_css(tmp_path: Path) -> None:
     assert pdfmod.mime_type(Path("x.svg")) == "image/svg+xml"
     assert pdfmod.mime_type(Path("x.unknown-kind")) == "application/octet-stream"
     # The report stylesheet, linked, applies: its running header prints on page 2.
-    html = ('<html lang="zh-CN"><head><link rel="stylesheet" href="report.css"></head><body>'
-            '<p>第一页</p><p style="break-before: page">第二页</p></body></html>')
+    html = (
+        '<html lang="zh-CN"><head><link rel="stylesheet" href="report.css"></head><body>'
+        '<p>第一页</p><p style="break-before: page">第二页</p></body></html>'
+    )
     out = tmp_path / "linked.pdf"
     write_pdf(html, out, fetcher=fetcher)
     pdf = read_pdf(out)
@@ -224,8 +229,9 @@ def test_fetcher_serves_stylesheets_as_css(tmp_path: Path) -> None:
 def json_sample(name: str) -> dict[str, Any]:
     import json
 
-    data: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text("utf-8"),
-                                      parse_float=Decimal)
+    data: dict[str, Any] = json.loads(
+        (SAMPLES / f"{name}.json").read_text("utf-8"), parse_float=Decimal
+    )
     return data
 
 
@@ -250,7 +256,7 @@ def test_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_written_file_is_a_pdf_with_ordinary_permissions(tmp_path: Path) -> None:
     target = tmp_path / "ok.pdf"
-    write_pdf('<p style="font-family: \'Noto Sans CJK SC\'">测试</p>', target)
+    write_pdf("<p style=\"font-family: 'Noto Sans CJK SC'\">测试</p>", target)
     assert target.read_bytes().startswith(b"%PDF-")
     mask = os.umask(0)
     os.umask(mask)
@@ -271,7 +277,8 @@ def test_pdf_bytes_reuses_a_font_configuration() -> None:
 
 
 def test_inline_report_stylesheet_is_parsed_once_with_the_same_result(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """pdf_bytes swaps the report's inline <style> for a copy parsed once a process: the
     pages must come out the same as from the inline copy."""
     (a,), firm = _assess("weak", (INNOVATIVE,))
@@ -293,7 +300,7 @@ def test_trimmed_user_agent_stylesheet_keeps_list_markers(tmp_path: Path) -> Non
 
     assert pdfmod._html_class() is not weasyprint.HTML
     out = tmp_path / "list.pdf"
-    write_pdf('<ol style="font-family: \'Noto Sans CJK SC\'"><li>甲</li><li>乙</li></ol>', out)
+    write_pdf("<ol style=\"font-family: 'Noto Sans CJK SC'\"><li>甲</li><li>乙</li></ol>", out)
     text = read_pdf(out).text  # markers are drawn after the items' text
     assert "甲" in text and "乙" in text and "1." in text and "2." in text
 

@@ -96,8 +96,9 @@ def _coverage_gaps(rubric: m.Rubric) -> list[str]:
             if isinstance(score, m.EnumScore):
                 wanted = set(score.points.values())
             else:
-                step = score.points_each if isinstance(score, m.ItemsScore) \
-                    else score.points_per_step
+                step = (
+                    score.points_each if isinstance(score, m.ItemsScore) else score.points_per_step
+                )
                 wanted = {min(score.cap, step * k) for k in range(0, 12)}
             for p in sorted(wanted - points):
                 gaps.append(f"{ind_id}: no case scores {p}")

@@ -17,19 +17,22 @@ EXPECTED = {
         # IP: 2 high-value Class I → 20; R&D 1210/18600 = 6.51% ≥ 5% → 20;
         # growth 17300/15100 − 1 = 14.57% (10–15%) → 15; debt 8170/21500 = 38% ≤ 55% → 10;
         # strategic emerging → 10; main share 17300/18600 = 93.0% ≥ 70% → 20.
-        "total": 20 + 20 + 15 + 10 + 10 + 20, "passed": True,
+        "total": 20 + 20 + 15 + 10 + 10 + 20,
+        "passed": True,
     },
     ("borderline", "miit-2022-innovative"): {
         # IP: self-developed Class I → 15; R&D 238/6800 = 3.5% (3–5%) → 15;
         # growth 5440/5100 − 1 = 6.67% (5–10%) → 10; debt 5060/9200 = 55% exactly → 10;
         # strategic emerging → 10; main share 5440/6800 = 80% → 20.
-        "total": 15 + 15 + 10 + 10 + 10 + 20, "passed": True,
+        "total": 15 + 15 + 10 + 10 + 10 + 20,
+        "passed": True,
     },
     ("weak", "miit-2022-innovative"): {
         # IP: only Class II → 5; R&D 18/2600 = 0.69% < 1% → 0; growth 1480/1520 − 1 < 0 → 0;
         # debt 2420/3100 = 78.1% > 75% → 0; not strategic emerging → 5;
         # main share 1480/2600 = 56.9% (55–60%) → 10. Below 60 and no direct route.
-        "total": 5 + 0 + 0 + 0 + 5 + 10, "passed": False,
+        "total": 5 + 0 + 0 + 0 + 5 + 10,
+        "passed": False,
     },
     ("strong", "miit-2022-srdi"): {
         # 专业化: share 93% → 5; mean growth (14.57% + 14.39%)/2 = 14.48% → 10;
@@ -40,7 +43,8 @@ EXPECTED = {
         #   + not listed 0 = 12.
         # 创新能力: high-value IP → 10; R&D 1210 万元 ≥ 500 → 10; R&D staff 62/260 = 23.8%
         #   → 5; provincial R&D institution → 8.
-        "total": (5 + 10 + 5 + 5) + (5 + 5 + 10 + 5) + 12 + (10 + 10 + 5 + 8), "passed": True,
+        "total": (5 + 10 + 5 + 5) + (5 + 5 + 10 + 5) + 12 + (10 + 10 + 5 + 8),
+        "passed": True,
     },
     ("borderline", "miit-2022-srdi"): {
         # 专业化: share 80% → 5; mean growth (6.67% + 6.25%)/2 = 6.46% → 6; niche 5 → 2;
@@ -50,7 +54,8 @@ EXPECTED = {
         # 特色化: 湖南省 has no bundled block and no local_points → not assessed, 0.
         # 创新能力: self-developed Class I → 8; R&D max(238 万元 → 4, 3.5% → 2) → 4;
         #   R&D staff 18/140 = 12.9% → 3; municipal institution → 4.
-        "total": (5 + 6 + 2 + 3) + (3 + 5 + 8 + 3) + 0 + (8 + 4 + 3 + 4), "passed": False,
+        "total": (5 + 6 + 2 + 3) + (3 + 5 + 8 + 3) + 0 + (8 + 4 + 3 + 4),
+        "passed": False,
     },
     ("weak", "miit-2022-srdi"): {
         # 专业化: share 56.9% → 0; mean growth (−2.63% + 1.33%)/2 < 0 → 0; niche 3 → 1;
@@ -59,7 +64,8 @@ EXPECTED = {
         # 特色化 (四川): regional distinctive product → 3.
         # 创新能力: Class II only → 2; R&D 18 万元 and 0.69% → 0; staff 3/75 = 4% → 0;
         #   no institution → 0.
-        "total": (0 + 0 + 1 + 0) + (0 + 3 + 0 + 0) + 3 + (2 + 0 + 0 + 0), "passed": False,
+        "total": (0 + 0 + 1 + 0) + (0 + 3 + 0 + 0) + 3 + (2 + 0 + 0 + 0),
+        "passed": False,
     },
 }
 

@@ -17,5 +17,11 @@ from assess.batch.run import (
     run_batch,
 )
 
-__all__ = ["EXIT_NOTHING_READ", "EXIT_OK", "EXIT_SOME_REJECTED", "BatchOptions",
-           "BatchResult", "run_batch"]
+__all__ = [
+    "EXIT_NOTHING_READ",
+    "EXIT_OK",
+    "EXIT_SOME_REJECTED",
+    "BatchOptions",
+    "BatchResult",
+    "run_batch",
+]

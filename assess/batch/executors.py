@@ -31,8 +31,14 @@ T = TypeVar("T")
 # (which leaks nothing) or one PDF (WeasyPrint and fontconfig keep caches that grow).
 TASKS_PER_CHILD_PDF = 40
 TASKS_PER_CHILD = 1000
-PRELOAD = ["assess.batch.task", "assess.engine", "assess.report.jsonout",
-           "assess.report.cohort", "assess.rubric.loader", "assess.batch.warm"]
+PRELOAD = [
+    "assess.batch.task",
+    "assess.engine",
+    "assess.report.jsonout",
+    "assess.report.cohort",
+    "assess.rubric.loader",
+    "assess.batch.warm",
+]
 PRELOAD_PDF = ["assess.report.html", "assess.report.pdf", "weasyprint"]
 
 
@@ -96,8 +102,11 @@ class LocalPool:
         else:  # Windows: spawn also allows max_tasks_per_child
             context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=context, initializer=worker_init,
-            max_tasks_per_child=self._tasks_per_child)
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=worker_init,
+            max_tasks_per_child=self._tasks_per_child,
+        )
 
     def reports_next(self) -> None:
         """Between the phases: workers that render PDFs are replaced more often (a fresh
@@ -129,8 +138,9 @@ class DaskPool:
         try:
             from distributed import Client as client_type
         except ImportError:
-            raise UserError("--scheduler needs the Dask distributed package: "
-                            "pip install 'srdi-assess[cluster]'") from None
+            raise UserError(
+                "--scheduler needs the Dask distributed package: pip install 'srdi-assess[cluster]'"
+            ) from None
         try:
             make: Any = client_type
             self._client: Any = make(address, timeout=timeout, set_as_default=False)

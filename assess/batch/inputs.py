@@ -19,15 +19,17 @@ from assess.intake.firm import Record
 
 # .xls, .ods and the like are taken too, so that the intake refuses them with its reason
 # (save as .xlsx) rather than a folder's file being silently ignored.
-SUFFIXES = frozenset({".json", ".yaml", ".yml", *EXCEL_SUFFIXES, ".xls", ".et", ".ods",
-                      ".numbers"})
+SUFFIXES = frozenset({".json", ".yaml", ".yml", *EXCEL_SUFFIXES, ".xls", ".et", ".ods", ".numbers"})
 
 
 def is_temp(name: str) -> bool:
     """An editor's lock or temp file, a hidden file or an OS artefact."""
-    return (name.startswith(("~$", ".~lock.", ".", "~")) or name.endswith(("~", "#"))
-            or name.lower().endswith((".tmp", ".temp", ".bak", ".swp"))
-            or name in ("Thumbs.db", "desktop.ini"))
+    return (
+        name.startswith(("~$", ".~lock.", ".", "~"))
+        or name.endswith(("~", "#"))
+        or name.lower().endswith((".tmp", ".temp", ".bak", ".swp"))
+        or name in ("Thumbs.db", "desktop.ini")
+    )
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,9 @@ def _walk(folder: Path, exclude: Path | None) -> list[Path]:
     found: list[Path] = []
     for root, dirs, files in os.walk(folder):  # symlinked folders are not followed
         base = Path(root)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and not _inside(base / d, exclude))
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and not _inside(base / d, exclude)
+        )
         for name in sorted(files):
             path = base / name
             if not is_temp(name) and path.suffix.lower() in SUFFIXES:
@@ -137,8 +140,9 @@ def _column_of(rows: list[list[Any]], field_id: str) -> tuple[int, int] | None:
     return None
 
 
-def _batch_identity(rows: list[list[Any]], number: int,
-                    cols: dict[str, tuple[int, int] | None]) -> tuple[str, str]:
+def _batch_identity(
+    rows: list[list[Any]], number: int, cols: dict[str, tuple[int, int] | None]
+) -> tuple[str, str]:
     row = rows[number - 1] if 0 < number <= len(rows) else []
     values = []
     for f in ("name", "credit_code"):
@@ -161,8 +165,9 @@ def _form_identity(rows: list[list[Any]]) -> tuple[str, str]:
     for row in rows:
         ids = [v.strip() for v in row[:3] if isinstance(v, str)]
         for f in found:
-            spec_hit = any(v == f or ((s := field_by_label(v)) is not None and s.id == f)
-                           for v in ids if v)
+            spec_hit = any(
+                v == f or ((s := field_by_label(v)) is not None and s.id == f) for v in ids if v
+            )
             if spec_hit and not found[f] and value_col < len(row):
                 found[f] = _text(row[value_col])
     return found["name"], found["credit_code"]

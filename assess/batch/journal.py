@@ -117,12 +117,20 @@ class Journal:
             try:
                 head = json.loads(raw)
                 if "report" in head:
-                    self.reports[head["key"]] = ReportEntry(head["hash"], head["place"],
-                                                            head["report"])
+                    self.reports[head["key"]] = ReportEntry(
+                        head["hash"], head["place"], head["report"]
+                    )
                     at += length
                     continue
-                entry = Entry(head["key"], head["hash"], head["status"], int(head["offset"]),
-                              int(head["length"]), at, len(raw))
+                entry = Entry(
+                    head["key"],
+                    head["hash"],
+                    head["status"],
+                    int(head["offset"]),
+                    int(head["length"]),
+                    at,
+                    len(raw),
+                )
             except (ValueError, KeyError, TypeError):
                 at += length
                 continue
@@ -145,8 +153,15 @@ class Journal:
             self._results_size += len(results) + 1
             line = b'{"offset":%d,"length":%d,%s\n' % (offset, len(results), tail)
             heads.append(line)
-            self.entries[row.key] = Entry(row.key, row.input_hash, row.status, offset,
-                                          len(results), self._done_size, len(line) - 1)
+            self.entries[row.key] = Entry(
+                row.key,
+                row.input_hash,
+                row.status,
+                offset,
+                len(results),
+                self._done_size,
+                len(line) - 1,
+            )
             self._done_size += len(line)
         if heads:
             self._results.flush()
@@ -155,8 +170,9 @@ class Journal:
 
     def record_report(self, key: str, input_hash: str, place: str, report: str) -> None:
         """Append a PDF report made (after its file is in place)."""
-        line = (_dumps({"report": report, "key": key, "hash": input_hash, "place": place})
-                + "\n").encode("utf-8")
+        line = (
+            _dumps({"report": report, "key": key, "hash": input_hash, "place": place}) + "\n"
+        ).encode("utf-8")
         self._done.write(line)
         self._done.flush()
         self._done_size += len(line)
@@ -205,7 +221,7 @@ class Journal:
             for _, i in order[k:j]:
                 e = entries[i]
                 assert e is not None
-                out[i] = data[e.offset - start:e.offset - start + e.length]
+                out[i] = data[e.offset - start : e.offset - start + e.length]
             k = j
         return out
 

@@ -50,8 +50,9 @@ class PlainProgress:
         rate = self.done / elapsed if elapsed > 0 else 0.0
         left = (self.total - self.done) / rate if rate > 0 else 0.0
         parts = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
-        return (f"{self.label}: {self.done}/{self.total} done ({parts}), {rate:.1f}/s, "
-                f"ETA {_eta(left)}")
+        return (
+            f"{self.label}: {self.done}/{self.total} done ({parts}), {rate:.1f}/s, ETA {_eta(left)}"
+        )
 
     def stage(self, label: str, total: int) -> None:
         """A second stage (the PDF reports, once every applicant is scored): counting
@@ -103,11 +104,16 @@ class RichProgress(PlainProgress):
         )
 
         self.console = Console(stderr=True, highlight=False)
-        self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                            MofNCompleteColumn(),
-                            TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
-                            TextColumn("ETA"), TimeRemainingColumn(),
-                            console=self.console)
+        self.bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=self.console,
+        )
         self.task: Any = self.bar.add_task("评分", total=0, detail="")
         self.bar.start()
 
@@ -133,8 +139,9 @@ class RichProgress(PlainProgress):
             self.last = now
 
     def _update(self) -> None:
-        detail = " ".join(f"{k} {v}" for k, v in sorted(self.counts.items())
-                          if k not in ("scored", "made"))
+        detail = " ".join(
+            f"{k} {v}" for k, v in sorted(self.counts.items()) if k not in ("scored", "made")
+        )
         self.bar.update(self.task, completed=self.done, detail=detail)
 
     def say(self, text: str) -> None:

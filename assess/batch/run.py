@@ -132,8 +132,9 @@ class RubricPlan:
         if refs and standard is not None:
             raise UserError("choose either --rubric or --standard, not both")
         if standard is not None and standard not in standards():
-            raise UserError(f"no bundled standard {standard}; available: "
-                            f"{', '.join(map(str, standards()))}")
+            raise UserError(
+                f"no bundled standard {standard}; available: {', '.join(map(str, standards()))}"
+            )
         self.standard = standard
         self.custom: dict[str, Rubric] = {}
         self.fingerprints: dict[str, str] = {}
@@ -181,8 +182,14 @@ class RubricPlan:
 # ---- names -------------------------------------------------------------------------------
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-             *(f"LPT{i}" for i in range(1, 10))}
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 NAME_CHARS = 80
 NAME_BYTES = 180  # of 255 a file name may have on most file systems, leaving room for -N.pdf
 
@@ -191,8 +198,9 @@ def safe_stem(text: str) -> str:
     """A file name stem from untrusted text: no path separators, control, format (bidi,
     zero-width) or Windows-reserved characters, no leading dot, bounded length."""
     text = unicodedata.normalize("NFC", text)
-    text = "".join("_" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
-                   for ch in text)
+    text = "".join(
+        "_" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
+    )
     text = _UNSAFE.sub("_", text).strip().strip(".").strip()
     text = re.sub(r"\s+", " ", text)[:NAME_CHARS]
     while len(text.encode("utf-8")) > NAME_BYTES:
@@ -264,15 +272,25 @@ def _number(value: Any) -> Any:
 def applicant_json(row: ApplicantRow, standing: Standing | None) -> dict[str, Any]:
     """results.jsonl's "applicant" object."""
     return {
-        "index": row.index, "source": row.source, "sheet": row.sheet, "row": row.row,
-        "name": row.name, "credit_code": row.credit_code, "status": row.status,
-        "size_class": row.size_class, "score": _number(row.score),
+        "index": row.index,
+        "source": row.source,
+        "sheet": row.sheet,
+        "row": row.row,
+        "name": row.name,
+        "credit_code": row.credit_code,
+        "status": row.status,
+        "size_class": row.size_class,
+        "score": _number(row.score),
         "rank": standing.rank if standing else None,
         "percentile": _number(standing.percentile) if standing else None,
-        "report": row.report or None, "warnings": list(row.warnings),
-        "problems": [{"kind": i.kind, "where": i.where, "field": i.field,
-                      "message": i.message} for i in row.issues],
-        "error": row.error or None, "input_hash": row.input_hash or None,
+        "report": row.report or None,
+        "warnings": list(row.warnings),
+        "problems": [
+            {"kind": i.kind, "where": i.where, "field": i.field, "message": i.message}
+            for i in row.issues
+        ],
+        "error": row.error or None,
+        "input_hash": row.input_hash or None,
     }
 
 
@@ -292,8 +310,12 @@ def flag_duplicates(rows: Sequence[ApplicantRow]) -> tuple[list[ApplicantRow], i
             others = [rows[p].where for p in members[:4] if p != pos][:3]
             more = len(members) - 1
             shown = "；".join(others) + (f" 等 {more} 处" if more > 3 else "")
-            issue = Issue("duplicate", rows[pos].where, "credit_code",
-                          f"统一社会信用代码 {code} 重复：另见 {shown}")
+            issue = Issue(
+                "duplicate",
+                rows[pos].where,
+                "credit_code",
+                f"统一社会信用代码 {code} 重复：另见 {shown}",
+            )
             out[pos] = replace(out[pos], issues=(*out[pos].issues, issue))
             flagged += 1
     return out, flagged
@@ -315,8 +337,11 @@ def _load(source: Source) -> tuple[list[Record] | None, list[Issue], float]:
     except UserError as exc:
         return None, [_issue(p, "file", source.display) for p in exc.problems], 0.0
     except Exception as exc:  # a reader bug must not sink the round
-        return None, [Issue("file", source.display, "",
-                            f"could not be read: {describe_exception(exc)}")], 0.0
+        return (
+            None,
+            [Issue("file", source.display, "", f"could not be read: {describe_exception(exc)}")],
+            0.0,
+        )
     return records, [], time.perf_counter() - started
 
 
@@ -338,22 +363,30 @@ def _issue(problem: Problem, kind: str, fallback: str) -> Issue:
 
 
 class _Batch:
-    def __init__(self, options: BatchOptions, progress: Progress, pool: Pool,
-                 journal: Journal, plan: RubricPlan, generated: dt.date):
+    def __init__(
+        self,
+        options: BatchOptions,
+        progress: Progress,
+        pool: Pool,
+        journal: Journal,
+        plan: RubricPlan,
+        generated: dt.date,
+    ):
         self.options = options
         self.outdir = options.outdir
-        self.round_name = (options.round_name or options.outdir.resolve().name
-                           or str(options.outdir))
+        self.round_name = options.round_name or options.outdir.resolve().name or str(options.outdir)
         self.progress = progress
         self.pool = pool
         self.journal = journal
         self.plan = plan
         self.generated = generated
-        self.context = Context(generated=generated,
-                               outdir=str(self.outdir.resolve()) if pool.shared_disk
-                               else None,
-                               custom=plan.custom, fingerprints=plan.fingerprints,
-                               file_mode=0o666 & ~_umask())
+        self.context = Context(
+            generated=generated,
+            outdir=str(self.outdir.resolve()) if pool.shared_disk else None,
+            custom=plan.custom,
+            fingerprints=plan.fingerprints,
+            file_mode=0o666 & ~_umask(),
+        )
         self.rows: list[ApplicantRow] = []
         self.cohort = Cohort()
         self.queue: deque[Job] = deque()
@@ -380,8 +413,13 @@ class _Batch:
         self._cohort_started = 0.0
         self._resolved: dict[str, str] = {}
         env = os.environ.get(INTERRUPT_ENV, "")
-        self.interrupt_after = (options.interrupt_after if options.interrupt_after is not None
-                                else int(env) if env.strip().isdigit() else None)
+        self.interrupt_after = (
+            options.interrupt_after
+            if options.interrupt_after is not None
+            else int(env)
+            if env.strip().isdigit()
+            else None
+        )
 
     # -- phase 1: reading and scoring ------------------------------------------------------
 
@@ -411,15 +449,26 @@ class _Batch:
 
     def _file_failure(self, source: Source, issues: Sequence[Issue]) -> None:
         key = f"{source.path.resolve()}||"
-        row = ApplicantRow(index=len(self.rows) + 1, key=key, source=source.display,
-                           status="rejected", issues=tuple(issues))
+        row = ApplicantRow(
+            index=len(self.rows) + 1,
+            key=key,
+            source=source.display,
+            status="rejected",
+            issues=tuple(issues),
+        )
         self.rows.append(row)
         self.progress.grow(1)
-        self._final(row, note=f"unreadable: {issues[0].where}: {issues[0].message}"
-                    if issues else "")
+        self._final(
+            row, note=f"unreadable: {issues[0].where}: {issues[0].message}" if issues else ""
+        )
 
-    def _take(self, source: Source, records: Sequence[Record] | None,
-              issues: Sequence[Issue], seconds: float) -> None:
+    def _take(
+        self,
+        source: Source,
+        records: Sequence[Record] | None,
+        issues: Sequence[Issue],
+        seconds: float,
+    ) -> None:
         """A file read by `_load`: its applicants, or the reason it could not be read."""
         self.reading += seconds
         if records is None:
@@ -445,26 +494,45 @@ class _Batch:
         firm = record.firm
         if firm is None or record.problems:
             issues = tuple(_issue(p, "error", record.where) for p in record.problems)
-            row = ApplicantRow(index=index, key=key, source=record.source, sheet=record.sheet,
-                               row=record.row, status="rejected", name=ident[0],
-                               credit_code=ident[1], issues=issues)
+            row = ApplicantRow(
+                index=index,
+                key=key,
+                source=record.source,
+                sheet=record.sheet,
+                row=record.row,
+                status="rejected",
+                name=ident[0],
+                credit_code=ident[1],
+                issues=issues,
+            )
             self.rows.append(row)
             first = issues[0] if issues else None
-            self._final(row, note=f"rejected: {first.where} {first.field}: {first.message}"
-                        if first else "")
+            self._final(
+                row, note=f"rejected: {first.where} {first.field}: {first.message}" if first else ""
+            )
             return
         code = firm.get("credit_code")
-        base = ApplicantRow(index=index, key=key, source=record.source, sheet=record.sheet,
-                            row=record.row, status="pending", name=firm.name,
-                            credit_code=str(code) if code else "")
+        base = ApplicantRow(
+            index=index,
+            key=key,
+            source=record.source,
+            sheet=record.sheet,
+            row=record.row,
+            status="pending",
+            name=firm.name,
+            credit_code=str(code) if code else "",
+        )
         rubrics = self.plan.for_firm(firm)
         if not rubrics:
             year = firm.get("assessment_year")
-            issue = Issue("error", record.where, "assessment_year",
-                          f"no bundled rubric is in force for assessment_year {year}; name "
-                          "one with --rubric or an edition with --standard")
-            row = replace(base, status="rejected", issues=(issue,),
-                          warnings=firm.warnings)
+            issue = Issue(
+                "error",
+                record.where,
+                "assessment_year",
+                f"no bundled rubric is in force for assessment_year {year}; name "
+                "one with --rubric or an edition with --standard",
+            )
+            row = replace(base, status="rejected", issues=(issue,), warnings=firm.warnings)
             self.rows.append(row)
             self._final(row, note=f"rejected: {record.where}: {issue.message}")
             return
@@ -507,13 +575,16 @@ class _Batch:
         size = max(1, min(MAX_CHUNK, -(-len(self.queue) // (self.pool.workers * 4))))
         return [self.queue.popleft() for _ in range(min(size, len(self.queue)))]
 
-    def _pump(self, *, block: bool, final: bool = False,
-              also: Future[Any] | None = None) -> None:
+    def _pump(self, *, block: bool, final: bool = False, also: Future[Any] | None = None) -> None:
         """Hand out chunks up to the limit, then collect what came back; with `block`,
         wait for at least one chunk (or for `also`, the file being read)."""
         while (self.queue or self.retry) and len(self.inflight) < self._limit():
-            if (not final and not self.retry and len(self.queue) < MAX_CHUNK
-                    and len(self.inflight) >= self.pool.workers):
+            if (
+                not final
+                and not self.retry
+                and len(self.queue) < MAX_CHUNK
+                and len(self.inflight) >= self.pool.workers
+            ):
                 break  # wait for a whole chunk while the workers are busy
             self._submit("score", self._chunk())
         self._wait(block=block, also=also)
@@ -576,9 +647,14 @@ class _Batch:
     def _lost(self, kind: str, items: Sequence[Any], message: str) -> Any:
         if kind == "score":
             return Scored([failed_outcome(job, message) for job in items], {})
-        return [Rendered(item.job.index, item.job.report,
-                         f"{self.rows[item.job.index - 1].where}: the PDF report failed: "
-                         f"{message}") for item in items]
+        return [
+            Rendered(
+                item.job.index,
+                item.job.report,
+                f"{self.rows[item.job.index - 1].where}: the PDF report failed: {message}",
+            )
+            for item in items
+        ]
 
     def _scored(self, scored: Scored) -> None:
         self.worker_cpu += scored.seconds
@@ -631,8 +707,13 @@ class _Batch:
             place = places.get(index)
             digest = self.place_hashes[index] = place_hash(place, self.generated)
             made = self.journal.report(job.key)
-            if (made is not None and made.hash == row.input_hash and made.place == digest
-                    and made.report == job.report and (self.outdir / job.report).is_file()):
+            if (
+                made is not None
+                and made.hash == row.input_hash
+                and made.place == digest
+                and made.report == job.report
+                and (self.outdir / job.report).is_file()
+            ):
                 self.rows[index - 1] = replace(row, report=job.report)
                 self.reports_reused += 1
                 continue
@@ -668,8 +749,9 @@ class _Batch:
             self.reports_failed += 1
             self.progress.advance("failed", f"failed: {error}")
         else:
-            self.journal.record_report(row.key, row.input_hash, self.place_hashes[index],
-                                       rendered.report)
+            self.journal.record_report(
+                row.key, row.input_hash, self.place_hashes[index], rendered.report
+            )
             self.rows[index - 1] = replace(row, report=rendered.report)
             self.reports_made += 1
             self.progress.advance("made")
@@ -682,8 +764,7 @@ class _Batch:
                 kind, _ = self.inflight.pop(future)
                 if kind == "score":
                     scored: Scored = future.result()
-                    self.journal.record_many((o.row, o.results, o.journal)
-                                             for o in scored.outcomes)
+                    self.journal.record_many((o.row, o.results, o.journal) for o in scored.outcomes)
                     self.cohort.add_marks(scored.marks)
                     for outcome in scored.outcomes:
                         self._final(outcome.row)
@@ -696,16 +777,30 @@ class _Batch:
 
     def write_state(self, *, complete: bool, interrupted: bool) -> None:
         counts = {k: v for k, v in self.cohort.counts.items() if v}
-        self.journal.write_state({
-            "assess": assess.__version__, "generated": self.generated.isoformat(),
-            "options": {"inputs": [str(p) for p in self.options.inputs],
-                        "rubrics": list(self.options.rubrics),
-                        "standard": self.options.standard, "pdf": self.options.pdf},
-            "applicants": len(self.rows), "counts": counts,
-            "finished_this_run": self.finished_here, "reused": self.reused,
-            "reports": {"made": self.reports_made, "reused": self.reports_reused,
-                        "failed": self.reports_failed},
-            "phase": self.phase, "complete": complete, "interrupted": interrupted})
+        self.journal.write_state(
+            {
+                "assess": assess.__version__,
+                "generated": self.generated.isoformat(),
+                "options": {
+                    "inputs": [str(p) for p in self.options.inputs],
+                    "rubrics": list(self.options.rubrics),
+                    "standard": self.options.standard,
+                    "pdf": self.options.pdf,
+                },
+                "applicants": len(self.rows),
+                "counts": counts,
+                "finished_this_run": self.finished_here,
+                "reused": self.reused,
+                "reports": {
+                    "made": self.reports_made,
+                    "reused": self.reports_reused,
+                    "failed": self.reports_failed,
+                },
+                "phase": self.phase,
+                "complete": complete,
+                "interrupted": interrupted,
+            }
+        )
 
     def _entry(self, row: ApplicantRow) -> Entry | None:
         """Where the row's scores are in the journal (None: it has none)."""
@@ -737,14 +832,15 @@ class _Batch:
         self.rows = rows
         return duplicates, len(standing)
 
-    def _write_results(self, rows: Sequence[ApplicantRow],
-                       standing: Mapping[int, Standing]) -> None:
+    def _write_results(
+        self, rows: Sequence[ApplicantRow], standing: Mapping[int, Standing]
+    ) -> None:
         started = time.perf_counter()
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         with atomic_stream(self.outdir / RESULTS) as fh:
             write = fh.write  # in pieces: the scores are not copied once more
             for first in range(0, len(rows), RESULTS_GROUP):
-                group = rows[first:first + RESULTS_GROUP]
+                group = rows[first : first + RESULTS_GROUP]
                 scores = self.journal.results_many([self._entry(row) for row in group])
                 for row, data in zip(group, scores, strict=True):
                     write(b'{"applicant":')
@@ -754,22 +850,38 @@ class _Batch:
                     write(b"}\n")
         self.timings["results_file"] = time.perf_counter() - started
 
-    def _write_summary(self, rows: Sequence[ApplicantRow], standing: Mapping[int, Standing],
-                       duplicates: int, interrupted: bool) -> None:
+    def _write_summary(
+        self,
+        rows: Sequence[ApplicantRow],
+        standing: Mapping[int, Standing],
+        duplicates: int,
+        interrupted: bool,
+    ) -> None:
         from assess.report.summary_xlsx import RunInfo, write_summary
 
         started = time.perf_counter()
-        info = RunInfo(generated=self.generated.isoformat(),
-                       inputs=tuple(str(p) for p in self.options.inputs),
-                       rubrics=self.plan.describe(), pdf=self.options.pdf,
-                       interrupted=interrupted, version=assess.__version__)
-        write_summary(self.outdir / SUMMARY, rows, self.cohort, standing, info,
-                      duplicates=duplicates)
+        info = RunInfo(
+            generated=self.generated.isoformat(),
+            inputs=tuple(str(p) for p in self.options.inputs),
+            rubrics=self.plan.describe(),
+            pdf=self.options.pdf,
+            interrupted=interrupted,
+            version=assess.__version__,
+        )
+        write_summary(
+            self.outdir / SUMMARY, rows, self.cohort, standing, info, duplicates=duplicates
+        )
         os.chmod(self.outdir / SUMMARY, 0o666 & ~_umask())
         self.timings["summary"] = time.perf_counter() - started
 
-    def _cohort_pdf(self, rows: Sequence[ApplicantRow], standing: Mapping[int, Standing],
-                    duplicates: int, interrupted: bool, pool: Pool | None) -> Future[bytes]:
+    def _cohort_pdf(
+        self,
+        rows: Sequence[ApplicantRow],
+        standing: Mapping[int, Standing],
+        duplicates: int,
+        interrupted: bool,
+        pool: Pool | None,
+    ) -> Future[bytes]:
         """cohort.pdf's bytes, on the way: rendered by a worker of `pool` (idle by now),
         else here."""
         from assess.report import cohort as cohort_report
@@ -778,9 +890,13 @@ class _Batch:
         future: Future[bytes] = Future()
         try:
             html = cohort_report.render_html(
-                self.cohort, generated=self.generated, interrupted=interrupted,
-                top=cohort_report.top_rows(rows, standing), standing=standing,
-                duplicates=duplicates)
+                self.cohort,
+                generated=self.generated,
+                interrupted=interrupted,
+                top=cohort_report.top_rows(rows, standing),
+                standing=standing,
+                duplicates=duplicates,
+            )
             if pool is not None:
                 return pool.submit(cohort_pdf_bytes, html)
             future.set_result(cohort_pdf_bytes(html))
@@ -792,8 +908,7 @@ class _Batch:
         try:
             publish(self.outdir / COHORT, future.result())
         except Exception as exc:  # the other outputs stand; say what went wrong
-            self.progress.say(f"error: cohort.pdf could not be made: "
-                              f"{describe_exception(exc)}")
+            self.progress.say(f"error: cohort.pdf could not be made: {describe_exception(exc)}")
             self.cohort_failed = True
         self.timings["cohort_pdf"] = time.perf_counter() - self._cohort_started
 
@@ -841,8 +956,10 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
                 reports_at = time.perf_counter()
         except KeyboardInterrupt:
             interrupted = True
-            progress.say("interrupted: finishing the applicants in progress and writing "
-                         "the outputs for what is done; run again with --resume to go on")
+            progress.say(
+                "interrupted: finishing the applicants in progress and writing "
+                "the outputs for what is done; run again with --resume to go on"
+            )
             pool.close(cancel=True)
             batch.drain()
             scored_at = reports_at = time.perf_counter()
@@ -850,29 +967,44 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
             pool.close(cancel=True)
             raise
         if plan.note_missing_innovative:
-            progress.say("note: the bottom tier of this edition (科技和创新型中小企业) has no "
-                         "bundled criteria; --standard 2022 scores the 2022 创新型 standard")
-        duplicates, _ = batch.finish(interrupted=interrupted,
-                                     pool=None if interrupted else pool)
+            progress.say(
+                "note: the bottom tier of this edition (科技和创新型中小企业) has no "
+                "bundled criteria; --standard 2022 scores the 2022 创新型 standard"
+            )
+        duplicates, _ = batch.finish(interrupted=interrupted, pool=None if interrupted else pool)
     finally:
         pool.close(cancel=True)
         progress.close()
         journal.close()
     counts = batch.cohort.counts
     result = BatchResult(
-        applicants=len(batch.rows), scored=counts.get("scored", 0),
-        rejected=counts.get("rejected", 0), failed=counts.get("failed", 0),
-        reused=batch.reused, interrupted=interrupted,
-        exit_code=(EXIT_NOTHING_READ if not batch.read_any
-                   else EXIT_OK if counts.get("scored", 0) == len(batch.rows)
-                   and not batch.cohort_failed and not batch.reports_failed
-                   else EXIT_SOME_REJECTED),
-        seconds={"reading": batch.reading, "reading_and_scoring": scored_at - started,
-                 "reports": reports_at - scored_at,
-                 "outputs": time.perf_counter() - reports_at, **batch.timings,
-                 "worker_cpu": batch.worker_cpu},
-        reports=batch.reports_made, reports_reused=batch.reports_reused,
-        reports_failed=batch.reports_failed)
+        applicants=len(batch.rows),
+        scored=counts.get("scored", 0),
+        rejected=counts.get("rejected", 0),
+        failed=counts.get("failed", 0),
+        reused=batch.reused,
+        interrupted=interrupted,
+        exit_code=(
+            EXIT_NOTHING_READ
+            if not batch.read_any
+            else EXIT_OK
+            if counts.get("scored", 0) == len(batch.rows)
+            and not batch.cohort_failed
+            and not batch.reports_failed
+            else EXIT_SOME_REJECTED
+        ),
+        seconds={
+            "reading": batch.reading,
+            "reading_and_scoring": scored_at - started,
+            "reports": reports_at - scored_at,
+            "outputs": time.perf_counter() - reports_at,
+            **batch.timings,
+            "worker_cpu": batch.worker_cpu,
+        },
+        reports=batch.reports_made,
+        reports_reused=batch.reports_reused,
+        reports_failed=batch.reports_failed,
+    )
     if interrupted:
         raise KeyboardInterrupt
     progress.say(_summary_line(result, outdir, duplicates))

@@ -113,8 +113,9 @@ def _plain(value: object) -> object:
     raise TypeError(f"cannot hash {type(value).__name__}")
 
 
-def input_hash(firm: Firm, rubrics: Sequence[str],
-               fingerprints: Mapping[str, str] | None = None) -> str:
+def input_hash(
+    firm: Firm, rubrics: Sequence[str], fingerprints: Mapping[str, str] | None = None
+) -> str:
     """sha256 of the applicant's values (canonical JSON) and of the rubrics applied to
     them (id and version for bundled ones, the file's content for rubric files), plus the
     version of assess: the same hash means the same scores."""
@@ -125,10 +126,13 @@ def input_hash(firm: Firm, rubrics: Sequence[str],
         else:
             rubric = bundled(ref)
             prints.append([rubric.id, rubric.version])
-    payload = json.dumps({"values": dict(firm.values), "rubrics": prints,
-                          "assess": assess.__version__},
-                         sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                         default=_plain)
+    payload = json.dumps(
+        {"values": dict(firm.values), "rubrics": prints, "assess": assess.__version__},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=_plain,
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -137,8 +141,13 @@ def place_hash(place: CohortPlace | None, generated: dt.date) -> str:
     the date printed.  A report is made again when this (or the input hash) changed."""
     fields: list[Any] = [generated.isoformat()]
     if place is not None:
-        fields += [place.round_name, place.size, place.rank, str(place.percentile),
-                   str(place.score_pct)]
+        fields += [
+            place.round_name,
+            place.size,
+            place.rank,
+            str(place.percentile),
+            str(place.score_pct),
+        ]
     payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -195,18 +204,25 @@ def journal_line(row: ApplicantRow, marks: list[list[str]] | None = None) -> byt
     data = row.to_json()
     if marks is not None:
         data["marks"] = marks
-    line = _dumps({"key": row.key, "hash": row.input_hash, "status": row.status,
-                   "row": data})
+    line = _dumps({"key": row.key, "hash": row.input_hash, "status": row.status, "row": data})
     return line[1:]
 
 
 def failed_outcome(job: Job, message: str, digest: str = "") -> Outcome:
     """A "failed" outcome: the applicant is named and `message` says what went wrong."""
     code = job.firm.get("credit_code")
-    row = ApplicantRow(index=job.index, key=job.key, source=job.source, sheet=job.sheet,
-                       row=job.row, name=job.firm.name,
-                       credit_code=str(code) if code is not None else "",
-                       status="failed", input_hash=digest, error=f"{_where(job)}: {message}")
+    row = ApplicantRow(
+        index=job.index,
+        key=job.key,
+        source=job.source,
+        sheet=job.sheet,
+        row=job.row,
+        name=job.firm.name,
+        credit_code=str(code) if code is not None else "",
+        status="failed",
+        input_hash=digest,
+        error=f"{_where(job)}: {message}",
+    )
     return Outcome(job.index, row, b"[]", journal_line(row))
 
 
@@ -217,18 +233,35 @@ def scored_row(job: Job, assessments: Sequence[Assessment], digest: str) -> Appl
     """The summary row of a scored applicant (no indicator marks: see `score_jobs`)."""
     firm = job.firm
     lines = tuple(
-        RubricLine(a.rubric, a.rubric_title, a.rubric_version, a.tier, a.pass_status,
-                   a.total, a.max, tuple(ClassScore(c.id, c.title, c.points, c.max)
-                                         for c in a.classes))
-        for a in assessments)
+        RubricLine(
+            a.rubric,
+            a.rubric_title,
+            a.rubric_version,
+            a.tier,
+            a.pass_status,
+            a.total,
+            a.max,
+            tuple(ClassScore(c.id, c.title, c.points, c.max) for c in a.classes),
+        )
+        for a in assessments
+    )
     size = next((a.size_class for a in assessments if a.size_class), None)
     warnings = _dedupe([*firm.warnings, *(w for a in assessments for w in a.warnings)])
     code = firm.get("credit_code")
-    return ApplicantRow(index=job.index, key=job.key, source=job.source, sheet=job.sheet,
-                        row=job.row, name=firm.name,
-                        credit_code=str(code) if code is not None else "",
-                        status="scored", size_class=size, lines=lines, warnings=warnings,
-                        input_hash=digest)
+    return ApplicantRow(
+        index=job.index,
+        key=job.key,
+        source=job.source,
+        sheet=job.sheet,
+        row=job.row,
+        name=firm.name,
+        credit_code=str(code) if code is not None else "",
+        status="scored",
+        size_class=size,
+        lines=lines,
+        warnings=warnings,
+        input_hash=digest,
+    )
 
 
 def _marks(assessments: Sequence[Assessment], tally: MarkTally) -> list[list[str]]:
@@ -280,15 +313,17 @@ def score_jobs(jobs: Sequence[Job], context: Context) -> Scored:
 # ---- phase 2: reports --------------------------------------------------------------------
 
 
-def _pdf(job: Job, assessments: Sequence[Assessment], place: CohortPlace | None,
-         context: Context) -> bytes | None:
+def _pdf(
+    job: Job, assessments: Sequence[Assessment], place: CohortPlace | None, context: Context
+) -> bytes | None:
     from assess.report.cohort import font_config
     from assess.report.html import render_html
     from assess.report.pdf import pdf_bytes
 
     extra = {r.id: r for r in context.custom.values()}
-    html = render_html(assessments, job.firm, generated=context.generated,
-                       rubrics=extra or None, cohort=place)
+    html = render_html(
+        assessments, job.firm, generated=context.generated, rubrics=extra or None, cohort=place
+    )
     data = pdf_bytes(html, font_config=font_config())
     if context.outdir is None:
         return data
@@ -310,9 +345,13 @@ def render_report(item: ReportJob, context: Context) -> Rendered:
         assessments = [evaluate(_rubric(ref, context), job.firm) for ref in job.rubrics]
         data = _pdf(job, assessments, item.place, context)
     except Exception as exc:
-        return Rendered(job.index, job.report,
-                        f"{_where(job)}: the PDF report failed: {describe_exception(exc)}",
-                        None, time.thread_time() - start)
+        return Rendered(
+            job.index,
+            job.report,
+            f"{_where(job)}: the PDF report failed: {describe_exception(exc)}",
+            None,
+            time.thread_time() - start,
+        )
     return Rendered(job.index, job.report, "", data, time.thread_time() - start)
 
 

@@ -35,5 +35,7 @@ def load_records(path: Path) -> list[Record]:
         from assess.intake.excel import read_workbook
 
         return read_workbook(path)
-    raise InputError(f"{path}: firm data must be .json, .yaml or .xlsx, not "
-                     f"{suffix or 'a file without an extension'}")
+    raise InputError(
+        f"{path}: firm data must be .json, .yaml or .xlsx, not "
+        f"{suffix or 'a file without an extension'}"
+    )

@@ -46,8 +46,9 @@ CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 3
 
 def credit_code_check_char(first17: str) -> str:
     """The check character for the first 17 characters of a credit code."""
-    total = sum(CREDIT_CODE_CHARSET.index(c) * w
-                for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True))
+    total = sum(
+        CREDIT_CODE_CHARSET.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
+    )
     check = 31 - total % 31
     return CREDIT_CODE_CHARSET[0 if check == 31 else check]
 
@@ -60,8 +61,10 @@ def credit_code_warning(code: str) -> str | None:
         return f"{label} 应为 18 位，实际 {len(text)} 位，请核对"
     bad = sorted({c for c in text if c not in CREDIT_CODE_CHARSET})
     if bad:
-        return (f"{label} 含有不允许的字符 {''.join(bad)}"
-                "（只能是数字和除 I、O、Z、S、V 以外的大写字母），请核对")
+        return (
+            f"{label} 含有不允许的字符 {''.join(bad)}"
+            "（只能是数字和除 I、O、Z、S、V 以外的大写字母），请核对"
+        )
     want = credit_code_check_char(text[:17])
     if text[17] != want:
         return f"{label} 的校验位应为 {want}，实际为 {text[17]}（GB 32100-2015），请核对是否抄错"
@@ -94,8 +97,10 @@ def consistency_warnings(values: Mapping[str, FieldValue]) -> list[str]:
             continue
         growth = (a / b - 1) * 100
         if growth > MAX_GROWTH_PERCENT:
-            out.append(f"{_show(this, a)} 比 {_show(before, b)} 增长 {growth:.0f}%，"
-                       f"超过 {MAX_GROWTH_PERCENT}%：请核对两年的单位是否都是万元")
+            out.append(
+                f"{_show(this, a)} 比 {_show(before, b)} 增长 {growth:.0f}%，"
+                f"超过 {MAX_GROWTH_PERCENT}%：请核对两年的单位是否都是万元"
+            )
     code = values.get("credit_code")
     if isinstance(code, str) and code.strip():
         warning = credit_code_warning(code)

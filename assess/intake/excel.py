@@ -52,8 +52,15 @@ BATCH_LABEL_ROW, BATCH_ID_ROW, BATCH_FIRST_ROW = 1, 2, 3
 BATCH_ROWS = 5000  # rows of the 批量 sheet that carry validation
 
 # Always in the template, whatever the rubrics read: they identify the firm.
-BASIC_FIELDS = ("name", "credit_code", "province", "city", "assessment_year", "main_product",
-                "niche_market")
+BASIC_FIELDS = (
+    "name",
+    "credit_code",
+    "province",
+    "city",
+    "assessment_year",
+    "main_product",
+    "niche_market",
+)
 
 # Zip-bomb guard: an agency's 20,000-firm workbook expands to about 40 MB of XML, and real
 # xlsx parts compress 5–20 times; a bomb expands hundreds of times.
@@ -115,8 +122,9 @@ def _rubrics(rubric_ids: Sequence[str] | None) -> list[Any]:
     return [get_rubric(r) for r in rubric_ids]
 
 
-def template_fields(rubric_ids: Sequence[str] | None = None,
-                    extra: Iterable[str] = ()) -> list[Field]:
+def template_fields(
+    rubric_ids: Sequence[str] | None = None, extra: Iterable[str] = ()
+) -> list[Field]:
     """The fields a template asks for, in registry order: the basic ones, every field the
     rubrics read, and `extra`."""
     wanted = set(BASIC_FIELDS) | set(extra)
@@ -193,9 +201,11 @@ def field_uses(rubrics: Sequence[Any]) -> dict[str, _Use]:
             if isinstance(ind.score, m.LocalScore):
                 for block in ind.score.blocks:
                     for part in block.parts:
-                        note(resolve(score_names(part.score), metrics),
-                             f"{block.province}：{part.title.zh}",
-                             part.evidence or ind.evidence)
+                        note(
+                            resolve(score_names(part.score), metrics),
+                            f"{block.province}：{part.title.zh}",
+                            part.evidence or ind.evidence,
+                        )
         for cond in rubric.conditions:
             names = set().union(*(c.when.names for c in cond.require))
             note(resolve(names, metrics), cond.title.zh, cond.evidence)
@@ -238,9 +248,14 @@ GUIDE_NOTES = (
 )
 
 
-def write_template(path: Path, rubric_ids: Sequence[str] | None = None, *,
-                   fields: Iterable[str] = (), form: Mapping[str, object] | None = None,
-                   batch: Sequence[Mapping[str, object]] = ()) -> None:
+def write_template(
+    path: Path,
+    rubric_ids: Sequence[str] | None = None,
+    *,
+    fields: Iterable[str] = (),
+    form: Mapping[str, object] | None = None,
+    batch: Sequence[Mapping[str, object]] = (),
+) -> None:
     """Write the questionnaire workbook to `path`.
 
     `rubric_ids`: the rubrics whose inputs it asks for (default: every bundled rubric);
@@ -254,8 +269,11 @@ def write_template(path: Path, rubric_ids: Sequence[str] | None = None, *,
 
     rubrics = _rubrics(rubric_ids)
     used = set(fields) | set(form or {}) | {k for firm in batch for k in firm}
-    specs = template_fields([r.id for r in rubrics], used) if rubric_ids is not None \
+    specs = (
+        template_fields([r.id for r in rubrics], used)
+        if rubric_ids is not None
         else template_fields(None, used)
+    )
     uses = field_uses(rubrics)
     wb = Workbook()
     guide = wb.active
@@ -322,33 +340,45 @@ def _validation(spec: Field, lists: _Lists) -> Any:
         dv.error = "请从下拉列表中选择。"
         prompt = "请从下拉列表中选择"
     elif spec.type in NUMERIC_TYPES:
-        low: int | None = spec.minimum if spec.minimum is not None else (
-            None if spec.negative_ok else 0)
+        low: int | None = (
+            spec.minimum if spec.minimum is not None else (None if spec.negative_ok else 0)
+        )
         high: int | None = spec.maximum
         if spec.type is FieldType.PERCENT and high is None:
             high = 100
         kind = "whole" if spec.type is FieldType.INT else "decimal"
         if low is not None and high is not None:
-            dv = DataValidation(type=kind, operator="between", formula1=str(low),
-                                formula2=str(high), allow_blank=True)
+            dv = DataValidation(
+                type=kind,
+                operator="between",
+                formula1=str(low),
+                formula2=str(high),
+                allow_blank=True,
+            )
             rule = f"{low} 到 {high} 之间的"
         elif low is not None:
-            dv = DataValidation(type=kind, operator="greaterThanOrEqual", formula1=str(low),
-                                allow_blank=True)
+            dv = DataValidation(
+                type=kind, operator="greaterThanOrEqual", formula1=str(low), allow_blank=True
+            )
             rule = f"不小于 {low} 的"
         else:
-            dv = DataValidation(type=kind, operator="between", formula1="-999999999",
-                                formula2="999999999", allow_blank=True)
+            dv = DataValidation(
+                type=kind,
+                operator="between",
+                formula1="-999999999",
+                formula2="999999999",
+                allow_blank=True,
+            )
             rule = "（可为负数）"
         what = "整数" if spec.type is FieldType.INT else "数字"
         unit = f"，单位：{spec.unit}" if spec.unit else ""
         dv.error = f"请填写{rule}{what}{unit}。"
-        prompt = {FieldType.MONEY: "单位：万元，填数字，如 1234.5",
-                  FieldType.PERCENT: "填百分数的数值：12.5% 填 12.5"}.get(
-                      spec.type, f"填{what}{unit}")
+        prompt = {
+            FieldType.MONEY: "单位：万元，填数字，如 1234.5",
+            FieldType.PERCENT: "填百分数的数值：12.5% 填 12.5",
+        }.get(spec.type, f"填{what}{unit}")
     elif spec.id == "credit_code":
-        dv = DataValidation(type="textLength", operator="equal", formula1="18",
-                            allow_blank=True)
+        dv = DataValidation(type="textLength", operator="equal", formula1="18", allow_blank=True)
         dv.error = "统一社会信用代码为 18 位。"
         prompt = "18 位统一社会信用代码，见营业执照"
     else:
@@ -424,8 +454,9 @@ def _first(items: list[str], n: int) -> str:
     return f"{shown} 等 {len(items)} 项" if len(items) > n else shown
 
 
-def _write_guide(ws: Any, specs: list[Field], uses: dict[str, _Use],
-                 rubrics: Sequence[Any]) -> None:
+def _write_guide(
+    ws: Any, specs: list[Field], uses: dict[str, _Use], rubrics: Sequence[Any]
+) -> None:
     st = _style()
     widths = {"A": 22, "B": 34, "C": 8, "D": 34, "E": 44, "F": 40}
     for letter, width in widths.items():
@@ -460,15 +491,21 @@ def _write_guide(ws: Any, specs: list[Field], uses: dict[str, _Use],
         for item in use.evidence:
             if item not in all_evidence:
                 all_evidence.append(item)
-        cells = (spec.id, ("* " if spec.required else "") + spec.label, spec.unit,
-                 spec.source or "—", "；".join(use.evidence) or "—",
-                 _first(use.used_by, 4) or "企业基本信息")
+        cells = (
+            spec.id,
+            ("* " if spec.required else "") + spec.label,
+            spec.unit,
+            spec.source or "—",
+            "；".join(use.evidence) or "—",
+            _first(use.used_by, 4) or "企业基本信息",
+        )
         for col, text in enumerate(cells, start=1):
             cell = ws.cell(row, col, text)
             cell.alignment, cell.border = st["wrap"], st["border"]
         ws.cell(row, 1).font = st["grey"]
-        ws.row_dimensions[row].height = 15 * max(_lines(cells[1], 17), _lines(cells[3], 17),
-                                                 _lines(cells[4], 22), _lines(cells[5], 20))
+        ws.row_dimensions[row].height = 15 * max(
+            _lines(cells[1], 17), _lines(cells[3], 17), _lines(cells[4], 22), _lines(cells[5], 20)
+        )
         row += 1
     row += 1
     ws.cell(row, 1, "证明材料清单（汇总）").font = st["bold"]
@@ -494,8 +531,7 @@ def cell_value(spec: Field, raw: object) -> object:
     return value
 
 
-def _write_form(ws: Any, specs: list[Field], lists: _Lists,
-                values: Mapping[str, object]) -> None:
+def _write_form(ws: Any, specs: list[Field], lists: _Lists, values: Mapping[str, object]) -> None:
     st = _style()
     for col, text in enumerate(FORM_HEADER, start=1):
         cell = ws.cell(1, col, text)
@@ -536,14 +572,14 @@ def _write_form(ws: Any, specs: list[Field], lists: _Lists,
             if dv is not None:
                 ws.add_data_validation(dv)
                 dv.add(f"D{row}")
-            ws.row_dimensions[row].height = 14 * max(_lines(b.value, 19),
-                                                     _lines(e.value or "", 32))
+            ws.row_dimensions[row].height = 14 * max(_lines(b.value, 19), _lines(e.value or "", 32))
             row += 1
     _print_setup(ws, landscape=False, title_rows="1:1")
 
 
-def _write_batch(ws: Any, specs: list[Field], lists: _Lists,
-                 firms: Sequence[Mapping[str, object]]) -> None:
+def _write_batch(
+    ws: Any, specs: list[Field], lists: _Lists, firms: Sequence[Mapping[str, object]]
+) -> None:
     from openpyxl.utils import get_column_letter
 
     st = _style()
@@ -568,8 +604,7 @@ def _write_batch(ws: Any, specs: list[Field], lists: _Lists,
         for col, spec in enumerate(specs, start=1):
             value = cell_value(spec, firm.get(spec.id))
             if value is not None:
-                ws.cell(r, col, value).number_format = _NUMBER_FORMATS.get(spec.type,
-                                                                            "General")
+                ws.cell(r, col, value).number_format = _NUMBER_FORMATS.get(spec.type, "General")
     ws.row_dimensions[BATCH_LABEL_ROW].height = 48
     ws.freeze_panes = "B3"
     _print_setup(ws, landscape=True, title_rows=f"{BATCH_LABEL_ROW}:{BATCH_ID_ROW}")
@@ -598,23 +633,37 @@ def _sniff(path: Path, source: str) -> None:
     suffix = path.suffix.lower()
     if head.startswith(_CFB_MAGIC):
         if _is_encrypted(path):
-            raise _fail(source, "the workbook is password-protected; open it in Excel or WPS, "
-                                "remove the password (文件 › 信息 › 保护工作簿) and save again "
-                                "as .xlsx")
-        raise _fail(source, "is in the old Excel 97-2003 format (.xls); open it in Excel or "
-                            "WPS and save it as an Excel 工作簿 (.xlsx)")
+            raise _fail(
+                source,
+                "the workbook is password-protected; open it in Excel or WPS, "
+                "remove the password (文件 › 信息 › 保护工作簿) and save again "
+                "as .xlsx",
+            )
+        raise _fail(
+            source,
+            "is in the old Excel 97-2003 format (.xls); open it in Excel or "
+            "WPS and save it as an Excel 工作簿 (.xlsx)",
+        )
     if suffix == ".csv":
-        raise _fail(source, "CSV is not read; fill the Excel template (问卷 or 批量 sheet) "
-                            "and save it as .xlsx")
+        raise _fail(
+            source,
+            "CSV is not read; fill the Excel template (问卷 or 批量 sheet) and save it as .xlsx",
+        )
     if suffix == ".ods":
         raise _fail(source, "OpenDocument spreadsheets are not read; save it as .xlsx")
     if not head.startswith(b"PK"):
         if suffix in (".xls", ".et"):
-            raise _fail(source, f"is not a real {suffix} file (an export from another "
-                                "system?); open it in Excel or WPS and save it as .xlsx")
+            raise _fail(
+                source,
+                f"is not a real {suffix} file (an export from another "
+                "system?); open it in Excel or WPS and save it as .xlsx",
+            )
         if head and _looks_like_text(head):
-            raise _fail(source, "is a text file, not an Excel workbook; open it in Excel or "
-                                "WPS and save it as .xlsx")
+            raise _fail(
+                source,
+                "is a text file, not an Excel workbook; open it in Excel or "
+                "WPS and save it as .xlsx",
+            )
         raise _fail(source, "is damaged or not an Excel workbook (not a valid .xlsx file)")
 
 
@@ -654,16 +703,23 @@ def _guard_zip(zf: zipfile.ZipFile, source: str) -> None:
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
-            raise _fail(source, "the workbook is encrypted; remove the password and save "
-                                "again as .xlsx")
+            raise _fail(
+                source, "the workbook is encrypted; remove the password and save again as .xlsx"
+            )
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_CHECK_FROM and ratio > MAX_RATIO:
-            raise _fail(source, f"refused: {info.filename} expands {ratio:.0f} times to "
-                                f"{info.file_size / 2**20:.0f} MB (a zip bomb?)")
+            raise _fail(
+                source,
+                f"refused: {info.filename} expands {ratio:.0f} times to "
+                f"{info.file_size / 2**20:.0f} MB (a zip bomb?)",
+            )
     if total > MAX_TOTAL_BYTES:
-        raise _fail(source, f"refused: the workbook expands to {total / 2**20:.0f} MB, more "
-                            f"than {MAX_TOTAL_BYTES // 2**20} MB (a zip bomb?); split it")
+        raise _fail(
+            source,
+            f"refused: the workbook expands to {total / 2**20:.0f} MB, more "
+            f"than {MAX_TOTAL_BYTES // 2**20} MB (a zip bomb?); split it",
+        )
 
 
 def _read_entry(zf: zipfile.ZipFile, name: str, source: str) -> bytes:
@@ -733,8 +789,9 @@ def _open_zip(path: Path, source: str) -> _Book:
                     paths[name] = targets[rid]
         percent: frozenset[int] = frozenset()
         if "xl/styles.xml" in names:
-            percent = _percent_styles(_xml(_read_entry(zf, "xl/styles.xml", source), source,
-                                           "xl/styles.xml"))
+            percent = _percent_styles(
+                _xml(_read_entry(zf, "xl/styles.xml", source), source, "xl/styles.xml")
+            )
         result = _Book(source, paths, percent)
         for sheet in (_find_sheet(paths, SHEET_FORM), _find_sheet(paths, SHEET_BATCH)):
             entry = paths.get(sheet or "")
@@ -803,8 +860,9 @@ class _NoCellRefs(Exception):
 def scan_bad_cells(xml: bytes) -> dict[tuple[int, int], str]:
     """(row, column) from 0 → why the cell's value cannot be used: a formula without a
     saved result, or an error result such as #DIV/0!."""
-    hits = sorted({m.start() for m in _F_TAG.finditer(xml)}
-                  | {m.start() for m in _ERROR_T.finditer(xml)})
+    hits = sorted(
+        {m.start() for m in _F_TAG.finditer(xml)} | {m.start() for m in _ERROR_T.finditer(xml)}
+    )
     bad: dict[tuple[int, int], str] = {}
     done_until = -1
     for pos in hits:
@@ -819,12 +877,12 @@ def scan_bad_cells(xml: bytes) -> dict[tuple[int, int], str]:
         end_match = _C_END.search(xml, pos)
         if tag_end < 0:
             continue
-        if xml[tag_end - 1:tag_end] == b"/":
+        if xml[tag_end - 1 : tag_end] == b"/":
             end = tag_end + 1
         else:
             end = end_match.end() if end_match else len(xml)
         done_until = end
-        tag, body = xml[start:tag_end + 1], xml[tag_end + 1:end]
+        tag, body = xml[start : tag_end + 1], xml[tag_end + 1 : end]
         ref = _ATTR_R.search(tag)
         if ref is None:
             raise _NoCellRefs
@@ -833,16 +891,20 @@ def scan_bad_cells(xml: bytes) -> dict[tuple[int, int], str]:
         cell_type = kind.group(1).decode() if kind else "n"
         value = _V_TEXT.search(body)
         formula = _F_TEXT.search(body)
-        shown = f" ={unescape(formula.group(1).decode('utf-8', 'replace'))}" \
-            if formula and formula.group(1) else ""
+        shown = (
+            f" ={unescape(formula.group(1).decode('utf-8', 'replace'))}"
+            if formula and formula.group(1)
+            else ""
+        )
         if cell_type == "e":
             error = value.group(1).decode() if value else "#VALUE!"
             origin = f" from the formula{shown}" if shown else ""
             bad[where] = f"the cell holds the error {error}{origin}"
-        elif _F_TAG.search(body) and (value is None or (not value.group(1)
-                                                          and cell_type != "str")):
-            bad[where] = (f"the formula{shown} has no saved result; open the file in Excel or "
-                          "WPS, let it calculate and save it, or type the number")
+        elif _F_TAG.search(body) and (value is None or (not value.group(1) and cell_type != "str")):
+            bad[where] = (
+                f"the formula{shown} has no saved result; open the file in Excel or "
+                "WPS, let it calculate and save it, or type the number"
+            )
     return bad
 
 
@@ -854,16 +916,19 @@ def _scan_with_openpyxl(path: Path, sheet: str) -> dict[tuple[int, int], str]:
     values = openpyxl.load_workbook(path, read_only=True, data_only=True)
     bad: dict[tuple[int, int], str] = {}
     try:
-        for row_f, row_v in zip(formulas[sheet].iter_rows(), values[sheet].iter_rows(),
-                                strict=False):
+        for row_f, row_v in zip(
+            formulas[sheet].iter_rows(), values[sheet].iter_rows(), strict=False
+        ):
             for cf, cv in zip(row_f, row_v, strict=False):
                 where = (getattr(cf, "row", 0) - 1, getattr(cf, "column", 0) - 1)
                 if getattr(cv, "data_type", "") == "e":
                     bad[where] = f"the cell holds the error {cv.value}"
                 elif getattr(cf, "data_type", "") == "f" and cv.value is None:
-                    bad[where] = (f"the formula {cf.value} has no saved result; open the file "
-                                  "in Excel or WPS, let it calculate and save it, or type the "
-                                  "number")
+                    bad[where] = (
+                        f"the formula {cf.value} has no saved result; open the file "
+                        "in Excel or WPS, let it calculate and save it, or type the "
+                        "number"
+                    )
     finally:
         formulas.close()
         values.close()
@@ -950,11 +1015,18 @@ def _form_layout(rows: list[tuple[int, list[Any]]]) -> tuple[int, int, int, int]
     """(first row after the header, id column, label column, value column)."""
     heads = {_norm(h): i for i, h in enumerate(FORM_HEADER)}
     for index, (_, row) in enumerate(rows[:30]):
-        found = {heads[_norm(c)]: ci for ci, c in enumerate(row)
-                 if isinstance(c, str) and _norm(c) in heads}
+        found = {
+            heads[_norm(c)]: ci
+            for ci, c in enumerate(row)
+            if isinstance(c, str) and _norm(c) in heads
+        }
         if FORM_VALUE_COL in found or len(found) >= 2:
-            return (index + 1, found.get(0, FORM_ID_COL), found.get(1, FORM_LABEL_COL),
-                    found.get(FORM_VALUE_COL, FORM_VALUE_COL))
+            return (
+                index + 1,
+                found.get(0, FORM_ID_COL),
+                found.get(1, FORM_LABEL_COL),
+                found.get(FORM_VALUE_COL, FORM_VALUE_COL),
+            )
     return 0, FORM_ID_COL, FORM_LABEL_COL, FORM_VALUE_COL
 
 
@@ -979,26 +1051,37 @@ def _read_form(sheet: _Sheet, source: str) -> Record | None:
         raw = _at(row, value_col)
         if spec is None:
             if isinstance(key, str) and _IDENT.match(key.strip()) and not _blank(raw):
-                warnings.append(f"未知字段 {key.strip()!r}（{sheet.name}!{col_letter(id_col)}"
-                                f"{r + 1}）已忽略")
+                warnings.append(
+                    f"未知字段 {key.strip()!r}（{sheet.name}!{col_letter(id_col)}{r + 1}）已忽略"
+                )
             continue
         ref = sheet.ref(r, value_col)
         if spec.id in seen:
             first_at = seen[spec.id].rsplit("!", 1)[-1]
-            reader.problems.append(Problem(ref, f"({spec.id})", f"{spec.label} appears twice, "
-                                           f"here and at {first_at}; keep one row"))
+            reader.problems.append(
+                Problem(
+                    ref,
+                    f"({spec.id})",
+                    f"{spec.label} appears twice, here and at {first_at}; keep one row",
+                )
+            )
             continue
         seen[spec.id] = ref
-        held |= reader.cell(spec, r, value_col, raw,
-                            spec.type is FieldType.PERCENT and r in percent)
+        held |= reader.cell(
+            spec, r, value_col, raw, spec.type is FieldType.PERCENT and r in percent
+        )
     if not held:
         return None
     for spec in FIELDS:
-        if spec.required and spec.id not in reader.values and spec.id not in {
-                p.path.strip("()") for p in reader.problems}:
+        if (
+            spec.required
+            and spec.id not in reader.values
+            and spec.id not in {p.path.strip("()") for p in reader.problems}
+        ):
             where = seen.get(spec.id, sheet.place)
-            reader.problems.append(Problem(where, f"({spec.id})",
-                                           f"expected {spec.label} (required), got blank"))
+            reader.problems.append(
+                Problem(where, f"({spec.id})", f"expected {spec.label} (required), got blank")
+            )
     return _record(source, sheet, None, reader, warnings)
 
 
@@ -1008,8 +1091,9 @@ def _percent_cells(sheet: _Sheet, col: int) -> set[int]:
     return percent_rows(sheet.xml, col_letter(col), sheet.percent_xfs)
 
 
-def _record(source: str, sheet: _Sheet, row: int | None, reader: _Reader,
-            warnings: list[str]) -> Record:
+def _record(
+    source: str, sheet: _Sheet, row: int | None, reader: _Reader, warnings: list[str]
+) -> Record:
     place = sheet.place if row is None else f"{sheet.place}!{row}:{row}"
     if reader.problems:
         return Record(source, row, None, tuple(reader.problems), sheet.name)
@@ -1017,8 +1101,9 @@ def _record(source: str, sheet: _Sheet, row: int | None, reader: _Reader,
     return Record(source, row, firm, (), sheet.name)
 
 
-def _batch_layout(head: list[tuple[int, list[Any]]], sheet: _Sheet
-                  ) -> tuple[int, list[tuple[int, Field]], dict[int, str]]:
+def _batch_layout(
+    head: list[tuple[int, list[Any]]], sheet: _Sheet
+) -> tuple[int, list[tuple[int, Field]], dict[int, str]]:
     """(first data row index in `head` terms, [(column, field)], {column: unknown id})."""
     id_at: int | None = None
     label_at: int | None = None
@@ -1032,9 +1117,12 @@ def _batch_layout(head: list[tuple[int, list[Any]]], sheet: _Sheet
         if labels >= 2 and label_at is None:
             label_at = index
     if id_at is None and label_at is None:
-        raise _fail(sheet.place, f"no header row: row {BATCH_ID_ROW} should hold the field "
-                                 f"ids (or row {BATCH_LABEL_ROW} the 项目 labels) as in the "
-                                 "template")
+        raise _fail(
+            sheet.place,
+            f"no header row: row {BATCH_ID_ROW} should hold the field "
+            f"ids (or row {BATCH_LABEL_ROW} the 项目 labels) as in the "
+            "template",
+        )
     if id_at is not None and id_at > 0 and label_at is None:
         label_at = id_at - 1
     ids_row = head[id_at][1] if id_at is not None else []
@@ -1055,14 +1143,22 @@ def _batch_layout(head: list[tuple[int, list[Any]]], sheet: _Sheet
     first_col: dict[str, int] = {}
     for col, spec in columns:
         if spec.id in first_col:
-            problems.append(Problem(sheet.ref(header_row, col), f"({spec.id})",
-                                    f"the column of {spec.label} appears twice, here and at "
-                                    f"column {col_letter(first_col[spec.id])}; keep one"))
+            problems.append(
+                Problem(
+                    sheet.ref(header_row, col),
+                    f"({spec.id})",
+                    f"the column of {spec.label} appears twice, here and at "
+                    f"column {col_letter(first_col[spec.id])}; keep one",
+                )
+            )
         first_col.setdefault(spec.id, col)
     for spec in FIELDS:
         if spec.required and spec.id not in first_col:
-            problems.append(Problem(sheet.place, f"({spec.id})",
-                                    f"no column for {spec.label}, which is required"))
+            problems.append(
+                Problem(
+                    sheet.place, f"({spec.id})", f"no column for {spec.label}, which is required"
+                )
+            )
     if problems:
         raise InputError(problems)
     first = max(i for i in (id_at, label_at) if i is not None) + 1
@@ -1074,8 +1170,9 @@ def _read_batch(sheet: _Sheet, source: str) -> list[Record]:
     if not head:
         return []
     first, columns, unknown = _batch_layout(head, sheet)
-    percent = {col: _percent_cells(sheet, col) for col, spec in columns
-               if spec.type is FieldType.PERCENT}
+    percent = {
+        col: _percent_cells(sheet, col) for col, spec in columns if spec.type is FieldType.PERCENT
+    }
     required = [(col, spec) for col, spec in columns if spec.required]
     records: list[Record] = []
     for r, row in chain(head[first:], sheet.rows):
@@ -1089,13 +1186,22 @@ def _read_batch(sheet: _Sheet, source: str) -> list[Record]:
             held |= reader.cell(spec, r, col, raw, col in percent and r in percent[col])
         if not held:
             continue  # a blank row
-        warnings = [f"未知字段 {name!r}（{sheet.name}!{col_letter(col)}{r + 1}）的值已忽略"
-                    for col, name in unknown.items() if not _blank(_at(row, col))]
+        warnings = [
+            f"未知字段 {name!r}（{sheet.name}!{col_letter(col)}{r + 1}）的值已忽略"
+            for col, name in unknown.items()
+            if not _blank(_at(row, col))
+        ]
         for col, spec in required:
             if spec.id not in reader.values and not any(
-                    p.path == f"({spec.id})" for p in reader.problems):
-                reader.problems.append(Problem(sheet.ref(r, col), f"({spec.id})",
-                                               f"expected {spec.label} (required), got blank"))
+                p.path == f"({spec.id})" for p in reader.problems
+            ):
+                reader.problems.append(
+                    Problem(
+                        sheet.ref(r, col),
+                        f"({spec.id})",
+                        f"expected {spec.label} (required), got blank",
+                    )
+                )
         records.append(_record(source, sheet, r + 1, reader, warnings))
     return records
 
@@ -1125,16 +1231,21 @@ def read_workbook(path: Path) -> list[Record]:
             with path.open("rb") as fh:
                 workbook = python_calamine.CalamineWorkbook.from_filelike(fh)
     except python_calamine.PasswordError:
-        raise _fail(source, "the workbook is password-protected; remove the password and "
-                            "save again as .xlsx") from None
+        raise _fail(
+            source,
+            "the workbook is password-protected; remove the password and save again as .xlsx",
+        ) from None
     except Exception as exc:  # calamine's own errors: zip, XML, unsupported content
         raise _fail(source, f"is damaged or not an Excel workbook ({exc})") from None
     names = list(workbook.sheet_names)
     form_name = _find_sheet(names, SHEET_FORM)
     batch_name = _find_sheet(names, SHEET_BATCH)
     if form_name is None and batch_name is None:
-        raise _fail(source, f"has no {SHEET_FORM} or {SHEET_BATCH} sheet (its sheets: "
-                            f"{', '.join(names) or 'none'}); fill the questionnaire template")
+        raise _fail(
+            source,
+            f"has no {SHEET_FORM} or {SHEET_BATCH} sheet (its sheets: "
+            f"{', '.join(names) or 'none'}); fill the questionnaire template",
+        )
     wanted = [n for n in (form_name, batch_name) if n is not None]
     records: list[Record] = []
     try:
@@ -1148,8 +1259,9 @@ def read_workbook(path: Path) -> list[Record]:
                 data = workbook.get_sheet_by_name(name)
             except Exception as exc:
                 raise _fail(source, f"is damaged (sheet {name}: {exc})") from None
-            sheet = _Sheet(name, f"{source} › {name}", _sheet_rows(data), bad, xml,
-                           book.percent_xfs)
+            sheet = _Sheet(
+                name, f"{source} › {name}", _sheet_rows(data), bad, xml, book.percent_xfs
+            )
             if name == form_name:
                 record = _read_form(sheet, source)
                 if record is not None:
@@ -1159,6 +1271,9 @@ def read_workbook(path: Path) -> list[Record]:
     finally:
         workbook.close()
     if not records:
-        raise _fail(source, f"holds no firm data: fill column D of the {SHEET_FORM} sheet, "
-                            f"or the {SHEET_BATCH} sheet from row {BATCH_FIRST_ROW}")
+        raise _fail(
+            source,
+            f"holds no firm data: fill column D of the {SHEET_FORM} sheet, "
+            f"or the {SHEET_BATCH} sheet from row {BATCH_FIRST_ROW}",
+        )
     return records

@@ -68,14 +68,16 @@ class Record:
         return self.firm.warnings if self.firm is not None else ()
 
 
-def make_firm(values: Mapping[str, FieldValue], source: str,
-              warnings: tuple[str, ...] = ()) -> Firm:
+def make_firm(
+    values: Mapping[str, FieldValue], source: str, warnings: tuple[str, ...] = ()
+) -> Firm:
     """A `Firm` from values already checked one by one, with the cross-field warnings."""
     return Firm(values, source, (*warnings, *consistency_warnings(values)))
 
 
-def firm_from_mapping(data: Mapping[str, Any], source: str,
-                      where: Mapping[str, str] | None = None) -> Firm:
+def firm_from_mapping(
+    data: Mapping[str, Any], source: str, where: Mapping[str, str] | None = None
+) -> Firm:
     """Check every value against its field; raise `InputError` with all problems at once.
 
     `where` maps a field id to its place in the source (a line, a cell) for messages.
@@ -127,8 +129,9 @@ def read_mapping(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
         try:
             data = json.loads(text, parse_float=str, parse_int=int)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") \
-                from None
+            raise InputError(
+                f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+            ) from None
     elif suffix in (".yaml", ".yml"):
         doc, problems = load_located(text, source)
         if problems:
@@ -137,8 +140,10 @@ def read_mapping(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
         if isinstance(data, dict):
             where = {str(k): doc.where((k,)) for k in data}
     else:
-        raise InputError(f"{source}: firm data must be .json, .yaml or .xlsx, not "
-                         f"{suffix or 'a file without an extension'}")
+        raise InputError(
+            f"{source}: firm data must be .json, .yaml or .xlsx, not "
+            f"{suffix or 'a file without an extension'}"
+        )
     if not isinstance(data, dict):
         raise InputError(f"{source}: firm data must be an object of field id → value")
     return data, where

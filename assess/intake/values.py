@@ -99,8 +99,10 @@ def _parse_bool(spec: Field, raw: object) -> bool:
 @functools.cache
 def _enum_lookup(spec: Field) -> tuple[dict[str, str], dict[str, str]]:
     """(normalised label → value, value → value) for a dropdown field."""
-    return ({_normalise(label): value for value, label in spec.choices},
-            {value: value for value, _ in spec.choices})
+    return (
+        {_normalise(label): value for value, label in spec.choices},
+        {value: value for value, _ in spec.choices},
+    )
 
 
 def _parse_enum(spec: Field, raw: object) -> str:

@@ -37,16 +37,31 @@ STYLESHEET = "report.css"
 
 TIER_ORDER = ("innovative", "srdi", "little_giant", "readiness")
 STANDARD_TIERS = ("innovative", "srdi", "little_giant")
-TIER_LABELS = {"innovative": "创新型中小企业", "srdi": "专精特新中小企业",
-               "little_giant": "专精特新“小巨人”企业", "readiness": "申报准备度"}
-TIER_SHORT = {"innovative": "创新型", "srdi": "专精特新", "little_giant": "小巨人",
-              "readiness": "准备度"}
+TIER_LABELS = {
+    "innovative": "创新型中小企业",
+    "srdi": "专精特新中小企业",
+    "little_giant": "专精特新“小巨人”企业",
+    "readiness": "申报准备度",
+}
+TIER_SHORT = {
+    "innovative": "创新型",
+    "srdi": "专精特新",
+    "little_giant": "小巨人",
+    "readiness": "准备度",
+}
 SIZE_LABELS = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
 RUBRIC_STATUS = {"official": "正式", "provisional": "暂定", "advisory": "自评参考"}
-STATUS_CSS = {"official": "tag-official", "provisional": "tag-provisional",
-              "advisory": "tag-advisory"}
-ROLE_LABELS = {"eligibility": "资格条件", "basic": "基本条件", "requirement": "认定条件",
-               "direct": "直通条件（任一满足即可）"}
+STATUS_CSS = {
+    "official": "tag-official",
+    "provisional": "tag-provisional",
+    "advisory": "tag-advisory",
+}
+ROLE_LABELS = {
+    "eligibility": "资格条件",
+    "basic": "基本条件",
+    "requirement": "认定条件",
+    "direct": "直通条件（任一满足即可）",
+}
 ROLE_ORDER = ("eligibility", "basic", "requirement", "direct")
 NUMERALS = "一二三四五六七八九十"
 
@@ -255,11 +270,26 @@ def _verdict(a: Assessment, anchor: str) -> Verdict:
     basis = ""
     if a.passed and scored and a.pass_mark is not None and a.total < a.pass_mark:
         basis = "经直通条件通过"
-    return Verdict(a.tier, TIER_LABELS.get(a.tier, a.tier), True, word, glyph, css, a.rubric,
-                   a.rubric_title, a.rubric_version,
-                   RUBRIC_STATUS.get(a.rubric_status, a.rubric_status),
-                   STATUS_CSS.get(a.rubric_status, ""), a.total, a.max, a.pass_mark,
-                   a.maturity, anchor, scored, basis)
+    return Verdict(
+        a.tier,
+        TIER_LABELS.get(a.tier, a.tier),
+        True,
+        word,
+        glyph,
+        css,
+        a.rubric,
+        a.rubric_title,
+        a.rubric_version,
+        RUBRIC_STATUS.get(a.rubric_status, a.rubric_status),
+        STATUS_CSS.get(a.rubric_status, ""),
+        a.total,
+        a.max,
+        a.pass_mark,
+        a.maturity,
+        anchor,
+        scored,
+        basis,
+    )
 
 
 def _verdicts(assessments: Sequence[Assessment], anchors: Mapping[int, str]) -> list[Verdict]:
@@ -289,14 +319,25 @@ def _indicator_view(ind: IndicatorResult, class_title: str, scale: Decimal) -> I
     next_points = ind.points + ind.next.gain if ind.next is not None else None
     state = ind.status
     label = {"ok": "已计分", "unknown": "数据缺失", "not_assessed": "未评估"}.get(state, state)
-    bar = Markup(charts.css_bar(ind.points, ind.max, scale=scale, next_points=next_points,
-                                unknown=state != "ok"))
+    bar = Markup(
+        charts.css_bar(
+            ind.points, ind.max, scale=scale, next_points=next_points, unknown=state != "ok"
+        )
+    )
     parts = tuple(_indicator_view(p, class_title, scale) for p in ind.parts)
-    explain = not (ind.figure and ind.band and ind.figure in ind.reason
-                   and ind.band in ind.reason)
-    return IndicatorView(ind, class_title, bar, state, label,
-                         tuple(_field_label(x) for x in ind.missing), next_points, explain,
-                         parts, ind.source)
+    explain = not (ind.figure and ind.band and ind.figure in ind.reason and ind.band in ind.reason)
+    return IndicatorView(
+        ind,
+        class_title,
+        bar,
+        state,
+        label,
+        tuple(_field_label(x) for x in ind.missing),
+        next_points,
+        explain,
+        parts,
+        ind.source,
+    )
 
 
 def common_source(sources: Sequence[str]) -> str:
@@ -312,7 +353,7 @@ def common_source(sources: Sequence[str]) -> str:
     head = first[:n]
     cut = head.rfind("》") + 1 or head.rfind(" ")
     prefix = head[:cut].rstrip() if cut > 0 else ""
-    if len(prefix) < 4 or any(not src[len(prefix):].strip() for src in sources):
+    if len(prefix) < 4 or any(not src[len(prefix) :].strip() for src in sources):
         return ""
     return prefix
 
@@ -326,8 +367,9 @@ def _condition_groups(a: Assessment) -> tuple[ConditionGroup, ...]:
         views = []
         for c in chosen:
             word, glyph, css = _mark(c.ok)
-            views.append(ConditionView(c, word, glyph, css,
-                                       tuple(_field_label(x) for x in c.missing)))
+            views.append(
+                ConditionView(c, word, glyph, css, tuple(_field_label(x) for x in c.missing))
+            )
         note = ""
         if role == "direct":
             held = sum(1 for c in chosen if c.ok)
@@ -336,40 +378,82 @@ def _condition_groups(a: Assessment) -> tuple[ConditionGroup, ...]:
     return tuple(groups)
 
 
-def _section(a: Assessment, number: str, anchor: str, rubric: m.Rubric | None,
-             plan: planning.TierPlan | None = None) -> Section:
+def _section(
+    a: Assessment,
+    number: str,
+    anchor: str,
+    rubric: m.Rubric | None,
+    plan: planning.TierPlan | None = None,
+) -> Section:
     minima = planning.class_minima(rubric.pass_rule, a.conditions) if rubric else {}
     rows = []
     for c in a.classes:
         pct = float(c.points / c.max * 100) if c.max > 0 else 0.0
         need = minima.get(c.id)
-        rows.append(ClassRow(c.title, c.points, c.max, pct, need, c.unknown_max, c.maturity,
-                             Markup(charts.bar(c.points, c.max, marker=need, width=120,
-                                               status="fail" if need is not None
-                                               and c.points < need else "")),
-                             need is not None and c.points < need))
+        rows.append(
+            ClassRow(
+                c.title,
+                c.points,
+                c.max,
+                pct,
+                need,
+                c.unknown_max,
+                c.maturity,
+                Markup(
+                    charts.bar(
+                        c.points,
+                        c.max,
+                        marker=need,
+                        width=120,
+                        status="fail" if need is not None and c.points < need else "",
+                    )
+                ),
+                need is not None and c.points < need,
+            )
+        )
     radar = None
     if len(a.classes) >= 3 and all(c.max > 0 for c in a.classes):
-        axes = [charts.Axis(c.title, float(c.points / c.max * 100),
-                            float(minima[c.id] / c.max * 100) if c.id in minima else None)
-                for c in a.classes]
+        axes = [
+            charts.Axis(
+                c.title,
+                float(c.points / c.max * 100),
+                float(minima[c.id] / c.max * 100) if c.id in minima else None,
+            )
+            for c in a.classes
+        ]
         radar = Markup(charts.radar(axes, label=f"{a.rubric_title} 分类得分"))
     titles = {c.id: c.title for c in a.classes}
     scale = max((i.max for i in a.indicators), default=Decimal(1))
-    indicators = tuple(_indicator_view(i, titles.get(i.class_id, i.class_id), scale)
-                       for i in a.indicators)
+    indicators = tuple(
+        _indicator_view(i, titles.get(i.class_id, i.class_id), scale) for i in a.indicators
+    )
     prefix = common_source([i.source for i in a.indicators])
     if prefix:
-        indicators = tuple(replace(v, source=v.source[len(prefix):].strip())
-                           for v in indicators)
+        indicators = tuple(replace(v, source=v.source[len(prefix) :].strip()) for v in indicators)
     unknown = sum(1 for i in a.indicators if i.status == "unknown")
     # The plan repeats each must-fix condition with its advice: the check list then gives
     # only the finding.
-    planned = frozenset(c.id for f in plan.must_fix for c in f.options if c.advice
-                        ) if plan is not None else frozenset()
-    return Section(a, number, anchor, _verdict(a, anchor), rubric, radar, tuple(rows),
-                   _explanation(a.pass_explanation), indicators, _condition_groups(a),
-                   unknown, prefix, a.rubric_status == "provisional", planned)
+    planned = (
+        frozenset(c.id for f in plan.must_fix for c in f.options if c.advice)
+        if plan is not None
+        else frozenset()
+    )
+    return Section(
+        a,
+        number,
+        anchor,
+        _verdict(a, anchor),
+        rubric,
+        radar,
+        tuple(rows),
+        _explanation(a.pass_explanation),
+        indicators,
+        _condition_groups(a),
+        unknown,
+        prefix,
+        a.rubric_status == "provisional",
+        planned,
+    )
 
 
 def _rubric_for(a: Assessment, rubrics: Mapping[str, m.Rubric] | None) -> m.Rubric | None:
@@ -383,8 +467,9 @@ def _rubric_for(a: Assessment, rubrics: Mapping[str, m.Rubric] | None) -> m.Rubr
     return rubric if rubric.version == a.rubric_version else None
 
 
-def evidence_checklist(assessments: Sequence[Assessment],
-                       rubrics: Mapping[str, m.Rubric | None]) -> list[EvidenceItem]:
+def evidence_checklist(
+    assessments: Sequence[Assessment], rubrics: Mapping[str, m.Rubric | None]
+) -> list[EvidenceItem]:
     """Documents to prepare: for every indicator that scores (points > 0) and every
     condition the firm relies on (all gates; direct conditions it meets)."""
     items: dict[str, EvidenceItem] = {}
@@ -433,19 +518,21 @@ def evidence_groups(items: Sequence[EvidenceItem]) -> list[EvidenceGroup]:
             out.append(EvidenceGroup(item.document, (EvidenceVariant("", item.uses),)))
         else:  # the document itself first, then its parts
             members.sort(key=lambda member: member[0] != "")
-            out.append(EvidenceGroup(base, tuple(EvidenceVariant(q, item.uses)
-                                                 for q, item in members)))
+            out.append(
+                EvidenceGroup(base, tuple(EvidenceVariant(q, item.uses) for q, item in members))
+            )
     return out
 
 
-def _sources(assessments: Sequence[Assessment], found: Mapping[str, m.Rubric | None]
-             ) -> tuple[list[SourceView], list[tuple[str, list[str]]]]:
+def _sources(
+    assessments: Sequence[Assessment], found: Mapping[str, m.Rubric | None]
+) -> tuple[list[SourceView], list[tuple[str, list[str]]]]:
     """A source per rubric, and the notes several rubrics share (said once, with the
     rubrics they apply to)."""
     titles: dict[str, list[str]] = {}
     for a in assessments:
         rubric = found[a.rubric]
-        for note in (rubric.source_notes if rubric else ()):
+        for note in rubric.source_notes if rubric else ():
             if a.rubric_title not in titles.setdefault(note, []):
                 titles[note].append(a.rubric_title)
     shared = [(note, ts) for note, ts in titles.items() if len(ts) > 1]
@@ -454,8 +541,15 @@ def _sources(assessments: Sequence[Assessment], found: Mapping[str, m.Rubric | N
     for a in assessments:
         rubric = found[a.rubric]
         notes = tuple(n for n in (rubric.source_notes if rubric else ()) if n not in common)
-        views.append(SourceView(a, rubric, RUBRIC_STATUS.get(a.rubric_status, a.rubric_status),
-                                STATUS_CSS.get(a.rubric_status, ""), notes))
+        views.append(
+            SourceView(
+                a,
+                rubric,
+                RUBRIC_STATUS.get(a.rubric_status, a.rubric_status),
+                STATUS_CSS.get(a.rubric_status, ""),
+                notes,
+            )
+        )
     return views, shared
 
 
@@ -463,17 +557,22 @@ def cohort_view(place: CohortPlace) -> CohortView:
     """The cover line and the method note for a firm's place in its batch round."""
     pct, rate = fmt(place.percentile), fmt(place.score_pct)
     if place.size <= 1:
-        headline = (f"本批次（{place.round_name}）仅 1 家企业完成评分，得分率 {rate}%，"
-                    f"暂无同批企业可比较")
+        headline = (
+            f"本批次（{place.round_name}）仅 1 家企业完成评分，得分率 {rate}%，暂无同批企业可比较"
+        )
     else:
-        headline = (f"本批次（{place.round_name}，共 {place.size} 家）排名第 {place.rank}，"
-                    f"得分率 {rate}%，高于本批次 {pct}% 的企业")
+        headline = (
+            f"本批次（{place.round_name}，共 {place.size} 家）排名第 {place.rank}，"
+            f"得分率 {rate}%，高于本批次 {pct}% 的企业"
+        )
     detail = "排名与百分位的算法见「数据质量与依据」。"
-    method = (f"批次排名只比较同一批次中完成评分的 {place.size} 家企业。得分率 = 各项计分的评价"
-              "标准（只按条件判定的标准不计）得分之和 ÷ 满分之和 × 100%，按得分率从高到低排名，"
-              "得分率相同者名次相同。百分位 = 本批次中得分率低于本企业的企业所占的比例，"
-              "得分率与本企业相同的企业（含本企业）按一半计入；"
-              f"本企业为 {pct}%，即“高于本批次 {pct}% 的企业”。")
+    method = (
+        f"批次排名只比较同一批次中完成评分的 {place.size} 家企业。得分率 = 各项计分的评价"
+        "标准（只按条件判定的标准不计）得分之和 ÷ 满分之和 × 100%，按得分率从高到低排名，"
+        "得分率相同者名次相同。百分位 = 本批次中得分率低于本企业的企业所占的比例，"
+        "得分率与本企业相同的企业（含本企业）按一半计入；"
+        f"本企业为 {pct}%，即“高于本批次 {pct}% 的企业”。"
+    )
     return CohortView(headline, detail, method)
 
 
@@ -499,8 +598,12 @@ def _facts(firm: Firm, assessments: Sequence[Assessment]) -> list[Fact]:
         facts.append(Fact("上年度营业收入", f"{fmt(revenue)} 万元"))
     size = next((a for a in assessments if a.size_class is not None), None)
     if size is not None and size.size_class is not None:
-        facts.append(Fact("企业规模", f"{SIZE_LABELS.get(size.size_class, size.size_class)}企业"
-                          f"（{size.size_reason}）"))
+        facts.append(
+            Fact(
+                "企业规模",
+                f"{SIZE_LABELS.get(size.size_class, size.size_class)}企业（{size.size_reason}）",
+            )
+        )
     elif assessments:
         facts.append(Fact("企业规模", f"无法划型（{assessments[0].size_reason or '缺少数据'}）"))
     if firm.source:
@@ -512,18 +615,23 @@ def _dedupe(texts: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(t for t in texts if t))
 
 
-def build_context(assessments: Sequence[Assessment], firm: Firm, *,
-                  generated: dt.date | None = None,
-                  rubrics: Mapping[str, m.Rubric] | None = None,
-                  cohort: CohortPlace | None = None) -> dict[str, Any]:
+def build_context(
+    assessments: Sequence[Assessment],
+    firm: Firm,
+    *,
+    generated: dt.date | None = None,
+    rubrics: Mapping[str, m.Rubric] | None = None,
+    cohort: CohortPlace | None = None,
+) -> dict[str, Any]:
     """Everything the template shows."""
     generated = generated or dt.date.today()
     found = {a.rubric: _rubric_for(a, rubrics) for a in assessments}
     anchors = {i: f"r{i + 1}-{a.rubric}" for i, a in enumerate(assessments)}
     tier_plans = {i: planning.plan(a, found[a.rubric], firm) for i, a in enumerate(assessments)}
-    sections = [_section(a, NUMERALS[i % len(NUMERALS)], anchors[i], found[a.rubric],
-                         tier_plans[i])
-                for i, a in enumerate(assessments)]
+    sections = [
+        _section(a, NUMERALS[i % len(NUMERALS)], anchors[i], found[a.rubric], tier_plans[i])
+        for i, a in enumerate(assessments)
+    ]
     verdict_by_rubric = {s.a.rubric: s.verdict for s in sections}
     plans = []
     for i, a in enumerate(assessments):
@@ -532,10 +640,19 @@ def build_context(assessments: Sequence[Assessment], firm: Firm, *,
             continue
         bar = None
         if p.scored and a.max > 0:
-            bar = Markup(charts.bar(p.total, a.max, next_points=p.total_after,
-                                    marker=p.target_total, width=220, height=12))
-        plans.append(PlanView(p, verdict_by_rubric[a.rubric],
-                              {c.id: c.title for c in a.classes}, bar))
+            bar = Markup(
+                charts.bar(
+                    p.total,
+                    a.max,
+                    next_points=p.total_after,
+                    marker=p.target_total,
+                    width=220,
+                    height=12,
+                )
+            )
+        plans.append(
+            PlanView(p, verdict_by_rubric[a.rubric], {c.id: c.title for c in a.classes}, bar)
+        )
     year = firm.get("assessment_year")
     verdicts = _verdicts(assessments, anchors)
     warnings = _dedupe([*firm.warnings, *(w for a in assessments for w in a.warnings)])
@@ -545,8 +662,7 @@ def build_context(assessments: Sequence[Assessment], firm: Firm, *,
         "title": f"专精特新梯度培育自评报告 — {firm.name}",
         "firm_name": firm.name,
         "year": year,
-        "prior_year": year - 1 if isinstance(year, int) and not isinstance(year, bool)
-        else None,
+        "prior_year": year - 1 if isinstance(year, int) and not isinstance(year, bool) else None,
         "generated": generated.isoformat(),
         "facts": _facts(firm, assessments),
         "verdicts": verdicts,
@@ -565,17 +681,22 @@ def build_context(assessments: Sequence[Assessment], firm: Firm, *,
         "warnings": warnings,
         "notes": [(s.verdict, note) for s in sections for note in s.a.notes],
         # Provisional indicators the engine's notes do not already name.
-        "provisional": [(s.verdict, i.r.title) for s in sections for i in s.indicators
-                        if i.r.provisional and s.a.rubric_status != "provisional"
-                        and not any(i.r.title in note for note in s.a.notes)],
-        "unknowns": [(s.verdict, i) for s in sections for i in s.indicators
-                     if i.state == "unknown"],
+        "provisional": [
+            (s.verdict, i.r.title)
+            for s in sections
+            for i in s.indicators
+            if i.r.provisional
+            and s.a.rubric_status != "provisional"
+            and not any(i.r.title in note for note in s.a.notes)
+        ],
+        "unknowns": [
+            (s.verdict, i) for s in sections for i in s.indicators if i.state == "unknown"
+        ],
         "sources": sources,
         "shared_notes": shared_notes,
         "version": assess.__version__,
         "css": Markup(_stylesheet()),
-        "bar_css": Markup(charts.css_bar_rules(str(i.bar) for s in sections
-                                               for i in s.indicators)),
+        "bar_css": Markup(charts.css_bar_rules(str(i.bar) for s in sections for i in s.indicators)),
     }
 
 
@@ -623,8 +744,7 @@ def _environment() -> jinja2.Environment:
         auto_reload=False,  # the template is data shipped with the package
         bytecode_cache=_bytecode_cache(),
     )
-    filters: dict[str, Callable[..., Any]] = {"num": fmt, "glyphs": safe_glyphs,
-                                              "pad": pad_label}
+    filters: dict[str, Callable[..., Any]] = {"num": fmt, "glyphs": safe_glyphs, "pad": pad_label}
     env.filters.update(filters)
     return env
 
@@ -640,16 +760,19 @@ def _stylesheet() -> str:
     return (data_dir("templates") / STYLESHEET).read_text(encoding="utf-8")
 
 
-def render_html(assessments: Sequence[Assessment], firm: Firm, *,
-                generated: dt.date | None = None,
-                rubrics: Mapping[str, m.Rubric] | None = None,
-                cohort: CohortPlace | None = None) -> str:
+def render_html(
+    assessments: Sequence[Assessment],
+    firm: Firm,
+    *,
+    generated: dt.date | None = None,
+    rubrics: Mapping[str, m.Rubric] | None = None,
+    cohort: CohortPlace | None = None,
+) -> str:
     """The report as one self-contained HTML document (styles and charts inline).
 
     `rubrics` maps rubric ids to the rubrics scored, for rubric files that are not bundled;
     bundled ones are found by id.  `generated` fixes the date printed (default: today).
     `cohort`, from a batch run, puts the firm's place in its round on the cover.
     """
-    context = build_context(assessments, firm, generated=generated, rubrics=rubrics,
-                            cohort=cohort)
+    context = build_context(assessments, firm, generated=generated, rubrics=rubrics, cohort=cohort)
     return _template().render(context)

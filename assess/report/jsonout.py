@@ -28,28 +28,51 @@ def _next(step: NextStep | None) -> dict[str, Any] | None:
     if step is None:
         return None
     return {
-        "gain": number(step.gain), "target": step.target, "text": step.text,
-        "metric_target": number(step.metric_target), "lever": step.lever,
-        "lever_from": number(step.lever_from), "lever_to": number(step.lever_to)}
+        "gain": number(step.gain),
+        "target": step.target,
+        "text": step.text,
+        "metric_target": number(step.metric_target),
+        "lever": step.lever,
+        "lever_from": number(step.lever_from),
+        "lever_to": number(step.lever_to),
+    }
 
 
 def _indicator(ind: IndicatorResult) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": ind.id, "title": ind.title, "points": number(ind.points), "max": number(ind.max),
-        "status": ind.status, "reason": ind.reason, "class": ind.class_id,
-        "figure": ind.figure, "value": number(ind.value), "band": ind.band,
-        "next": _next(ind.next), "advice": ind.advice, "evidence": list(ind.evidence),
-        "missing": list(ind.missing), "provisional": ind.provisional, "source": ind.source}
+        "id": ind.id,
+        "title": ind.title,
+        "points": number(ind.points),
+        "max": number(ind.max),
+        "status": ind.status,
+        "reason": ind.reason,
+        "class": ind.class_id,
+        "figure": ind.figure,
+        "value": number(ind.value),
+        "band": ind.band,
+        "next": _next(ind.next),
+        "advice": ind.advice,
+        "evidence": list(ind.evidence),
+        "missing": list(ind.missing),
+        "provisional": ind.provisional,
+        "source": ind.source,
+    }
     if ind.parts:
         out["parts"] = [_indicator(p) for p in ind.parts]
     return out
 
 
 def _condition(c: ConditionResult) -> dict[str, Any]:
-    return {"id": c.id, "ok": c.ok is True, "status": {True: "ok", False: "failed",
-                                                       None: "unknown"}[c.ok],
-            "reason": c.reason, "title": c.title, "role": c.role, "group": c.group,
-            "missing": list(c.missing)}
+    return {
+        "id": c.id,
+        "ok": c.ok is True,
+        "status": {True: "ok", False: "failed", None: "unknown"}[c.ok],
+        "reason": c.reason,
+        "title": c.title,
+        "role": c.role,
+        "group": c.group,
+        "missing": list(c.missing),
+    }
 
 
 def record(a: Assessment) -> dict[str, Any]:
@@ -69,8 +92,16 @@ def record(a: Assessment) -> dict[str, Any]:
         "complete": a.complete,
         "size_class": a.size_class,
         "size_reason": a.size_reason,
-        "classes": [{"id": c.id, "title": c.title, "points": number(c.points),
-                     "max": number(c.max), "maturity": c.maturity} for c in a.classes],
+        "classes": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "points": number(c.points),
+                "max": number(c.max),
+                "maturity": c.maturity,
+            }
+            for c in a.classes
+        ],
         "maturity": a.maturity,
         "indicators": [_indicator(i) for i in a.indicators],
         "gates": [_condition(c) for c in a.gates],
@@ -87,10 +118,20 @@ STATIC_INDICATOR_KEYS = ("advice", "evidence", "source")
 
 def _indicator_compact(ind: IndicatorResult) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": ind.id, "title": ind.title, "points": number(ind.points), "max": number(ind.max),
-        "status": ind.status, "reason": ind.reason, "class": ind.class_id,
-        "figure": ind.figure, "value": number(ind.value), "band": ind.band,
-        "next": _next(ind.next), "missing": list(ind.missing), "provisional": ind.provisional}
+        "id": ind.id,
+        "title": ind.title,
+        "points": number(ind.points),
+        "max": number(ind.max),
+        "status": ind.status,
+        "reason": ind.reason,
+        "class": ind.class_id,
+        "figure": ind.figure,
+        "value": number(ind.value),
+        "band": ind.band,
+        "next": _next(ind.next),
+        "missing": list(ind.missing),
+        "provisional": ind.provisional,
+    }
     if ind.parts:
         out["parts"] = [_indicator_compact(p) for p in ind.parts]
     return out
@@ -112,15 +153,37 @@ def record_head(a: Assessment) -> dict[str, Any]:
     for c in a.conditions:
         (direct if c.role == "direct" else gates).append(_condition(c))
     return {
-        "rubric": a.rubric, "title": a.rubric_title, "version": a.rubric_version,
-        "status": a.rubric_status, "tier": a.tier, "firm": a.firm, "source": a.source,
-        "total": number(a.total), "max": number(a.max), "pass_mark": number(a.pass_mark),
-        "passed": a.passed, "pass_status": a.pass_status, "complete": a.complete,
-        "size_class": a.size_class, "size_reason": a.size_reason,
-        "classes": [{"id": c.id, "title": c.title, "points": number(c.points),
-                     "max": number(c.max), "maturity": c.maturity} for c in a.classes],
-        "maturity": a.maturity, "indicators": [], "gates": gates, "direct": direct,
-        "pass_explanation": list(a.pass_explanation), "warnings": list(a.warnings),
+        "rubric": a.rubric,
+        "title": a.rubric_title,
+        "version": a.rubric_version,
+        "status": a.rubric_status,
+        "tier": a.tier,
+        "firm": a.firm,
+        "source": a.source,
+        "total": number(a.total),
+        "max": number(a.max),
+        "pass_mark": number(a.pass_mark),
+        "passed": a.passed,
+        "pass_status": a.pass_status,
+        "complete": a.complete,
+        "size_class": a.size_class,
+        "size_reason": a.size_reason,
+        "classes": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "points": number(c.points),
+                "max": number(c.max),
+                "maturity": c.maturity,
+            }
+            for c in a.classes
+        ],
+        "maturity": a.maturity,
+        "indicators": [],
+        "gates": gates,
+        "direct": direct,
+        "pass_explanation": list(a.pass_explanation),
+        "warnings": list(a.warnings),
         "notes": list(a.notes),
     }
 

@@ -33,14 +33,18 @@ from assess.results import Assessment, CohortPlace
 from assess.rubric import models as m
 from assess.rubric.loader import data_dir
 
-_HARFBUZZ_SUBSET = ("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib",
-                    "libharfbuzz-subset-0.dll")
+_HARFBUZZ_SUBSET = (
+    "libharfbuzz-subset.so.0",
+    "libharfbuzz-subset.0.dylib",
+    "libharfbuzz-subset-0.dll",
+)
 
 HARFBUZZ_HINT = (
     "libharfbuzz-subset is missing: WeasyPrint falls back to fontTools to subset the CJK "
     "fonts and a Chinese report takes ~12 s instead of ~1 s. Install it "
     "(Debian/Ubuntu: apt-get install libharfbuzz-subset0). "
-    "缺少 libharfbuzz-subset：生成中文 PDF 会慢约 10 倍，请安装 libharfbuzz-subset0。")
+    "缺少 libharfbuzz-subset：生成中文 PDF 会慢约 10 倍，请安装 libharfbuzz-subset0。"
+)
 
 
 class SlowPdfWarning(RuntimeWarning):
@@ -99,11 +103,11 @@ def make_fetcher(root: Path | None = None) -> Any:
                 path = Path(unquote(parts.path))
                 if _inside(path, folder) and path.is_file():
                     # WeasyPrint ignores a stylesheet not served as text/css.
-                    return URLFetcherResponse(url, path.read_bytes(),
-                                              headers={"Content-Type": mime_type(path)})
+                    return URLFetcherResponse(
+                        url, path.read_bytes(), headers={"Content-Type": mime_type(path)}
+                    )
             self.refused.append(url)
-            raise ValueError(f"refused to fetch {url!r}: the report only loads files from "
-                             f"{folder}")
+            raise ValueError(f"refused to fetch {url!r}: the report only loads files from {folder}")
 
     return TemplateFetcher()
 
@@ -120,8 +124,13 @@ def mime_type(path: Path) -> str:
 # pseudo-element: WeasyPrint then computes a style for each of them on every element (six
 # per element: most of the CSS cascade time of a report).  The report has no footnotes,
 # and only <li> elements have markers.
-_UA_DROP = ("::footnote-call", "::footnote-marker", "::note-call", "::note-marker",
-            "::note-callback")
+_UA_DROP = (
+    "::footnote-call",
+    "::footnote-marker",
+    "::note-call",
+    "::note-marker",
+    "::note-callback",
+)
 _UA_MARKER = "::marker {"
 
 
@@ -137,8 +146,10 @@ def _ua_stylesheet() -> Any:
         return None
     lines = UA.splitlines()
     kept = [line for line in lines if not line.startswith(_UA_DROP)]
-    if len(lines) - len(kept) != len(_UA_DROP) or sum(
-            line.startswith(_UA_MARKER) for line in kept) != 1:
+    if (
+        len(lines) - len(kept) != len(_UA_DROP)
+        or sum(line.startswith(_UA_MARKER) for line in kept) != 1
+    ):
         return None
     kept = ["li" + line if line.startswith(_UA_MARKER) else line for line in kept]
     return CSS(string="\n".join(kept), counter_style=UA_COUNTER_STYLE)
@@ -206,8 +217,9 @@ def pdf_bytes(html: str, *, font_config: object | None = None, fetcher: Any = No
     if block in html:
         html = html.replace(block, "", 1)
         stylesheets.append(sheet)
-    document = _html_class()(string=html, base_url=templates_dir().as_uri() + "/",
-                             url_fetcher=fetcher)
+    document = _html_class()(
+        string=html, base_url=templates_dir().as_uri() + "/", url_fetcher=fetcher
+    )
     with _gc_paused():
         data: bytes = document.write_pdf(font_config=font_config, stylesheets=stylesheets)
     return data
@@ -219,8 +231,9 @@ def _umask() -> int:
     return mask
 
 
-def write_pdf(html: str, path: Path, *, fetcher: Any = None,
-              font_config: object | None = None) -> None:
+def write_pdf(
+    html: str, path: Path, *, fetcher: Any = None, font_config: object | None = None
+) -> None:
     """Render `html` to a PDF at `path`, atomically: a temp file beside it, then a rename,
     so a failed run never leaves half a PDF (or destroys the previous one)."""
     data = pdf_bytes(html, font_config=font_config, fetcher=fetcher)
@@ -240,16 +253,20 @@ def write_pdf(html: str, path: Path, *, fetcher: Any = None,
         raise
 
 
-def render_pdf(assessments: Sequence[Assessment], firm: Firm, path: Path, *,
-               generated: dt.date | None = None,
-               rubrics: Mapping[str, m.Rubric] | None = None,
-               cohort: CohortPlace | None = None,
-               font_config: object | None = None) -> str:
+def render_pdf(
+    assessments: Sequence[Assessment],
+    firm: Firm,
+    path: Path,
+    *,
+    generated: dt.date | None = None,
+    rubrics: Mapping[str, m.Rubric] | None = None,
+    cohort: CohortPlace | None = None,
+    font_config: object | None = None,
+) -> str:
     """Render the report and write it as a PDF; return the HTML it was made from.
     `cohort`: the firm's place in its batch round, shown on the cover."""
     from assess.report.html import render_html
 
-    html = render_html(assessments, firm, generated=generated, rubrics=rubrics,
-                       cohort=cohort)
+    html = render_html(assessments, firm, generated=generated, rubrics=rubrics, cohort=cohort)
     write_pdf(html, path, font_config=font_config)
     return html

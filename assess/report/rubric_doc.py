@@ -17,13 +17,22 @@ from assess.fields import FIELDS_BY_ID
 from assess.numbers import fmt
 from assess.rubric import models as m
 
-_EDGE = {"better_band": "数值恰在两档交界时取较优档（“以上”“以下”均含本数）",
-         "lower_band": "数值恰在两档交界时取数值较低的一档",
-         "upper_band": "数值恰在两档交界时取数值较高的一档"}
-_STATUS = {"official": "正式", "provisional": "暂定（部分数值未核实）",
-           "advisory": "自评参考（非官方认定标准）"}
-_ROLE = {"eligibility": "资格条件", "basic": "基本条件", "requirement": "认定条件",
-         "direct": "直通条件"}
+_EDGE = {
+    "better_band": "数值恰在两档交界时取较优档（“以上”“以下”均含本数）",
+    "lower_band": "数值恰在两档交界时取数值较低的一档",
+    "upper_band": "数值恰在两档交界时取数值较高的一档",
+}
+_STATUS = {
+    "official": "正式",
+    "provisional": "暂定（部分数值未核实）",
+    "advisory": "自评参考（非官方认定标准）",
+}
+_ROLE = {
+    "eligibility": "资格条件",
+    "basic": "基本条件",
+    "requirement": "认定条件",
+    "direct": "直通条件",
+}
 
 
 def _unit(rubric: m.Rubric, name: str) -> str:
@@ -43,8 +52,9 @@ def _score_lines(rubric: m.Rubric, score: m.Score | object) -> Iterator[str]:
         word = "越高越好" if score.direction == "higher" else "越低越好"
         yield f"按 `{score.metric}` 分档（{word}）："
         for band in score.bands:
-            label = band_label(band, _unit(rubric, score.metric), score,
-                               score.edge or rubric.edge_rule)
+            label = band_label(
+                band, _unit(rubric, score.metric), score, score.edge or rubric.edge_rule
+            )
             yield f"- {label} → {fmt(band.points)} 分"
     elif isinstance(score, m.BestOfScore):
         yield "取以下各表中得分较高者："
@@ -66,11 +76,15 @@ def _score_lines(rubric: m.Rubric, score: m.Score | object) -> Iterator[str]:
         for item in score.items:
             yield f"- {item.label}（`{item.when}`）"
     elif isinstance(score, m.SteppedScore):
-        yield (f"`{score.metric}` 每满 {fmt(score.step)} 得 {fmt(score.points_per_step)} 分，"
-               f"最多 {fmt(score.cap)} 分")
+        yield (
+            f"`{score.metric}` 每满 {fmt(score.step)} 得 {fmt(score.points_per_step)} 分，"
+            f"最多 {fmt(score.cap)} 分"
+        )
     elif isinstance(score, m.LocalScore):
-        yield (f"按 `{score.selector}` 选择地方指标；填写了 `{score.override}` 时直接采用该得分；"
-               "无对应省份时不评估。")
+        yield (
+            f"按 `{score.selector}` 选择地方指标；填写了 `{score.override}` 时直接采用该得分；"
+            "无对应省份时不评估。"
+        )
         for block in score.blocks:
             status = "（暂定）" if block.status == "provisional" else ""
             yield ""
@@ -111,8 +125,14 @@ def markdown(rubric: m.Rubric) -> str:
             if ind.class_ != cls.id:
                 continue
             status = "（暂定）" if (ind.status or rubric.status) == "provisional" else ""
-            lines += [f"### {ind.id} {ind.title.zh}（{fmt(ind.max)} 分）{status}", "",
-                      f"来源：{ind.source}", "", ind.rationale, ""]
+            lines += [
+                f"### {ind.id} {ind.title.zh}（{fmt(ind.max)} 分）{status}",
+                "",
+                f"来源：{ind.source}",
+                "",
+                ind.rationale,
+                "",
+            ]
             lines += list(_score_lines(rubric, ind.score))
             lines += ["", "佐证材料：" + "；".join(ind.evidence), ""]
     if rubric.conditions:

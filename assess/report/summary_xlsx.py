@@ -58,7 +58,7 @@ def cell_text(text: str) -> str:
     if text.startswith(_FORMULA_START):
         text = "'" + text
     if len(text) > MAX_CELL:
-        text = text[:MAX_CELL - 1] + "…"
+        text = text[: MAX_CELL - 1] + "…"
     return text
 
 
@@ -102,8 +102,7 @@ def _rubric_columns(tallies: Sequence[RubricTally]) -> list[tuple[RubricTally, s
     return [(t, t.label if seen[t.label] == 1 else f"{t.label}({t.rubric})") for t in tallies]
 
 
-def _ranked(rows: Sequence[ApplicantRow], standing: Mapping[int, Standing]
-            ) -> list[ApplicantRow]:
+def _ranked(rows: Sequence[ApplicantRow], standing: Mapping[int, Standing]) -> list[ApplicantRow]:
     order = {"scored": 0, "failed": 1, "rejected": 2, "pending": 3}
 
     def key(r: ApplicantRow) -> tuple[int, int, int]:
@@ -130,7 +129,7 @@ _STYLES = (
     '<fills count="3"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill>'
     '<fill><patternFill patternType="solid"><fgColor rgb="FFD9E1F2"/><bgColor indexed="64"/>'
-    '</patternFill></fill></fills>'
+    "</patternFill></fill></fills>"
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
     '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
@@ -138,7 +137,8 @@ _STYLES = (
     'applyFill="1" applyAlignment="1"><alignment vertical="center" wrapText="1"/></xf>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    "</styleSheet>")
+    "</styleSheet>"
+)
 _ROWS_PER_WRITE = 512
 
 
@@ -162,29 +162,38 @@ class _Sheet:
     """One worksheet, streamed into the zip row by row.  Values are what `cell` returns:
     None (no cell), int, float or text."""
 
-    def __init__(self, book: _Book, title: str, number: int, widths: Sequence[float],
-                 *, frozen: bool = False):
+    def __init__(
+        self, book: _Book, title: str, number: int, widths: Sequence[float], *, frozen: bool = False
+    ):
         self.title = title
         self.number = number
         self.rows = 0
         self.width = len(widths)
         self.filter = ""
-        self._out: IO[bytes] = book.zip.open(f"xl/worksheets/sheet{number}.xml", "w",
-                                             force_zip64=True)
+        self._out: IO[bytes] = book.zip.open(
+            f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True
+        )
         self._pending: list[str] = []
         head = [_XML, f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">']
         if frozen:
-            head.append('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" '
-                        'topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-                        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
-                        "</sheetView></sheetViews>")
+            head.append(
+                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" '
+                'topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+                '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+                "</sheetView></sheetViews>"
+            )
         else:
             head.append('<sheetViews><sheetView workbookViewId="0"/></sheetViews>')
         head.append('<sheetFormatPr defaultRowHeight="15"/>')
         if widths:
-            head.append("<cols>" + "".join(
-                f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
-                for i, w in enumerate(widths, start=1)) + "</cols>")
+            head.append(
+                "<cols>"
+                + "".join(
+                    f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
+                    for i, w in enumerate(widths, start=1)
+                )
+                + "</cols>"
+            )
         head.append("<sheetData>")
         self._out.write("".join(head).encode("utf-8"))
 
@@ -212,8 +221,10 @@ class _Sheet:
                     if "&" in value or "<" in value or ">" in value:
                         value = escape(value)
                     ref = letters[i] if i < 256 else _letter(i)
-                    add(f'<c r="{ref}{r}"{s} t="inlineStr"><is><t xml:space="preserve">'
-                        f"{value}</t></is></c>")
+                    add(
+                        f'<c r="{ref}{r}"{s} t="inlineStr"><is><t xml:space="preserve">'
+                        f"{value}</t></is></c>"
+                    )
             else:
                 ref = letters[i] if i < 256 else _letter(i)
                 add(f'<c r="{ref}{r}"{s}><v>{value!r}</v></c>')
@@ -236,8 +247,10 @@ class _Sheet:
         tail = "</sheetData>"
         if self.filter:
             tail += f'<autoFilter ref="{self.filter}"/>'
-        tail += ('<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
-                 'footer="0.5"/></worksheet>')
+        tail += (
+            '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
+            'footer="0.5"/></worksheet>'
+        )
         self._out.write(tail.encode("utf-8"))
         self._out.close()
 
@@ -248,8 +261,7 @@ class _Book:
     def __init__(self, fh: IO[bytes]):
         # Level 1: the sheets are repetitive XML; 1 compresses them nearly as well as 6
         # at a third of the time.
-        self.zip = zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED,
-                                   compresslevel=1)
+        self.zip = zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self.sheets: list[_Sheet] = []
 
     def sheet(self, title: str, widths: Sequence[float], *, frozen: bool = False) -> _Sheet:
@@ -264,39 +276,66 @@ class _Book:
             self.sheets[-1].close()
         n = len(self.sheets)
         sheet_ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-        self.zip.writestr("[Content_Types].xml", (
-            f'{_XML}<Types xmlns="{_CT_NS}">'
-            '<Default Extension="rels" '
-            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/styles.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-            + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
-                      f'ContentType="{sheet_ct}"/>' for i in range(1, n + 1))
-            + "</Types>"))
-        self.zip.writestr("_rels/.rels", (
-            f'{_XML}<Relationships xmlns="{_PKG_REL_NS}">'
-            f'<Relationship Id="rId1" Type="{_REL_NS}/officeDocument" '
-            'Target="xl/workbook.xml"/></Relationships>'))
-        self.zip.writestr("xl/_rels/workbook.xml.rels", (
-            f'{_XML}<Relationships xmlns="{_PKG_REL_NS}">'
-            + "".join(f'<Relationship Id="rId{i}" Type="{_REL_NS}/worksheet" '
-                      f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
-            + f'<Relationship Id="rId{n + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/>'
-            "</Relationships>"))
+        self.zip.writestr(
+            "[Content_Types].xml",
+            (
+                f'{_XML}<Types xmlns="{_CT_NS}">'
+                '<Default Extension="rels" '
+                'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                '<Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/xl/workbook.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                '<Override PartName="/xl/styles.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+                + "".join(
+                    f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{sheet_ct}"/>'
+                    for i in range(1, n + 1)
+                )
+                + "</Types>"
+            ),
+        )
+        self.zip.writestr(
+            "_rels/.rels",
+            (
+                f'{_XML}<Relationships xmlns="{_PKG_REL_NS}">'
+                f'<Relationship Id="rId1" Type="{_REL_NS}/officeDocument" '
+                'Target="xl/workbook.xml"/></Relationships>'
+            ),
+        )
+        self.zip.writestr(
+            "xl/_rels/workbook.xml.rels",
+            (
+                f'{_XML}<Relationships xmlns="{_PKG_REL_NS}">'
+                + "".join(
+                    f'<Relationship Id="rId{i}" Type="{_REL_NS}/worksheet" '
+                    f'Target="worksheets/sheet{i}.xml"/>'
+                    for i in range(1, n + 1)
+                )
+                + f'<Relationship Id="rId{n + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/>'
+                "</Relationships>"
+            ),
+        )
         names = "".join(
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{ws.number - 1}" '
             f'hidden="1">{escape(_quoted_range(ws.title, ws.filter))}</definedName>'
-            for ws in self.sheets if ws.filter)
-        self.zip.writestr("xl/workbook.xml", (
-            f'{_XML}<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
-            '<bookViews><workbookView activeTab="0"/></bookViews><sheets>'
-            + "".join(f"<sheet name={quoteattr(ws.title)} sheetId=\"{ws.number}\" "
-                      f'r:id="rId{ws.number}"/>' for ws in self.sheets)
-            + "</sheets>" + (f"<definedNames>{names}</definedNames>" if names else "")
-            + "</workbook>"))
+            for ws in self.sheets
+            if ws.filter
+        )
+        self.zip.writestr(
+            "xl/workbook.xml",
+            (
+                f'{_XML}<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
+                '<bookViews><workbookView activeTab="0"/></bookViews><sheets>'
+                + "".join(
+                    f'<sheet name={quoteattr(ws.title)} sheetId="{ws.number}" '
+                    f'r:id="rId{ws.number}"/>'
+                    for ws in self.sheets
+                )
+                + "</sheets>"
+                + (f"<definedNames>{names}</definedNames>" if names else "")
+                + "</workbook>"
+            ),
+        )
         self.zip.writestr("xl/styles.xml", _STYLES)
         self.zip.close()
 
@@ -306,7 +345,7 @@ def _quoted_range(title: str, ref: str) -> str:
 
     def absolute(cell_ref: str) -> str:
         letters = cell_ref.rstrip("0123456789")
-        return f"${letters}${cell_ref[len(letters):]}"
+        return f"${letters}${cell_ref[len(letters) :]}"
 
     return f"'{title}'!{absolute(first)}:{absolute(last or first)}"
 
@@ -317,16 +356,31 @@ def _header(book: _Book, title: str, columns: Sequence[_Column]) -> _Sheet:
     return ws
 
 
-def _summary_sheet(book: _Book, rows: Sequence[ApplicantRow],
-                   tallies: Sequence[RubricTally], standing: Mapping[int, Standing]) -> None:
+def _summary_sheet(
+    book: _Book,
+    rows: Sequence[ApplicantRow],
+    tallies: Sequence[RubricTally],
+    standing: Mapping[int, Standing],
+) -> None:
     groups = _rubric_columns(tallies)
-    columns = [_Column("排名", 6), _Column("百分位", 8), _Column("状态", 9),
-               _Column("企业名称", 30), _Column("统一社会信用代码", 21),
-               _Column("来源文件", 28), _Column("工作表", 7), _Column("行", 6),
-               _Column("企业规模", 8), _Column("得分率(%)", 9)]
+    columns = [
+        _Column("排名", 6),
+        _Column("百分位", 8),
+        _Column("状态", 9),
+        _Column("企业名称", 30),
+        _Column("统一社会信用代码", 21),
+        _Column("来源文件", 28),
+        _Column("工作表", 7),
+        _Column("行", 6),
+        _Column("企业规模", 8),
+        _Column("得分率(%)", 9),
+    ]
     for tally, prefix in groups:
-        columns += [_Column(f"{prefix} 结论", 9), _Column(f"{prefix} 得分", 8),
-                    _Column(f"{prefix} 满分", 7)]
+        columns += [
+            _Column(f"{prefix} 结论", 9),
+            _Column(f"{prefix} 得分", 8),
+            _Column(f"{prefix} 满分", 7),
+        ]
         columns += [_Column(f"{prefix}·{title}", 9) for title in tally.classes.values()]
     columns += [_Column("提示", 40), _Column("错误", 50), _Column("报告", 28)]
     ws = _header(book, SHEET_SUMMARY, columns)
@@ -336,29 +390,39 @@ def _summary_sheet(book: _Book, rows: Sequence[ApplicantRow],
         s = standing.get(r.index)
         score = r.score
         values: list[Any] = [
-            s.rank if s else None, _number(s.percentile) if s else None,
-            STATUS_LABELS[r.status], cell_text(r.name), cell_text(r.credit_code),
-            cell_text(r.source), cell_text(r.sheet) if r.sheet else None, r.row,
+            s.rank if s else None,
+            _number(s.percentile) if s else None,
+            STATUS_LABELS[r.status],
+            cell_text(r.name),
+            cell_text(r.credit_code),
+            cell_text(r.source),
+            cell_text(r.sheet) if r.sheet else None,
+            r.row,
             SIZE_LABELS.get(r.size_class or "", r.size_class),
-            _number(score) if score is not None else None]
+            _number(score) if score is not None else None,
+        ]
         lines = {line.rubric: line for line in r.lines}
         for tally, _ in groups:
             line = lines.get(tally.rubric)
             if line is None:
                 values += [None] * (3 + len(tally.classes))
                 continue
-            values += [PASS_LABELS.get(line.pass_status, line.pass_status),
-                       _number(line.total), _number(line.max)]
+            values += [
+                PASS_LABELS.get(line.pass_status, line.pass_status),
+                _number(line.total),
+                _number(line.max),
+            ]
             points = {c.id: c.points for c in line.classes}
-            values += [_number(points[cid]) if cid in points else None
-                       for cid in tally.classes]
-        errors = [f"{i.where} {i.field}: {i.message}".replace(" : ", ": ")
-                  for i in r.issues if i.kind in ("error", "file")]
+            values += [_number(points[cid]) if cid in points else None for cid in tally.classes]
+        errors = [
+            f"{i.where} {i.field}: {i.message}".replace(" : ", ": ")
+            for i in r.issues
+            if i.kind in ("error", "file")
+        ]
         if r.error:
             errors.append(r.error)
         notes = [*r.warnings, *(i.message for i in r.issues if i.kind == "duplicate")]
-        values += [cell_text("\n".join(notes)), cell_text("\n".join(errors)),
-                   cell_text(r.report)]
+        values += [cell_text("\n".join(notes)), cell_text("\n".join(errors)), cell_text(r.report)]
         ws.append(values)
     ws.filter = f"A1:{column_letter(len(columns))}{max(len(rows) + 1, 2)}"
 
@@ -378,31 +442,61 @@ def _place(where: str, source: str) -> str:
     if where == source:
         return ""
     prefix = f"{source} › "
-    return where[len(prefix):] if where.startswith(prefix) else where
+    return where[len(prefix) :] if where.startswith(prefix) else where
 
 
 def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow]) -> int:
-    ws = _header(book, SHEET_ISSUES, [
-        _Column("序号", 6), _Column("类型", 12), _Column("企业名称", 30),
-        _Column("统一社会信用代码", 21), _Column("来源文件", 28), _Column("行", 6),
-        _Column("位置", 14), _Column("字段ID", 18), _Column("字段", 22), _Column("问题", 70)])
+    ws = _header(
+        book,
+        SHEET_ISSUES,
+        [
+            _Column("序号", 6),
+            _Column("类型", 12),
+            _Column("企业名称", 30),
+            _Column("统一社会信用代码", 21),
+            _Column("来源文件", 28),
+            _Column("行", 6),
+            _Column("位置", 14),
+            _Column("字段ID", 18),
+            _Column("字段", 22),
+            _Column("问题", 70),
+        ],
+    )
     n = 0
     for r in rows:
         items = [*r.issues, *(Issue("warning", r.where, "", w) for w in r.warnings)]
         for item in items:
             n += 1
-            ws.append([cell(v) for v in (
-                n, ISSUE_LABELS.get(item.kind, item.kind), r.name, r.credit_code, r.source,
-                r.row,
-                _place(item.where, r.source), item.field, _field_label(item.field),
-                item.message)])
+            ws.append(
+                [
+                    cell(v)
+                    for v in (
+                        n,
+                        ISSUE_LABELS.get(item.kind, item.kind),
+                        r.name,
+                        r.credit_code,
+                        r.source,
+                        r.row,
+                        _place(item.where, r.source),
+                        item.field,
+                        _field_label(item.field),
+                        item.message,
+                    )
+                ]
+            )
     if not n:
         ws.append([None, cell("本批次没有需要退回企业修改的数据问题。")])
     return n
 
 
-def _stats_sheet(book: _Book, cohort: Cohort, tallies: Sequence[RubricTally], info: RunInfo,
-                 duplicates: int, issues: int) -> None:
+def _stats_sheet(
+    book: _Book,
+    cohort: Cohort,
+    tallies: Sequence[RubricTally],
+    info: RunInfo,
+    duplicates: int,
+    issues: int,
+) -> None:
     ws = book.sheet(SHEET_STATS, (26, 12, 10, 10, 10, 10, 10, 10, 10, 10))
 
     def title(text: str) -> None:
@@ -434,8 +528,16 @@ def _stats_sheet(book: _Book, cohort: Cohort, tallies: Sequence[RubricTally], in
     title("各梯度通过率")
     line("评价标准", "梯度", "版本", "评价数", "通过", "待定", "未通过", "通过率(%)")
     for t in tallies:
-        line(t.rubric, TIER_SHORT.get(t.tier, t.tier), t.version, t.n, t.outcomes["pass"],
-             t.outcomes["undetermined"], t.outcomes["fail"], t.pass_rate)
+        line(
+            t.rubric,
+            TIER_SHORT.get(t.tier, t.tier),
+            t.version,
+            t.n,
+            t.outcomes["pass"],
+            t.outcomes["undetermined"],
+            t.outcomes["fail"],
+            t.pass_rate,
+        )
 
     title("得分率分布（%，占满分）")
     line("区间", "企业数")
@@ -461,9 +563,14 @@ def _stats_sheet(book: _Book, cohort: Cohort, tallies: Sequence[RubricTally], in
             line(w.title, w.rubric, w.mean_percent, w.n, w.unknown)
 
 
-def summary_bytes(rows: Sequence[ApplicantRow], cohort: Cohort,
-                  standing: Mapping[int, Standing], info: RunInfo, *,
-                  duplicates: int = 0) -> bytes:
+def summary_bytes(
+    rows: Sequence[ApplicantRow],
+    cohort: Cohort,
+    standing: Mapping[int, Standing],
+    info: RunInfo,
+    *,
+    duplicates: int = 0,
+) -> bytes:
     """The workbook as bytes.  `rows` in input order, every applicant of the round."""
     buffer = io.BytesIO()
     book = _Book(buffer)
@@ -475,9 +582,15 @@ def summary_bytes(rows: Sequence[ApplicantRow], cohort: Cohort,
     return buffer.getvalue()
 
 
-def write_summary(path: Path, rows: Sequence[ApplicantRow], cohort: Cohort,
-                  standing: Mapping[int, Standing], info: RunInfo, *,
-                  duplicates: int = 0) -> None:
+def write_summary(
+    path: Path,
+    rows: Sequence[ApplicantRow],
+    cohort: Cohort,
+    standing: Mapping[int, Standing],
+    info: RunInfo,
+    *,
+    duplicates: int = 0,
+) -> None:
     """summary.xlsx, written atomically."""
     from assess.atomic import write_bytes
 

@@ -15,8 +15,11 @@ from assess.numbers import fmt
 from assess.results import Assessment, ConditionResult
 from assess.rubric.size import SIZE_LABELS
 
-_VERDICT = {"pass": ("通过", "bold green"), "fail": ("未通过", "bold red"),
-            "undetermined": ("待定（数据不全）", "bold yellow")}
+_VERDICT = {
+    "pass": ("通过", "bold green"),
+    "fail": ("未通过", "bold red"),
+    "undetermined": ("待定（数据不全）", "bold yellow"),
+}
 _MARK = {True: ("✓", "green"), False: ("✗", "red"), None: ("?", "yellow")}
 _STATUS = {"ok": "", "unknown": "数据缺失", "not_assessed": "未评估"}
 
@@ -34,25 +37,36 @@ def _conditions(conds: Sequence[ConditionResult]) -> Table:
 def render(a: Assessment) -> Group:
     label, style = _VERDICT[a.pass_status]
     head = Text.assemble(
-        (f"{a.rubric_title}", "bold"), f"  {a.rubric} v{a.rubric_version}",
-        ("  [暂定标准]" if a.rubric_status == "provisional" else "", "yellow"))
+        (f"{a.rubric_title}", "bold"),
+        f"  {a.rubric} v{a.rubric_version}",
+        ("  [暂定标准]" if a.rubric_status == "provisional" else "", "yellow"),
+    )
     summary = Text.assemble(
-        ("结论：", "bold"), (label, style),
+        ("结论：", "bold"),
+        (label, style),
         f"    总分 {fmt(a.total)} / {fmt(a.max)}" if a.max else "",
         f"（及格线 {fmt(a.pass_mark)}）" if a.pass_mark is not None else "",
-        f"    企业规模：{SIZE_LABELS.get(a.size_class or '', '未知')}")
+        f"    企业规模：{SIZE_LABELS.get(a.size_class or '', '未知')}",
+    )
     parts: list[object] = [head, summary]
     if a.classes:
-        parts.append(Text("    ".join(
-            f"{c.title} {fmt(c.points)}/{fmt(c.max)}" + (f"（{c.maturity}）" if c.maturity else "")
-            for c in a.classes)))
+        parts.append(
+            Text(
+                "    ".join(
+                    f"{c.title} {fmt(c.points)}/{fmt(c.max)}"
+                    + (f"（{c.maturity}）" if c.maturity else "")
+                    for c in a.classes
+                )
+            )
+        )
     if a.maturity:
         parts.append(Text.assemble(("整体成熟度：", "bold"), a.maturity))
     for ind in a.indicators:
         # One block per indicator rather than a table: Chinese text has no spaces to wrap
         # at, and table cells would cut the reasons short on a narrow terminal.
-        line = Text.assemble((f"{ind.id} ", "dim"), (ind.title, "bold"),
-                             f"  {fmt(ind.points)}/{fmt(ind.max)} 分")
+        line = Text.assemble(
+            (f"{ind.id} ", "dim"), (ind.title, "bold"), f"  {fmt(ind.points)}/{fmt(ind.max)} 分"
+        )
         if ind.status != "ok":
             line.append(f"  [{_STATUS[ind.status]}]", style="yellow")
         if ind.provisional:

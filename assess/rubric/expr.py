@@ -52,15 +52,31 @@ class ExprError(ValueError):
     """The text is not an expression of the rubric language."""
 
 
-_BINOPS: dict[type[ast.operator], str] = {
-    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+_BINOPS: dict[type[ast.operator], str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 _CMPOPS: dict[type[ast.cmpop], str] = {
-    ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
-    ast.In: "in", ast.NotIn: "not in"}
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
 _PY_OP_NAMES: dict[type[ast.AST], str] = {
-    ast.Pow: "**", ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitAnd: "&",
-    ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.Is: "is",
-    ast.IsNot: "is not", ast.Invert: "~"}
+    ast.Pow: "**",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.Invert: "~",
+}
 
 
 def _op_name(op: ast.AST) -> str:
@@ -134,7 +150,8 @@ def _validate(node: ast.AST, names: set[str]) -> None:
             for cmp in ops:
                 if type(cmp) not in _CMPOPS:
                     raise ExprError(
-                        f"unknown operator {_op_name(cmp)!r}; allowed: {ALLOWED_OPERATORS}")
+                        f"unknown operator {_op_name(cmp)!r}; allowed: {ALLOWED_OPERATORS}"
+                    )
             _validate(left, names)
             for c in comparators:
                 _validate(c, names)
@@ -153,7 +170,8 @@ def _validate(node: ast.AST, names: set[str]) -> None:
         case _:
             raise ExprError(
                 f"{ast.unparse(node)!r} is not allowed; use names, numbers, quoted text, "
-                f"lists, {ALLOWED_OPERATORS} and {', '.join(FUNCTIONS)}()")
+                f"lists, {ALLOWED_OPERATORS} and {', '.join(FUNCTIONS)}()"
+            )
 
 
 Fn = Callable[[Env, Callable[[str], str]], "Result | list[Value]"]
@@ -170,6 +188,7 @@ def _compile(node: ast.AST) -> Fn:
             if isinstance(v, list):
                 raise ExprError(f"a list is only allowed after 'in': {ast.unparse(where)!r}")
             return v
+
         return run
 
     def num(v: object, where: str) -> Fraction:
@@ -196,11 +215,13 @@ def _compile(node: ast.AST) -> Fn:
         case ast.Name(id="False"):
             return lambda env, describe: False
         case ast.Name(id=name):
+
             def lookup(env: Env, describe: Callable[[str], str]) -> Result:
                 found = env.get(name)
                 if found is None:
                     return Unknown((f"缺少数据：{describe(name)}",), (name,))
                 return found  # a value, or the Unknown of a metric that could not be computed
+
             return lookup
         case ast.List(elts=elts) | ast.Tuple(elts=elts):
             literal: list[Value] = []
@@ -224,6 +245,7 @@ def _compile(node: ast.AST) -> Fn:
                     return not boolean(v, where)
                 n = num(v, where)
                 return -n if negate else n
+
             return unary
         case ast.BoolOp(op=op, values=values):
             parts = [(value_of(_compile(v), v), ast.unparse(v)) for v in values]
@@ -239,6 +261,7 @@ def _compile(node: ast.AST) -> Fn:
                     if boolean(v, where) is not is_and:  # False decides and, True decides or
                         return not is_and
                 return unknown if unknown is not None else is_and
+
             return boolop
         case ast.BinOp(left=left, op=op, right=right):
             fa, fb = value_of(_compile(left), left), value_of(_compile(right), right)
@@ -261,11 +284,14 @@ def _compile(node: ast.AST) -> Fn:
                     label = describe(right_name) if right_name else wb
                     return Unknown((f"分母为 0，无法计算：{label} = 0",))
                 return x / y
+
             return binop
         case ast.Compare(left=left, ops=ops, comparators=comparators):
             first = value_of(_compile(left), left)
-            chain = [(type(o), _compile(c), ast.unparse(c)) for o, c in
-                     zip(ops, comparators, strict=True)]
+            chain = [
+                (type(o), _compile(c), ast.unparse(c))
+                for o, c in zip(ops, comparators, strict=True)
+            ]
             wleft = ast.unparse(left)
 
             def compare(env: Env, describe: Callable[[str], str]) -> Result:
@@ -290,12 +316,20 @@ def _compile(node: ast.AST) -> Fn:
                         ok = (a == b) == (kind is ast.Eq)
                     else:
                         x, y = num(a, wa), num(b, wb)
-                        ok = (x < y if kind is ast.Lt else x <= y if kind is ast.LtE
-                              else x > y if kind is ast.Gt else x >= y)
+                        ok = (
+                            x < y
+                            if kind is ast.Lt
+                            else x <= y
+                            if kind is ast.LtE
+                            else x > y
+                            if kind is ast.Gt
+                            else x >= y
+                        )
                     if not ok:
                         return False
                     a, wa = b, wb
                 return unknown if unknown is not None else True
+
             return compare
         case ast.Call(func=ast.Name(id=fname), args=args):
             fns = [(value_of(_compile(a), a), ast.unparse(a)) for a in args]
@@ -313,6 +347,7 @@ def _compile(node: ast.AST) -> Fn:
                 if fname == "abs":
                     return abs(nums[0])
                 return sum(nums, Fraction(0)) / len(nums)  # mean
+
             return call
     raise ExprError(f"cannot evaluate {text!r}")  # pragma: no cover - refused by _validate
 

@@ -78,8 +78,11 @@ def _pydantic_problems(exc: ValidationError, doc: Located) -> list[Problem]:
     errors = exc.errors(include_url=False)
     # A misspelt required key shows up twice (missing + unknown): keep the unknown one,
     # which names the likely spelling.
-    extra = {(tuple(_data_loc(doc.data, e["loc"][:-1])), str(e["loc"][-1]))
-             for e in errors if e["type"] == "extra_forbidden"}
+    extra = {
+        (tuple(_data_loc(doc.data, e["loc"][:-1])), str(e["loc"][-1]))
+        for e in errors
+        if e["type"] == "extra_forbidden"
+    }
     for err in errors:
         raw = tuple(err["loc"])
         kind = err["type"]
@@ -87,10 +90,14 @@ def _pydantic_problems(exc: ValidationError, doc: Located) -> list[Problem]:
             key = str(raw[-1])
             loc = (*_data_loc(doc.data, raw[:-1]), key)
             parent = _data_loc(doc.data, raw[:-1])
-            missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing"
-                       and _data_loc(doc.data, e["loc"][:-1]) == parent]
-            guess = (difflib.get_close_matches(key, missing, n=1)
-                     or difflib.get_close_matches(key, _all_keys(), n=1))
+            missing = [
+                str(e["loc"][-1])
+                for e in errors
+                if e["type"] == "missing" and _data_loc(doc.data, e["loc"][:-1]) == parent
+            ]
+            guess = difflib.get_close_matches(key, missing, n=1) or difflib.get_close_matches(
+                key, _all_keys(), n=1
+            )
             hint = f"; did you mean {guess[0]!r}?" if guess else ""
             problems.append(doc.problem(loc, f"unknown key {key!r}{hint}", key=True))
             continue
@@ -98,12 +105,14 @@ def _pydantic_problems(exc: ValidationError, doc: Located) -> list[Problem]:
         if kind == "union_tag_invalid":
             ctx = err.get("ctx", {})
             loc = (*loc, str(ctx.get("discriminator", "operator")).strip("'"))
-            message = (f"unknown operator {ctx.get('tag')!r}; valid operators: "
-                       f"{', '.join(m.OPERATORS)}")
+            message = (
+                f"unknown operator {ctx.get('tag')!r}; valid operators: {', '.join(m.OPERATORS)}"
+            )
         elif kind == "missing":
             parent = _data_loc(doc.data, raw[:-1])
-            if any(p == parent and difflib.get_close_matches(str(raw[-1]), [k], n=1)
-                   for p, k in extra):
+            if any(
+                p == parent and difflib.get_close_matches(str(raw[-1]), [k], n=1) for p, k in extra
+            ):
                 continue
             loc = (*parent, raw[-1])
             message = "required key is missing"
@@ -112,7 +121,7 @@ def _pydantic_problems(exc: ValidationError, doc: Located) -> list[Problem]:
             for chunk in message.split("; "):
                 at = _AT.match(chunk)
                 if at:
-                    problems.append(doc.problem((*loc, at[1], int(at[2])), chunk[at.end():]))
+                    problems.append(doc.problem((*loc, at[1], int(at[2])), chunk[at.end() :]))
                     message = message.replace(chunk, "").strip("; ")
             if not message:
                 continue
@@ -137,14 +146,20 @@ def _resolve_extends(doc: Located, path: Path, chain: tuple[Path, ...]) -> Locat
         return doc
     if not isinstance(ref, str):
         raise RubricError([doc.problem(("extends",), "extends takes a rubric id or a path")])
-    parent_path = (path.parent / ref) if ref.endswith((".yaml", ".yml")) else \
-        data_dir("rubrics") / f"{ref}.yaml"
+    parent_path = (
+        (path.parent / ref)
+        if ref.endswith((".yaml", ".yml"))
+        else data_dir("rubrics") / f"{ref}.yaml"
+    )
     if not parent_path.is_file():
         raise RubricError([doc.problem(("extends",), f"no rubric {ref!r} to extend")])
     if parent_path.resolve() in chain:
         raise RubricError([doc.problem(("extends",), f"extends loops back to {ref!r}")])
-    display = (f"rubrics/{parent_path.name}" if parent_path.parent == data_dir("rubrics")
-               else str(parent_path))
+    display = (
+        f"rubrics/{parent_path.name}"
+        if parent_path.parent == data_dir("rubrics")
+        else str(parent_path)
+    )
     parent, problems = load_file(parent_path, display)
     if problems:
         raise RubricError(problems)
@@ -160,17 +175,27 @@ def _resolve_extends(doc: Located, path: Path, chain: tuple[Path, ...]) -> Locat
             continue
         if key in _MERGED_LISTS:
             items: list[tuple[Located, Loc, Any]] = [
-                (parent, (key, i), item) for i, item in enumerate(parent.data.get(key) or [])]
+                (parent, (key, i), item) for i, item in enumerate(parent.data.get(key) or [])
+            ]
             gone = set(removals.get(key) or [])
             known = {item.get("id") for _, _, item in items if isinstance(item, dict)}
             for j, ident in enumerate(sorted(gone - known, key=str)):
-                problems.append(doc.problem(("remove", key), f"no {key} with id {ident!r} "
-                                            f"in {ref} (remove[{j}])"))
+                problems.append(
+                    doc.problem(
+                        ("remove", key), f"no {key} with id {ident!r} in {ref} (remove[{j}])"
+                    )
+                )
             items = [x for x in items if not (isinstance(x[2], dict) and x[2].get("id") in gone)]
             for i, item in enumerate(child.get(key) or []):
                 ident = item.get("id") if isinstance(item, dict) else None
-                at = next((n for n, x in enumerate(items)
-                           if isinstance(x[2], dict) and x[2].get("id") == ident), None)
+                at = next(
+                    (
+                        n
+                        for n, x in enumerate(items)
+                        if isinstance(x[2], dict) and x[2].get("id") == ident
+                    ),
+                    None,
+                )
                 entry = (doc, (key, i), item)
                 if at is None:
                     items.append(entry)
@@ -209,9 +234,15 @@ def load_rubric(path: Path, display: str | None = None) -> m.Rubric:
     doc = _resolve_extends(doc, path, (path.resolve(),))
     version = doc.data.get("schema_version")
     if version != m.SCHEMA_VERSION:
-        raise RubricError([doc.problem(("schema_version",),
-                                       f"schema_version {version!r} is not supported; this "
-                                       f"version of assess reads schema_version 1")])
+        raise RubricError(
+            [
+                doc.problem(
+                    ("schema_version",),
+                    f"schema_version {version!r} is not supported; this "
+                    f"version of assess reads schema_version 1",
+                )
+            ]
+        )
     try:
         rubric = m.Rubric.model_validate(doc.data)
     except ValidationError as exc:
@@ -281,17 +312,24 @@ def _enum_problems(expr: Expr) -> list[str]:
         names = [s.id for s in sides if isinstance(s, ast.Name)]
         for name in names:
             spec = FIELDS_BY_ID.get(name)
-            allowed = (spec.choice_values if spec and spec.type is FieldType.ENUM
-                       else ENGINE_NAMES.get(name))
+            allowed = (
+                spec.choice_values
+                if spec and spec.type is FieldType.ENUM
+                else ENGINE_NAMES.get(name)
+            )
             if not allowed:
                 continue
             for side in sides:
                 literals = side.elts if isinstance(side, ast.List | ast.Tuple) else [side]
                 for lit in literals:
-                    if (isinstance(lit, ast.Constant) and isinstance(lit.value, str)
-                            and lit.value not in allowed):
-                        out.append(f"{name} has no value {lit.value!r}; values: "
-                                   f"{', '.join(allowed)}")
+                    if (
+                        isinstance(lit, ast.Constant)
+                        and isinstance(lit.value, str)
+                        and lit.value not in allowed
+                    ):
+                        out.append(
+                            f"{name} has no value {lit.value!r}; values: {', '.join(allowed)}"
+                        )
     return out
 
 
@@ -328,9 +366,11 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
         metric_ids.add(metric.id)
         known.add(metric.id)
 
-    for loc, ids in (("classes", [c.id for c in rubric.classes]),
-                     ("indicators", [x.id for x in rubric.indicators]),
-                     ("conditions", [c.id for c in rubric.conditions])):
+    for loc, ids in (
+        ("classes", [c.id for c in rubric.classes]),
+        ("indicators", [x.id for x in rubric.indicators]),
+        ("conditions", [c.id for c in rubric.conditions]),
+    ):
         seen: set[str] = set()
         for i, ident in enumerate(ids):
             if ident in seen:
@@ -342,20 +382,26 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
     for i, ind in enumerate(rubric.indicators):
         base: Loc = ("indicators", i)
         if ind.class_ not in class_ids:
-            yield doc.problem((*base, "class"), f"unknown class {ind.class_!r}; classes: "
-                              f"{', '.join(sorted(class_ids))}")
+            yield doc.problem(
+                (*base, "class"),
+                f"unknown class {ind.class_!r}; classes: {', '.join(sorted(class_ids))}",
+            )
         else:
             sums[ind.class_] += ind.max
-        yield from _check_score(ind.score, (*base, "score"), ind.max, inputs, check_expr,
-                                check_numeric, doc)
+        yield from _check_score(
+            ind.score, (*base, "score"), ind.max, inputs, check_expr, check_numeric, doc
+        )
     for i, cls in enumerate(rubric.classes):
         if sums[cls.id] != cls.max:
-            yield doc.problem(("classes", i, "max"), f"class {cls.id!r} has max {cls.max} but "
-                              f"its indicators add up to {sums[cls.id]}")
+            yield doc.problem(
+                ("classes", i, "max"),
+                f"class {cls.id!r} has max {cls.max} but its indicators add up to {sums[cls.id]}",
+            )
     total = sum((c.max for c in rubric.classes), Decimal(0))
     if rubric.max_total != total:
-        yield doc.problem(("max_total",), f"max_total is {rubric.max_total} but the classes add "
-                          f"up to {total}")
+        yield doc.problem(
+            ("max_total",), f"max_total is {rubric.max_total} but the classes add up to {total}"
+        )
 
     for i, cond in enumerate(rubric.conditions):
         for j, check in enumerate(cond.require):
@@ -367,8 +413,9 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
         try:
             load_size_standard(rubric.size_standard)
         except FileNotFoundError:
-            yield doc.problem(("size_standard",),
-                              f"no size standard {rubric.size_standard!r} in rubrics/size/")
+            yield doc.problem(
+                ("size_standard",), f"no size standard {rubric.size_standard!r} in rubrics/size/"
+            )
         except RubricError as exc:
             yield from exc.problems
         for need in ("industry", "employees", "revenue", "total_assets"):
@@ -378,8 +425,15 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
         yield doc.problem(("effective_to",), "effective_to is before effective_from")
 
 
-def _check_score(score: Any, loc: Loc, maximum: Decimal, inputs: set[str],
-                 check_expr: Any, check_numeric: Any, doc: Located) -> Iterator[Problem]:
+def _check_score(
+    score: Any,
+    loc: Loc,
+    maximum: Decimal,
+    inputs: set[str],
+    check_expr: Any,
+    check_numeric: Any,
+    doc: Located,
+) -> Iterator[Problem]:
     if isinstance(score, m.BandsScore | m.SteppedScore):
         yield from check_numeric((*loc, "metric"), score.metric)
     elif isinstance(score, m.BestOfScore):
@@ -398,11 +452,14 @@ def _check_score(score: Any, loc: Loc, maximum: Decimal, inputs: set[str],
         else:
             mapped, values = set(score.points), set(spec.choice_values)
             if mapped - values:
-                yield doc.problem((*loc, "points"), f"{score.field} has no value(s) "
-                                  f"{', '.join(sorted(mapped - values))}")
+                yield doc.problem(
+                    (*loc, "points"),
+                    f"{score.field} has no value(s) {', '.join(sorted(mapped - values))}",
+                )
             if values - mapped:
-                yield doc.problem((*loc, "points"), f"no points for value(s) "
-                                  f"{', '.join(sorted(values - mapped))}")
+                yield doc.problem(
+                    (*loc, "points"), f"no points for value(s) {', '.join(sorted(values - mapped))}"
+                )
     elif isinstance(score, m.LocalScore):
         for key in ("selector", "override"):
             name = getattr(score, key)
@@ -411,19 +468,27 @@ def _check_score(score: Any, loc: Loc, maximum: Decimal, inputs: set[str],
         for j, block in enumerate(score.blocks):
             total = sum((p.max for p in block.parts), Decimal(0))
             if total != maximum:
-                yield doc.problem((*loc, "blocks", j), f"the {block.province} parts add up to "
-                                  f"{total}, the indicator's max is {maximum}")
+                yield doc.problem(
+                    (*loc, "blocks", j),
+                    f"the {block.province} parts add up to "
+                    f"{total}, the indicator's max is {maximum}",
+                )
             for k, part in enumerate(block.parts):
                 ploc = (*loc, "blocks", j, "parts", k)
                 if part.score.max_points != part.max:
-                    yield doc.problem((*ploc, "max"), f"the best outcome gives "
-                                      f"{part.score.max_points} points but max is {part.max}")
-                yield from _check_score(part.score, (*ploc, "score"), part.max, inputs,
-                                        check_expr, check_numeric, doc)
+                    yield doc.problem(
+                        (*ploc, "max"),
+                        f"the best outcome gives "
+                        f"{part.score.max_points} points but max is {part.max}",
+                    )
+                yield from _check_score(
+                    part.score, (*ploc, "score"), part.max, inputs, check_expr, check_numeric, doc
+                )
 
 
-def _check_rule(rule: m.Rule, loc: Loc, cond_ids: set[str], class_ids: set[str],
-                doc: Located) -> Iterator[Problem]:
+def _check_rule(
+    rule: m.Rule, loc: Loc, cond_ids: set[str], class_ids: set[str], doc: Located
+) -> Iterator[Problem]:
     for key in ("all", "any"):
         for i, sub in enumerate(getattr(rule, key) or []):
             yield from _check_rule(sub, (*loc, key, i), cond_ids, class_ids, doc)
@@ -454,8 +519,13 @@ def load_size_standard(standard_id: str) -> SizeStandard:
 def _builtin(path: Path) -> m.Rubric:
     rubric = load_rubric(path, display=f"rubrics/{path.name}")
     if rubric.id != path.stem:
-        raise RubricError([Problem(f"rubrics/{path.name}", "id",
-                                   f"the id {rubric.id!r} must match the file name")])
+        raise RubricError(
+            [
+                Problem(
+                    f"rubrics/{path.name}", "id", f"the id {rubric.id!r} must match the file name"
+                )
+            ]
+        )
     return rubric
 
 
@@ -477,12 +547,14 @@ def get_rubric(ref: str) -> m.Rubric:
     hint = f" Did you mean {guess[0]!r}?" if guess else ""
     raise RubricError(f"no rubric {ref!r}.{hint} Available: {', '.join(ids)}")
 
+
 LADDER = ("innovative", "srdi", "little_giant")
 
 
 def in_force(rubric: m.Rubric, day: dt.date) -> bool:
-    return rubric.effective_from <= day and (rubric.effective_to is None
-                                             or day <= rubric.effective_to)
+    return rubric.effective_from <= day and (
+        rubric.effective_to is None or day <= rubric.effective_to
+    )
 
 
 def assessment_day(firm: Firm, today: dt.date | None = None) -> dt.date:
@@ -494,12 +566,12 @@ def assessment_day(firm: Firm, today: dt.date | None = None) -> dt.date:
 
 
 def standards() -> list[int]:
-    return sorted({r.effective_from.year for r in builtin_rubrics().values()
-                   if r.tier in LADDER})
+    return sorted({r.effective_from.year for r in builtin_rubrics().values() if r.tier in LADDER})
 
 
-def default_rubrics(firm: Firm, standard: int | None = None,
-                    today: dt.date | None = None) -> list[m.Rubric]:
+def default_rubrics(
+    firm: Firm, standard: int | None = None, today: dt.date | None = None
+) -> list[m.Rubric]:
     """The official ladder for the firm, plus the readiness rubric.
 
     Without `standard`: the ladder in force on the assessment day (new applications since
@@ -510,8 +582,9 @@ def default_rubrics(firm: Firm, standard: int | None = None,
     if standard is not None:
         ladder = [r for r in rubrics if r.tier in LADDER and r.effective_from.year == standard]
         if not ladder:
-            raise RubricError(f"no bundled standard {standard}; available: "
-                              f"{', '.join(map(str, standards()))}")
+            raise RubricError(
+                f"no bundled standard {standard}; available: {', '.join(map(str, standards()))}"
+            )
     else:
         day = assessment_day(firm, today)
         ladder = [r for r in rubrics if r.tier in LADDER and in_force(r, day)]

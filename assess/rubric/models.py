@@ -45,13 +45,16 @@ class _ExprField:
         from pydantic_core import core_schema
 
         return core_schema.no_info_plain_validator_function(
-            _parse_expr, serialization=core_schema.plain_serializer_function_ser_schema(str))
+            _parse_expr, serialization=core_schema.plain_serializer_function_ser_schema(str)
+        )
 
     @classmethod
     def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
-        return {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}],
-                "description": "a formula: names, numbers, + - * /, comparisons, and/or/not, "
-                               "in [...], min/max/abs/mean"}
+        return {
+            "anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}],
+            "description": "a formula: names, numbers, + - * /, comparisons, and/or/not, "
+            "in [...], min/max/abs/mean",
+        }
 
 
 ExprText = Annotated[Expr, _ExprField]
@@ -65,8 +68,14 @@ class Text(Strict):
 
 MetricUnit = Literal["percent", "wan_yuan", "years", "count", "persons", "score", "number"]
 UNIT_SUFFIX: dict[str, str] = {
-    "percent": "%", "wan_yuan": " 万元", "years": " 年", "count": " 件", "persons": " 人",
-    "score": " 分", "number": ""}
+    "percent": "%",
+    "wan_yuan": " 万元",
+    "years": " 年",
+    "count": " 件",
+    "persons": " 人",
+    "score": " 分",
+    "number": "",
+}
 
 
 class Metric(Strict):
@@ -124,30 +133,40 @@ class BandsScore(Strict):
         problems: list[str] = []
         order = sorted(
             range(len(self.bands)),
-            key=lambda i: (self.bands[i].min is not None, self.bands[i].min or 0))
+            key=lambda i: (self.bands[i].min is not None, self.bands[i].min or 0),
+        )
         ranked = [self.bands[i] for i in order]
         if ranked[0].min is not None:
-            problems.append(f"nothing covers values below {ranked[0].min}: the lowest band "
-                            "needs no min")
+            problems.append(
+                f"nothing covers values below {ranked[0].min}: the lowest band needs no min"
+            )
         if ranked[-1].max is not None:
-            problems.append(f"nothing covers values above {ranked[-1].max}: the highest band "
-                            "needs no max")
-        for (ia, a), (ib, b) in zip(zip(order, ranked, strict=True),
-                                    zip(order[1:], ranked[1:], strict=True), strict=False):
+            problems.append(
+                f"nothing covers values above {ranked[-1].max}: the highest band needs no max"
+            )
+        for (ia, a), (ib, b) in zip(
+            zip(order, ranked, strict=True), zip(order[1:], ranked[1:], strict=True), strict=False
+        ):
             first, second = sorted((ia, ib))
             if a.max is None or (b.min is not None and a.max > b.min):
-                problems.append(f"[at bands[{second}]] bands[{first}] and bands[{second}] "
-                                f"overlap ({_span(self.bands[first])} and "
-                                f"{_span(self.bands[second])})")
+                problems.append(
+                    f"[at bands[{second}]] bands[{first}] and bands[{second}] "
+                    f"overlap ({_span(self.bands[first])} and "
+                    f"{_span(self.bands[second])})"
+                )
             elif b.min is not None and a.max < b.min:
-                problems.append(f"[at bands[{second}]] hole between bands[{first}] and "
-                                f"bands[{second}]: values from {a.max} to {b.min} match no band")
+                problems.append(
+                    f"[at bands[{second}]] hole between bands[{first}] and "
+                    f"bands[{second}]: values from {a.max} to {b.min} match no band"
+                )
         if not problems:
             points = [band.points for band in ranked]
             rising = self.direction == "higher"
             if any((p2 < p1) if rising else (p2 > p1) for p1, p2 in pairwise(points)):
-                problems.append(f"points must {'rise' if rising else 'fall'} as the metric "
-                                f"rises (direction: {self.direction})")
+                problems.append(
+                    f"points must {'rise' if rising else 'fall'} as the metric "
+                    f"rises (direction: {self.direction})"
+                )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -251,8 +270,10 @@ class LocalPart(Strict):
     id: str
     title: Text
     max: Points
-    score: Annotated[TiersScore | EnumScore | ItemsScore | BandsScore | SteppedScore,
-                     Field(discriminator="operator")]
+    score: Annotated[
+        TiersScore | EnumScore | ItemsScore | BandsScore | SteppedScore,
+        Field(discriminator="operator"),
+    ]
     source: str = ""
     evidence: list[str] = []
     advice: str = ""
@@ -302,8 +323,9 @@ class Indicator(Strict):
     @model_validator(mode="after")
     def _max_reached(self) -> Indicator:
         if not isinstance(self.score, LocalScore) and self.score.max_points != self.max:
-            raise ValueError(f"the best outcome gives {self.score.max_points} points but max "
-                             f"is {self.max}")
+            raise ValueError(
+                f"the best outcome gives {self.score.max_points} points but max is {self.max}"
+            )
         return self
 
 
@@ -363,11 +385,24 @@ class Rule(Strict):
 
     @model_validator(mode="after")
     def _one(self) -> Rule:
-        keys = [k for k in ("all", "any", "not_", "total_at_least", "class_at_least",
-                            "condition", "conditions") if getattr(self, k) is not None]
+        keys = [
+            k
+            for k in (
+                "all",
+                "any",
+                "not_",
+                "total_at_least",
+                "class_at_least",
+                "condition",
+                "conditions",
+            )
+            if getattr(self, k) is not None
+        ]
         if len(keys) != 1:
-            raise ValueError("a rule needs exactly one of all, any, not, total_at_least, "
-                             f"class_at_least, condition, conditions (got {keys or 'none'})")
+            raise ValueError(
+                "a rule needs exactly one of all, any, not, total_at_least, "
+                f"class_at_least, condition, conditions (got {keys or 'none'})"
+            )
         return self
 
 

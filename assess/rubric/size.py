@@ -19,8 +19,11 @@ from assess.rubric.models import Strict, Text
 Measure = Literal["employees", "revenue", "total_assets"]
 SizeClass = Literal["large", "medium", "small", "micro"]
 SIZE_LABELS: dict[str, str] = {
-    "large": "大型企业(不属于中小企业)", "medium": "中型企业", "small": "小型企业",
-    "micro": "微型企业"}
+    "large": "大型企业(不属于中小企业)",
+    "medium": "中型企业",
+    "small": "小型企业",
+    "micro": "微型企业",
+}
 
 
 class IndustryRow(Strict):
@@ -50,8 +53,9 @@ _MEASURE_LABEL = {"employees": "从业人员", "revenue": "营业收入", "total
 _MEASURE_UNIT = {"employees": "人", "revenue": "万元", "total_assets": "万元"}
 
 
-def classify(standard: SizeStandard, industry: str | None,
-             figures: dict[str, Fraction | None]) -> SizeResult:
+def classify(
+    standard: SizeStandard, industry: str | None, figures: dict[str, Fraction | None]
+) -> SizeResult:
     if industry is None:
         return SizeResult(None, "缺少数据：所属行业(划型) (industry)", ("industry",))
     row = standard.industries.get(industry)
@@ -69,12 +73,14 @@ def classify(standard: SizeStandard, industry: str | None,
         value[m] = figure
 
     def show(measures: dict[Measure, Decimal]) -> str:
-        return "，".join(f"{_MEASURE_LABEL[m]} {_fmt(value[m])} {_MEASURE_UNIT[m]}"
-                        for m in measures)
+        return "，".join(
+            f"{_MEASURE_LABEL[m]} {_fmt(value[m])} {_MEASURE_UNIT[m]}" for m in measures
+        )
 
     if not any(value[m] < Fraction(c) for m, c in row.sme_below_any.items()):
-        limits = " 或 ".join(f"{_MEASURE_LABEL[m]} < {c} {_MEASURE_UNIT[m]}"
-                            for m, c in row.sme_below_any.items())
+        limits = " 或 ".join(
+            f"{_MEASURE_LABEL[m]} < {c} {_MEASURE_UNIT[m]}" for m, c in row.sme_below_any.items()
+        )
         return SizeResult("large", f"{row.title}：{show(row.sme_below_any)}，未满足 {limits}")
     if all(value[m] >= Fraction(b) for m, b in row.medium.items()):
         return SizeResult("medium", f"{row.title}：{show(row.medium)} → {SIZE_LABELS['medium']}")
