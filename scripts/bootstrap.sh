@@ -60,7 +60,7 @@ if [ "$mode" = "demo" ]; then
   echo "==> reports written to out/ and out/agency/"
 else
   echo "==> ruff"
-  .venv/bin/ruff check assess tests bench
+  .venv/bin/ruff check assess tests bench && .venv/bin/ruff format --check assess tests bench
   echo "==> mypy"
   .venv/bin/mypy
   echo "==> pytest"
