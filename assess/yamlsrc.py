@@ -1,12 +1,30 @@
-"""Load YAML while remembering where every value came from.
+"""Load YAML while remembering where every value came from — and refuse hostile YAML.
 
 PyYAML's composer gives each node its start mark; we build plain Python values from the
 node tree and keep a map from key path to (line, column), so an error found later (by
 pydantic or by a semantic check) can name `file:line:col key.path`.
+
+Rubric and firm files may come from anyone, so every way YAML can make a small file cost a
+lot is bounded here, and each refusal is a located problem, never an exception:
+
+* the file: a regular file of at most `MAX_FILE_BYTES`, checked on the opened descriptor
+  (no FIFO, device or directory; a symlink is followed and its target checked the same way);
+* nesting: at most `MAX_DEPTH` levels, checked while composing (so a 100,000-deep `[[[…`
+  never reaches Python's recursion limit) and while building (so a recursive alias stops);
+* size after aliases: at most `MAX_NODES` values built, counting each use of an alias as a
+  copy — a "billion laughs" stops after `MAX_NODES` steps instead of filling memory;
+* tags: only the plain YAML types (map, list, text, integer, decimal, yes/no, null, date);
+  `!!python/…`, `!!binary`, `!!set`, merge keys `<<` and local tags are refused;
+* numbers: at most `MAX_NUMBER_CHARS` characters and, as exact values, a magnitude within
+  10^±`MAX_EXPONENT`, so nothing downstream turns `1e999999` into a million-digit integer.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -18,6 +36,20 @@ import yaml
 from assess.errors import Problem
 
 Loc = tuple[str | int, ...]
+
+# Bounds, generous against what real files need: the largest bundled rubric is 40 KB with
+# under 1,000 values and 8 levels; a firm file holds about a hundred fields.  PyYAML's pure
+# Python parser reads about 1 MB per second, so MAX_FILE_BYTES also bounds the time.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 100_000
+MAX_NUMBER_CHARS = 64
+MAX_EXPONENT = 30
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_MAP_TAG, _SEQ_TAG = f"{_TAG}map", f"{_TAG}seq"
+_SAFE = yaml.constructor.SafeConstructor()
 
 
 def format_path(loc: Sequence[str | int]) -> str:
@@ -67,26 +99,110 @@ class Located:
         return Problem(self.where(loc, key=key), format_path(loc), message)
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: str, mark: yaml.Mark):
-        self.key, self.mark = key, mark
+class _Refused(Exception):
+    """The document is too big or too deep to build at all: one problem ends the load."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
 
 
-def _build(node: yaml.Node, loc: Loc, out: Located, problems: list[Problem]) -> Any:
+class _Loader(yaml.SafeLoader):
+    """The safe loader with a depth bound on composing.
+
+    PyYAML composes nested collections recursively, two Python frames per level, so an
+    unbounded `[[[[…` ends in RecursionError; here the level past MAX_DEPTH is a marked
+    error at the place it opens.
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"嵌套超过 {MAX_DEPTH} 层；请减少列表或映射的层数",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+# YAML 1.1 reads `1e5` (an exponent without a dot) as text, which then reaches the models
+# as a string that pydantic turns into a number with no bound; YAML 1.2 reads it as a
+# number, and so do we, so that `1e999999` is refused here with its place.
+_Loader.add_implicit_resolver(
+    f"{_TAG}float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _short(loc: Loc) -> str:
+    """A key path for a message; a runaway one (a recursive alias) is cut short."""
+    return format_path(loc) if len(loc) <= 12 else f"{format_path(loc[:12])}…"
+
+
+@dataclass
+class _Build:
+    out: Located
+    problems: list[Problem]
+    nodes: int = 0
+
+
+def _build(node: yaml.Node, loc: Loc, state: _Build) -> Any:
+    out = state.out
+    state.nodes += 1
+    if state.nodes > MAX_NODES:
+        raise _Refused(
+            Problem(
+                _mark(out.source, node),
+                _short(loc),
+                f"文档展开后超过 {MAX_NODES} 个值（别名 *名称 每用一次都算一份副本）；"
+                f"请删去重复引用的锚点和别名，直接写出所需的值",
+            )
+        )
+    if len(loc) > MAX_DEPTH:  # a recursive alias (`&a [*a]`) composes fine but never ends
+        raise _Refused(
+            Problem(
+                _mark(out.source, node),
+                _short(loc),
+                f"嵌套超过 {MAX_DEPTH} 层（可能是引用自身的别名）；请减少层数",
+            )
+        )
     out.positions[loc] = (out.source, node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
+        if node.tag != _MAP_TAG:
+            state.problems.append(_tag_problem(out.source, node, loc))
+            return {}
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node)
-            if isinstance(key, list | dict):
-                problems.append(
+            if key_node.tag == f"{_TAG}merge":
+                state.problems.append(
+                    Problem(
+                        _mark(out.source, key_node),
+                        format_path(loc),
+                        "不支持 YAML 合并键 <<；请把要合并的键逐一写出",
+                    )
+                )
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                state.problems.append(
                     Problem(
                         _mark(out.source, key_node), format_path(loc), "a key must be a plain value"
                     )
                 )
                 continue
+            key = _scalar(key_node, loc, state)
+            if key is _BAD:
+                continue
             if key in result:
-                problems.append(
+                state.problems.append(
                     Problem(
                         _mark(out.source, key_node),
                         format_path((*loc, key)),
@@ -100,24 +216,90 @@ def _build(node: yaml.Node, loc: Loc, out: Located, problems: list[Problem]) -> 
                 key_node.start_mark.line + 1,
                 key_node.start_mark.column + 1,
             )
-            result[key] = _build(value_node, child, out, problems)
+            value = _build(value_node, child, state)
+            result[key] = None if value is _BAD else value
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*loc, i), out, problems) for i, item in enumerate(node.value)]
-    return _scalar(node)
+        if node.tag != _SEQ_TAG:
+            state.problems.append(_tag_problem(out.source, node, loc))
+            return []
+        items = [_build(item, (*loc, i), state) for i, item in enumerate(node.value)]
+        return [None if v is _BAD else v for v in items]
+    return _scalar(node, loc, state)
 
 
-def _scalar(node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        # Floats are read from their text as Decimal, so 0.1 in a rubric is exactly 0.1.
-        if node.tag == "tag:yaml.org,2002:float":
-            try:
-                return Decimal(node.value.replace("_", ""))
-            except InvalidOperation:
-                pass
-        # The safe constructor resolves the other tags: int, bool, date, null, str.
-        return yaml.SafeLoader("").construct_object(node)
-    return [] if isinstance(node, yaml.SequenceNode) else {}
+_BAD: Any = object()  # a value already reported as a problem
+
+
+def _scalar(node: yaml.Node, loc: Loc, state: _Build) -> Any:
+    """The value of a scalar node, or `_BAD` after recording why it cannot be read."""
+    source = state.out.source
+
+    def refuse(message: str) -> Any:
+        state.problems.append(Problem(_mark(source, node), format_path(loc), message))
+        return _BAD
+
+    tag, text = node.tag, str(node.value)
+    if tag == f"{_TAG}value":  # the plain scalar `=`: an old YAML type, read as text
+        return text
+    if tag not in _SCALAR_TAGS:
+        state.problems.append(_tag_problem(source, node, loc))
+        return _BAD
+    if tag in (f"{_TAG}int", f"{_TAG}float") and len(text) > MAX_NUMBER_CHARS:
+        return refuse(
+            f"数字 {text[:20]}… 有 {len(text)} 个字符，超过 {MAX_NUMBER_CHARS} 个的上限；"
+            f"请写出实际数值（如 12345.67）"
+        )
+    # Floats are read from their text as Decimal, so 0.1 in a rubric is exactly 0.1.
+    if tag == f"{_TAG}float":
+        try:
+            number = Decimal(text.replace("_", ""))
+        except InvalidOperation:
+            number = None
+        if number is not None:
+            if not number.is_finite():
+                return refuse(f"不接受 {text}（无穷大或非数）；请写出一个有限的数值")
+            return _bounded(number, text, refuse)
+    try:
+        value = _SAFE.yaml_constructors[tag](_SAFE, node)
+    except (ValueError, ArithmeticError, yaml.YAMLError) as exc:
+        # e.g. the date 2026-02-30, or an integer past Python's 4,300-digit limit
+        what = "日期" if tag == f"{_TAG}timestamp" else "值"
+        return refuse(f"无法读取的{what} {text[:40]!r}（{exc}）；请改正或加引号写成文字")
+    if isinstance(value, float):  # a base-60 float such as 1:30.5 that Decimal cannot read
+        if value != value or value in (float("inf"), float("-inf")):
+            return refuse(f"不接受 {text}（无穷大或非数）；请写出一个有限的数值")
+        return _bounded(Decimal(str(value)), text, refuse)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**MAX_EXPONENT:
+        return refuse(
+            f"数字 {text[:20]}{'…' if len(text) > 20 else ''} 超出范围"
+            f"（绝对值须小于 10^{MAX_EXPONENT}）；请写出实际数值"
+        )
+    if isinstance(value, dt.datetime | dt.date | str | int | bool) or value is None:
+        return value
+    return refuse(f"不支持的值 {text[:40]!r}")  # pragma: no cover - the tags above are all
+
+
+def _bounded(number: Decimal, text: str, refuse: Any) -> Any:
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    magnitude = number.adjusted() if number else 0
+    if abs(magnitude) > MAX_EXPONENT or abs(exponent) > MAX_EXPONENT + MAX_NUMBER_CHARS:
+        return refuse(
+            f"数字 {text[:20]} 超出范围（量级须在 10^-{MAX_EXPONENT} 到 10^{MAX_EXPONENT} 之间）；"
+            f"请写出实际数值"
+        )
+    return number
+
+
+def _tag_problem(source: str, node: yaml.Node, loc: Loc) -> Problem:
+    tag = node.tag.replace(_TAG, "!!")
+    return Problem(
+        _mark(source, node),
+        format_path(loc),
+        f"不支持 YAML 标签 {tag[:60]}；只接受普通的映射、列表、文字、数字、是/否、日期和空值，"
+        f"请删去该标签",
+    )
 
 
 def _mark(source: str, node: yaml.Node) -> str:
@@ -125,22 +307,112 @@ def _mark(source: str, node: yaml.Node) -> str:
 
 
 def load_located(text: str, source: str) -> tuple[Located, list[Problem]]:
-    """Parse YAML text; a syntax error or a duplicate key is a located problem."""
+    """Parse YAML text; a syntax error, a duplicate key or a refused construct is a located
+    problem, never an exception."""
     located = Located(None, source)
+    if len(text) > MAX_FILE_BYTES:
+        return located, [
+            Problem(
+                source, "", f"内容超过 {MAX_FILE_BYTES // 1024} KB 的上限；请检查是否选错了文件"
+            )
+        ]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         return located, [Problem(where, "", f"not valid YAML: {exc.problem}")]
-    problems: list[Problem] = []
-    located.data = None if node is None else _build(node, (), located, problems)
-    return located, problems
-
-
-def load_file(path: Path, display: str | None = None) -> tuple[Located, list[Problem]]:
+    except yaml.reader.ReaderError as exc:  # a control character or a stray byte
+        before = text[: exc.position]
+        where = f"{source}:{before.count(chr(10)) + 1}:{len(before) - before.rfind(chr(10))}"
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return located, [
+            Problem(
+                where, "", f"含有 YAML 不允许的字符 U+{ord(char):04X}；请删去它或用引号内的转义写法"
+            )
+        ]
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks its composer errors
+        return located, [Problem(source, "", f"not valid YAML: {exc}")]
+    state = _Build(located, [])
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return Located(None, str(path)), [Problem(str(path), "", f"cannot read: {exc}")]
-    return load_located(text, display or str(path))
+        located.data = None if node is None else _build(node, (), state)
+    except _Refused as refused:
+        located.data = None
+        return located, [*state.problems, refused.problem]
+    return located, state.problems
+
+
+class UnreadableFile(Exception):
+    """A file refused before parsing: its name and why, in the user's language."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}：{reason}")
+        self.path, self.reason = path, reason
+
+
+def read_limited(path: Path, *, limit: int = MAX_FILE_BYTES, encoding: str = "utf-8") -> str:
+    """The text of a regular file of at most `limit` bytes.
+
+    The checks run on the opened descriptor, so what is checked is what is read: a
+    directory, a FIFO (opened without blocking for a writer), a device such as /dev/zero
+    or a socket is refused, and so is a file larger than `limit` — also one that grows
+    while it is read.  Symlinks are followed; their target passes the same checks.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise UnreadableFile(path, "文件不存在") from None
+    except IsADirectoryError:
+        raise UnreadableFile(path, "是一个文件夹，不是文件") from None
+    except OSError as exc:
+        raise UnreadableFile(path, f"无法打开（{exc.strerror}）") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UnreadableFile(path, "是一个文件夹，不是文件")
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(path, "不是普通文件（是管道、设备或套接字）；请给出一个文件")
+        too_big = UnreadableFile(path, f"文件超过 {limit // 1024} KB 的上限；请检查是否选错了文件")
+        if info.st_size > limit:
+            raise too_big
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(65536, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise too_big
+    except OSError as exc:
+        raise UnreadableFile(path, f"无法读取（{exc.strerror}）") from None
+    finally:
+        os.close(fd)
+    try:
+        return b"".join(chunks).decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            path, f"第 {exc.start + 1} 个字节起不是 UTF-8 编码的文字；请以 UTF-8 另存"
+        ) from None
+
+
+def load_file(
+    path: Path, display: str | None = None, *, mapping: bool = True
+) -> tuple[Located, list[Problem]]:
+    """Read and parse a YAML file (a rubric or a size standard: a mapping of keys unless
+    `mapping` is False); every refusal is a problem naming the file."""
+    source = display or str(path)
+    try:
+        text = read_limited(path)
+    except UnreadableFile as exc:
+        return Located(None, source), [Problem(source, "", exc.reason)]
+    doc, problems = load_located(text, source)
+    if not problems and mapping and not isinstance(doc.data, dict):
+        kind = "空文件" if doc.data is None else f"一个{_KIND.get(type(doc.data), '单个值')}"
+        problems = [Problem(source, "", f"文件的顶层应是“键: 值”的映射，这里是{kind}")]
+    return doc, problems
+
+
+_KIND: dict[type, str] = {list: "列表", str: "文字", int: "整数", Decimal: "数字", bool: "是/否"}
