@@ -22,7 +22,7 @@ import pytest
 
 from assess.errors import InputError
 from assess.fields import FIELDS_BY_ID
-from assess.intake import Record, load_records
+from assess.intake import Record, guard, load_records
 from assess.intake import excel as xl
 from assess.intake.excel import read_workbook, write_template
 
@@ -555,7 +555,7 @@ def test_zip_bomb_by_ratio(tmp_path: Path) -> None:
 
 
 def test_zip_bomb_by_total_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(xl, "MAX_TOTAL_BYTES", 4096)
+    monkeypatch.setattr(guard, "MAX_TOTAL_BYTES", 4096)
     path = form_book(tmp_path / "big.xlsx", BASE)
     refused(path, r"refused: the workbook expands to .*zip bomb")
 

@@ -12,6 +12,7 @@ from typing import Any
 from assess.errors import InputError, Problem
 from assess.fields import FIELDS_BY_ID
 from assess.intake.checks import consistency_warnings
+from assess.intake.places import place as place  # where applicants are named
 from assess.intake.values import FieldValue, ValueProblem, parse_value
 from assess.yamlsrc import load_located
 
@@ -30,15 +31,6 @@ class Firm:
 
     def get(self, field_id: str) -> FieldValue | None:
         return self.values.get(field_id)
-
-
-def place(source: str, sheet: str | None, row: int | None) -> str:
-    """`申报表.xlsx › 批量!7:7`, `申报表.xlsx › 问卷` or `firm.json`: where an applicant is."""
-    if sheet is None:
-        return source
-    if row is None:
-        return f"{source} › {sheet}"
-    return f"{source} › {sheet}!{row}:{row}"
 
 
 @dataclass(frozen=True)
@@ -95,8 +87,8 @@ def firm_from_mapping(
         try:
             value = parse_value(spec, raw)
         except ValueProblem as exc:
-            place = (where or {}).get(spec.id, source)
-            problems.append(Problem(place, spec.id, f"{spec.label}: {exc}"))
+            at = (where or {}).get(spec.id, source)
+            problems.append(Problem(at, spec.id, f"{spec.label}: {exc}"))
             continue
         if value is not None:
             values[spec.id] = value

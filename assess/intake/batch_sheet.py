@@ -1,0 +1,93 @@
+"""The batch-sheet reader: one firm per row of a 批量 sheet.
+
+The header (field ids, or 项目 labels) is found by `labels.find_header`; columns may be in
+any order.  Each row becomes its own `Record`, so a bad row never sinks the others; a
+blank row is skipped.
+"""
+
+from __future__ import annotations
+
+from itertools import chain, islice
+
+from assess.errors import InputError, Problem
+from assess.fields import FIELDS, Field, FieldType
+from assess.intake.firm import Record
+from assess.intake.labels import HEADER_SEARCH_ROWS, Header, at, find_header
+from assess.intake.layout import BATCH_ID_ROW, BATCH_LABEL_ROW
+from assess.intake.places import cell_name, col_letter
+from assess.intake.sheet import CellReader, Sheet, blank, record
+
+
+def _check_header(header: Header, header_row: int, sheet: Sheet) -> None:
+    """Every required field has a column, and no field has two."""
+    problems = []
+    first_col: dict[str, int] = {}
+    for col, spec in header.columns:
+        if spec.id in first_col:
+            problems.append(
+                Problem(
+                    sheet.ref(header_row, col),
+                    f"({spec.id})",
+                    f"the column of {spec.label} appears twice, here and at "
+                    f"column {col_letter(first_col[spec.id])}; keep one",
+                )
+            )
+        first_col.setdefault(spec.id, col)
+    for spec in FIELDS:
+        if spec.required and spec.id not in first_col:
+            problems.append(
+                Problem(
+                    sheet.place, f"({spec.id})", f"no column for {spec.label}, which is required"
+                )
+            )
+    if problems:
+        raise InputError(problems)
+
+
+def read_batch(sheet: Sheet) -> list[Record]:
+    """One record per filled row of a 批量 sheet."""
+    head = list(islice(sheet.rows, HEADER_SEARCH_ROWS))
+    if not head:
+        return []
+    header = find_header([row for _, row in head])
+    if header is None:
+        raise InputError(
+            f"{sheet.place}: no header row: row {BATCH_ID_ROW} should hold the field "
+            f"ids (or row {BATCH_LABEL_ROW} the 项目 labels) as in the template"
+        )
+    _check_header(header, head[header.last][0], sheet)
+    columns: list[tuple[int, Field]] = list(header.columns)
+    percent = {
+        col: sheet.percent_cells(col) for col, spec in columns if spec.type is FieldType.PERCENT
+    }
+    required = [(col, spec) for col, spec in columns if spec.required]
+    records: list[Record] = []
+    for r, row in chain(head[header.last + 1 :], sheet.rows):
+        reader = CellReader(sheet)
+        held = False
+        n = len(row)
+        for col, spec in columns:
+            raw = row[col] if col < n else ""
+            if raw == "" and not sheet.bad:
+                continue
+            held |= reader.cell(spec, r, col, raw, col in percent and r in percent[col])
+        if not held:
+            continue  # a blank row
+        warnings = [
+            f"未知字段 {name!r}（{sheet.name}!{cell_name(r, col)}）的值已忽略"
+            for col, name in header.unknown.items()
+            if not blank(at(row, col))
+        ]
+        for col, spec in required:
+            if spec.id not in reader.values and not any(
+                p.path == f"({spec.id})" for p in reader.problems
+            ):
+                reader.problems.append(
+                    Problem(
+                        sheet.ref(r, col),
+                        f"({spec.id})",
+                        f"expected {spec.label} (required), got blank",
+                    )
+                )
+        records.append(record(sheet, r + 1, reader, warnings))
+    return records

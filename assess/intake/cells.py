@@ -1,0 +1,120 @@
+"""The cell scanner: what python-calamine cannot tell about a cell, read from the sheet XML.
+
+calamine gives "" both for a formula without a saved result and for one whose result is
+an error, and gives 0.124 for a cell formatted to show "12.4%".  These scans find such
+cells in the raw XML, byte-wise and without parsing it, so that the readers can name them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from xml.sax.saxutils import unescape
+
+from assess.intake.places import col_index
+
+_F_TAG = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
+_C_START = re.compile(rb"<(?:[\w.-]+:)?c[\s>/]")
+_C_END = re.compile(rb"</(?:[\w.-]+:)?c>")
+_V_TEXT = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>([^<]*)</")
+_F_TEXT = re.compile(rb"<(?:[\w.-]+:)?f(?:\s[^>]*)?>([^<]*)</")
+_ATTR_R = re.compile(rb'\sr="([A-Z]+)(\d+)"')
+_ATTR_T = re.compile(rb'\st="(\w+)"')
+_ATTR_S = re.compile(rb'\ss="(\d+)"')
+_ERROR_T = re.compile(rb'\st="e"')
+
+
+class NoCellRefs(Exception):
+    """A sheet whose cells do not carry their `r` address: the slow path reads it."""
+
+
+def scan_bad_cells(xml: bytes) -> dict[tuple[int, int], str]:
+    """(row, column) from 0 → why the cell's value cannot be used: a formula without a
+    saved result, or an error result such as #DIV/0!."""
+    hits = sorted(
+        {m.start() for m in _F_TAG.finditer(xml)} | {m.start() for m in _ERROR_T.finditer(xml)}
+    )
+    bad: dict[tuple[int, int], str] = {}
+    done_until = -1
+    for pos in hits:
+        if pos < done_until:
+            continue  # inside a cell already seen
+        window_from = max(0, pos - 2000)
+        starts = list(_C_START.finditer(xml, window_from, pos + 1))
+        if not starts:
+            continue
+        start = starts[-1].start()
+        tag_end = xml.find(b">", start)
+        end_match = _C_END.search(xml, pos)
+        if tag_end < 0:
+            continue
+        if xml[tag_end - 1 : tag_end] == b"/":
+            end = tag_end + 1
+        else:
+            end = end_match.end() if end_match else len(xml)
+        done_until = end
+        tag, body = xml[start : tag_end + 1], xml[tag_end + 1 : end]
+        ref = _ATTR_R.search(tag)
+        if ref is None:
+            raise NoCellRefs
+        where = (int(ref.group(2)) - 1, col_index(ref.group(1).decode()))
+        kind = _ATTR_T.search(tag)
+        cell_type = kind.group(1).decode() if kind else "n"
+        value = _V_TEXT.search(body)
+        formula = _F_TEXT.search(body)
+        shown = (
+            f" ={unescape(formula.group(1).decode('utf-8', 'replace'))}"
+            if formula and formula.group(1)
+            else ""
+        )
+        if cell_type == "e":
+            error = value.group(1).decode() if value else "#VALUE!"
+            origin = f" from the formula{shown}" if shown else ""
+            bad[where] = f"the cell holds the error {error}{origin}"
+        elif _F_TAG.search(body) and (value is None or (not value.group(1) and cell_type != "str")):
+            bad[where] = (
+                f"the formula{shown} has no saved result; open the file in Excel or "
+                "WPS, let it calculate and save it, or type the number"
+            )
+    return bad
+
+
+def scan_with_openpyxl(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """The slow path for the rare sheet without cell addresses."""
+    import openpyxl
+
+    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    bad: dict[tuple[int, int], str] = {}
+    try:
+        for row_f, row_v in zip(
+            formulas[sheet].iter_rows(), values[sheet].iter_rows(), strict=False
+        ):
+            for cf, cv in zip(row_f, row_v, strict=False):
+                where = (getattr(cf, "row", 0) - 1, getattr(cf, "column", 0) - 1)
+                if getattr(cv, "data_type", "") == "e":
+                    bad[where] = f"the cell holds the error {cv.value}"
+                elif getattr(cf, "data_type", "") == "f" and cv.value is None:
+                    bad[where] = (
+                        f"the formula {cf.value} has no saved result; open the file "
+                        "in Excel or WPS, let it calculate and save it, or type the "
+                        "number"
+                    )
+    finally:
+        formulas.close()
+        values.close()
+    return bad
+
+
+def percent_rows(xml: bytes, letter: str, xfs: frozenset[int]) -> set[int]:
+    """Rows (from 0) where column `letter` has a percentage number format."""
+    if not xfs:
+        return set()
+    rows: set[int] = set()
+    for m in re.finditer(rb'\sr="' + letter.encode() + rb'(\d+)"', xml):
+        tag_start = xml.rfind(b"<", 0, m.start())
+        tag_end = xml.find(b">", m.end())
+        style = _ATTR_S.search(xml, tag_start, tag_end)
+        if style and int(style.group(1)) in xfs:
+            rows.add(int(m.group(1)) - 1)
+    return rows

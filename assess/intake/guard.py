@@ -1,0 +1,239 @@
+"""The file guard: refuse, with one line naming the file, what must not reach a parser.
+
+Before python-calamine or openpyxl sees a workbook, this module checks what the file is
+(.xls, CSV, password protection, a text file renamed .xlsx), that the zip is not a bomb
+(too many parts, too large expanded, one part expanding hundreds of times), that no part
+declares a DTD (XML entity bombs, external entities), and reads the facts the cell
+readers need: each sheet's zip entry, the 问卷/批量 sheets' XML and which cell styles
+show a percentage.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assess.errors import InputError
+from assess.intake.layout import SHEET_BATCH, SHEET_FORM, find_sheet
+
+# Zip-bomb guard: an agency's 20,000-firm workbook expands to about 40 MB of XML, and real
+# xlsx parts compress 5–20 times; a bomb expands hundreds of times.
+MAX_ENTRIES = 10_000
+MAX_TOTAL_BYTES = 256 * 2**20
+MAX_RATIO = 200
+RATIO_CHECK_FROM = 8 * 2**20  # small parts may compress well; only large ones are checked
+
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or encrypted .xlsx
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+
+
+def fail(source: str, message: str) -> InputError:
+    return InputError(f"{source}: {message}")
+
+
+def sniff(path: Path, source: str) -> None:
+    """Refuse, with one line, what is not an .xlsx workbook."""
+    if not path.exists():
+        raise fail(source, "no such file")
+    if not path.is_file():
+        raise fail(source, "is a folder, not a workbook")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise fail(source, f"cannot read: {exc.strerror or exc}") from None
+    suffix = path.suffix.lower()
+    if head.startswith(_CFB_MAGIC):
+        if _is_encrypted(path):
+            raise fail(
+                source,
+                "the workbook is password-protected; open it in Excel or WPS, "
+                "remove the password (文件 › 信息 › 保护工作簿) and save again "
+                "as .xlsx",
+            )
+        raise fail(
+            source,
+            "is in the old Excel 97-2003 format (.xls); open it in Excel or "
+            "WPS and save it as an Excel 工作簿 (.xlsx)",
+        )
+    if suffix == ".csv":
+        raise fail(
+            source,
+            "CSV is not read; fill the Excel template (问卷 or 批量 sheet) and save it as .xlsx",
+        )
+    if suffix == ".ods":
+        raise fail(source, "OpenDocument spreadsheets are not read; save it as .xlsx")
+    if not head.startswith(b"PK"):
+        if suffix in (".xls", ".et"):
+            raise fail(
+                source,
+                f"is not a real {suffix} file (an export from another "
+                "system?); open it in Excel or WPS and save it as .xlsx",
+            )
+        if head and _looks_like_text(head):
+            raise fail(
+                source,
+                "is a text file, not an Excel workbook; open it in Excel or "
+                "WPS and save it as .xlsx",
+            )
+        raise fail(source, "is damaged or not an Excel workbook (not a valid .xlsx file)")
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = head.decode("gb18030")
+        except UnicodeDecodeError:
+            return False
+    return all(c.isprintable() or c in "\r\n\t" for c in text[:512])
+
+
+def _is_encrypted(path: Path) -> bool:
+    """An OLE file holding an `EncryptionInfo` stream is an encrypted OOXML workbook."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        data = fh.read(min(size, 64 * 2**20))
+    return _ENCRYPTION_INFO in data
+
+
+@dataclass
+class Book:
+    """What the zip holds that calamine does not tell: per sheet XML facts."""
+
+    source: str
+    sheet_paths: dict[str, str]  # sheet name -> zip entry
+    percent_xfs: frozenset[int]  # cell style indices whose number format shows a %
+    xml: dict[str, bytes] = field(default_factory=dict)  # sheet name -> its XML
+
+
+def _guard_zip(zf: zipfile.ZipFile, source: str) -> None:
+    infos = zf.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise fail(source, f"refused: the workbook has {len(infos)} parts (a zip bomb?)")
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise fail(
+                source, "the workbook is encrypted; remove the password and save again as .xlsx"
+            )
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_CHECK_FROM and ratio > MAX_RATIO:
+            raise fail(
+                source,
+                f"refused: {info.filename} expands {ratio:.0f} times to "
+                f"{info.file_size / 2**20:.0f} MB (a zip bomb?)",
+            )
+    if total > MAX_TOTAL_BYTES:
+        raise fail(
+            source,
+            f"refused: the workbook expands to {total / 2**20:.0f} MB, more "
+            f"than {MAX_TOTAL_BYTES // 2**20} MB (a zip bomb?); split it",
+        )
+
+
+def _read_entry(zf: zipfile.ZipFile, name: str, source: str) -> bytes:
+    """An entry's bytes, never more than its declared size (the CRC check catches an entry
+    that lies about it)."""
+    try:
+        with zf.open(name) as fh:
+            data = fh.read(MAX_TOTAL_BYTES + 1)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
+        raise fail(source, f"is damaged ({name}: {exc})") from None
+    # No part of a real workbook has a DTD; one that does may define entities that expand
+    # (an XML bomb), and calamine, not defusedxml, would parse the parts we do not.
+    if name.endswith((".xml", ".rels")) and b"<!DOCTYPE" in data[:2048].upper():
+        raise fail(source, f"refused: {name} declares XML entities (an XML bomb?)")
+    return data
+
+
+def _xml(data: bytes, source: str, name: str) -> Any:
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        return ElementTree.fromstring(data)
+    except DefusedXmlException:
+        raise fail(source, f"refused: {name} declares XML entities (an XML bomb?)") from None
+    except Exception:
+        raise fail(source, f"is damaged ({name} is not valid XML)") from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(elem: Any, name: str) -> str | None:
+    for key, value in elem.attrib.items():
+        if _local(key) == name:
+            return str(value)
+    return None
+
+
+def open_zip(path: Path, source: str) -> Book:
+    """Check the zip, find the sheets, read the 问卷/批量 sheets' XML and the styles."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise fail(source, f"is damaged or not an Excel workbook ({exc})") from None
+    with zf:
+        _guard_zip(zf, source)
+        names = set(zf.namelist())
+        if "xl/workbook.xml" not in names:
+            raise fail(source, "is not an Excel workbook (no xl/workbook.xml inside)")
+        book = _xml(_read_entry(zf, "xl/workbook.xml", source), source, "xl/workbook.xml")
+        targets: dict[str, str] = {}
+        rels_name = "xl/_rels/workbook.xml.rels"
+        if rels_name in names:
+            rels = _xml(_read_entry(zf, rels_name, source), source, rels_name)
+            for rel in rels.iter():
+                rid, target = rel.get("Id"), rel.get("Target")
+                if rid and target:
+                    target = target.lstrip("/")
+                    targets[rid] = target if target.startswith("xl/") else f"xl/{target}"
+        paths: dict[str, str] = {}
+        for elem in book.iter():
+            if _local(elem.tag) == "sheet":
+                name, rid = elem.get("name"), _attr(elem, "id")
+                if name and rid and rid in targets:
+                    paths[name] = targets[rid]
+        percent: frozenset[int] = frozenset()
+        if "xl/styles.xml" in names:
+            percent = _percent_styles(
+                _xml(_read_entry(zf, "xl/styles.xml", source), source, "xl/styles.xml")
+            )
+        result = Book(source, paths, percent)
+        for sheet in (find_sheet(paths, SHEET_FORM), find_sheet(paths, SHEET_BATCH)):
+            entry = paths.get(sheet or "")
+            if sheet is None:
+                continue
+            if entry is not None and entry in names:
+                result.xml[sheet] = _read_entry(zf, entry, source)
+        # Every other part calamine may read: a part that lies about its size fails its CRC.
+        for name in names:
+            if name.endswith((".xml", ".rels")) and "worksheets/" not in name:
+                _read_entry(zf, name, source)
+    return result
+
+
+def _percent_styles(styles: Any) -> frozenset[int]:
+    custom: dict[str, str] = {}
+    xfs: list[str] = []
+    for elem in styles.iter():
+        tag = _local(elem.tag)
+        if tag == "numFmt":
+            custom[elem.get("numFmtId", "")] = elem.get("formatCode", "")
+        elif tag == "cellXfs":
+            xfs = [x.get("numFmtId", "0") for x in elem if _local(x.tag) == "xf"]
+    out = set()
+    for i, fmt_id in enumerate(xfs):
+        code = custom.get(fmt_id, "")
+        if fmt_id in ("9", "10") or "%" in re.sub(r'"[^"]*"|\\.', "", code):
+            out.add(i)
+    return frozenset(out)
