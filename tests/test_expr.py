@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import time
 from fractions import Fraction
 
 import pytest
 
+from assess.errors import UserError
 from assess.rubric.expr import Expr, ExprError, Unknown
 
 
@@ -85,3 +87,51 @@ def test_type_errors_raise_rather_than_guess() -> None:
         ev("a + 1", a="text")
     with pytest.raises(ExprError, match="yes/no"):
         ev("a and True", a=Fraction(1))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("9**9**9", "unknown operator '**'"),
+        ("0x" + "f" * 5000, "超过 2000 个的上限"),
+        ("0x" + "f" * 40, "超出范围"),
+        ("1e999999", "数字 1e999999 超出范围"),
+        ("x > 1e-40", "数字 1e-40 超出范围"),
+        ("1" * 5000, "超过 2000 个的上限"),
+        ("1" * 1000, "数字 1111"),
+        ("+".join(["1"] * 100_000), "超过 2000 个的上限"),
+        ("-" * 100_000 + "1", "超过 2000 个的上限"),
+        ("-" * 1999 + "1", "嵌套超过 100 层"),
+        ("not " * 400 + "x", "嵌套超过 100 层"),
+        ("+".join(["a"] * 300), "嵌套超过 100 层"),
+        ("min(" + ",".join(["a"] * 600) + ")", "超过 1000 个部分"),
+        ("a\0b", "null bytes"),
+        ("None", "literal None"),
+        ("1j", "literal 1j"),
+        ("min(*a)", "not allowed"),
+        ("min(a, key=b)", "not allowed"),
+        ("f'{a}'", "not allowed"),
+        ("(a := 1)", "not allowed"),
+        ("(lambda: 1)()", "not allowed"),
+        ("().__class__", "not allowed"),
+    ],
+)
+def test_hostile_formulas_are_refused_quickly(text: str, message: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(ExprError, match=re.escape(message)):
+        Expr.parse(text)
+    assert time.perf_counter() - start < 1
+
+
+def test_bounds_leave_room_for_real_formulas() -> None:
+    # 60 terms, a 10^29 literal and a 10^-29 one are all within the language.
+    total = "+".join(f"a{i}" for i in range(60))
+    env = {f"a{i}": Fraction(i) for i in range(60)}
+    assert Expr.parse(total).evaluate(env) == sum(range(60))  # type: ignore[arg-type]
+    assert ev("1e29 * 1e-29") == 1
+    assert ev("0.0 + 0") == 0
+
+
+def test_a_wrong_kind_at_evaluation_is_a_user_error_not_a_crash() -> None:
+    with pytest.raises(UserError, match="not a number"):
+        ev("a + 1", a="text")

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import ast
 import functools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Union
+
+from assess.errors import UserError
 
 Value = Union[Fraction, bool, str]  # noqa: UP007 - a runtime alias
 
@@ -48,8 +51,24 @@ ALLOWED_OPERATORS = "+ - * / < <= > >= == != in, not in, and, or, not"
 FUNCTIONS = ("min", "max", "abs", "mean")
 
 
-class ExprError(ValueError):
-    """The text is not an expression of the rubric language."""
+class ExprError(UserError, ValueError):
+    """The text is not an expression of the rubric language, or a value of the wrong kind
+    reached it.  A user error (exit 2), never a crash: the rubric is at fault, not us."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+
+
+# Bounds on a formula, checked before anything walks its tree recursively.  The bundled
+# rubrics' longest formula has 119 characters and nests 8 levels; these leave room for
+# long sums while keeping every recursive walk (validation, compilation, unparse) far
+# from Python's recursion limit.
+MAX_CHARS = 2000
+MAX_NODES = 1000
+MAX_DEPTH = 100
+# A number literal's magnitude, as in rubric YAML: beyond 10^±30 no figure of a firm
+# lives, and an unbounded 1e300 or 0xfff… would only make every fraction slower.
+MAX_EXPONENT = 30
 
 
 _BINOPS: dict[type[ast.operator], str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
@@ -102,10 +121,23 @@ class Expr:
         text = str(text).strip()
         if not text:
             raise ExprError("empty expression")
+        if len(text) > MAX_CHARS:
+            raise ExprError(
+                f"公式有 {len(text)} 个字符，超过 {MAX_CHARS} 个的上限；"
+                f"请把它拆成几个 metrics，再在这里引用它们的编号"
+            )
         try:
             tree = ast.parse(text, mode="eval").body
         except SyntaxError as exc:
-            raise ExprError(f"cannot parse {text!r}: {exc.msg}") from None
+            raise ExprError(f"cannot parse {_clip(text)!r}: {exc.msg}") from None
+        except (ValueError, RecursionError, MemoryError):
+            # CPython's parser gives up on some nesting (a few thousand unary signs) with
+            # RecursionError or MemoryError rather than SyntaxError; a null byte is a
+            # ValueError.  None of these is a formula.
+            raise ExprError(
+                f"无法解析公式 {_clip(text)!r}：嵌套太深或含有不允许的字符；请简化公式"
+            ) from None
+        _check_size(tree, text)
         names: set[str] = set()
         _validate(tree, names)
         return cls(text, tree, frozenset(names))
@@ -122,6 +154,43 @@ class Expr:
 
     def __str__(self) -> str:
         return self.text
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def _check_size(tree: ast.AST, text: str) -> None:
+    """Count nodes and measure depth without recursion, so that a 100,000-term sum or a
+    chain of unary minus signs is refused before any recursive walk meets it."""
+    count = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise ExprError(f"公式 {_clip(text)!r} 超过 {MAX_NODES} 个部分；请把它拆成几个 metrics")
+        if depth > MAX_DEPTH:
+            raise ExprError(f"公式 {_clip(text)!r} 嵌套超过 {MAX_DEPTH} 层；请把它拆成几个 metrics")
+        value = node.value if isinstance(node, ast.Constant) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            _check_number(value, node, text)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def _check_number(value: int | float, node: ast.AST, text: str) -> None:
+    """A literal is zero or within 10^±MAX_EXPONENT; `1e999999` is float infinity."""
+    if isinstance(value, float) and not math.isfinite(value):
+        ok = False
+    else:
+        magnitude = abs(Fraction(value))
+        ok = not magnitude or Fraction(1, 10**MAX_EXPONENT) <= magnitude < 10**MAX_EXPONENT
+    if not ok:
+        written = ast.get_source_segment(text, node) or repr(value)
+        raise ExprError(
+            f"数字 {_clip(written, 24)} 超出范围（量级须在 10^-{MAX_EXPONENT} 到 "
+            f"10^{MAX_EXPONENT} 之间）；请写出实际数值"
+        )
 
 
 def _validate(node: ast.AST, names: set[str]) -> None:
