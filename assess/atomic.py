@@ -1,22 +1,78 @@
-"""Write files so that a reader never sees half of one: temp file in the same folder,
-flush, fsync, then rename over the target."""
+"""Write files so that a reader never sees half of one: a temp file in the same folder,
+flushed, fsynced, then renamed over the target.  A write that fails (a full disk, a
+read-only folder, Ctrl-C) removes its temp file and leaves the old target as it was.
+
+Every output of the project goes through here: small ones with `write_bytes` /
+`write_text`, large ones written in pieces with `atomic_stream`.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
+
+# The errors that mean "this place cannot take the file" rather than a bug: they are the
+# user's to fix (free space, another folder, permissions), see `output_problem`.
+OUTPUT_ERRNOS = {
+    errno.ENOSPC: "磁盘空间已满",
+    errno.EDQUOT: "磁盘配额已用完",
+    errno.EFBIG: "文件超过了允许的大小",
+    errno.EROFS: "所在的文件系统是只读的",
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.EISDIR: "同名的文件夹已存在",
+    errno.ENAMETOOLONG: "文件名太长",
+    errno.EIO: "磁盘读写出错",
+}
 
 
-def write_bytes(path: Path, data: bytes) -> None:
+def output_problem(exc: OSError, path: Path | str | None = None) -> str | None:
+    """One Chinese line for an OSError met while writing `path`, naming the place and
+    what to do; None when the error is not one a user can fix (then it is a bug)."""
+    reason = OUTPUT_ERRNOS.get(exc.errno or 0)
+    if reason is None:
+        return None
+    where = path if path is not None else (exc.filename or "")
+    return (
+        f"无法写入 {where}：{reason}。请腾出空间、改正权限或用 -o 换一个可写的输出目录后重试"
+        f"（批量评分可加 --resume 接着做）。"
+    )
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (os.umask's
+    set-and-restore would race with another thread writing a file meanwhile)."""
+    with contextlib.suppress(OSError, StopIteration, ValueError):
+        with open("/proc/self/status", encoding="ascii") as fh:
+            line = next(x for x in fh if x.startswith("Umask:"))
+        return int(line.split()[1], 8)
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode a newly created file gets (mkstemp's temp files are 0600)."""
+    return 0o666 & ~_umask()
+
+
+@contextlib.contextmanager
+def atomic_stream(path: Path, *, mode: int | None = None) -> Iterator[IO[bytes]]:
+    """A binary file handle whose content replaces `path` only once it is complete and on
+    disk; `mode` defaults to what a new file would get."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        # mkstemp creates the file 0600; give the result the mode any new file would get.
-        os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as fh:
+            os.fchmod(fd, file_mode() if mode is None else mode)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -25,10 +81,9 @@ def write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    with atomic_stream(path, mode=mode) as fh:
+        fh.write(data)
 
 
 def write_text(path: Path, text: str) -> None:

@@ -165,7 +165,7 @@ def score(
     """Score a firm's data against one or more rubrics."""
     from assess.engine import evaluate
     from assess.intake import load_records
-    from assess.rubric.loader import default_rubrics, get_rubric
+    from assess.rubric.selection import NO_INNOVATIVE, NO_RUBRIC_IN_FORCE, RubricPlan
 
     records = load_records(file)
     if len(records) != 1:
@@ -179,20 +179,12 @@ def score(
 
         raise InputError(list(record.problems))
     firm = record.firm
-    if rubrics and standard is not None:
-        _fail("choose either --rubric or --standard, not both")
-    chosen = [get_rubric(r) for r in rubrics] if rubrics else default_rubrics(firm, standard)
+    plan = RubricPlan(rubrics or (), standard)
+    chosen = plan.rubrics_for(firm)
     if not chosen:
-        _fail(
-            "no bundled rubric is in force for this firm's assessment_year; name one with "
-            "--rubric or an edition with --standard"
-        )
-    if not rubrics and not any(r.tier == "innovative" for r in chosen):
-        typer.echo(
-            "note: the bottom tier of this edition (科技和创新型中小企业) has no bundled "
-            "criteria; --standard 2022 scores the 2022 创新型 standard",
-            err=True,
-        )
+        _fail(NO_RUBRIC_IN_FORCE.format(year=firm.get("assessment_year")))
+    if plan.note_missing_innovative:
+        typer.echo(NO_INNOVATIVE, err=True)
     assessments = [evaluate(rubric, firm) for rubric in chosen]
     if fmt is OutFormat.json:
         from assess.report.jsonout import dumps

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from assess.batch import BatchOptions, run_batch
-from assess.batch.run import read_results
+from assess.batch.outputs import read_results
 from assess.fields import FIELDS_BY_ID
 from assess.intake.excel import _header_label
 
@@ -28,6 +28,8 @@ SAMPLES = ROOT / "samples"
 INJECTED = '=HYPERLINK("http://evil.example/x","点我")'
 ROUND = "第一批"  # the round's name on the reports, whatever the output folder is called
 CODE_TWICE = "91370100MA3C4X5Y6W"  # strong.json's code, used again in the workbook
+
+pytestmark = pytest.mark.slow
 
 
 def _sample(stem: str) -> dict[str, Any]:

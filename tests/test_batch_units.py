@@ -10,21 +10,20 @@ from pathlib import Path
 import pytest
 
 from assess.batch.inputs import discover, is_temp
-from assess.batch.run import ReportNames, flag_duplicates, safe_stem
-from assess.batch.task import Context, Job, input_hash, place_hash, score_jobs
-from assess.intake import load_firm_file
-from assess.report.cohort import (
+from assess.batch.names import ReportNames, safe_stem
+from assess.batch.outputs import flag_duplicates
+from assess.batch.records import (
     ApplicantRow,
-    Bin,
     ClassScore,
-    Cohort,
     IndicatorMark,
     Issue,
     RubricLine,
-    histogram_svg,
-    quantile,
     standings,
 )
+from assess.batch.stats import Bin, Cohort, quantile
+from assess.batch.task import Context, Job, input_hash, place_hash, score_jobs
+from assess.intake import load_firm_file
+from assess.report.cohort import histogram_svg
 from assess.report.summary_xlsx import cell, cell_text
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

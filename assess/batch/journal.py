@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from assess.atomic import write_text
-from assess.report.cohort import ApplicantRow
+from assess.batch.records import ApplicantRow
 
 STATE_DIR = ".assess-batch"
 DONE = "done.jsonl"

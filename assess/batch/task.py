@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import assess
-from assess.intake.firm import Firm
-from assess.report.cohort import ApplicantRow, ClassScore, MarkTally, RubricLine
+from assess.batch.records import ApplicantRow, ClassScore, MarkTally, RubricLine
+from assess.intake.firm import Firm, place
 
 if TYPE_CHECKING:
     from assess.results import Assessment, CohortPlace
@@ -160,9 +160,7 @@ def _dedupe(texts: Sequence[str]) -> tuple[str, ...]:
 
 
 def _where(job: Job) -> str:
-    if job.sheet is None:
-        return job.source
-    return f"{job.source} › {job.sheet}" + (f"!{job.row}:{job.row}" if job.row else "")
+    return place(job.source, job.sheet, job.row)
 
 
 def describe_exception(exc: BaseException) -> str:
@@ -176,8 +174,16 @@ def describe_exception(exc: BaseException) -> str:
 
 
 # Bundled rubrics by id, per process: `get_rubric` checks the file system on every call.
-# `assess.batch.warm` fills it in the forkserver, so local workers start with it filled.
+# `assess.batch.warm` fills it in the forkserver (`preload_bundled`), so local workers
+# start with it filled.
 _BUNDLED: dict[str, Rubric] = {}
+
+
+def preload_bundled() -> None:
+    """Load every bundled rubric into this process's cache at once."""
+    from assess.rubric.loader import builtin_rubrics
+
+    _BUNDLED.update(builtin_rubrics())
 
 
 def bundled(ref: str) -> Rubric:
@@ -195,7 +201,10 @@ def _rubric(ref: str, context: Context) -> Rubric:
 
 
 def _dumps(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # backslashreplace: a lone surrogate in an applicant's text stays a valid JSON escape
+    # (`assess.batch.outputs.utf8`) instead of failing the applicant.
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "backslashreplace")
 
 
 def journal_line(row: ApplicantRow, marks: list[list[str]] | None = None) -> bytes:

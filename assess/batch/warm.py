@@ -4,11 +4,9 @@ replace recycled workers, scores its first applicant without parsing a rubric.""
 
 from __future__ import annotations
 
-from assess.batch import task
+import contextlib
 
-try:
-    from assess.rubric.loader import builtin_rubrics
+from assess.batch.task import preload_bundled
 
-    task._BUNDLED.update(builtin_rubrics())
-except Exception:  # a broken bundled rubric: each applicant reports it instead
-    pass
+with contextlib.suppress(Exception):  # a broken bundled rubric: each applicant reports it
+    preload_bundled()

@@ -1,11 +1,9 @@
-"""The round at a glance: one summary row per applicant, the round's statistics, cohort.pdf.
+"""cohort.pdf: the round at a glance — pass rates per tier, the score distribution,
+percentile bands, the weakest indicators and the leaders — and the Chinese labels the
+summary workbook shares with it.
 
-A batch (`assess.batch`) turns every applicant into an `ApplicantRow`: small, immutable,
-JSON-serialisable, and all the summary workbook, results.jsonl's applicant block and the
-cohort report need.  Assessments themselves are never kept: `Cohort.add` folds each row into
-running totals (exact `Decimal` sums, so the figures do not depend on the order in which
-parallel workers finish) and the caller may then drop the row's indicator marks.
-
+The figures come from `assess.batch.stats.Cohort`, the applicants from
+`assess.batch.records.ApplicantRow`; this module only words and draws them.
 cohort.pdf is `templates/cohort.html.j2` (autoescaped) made a PDF by
 `assess.report.pdf.pdf_bytes`, with the same URL fetcher as the applicant reports: nothing
 outside the templates folder is loaded.
@@ -17,20 +15,17 @@ import datetime as dt
 import functools
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import assess
-from assess.intake.firm import place
+from assess.batch.records import HUNDRED, ApplicantRow, Standing
+from assess.batch.stats import Bin, Cohort
 from assess.report.charts import ACCENT, ACCENT_LIGHT, FAIL, FONT_STACK, GRID, INK, PASS, TRACK
 
 TEMPLATE = "cohort.html.j2"
 STYLESHEET = "cohort.css"
-
-Status = Literal["scored", "rejected", "failed", "pending"]
-IssueKind = Literal["error", "file", "duplicate", "warning"]
 
 STATUS_LABELS: dict[str, str] = {
     "scored": "已评分",
@@ -45,7 +40,6 @@ ISSUE_LABELS: dict[str, str] = {
     "duplicate": "信用代码重复",
     "warning": "提示",
 }
-TIER_ORDER = ("innovative", "srdi", "little_giant", "readiness")
 TIER_SHORT: dict[str, str] = {
     "innovative": "创新型",
     "srdi": "专精特新",
@@ -59,357 +53,6 @@ TIER_LABELS: dict[str, str] = {
     "readiness": "申报准备度",
 }
 SIZE_LABELS: dict[str, str] = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
-PERCENTILES = (10, 25, 50, 75, 90)
-HUNDRED = Decimal(100)
-_CENT = Decimal("0.01")
-_TENTH = Decimal("0.1")
-
-
-def _dec(value: object) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-# ---- one applicant -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One thing to send back to an applicant: where it is and what is wrong."""
-
-    kind: IssueKind
-    where: str  # "申报表.xlsx › 批量!D14", or the file
-    field: str  # a field id, or ""
-    message: str
-
-
-@dataclass(frozen=True)
-class ClassScore:
-    id: str
-    title: str
-    points: Decimal
-    max: Decimal
-
-
-@dataclass(frozen=True)
-class RubricLine:
-    """What one rubric made of one applicant: the verdict, the total and each class."""
-
-    rubric: str
-    title: str
-    version: str
-    tier: str
-    pass_status: str  # pass, fail, undetermined
-    total: Decimal
-    max: Decimal
-    classes: tuple[ClassScore, ...] = ()
-
-
-@dataclass(frozen=True)
-class IndicatorMark:
-    """One indicator of one applicant, for the round's weakest-indicator table."""
-
-    rubric: str
-    id: str
-    title: str
-    points: Decimal
-    max: Decimal
-    status: str  # ok, unknown (not_assessed ones are not kept)
-
-
-@dataclass(frozen=True)
-class ApplicantRow:
-    """One applicant of a round, whatever became of it."""
-
-    index: int  # 1-based, in input order
-    key: str  # stable identity across runs: the file (absolute), sheet and row
-    source: str  # the file as the user named it
-    sheet: str | None = None
-    row: int | None = None
-    name: str = ""
-    credit_code: str = ""
-    status: Status = "scored"
-    size_class: str | None = None
-    lines: tuple[RubricLine, ...] = ()
-    warnings: tuple[str, ...] = ()
-    issues: tuple[Issue, ...] = ()
-    error: str = ""  # for a failed one: what went wrong, located
-    report: str = ""  # the applicant's PDF, relative to the output folder
-    input_hash: str = ""
-    marks: tuple[IndicatorMark, ...] = field(default=(), compare=False)
-
-    @property
-    def where(self) -> str:
-        return place(self.source, self.sheet, self.row)
-
-    @property
-    def score(self) -> Decimal | None:
-        """The ranking score: points as % of the maximum over every rubric that awards
-        points (conditions-only rubrics have a maximum of 0); None when none does."""
-        scored = [line for line in self.lines if line.max > 0]
-        if self.status != "scored" or not scored:
-            return None
-        total = sum((line.total for line in scored), Decimal(0))
-        maximum = sum((line.max for line in scored), Decimal(0))
-        return (total * HUNDRED / maximum).quantize(_CENT, rounding=ROUND_HALF_UP)
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (Decimals as strings, so nothing is rounded)."""
-        return {
-            "index": self.index,
-            "key": self.key,
-            "source": self.source,
-            "sheet": self.sheet,
-            "row": self.row,
-            "name": self.name,
-            "credit_code": self.credit_code,
-            "status": self.status,
-            "size_class": self.size_class,
-            "lines": [
-                [
-                    ln.rubric,
-                    ln.title,
-                    ln.version,
-                    ln.tier,
-                    ln.pass_status,
-                    str(ln.total),
-                    str(ln.max),
-                    [[c.id, c.title, str(c.points), str(c.max)] for c in ln.classes],
-                ]
-                for ln in self.lines
-            ],
-            "warnings": list(self.warnings),
-            "issues": [[i.kind, i.where, i.field, i.message] for i in self.issues],
-            "error": self.error,
-            "report": self.report,
-            "input_hash": self.input_hash,
-            "marks": [
-                [k.rubric, k.id, k.title, str(k.points), str(k.max), k.status] for k in self.marks
-            ],
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ApplicantRow:
-        return cls(
-            index=int(data["index"]),
-            key=data["key"],
-            source=data["source"],
-            sheet=data["sheet"],
-            row=data["row"],
-            name=data["name"],
-            credit_code=data["credit_code"],
-            status=data["status"],
-            size_class=data["size_class"],
-            lines=tuple(
-                RubricLine(
-                    r,
-                    t,
-                    v,
-                    tier,
-                    p,
-                    Decimal(total),
-                    Decimal(mx),
-                    tuple(
-                        ClassScore(ci, ct, Decimal(cp), Decimal(cm)) for ci, ct, cp, cm in classes
-                    ),
-                )
-                for r, t, v, tier, p, total, mx, classes in data["lines"]
-            ),
-            warnings=tuple(data["warnings"]),
-            issues=tuple(Issue(k, w, f, m) for k, w, f, m in data["issues"]),
-            error=data["error"],
-            report=data["report"],
-            input_hash=data["input_hash"],
-            marks=tuple(
-                IndicatorMark(r, i, t, Decimal(p), Decimal(m), s)
-                for r, i, t, p, m, s in data["marks"]
-            ),
-        )
-
-
-# Indicator sums of several applicants, (rubric, indicator id) → [title, points, max, n,
-# unknown]: what `Cohort.add_marks` takes instead of each row's marks (a batch's workers
-# send these per chunk, which is much less to pickle than 60 marks per applicant).
-MarkTally = dict[tuple[str, str], list[Any]]
-
-
-# ---- the round ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Standing:
-    """An applicant's place in the round: rank 1 is the best score (ties share a rank);
-    the percentile is the share of scored applicants below it, counting ties as half."""
-
-    rank: int
-    percentile: Decimal
-
-
-def standings(scores: Mapping[int, Decimal]) -> dict[int, Standing]:
-    """Applicant index → standing, from index → score."""
-    ordered = sorted(scores.values())
-    n = len(ordered)
-    out: dict[int, Standing] = {}
-    if not n:
-        return out
-    import bisect
-
-    for index, score in scores.items():
-        below = bisect.bisect_left(ordered, score)
-        equal = bisect.bisect_right(ordered, score) - below
-        pct = (Decimal(below) + Decimal(equal) / 2) * HUNDRED / n
-        out[index] = Standing(n - below - equal + 1, pct.quantize(_TENTH, rounding=ROUND_HALF_UP))
-    return out
-
-
-def quantile(values: Sequence[Decimal], q: int) -> Decimal:
-    """The q-th percentile of sorted `values`, interpolated linearly between ranks."""
-    if not values:
-        raise ValueError("no values")
-    pos = Decimal(q) / HUNDRED * (len(values) - 1)
-    low = int(pos)
-    high = min(low + 1, len(values) - 1)
-    frac = pos - low
-    value = values[low] + (values[high] - values[low]) * frac
-    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
-
-
-@dataclass
-class RubricTally:
-    rubric: str
-    title: str
-    version: str
-    tier: str
-    max: Decimal
-    outcomes: dict[str, int] = field(
-        default_factory=lambda: {"pass": 0, "fail": 0, "undetermined": 0}
-    )
-    classes: dict[str, str] = field(default_factory=dict)  # class id → title, in order
-    totals: list[Decimal] = field(default_factory=list)
-
-    @property
-    def n(self) -> int:
-        return sum(self.outcomes.values())
-
-    @property
-    def pass_rate(self) -> Decimal | None:
-        if not self.n:
-            return None
-        return (Decimal(self.outcomes["pass"]) * HUNDRED / self.n).quantize(_TENTH)
-
-    @property
-    def label(self) -> str:
-        return TIER_SHORT.get(self.tier, self.tier)
-
-
-@dataclass
-class IndicatorTally:
-    rubric: str
-    id: str
-    title: str
-    points: Decimal = Decimal(0)
-    max: Decimal = Decimal(0)
-    n: int = 0
-    unknown: int = 0
-
-    @property
-    def mean_percent(self) -> Decimal:
-        if self.max <= 0:
-            return HUNDRED
-        return (self.points * HUNDRED / self.max).quantize(_TENTH, rounding=ROUND_HALF_UP)
-
-
-@dataclass(frozen=True)
-class Bin:
-    low: int
-    high: int
-    count: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.low}–{self.high}"
-
-
-class Cohort:
-    """Running statistics of a round.  `add` each finished row once, in any order."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {s: 0 for s in STATUS_LABELS}
-        self.rubrics: dict[str, RubricTally] = {}
-        self.indicators: dict[tuple[str, str], IndicatorTally] = {}
-        self.scores: dict[int, Decimal] = {}
-        self.sizes: dict[str, int] = {}
-
-    def add(self, row: ApplicantRow) -> None:
-        self.counts[row.status] = self.counts.get(row.status, 0) + 1
-        if row.status != "scored":
-            return
-        score = row.score
-        if score is not None:
-            self.scores[row.index] = score
-        size = row.size_class or "unknown"
-        self.sizes[size] = self.sizes.get(size, 0) + 1
-        for line in row.lines:
-            tally = self.rubrics.get(line.rubric)
-            if tally is None:
-                tally = self.rubrics[line.rubric] = RubricTally(
-                    line.rubric, line.title, line.version, line.tier, line.max
-                )
-            tally.outcomes[line.pass_status] = tally.outcomes.get(line.pass_status, 0) + 1
-            tally.totals.append(line.total)
-            for c in line.classes:
-                tally.classes.setdefault(c.id, c.title)
-        for mark in row.marks:
-            key = (mark.rubric, mark.id)
-            ind = self.indicators.get(key)
-            if ind is None:
-                ind = self.indicators[key] = IndicatorTally(mark.rubric, mark.id, mark.title)
-            ind.points += mark.points
-            ind.max += mark.max
-            ind.n += 1
-            ind.unknown += mark.status == "unknown"
-
-    def add_marks(self, tally: MarkTally) -> None:
-        """Indicator sums for rows added without their marks."""
-        for key, (title, points, maximum, n, unknown) in tally.items():
-            ind = self.indicators.get(key)
-            if ind is None:
-                ind = self.indicators[key] = IndicatorTally(key[0], key[1], title)
-            ind.points += points
-            ind.max += maximum
-            ind.n += n
-            ind.unknown += unknown
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def ordered_rubrics(self) -> list[RubricTally]:
-        """Ladder order (创新型 → 小巨人, then 准备度), then id: the same on every run."""
-        rank = {t: i for i, t in enumerate(TIER_ORDER)}
-        return sorted(self.rubrics.values(), key=lambda t: (rank.get(t.tier, len(rank)), t.rubric))
-
-    def histogram(self, width: int = 10) -> list[Bin]:
-        """Scores (0–100 %) in bins of `width` points; 100 falls in the top bin."""
-        edges = list(range(0, 100, width))
-        counts = [0] * len(edges)
-        for score in self.scores.values():
-            slot = min(int(score // width), len(edges) - 1)
-            counts[max(slot, 0)] += 1
-        return [Bin(low, min(low + width, 100), n) for low, n in zip(edges, counts, strict=True)]
-
-    def bands(self) -> dict[int, Decimal]:
-        """The score at each of PERCENTILES, or {} when nothing was scored."""
-        ordered = sorted(self.scores.values())
-        return {q: quantile(ordered, q) for q in PERCENTILES} if ordered else {}
-
-    def rubric_bands(self, tally: RubricTally) -> dict[int, Decimal]:
-        ordered = sorted(tally.totals)
-        return {q: quantile(ordered, q) for q in PERCENTILES} if ordered else {}
-
-    def weakest(self, limit: int = 12) -> list[IndicatorTally]:
-        """The indicators with the lowest mean share of their maximum."""
-        rows = [t for t in self.indicators.values() if t.max > 0]
-        return sorted(rows, key=lambda t: (t.mean_percent, t.rubric, t.id))[:limit]
 
 
 # ---- charts (inline SVG) -----------------------------------------------------------------
@@ -576,7 +219,7 @@ def build_context(
         rb = cohort.rubric_bands(t)
         tiers.append(
             {
-                "label": t.label,
+                "label": TIER_SHORT.get(t.tier, t.tier),
                 "tier": TIER_LABELS.get(t.tier, t.tier),
                 "rubric": t.rubric,
                 "title": t.title,

@@ -27,19 +27,16 @@ from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
+from assess.batch.records import ApplicantRow, Issue, Standing
+from assess.batch.stats import PERCENTILES, Cohort, RubricTally
 from assess.fields import FIELDS_BY_ID
+from assess.intake.firm import place
 from assess.report.cohort import (
     ISSUE_LABELS,
     PASS_LABELS,
-    PERCENTILES,
     SIZE_LABELS,
     STATUS_LABELS,
     TIER_SHORT,
-    ApplicantRow,
-    Cohort,
-    Issue,
-    RubricTally,
-    Standing,
 )
 
 SHEET_SUMMARY = "汇总"
@@ -98,8 +95,13 @@ def _rubric_columns(tallies: Sequence[RubricTally]) -> list[tuple[RubricTally, s
     of the round share a tier."""
     seen: dict[str, int] = {}
     for t in tallies:
-        seen[t.label] = seen.get(t.label, 0) + 1
-    return [(t, t.label if seen[t.label] == 1 else f"{t.label}({t.rubric})") for t in tallies]
+        label = TIER_SHORT.get(t.tier, t.tier)
+        seen[label] = seen.get(label, 0) + 1
+    out = []
+    for t in tallies:
+        label = TIER_SHORT.get(t.tier, t.tier)
+        out.append((t, label if seen[label] == 1 else f"{label}({t.rubric})"))
+    return out
 
 
 def _ranked(rows: Sequence[ApplicantRow], standing: Mapping[int, Standing]) -> list[ApplicantRow]:
@@ -436,12 +438,14 @@ def _field_label(field_id: str) -> str:
     return spec.label if spec is not None else ""
 
 
-def _place(where: str, source: str) -> str:
-    """The cell without the file: `申报表.xlsx › 批量!D14` → `批量!D14`; the file itself
-    → "" (the 来源文件 column names it)."""
-    if where == source:
+def _within(where: str, source: str) -> str:
+    """The 位置 column: the place inside the file (`申报表.xlsx › 批量!D14` → `批量!D14`, as
+    `intake.firm.place` wrote it); "" when the place is the file itself (the 来源文件 column
+    names it)."""
+    whole = place(source, None, None)
+    if where == whole:
         return ""
-    prefix = f"{source} › "
+    prefix = f"{whole} › "
     return where[len(prefix) :] if where.startswith(prefix) else where
 
 
@@ -477,7 +481,7 @@ def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow]) -> int:
                         r.credit_code,
                         r.source,
                         r.row,
-                        _place(item.where, r.source),
+                        _within(item.where, r.source),
                         item.field,
                         _field_label(item.field),
                         item.message,

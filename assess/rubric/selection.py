@@ -1,0 +1,96 @@
+"""Which rubrics a firm is scored against — the same choice for `assess score` and every
+applicant of `assess batch`: the rubrics named with --rubric, else the official ladder in
+force for the firm's assessment year (or of the edition named with --standard) plus the
+readiness rubric.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assess.errors import UserError
+
+if TYPE_CHECKING:
+    from assess.intake.firm import Firm
+    from assess.rubric.models import Rubric
+
+NO_RUBRIC_IN_FORCE = (
+    "no bundled rubric is in force for assessment_year {year}; name one with --rubric or an "
+    "edition with --standard"
+)
+NO_INNOVATIVE = (
+    "note: the bottom tier of this edition (科技和创新型中小企业) has no bundled criteria; "
+    "--standard 2022 scores the 2022 创新型 standard"
+)
+
+
+class RubricPlan:
+    """The rubrics for each firm (see the module docstring).  Raises UserError for options
+    that contradict each other, an edition that is not bundled or a rubric that does not
+    load.  Rubric files are keyed by their absolute path (`custom`, with a hash of their
+    content in `fingerprints`, so a batch notices an edited file on --resume); bundled ones
+    by id."""
+
+    def __init__(self, refs: Sequence[str], standard: int | None):
+        from assess.rubric.loader import get_rubric, standards
+
+        if refs and standard is not None:
+            raise UserError("choose either --rubric or --standard, not both")
+        if standard is not None and standard not in standards():
+            raise UserError(
+                f"no bundled standard {standard}; available: {', '.join(map(str, standards()))}"
+            )
+        self.standard = standard
+        self.custom: dict[str, Rubric] = {}
+        self.fingerprints: dict[str, str] = {}
+        self.fixed: tuple[str, ...] | None = None
+        self._loaded: dict[str, Rubric] = {}
+        if refs:
+            fixed = []
+            for ref in refs:
+                rubric = get_rubric(ref)  # a RubricError is the user's: exit 2
+                path = Path(ref)
+                if ref.endswith((".yaml", ".yml")) and path.is_file():
+                    key = str(path.resolve())
+                    self.custom[key] = rubric
+                    self.fingerprints[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+                    fixed.append(key)
+                else:
+                    fixed.append(rubric.id)
+                self._loaded[fixed[-1]] = rubric
+            self.fixed = tuple(fixed)
+        self._by_year: dict[object, tuple[str, ...]] = {}
+        self.note_missing_innovative = False
+
+    def for_firm(self, firm: Firm) -> tuple[str, ...]:
+        """The keys of the firm's rubrics (ids, or paths of rubric files); () when no
+        bundled rubric is in force for its assessment year."""
+        if self.fixed is not None:
+            return self.fixed
+        # default_rubrics reads only the firm's assessment_year: one choice per year.
+        year = firm.get("assessment_year")
+        key = (type(year).__name__, year)
+        chosen = self._by_year.get(key)
+        if chosen is None:
+            from assess.rubric.loader import default_rubrics
+
+            rubrics = default_rubrics(firm, self.standard)
+            chosen = tuple(r.id for r in rubrics)
+            self._loaded.update((r.id, r) for r in rubrics)
+            if rubrics and not any(r.tier == "innovative" for r in rubrics):
+                self.note_missing_innovative = True
+            self._by_year[key] = chosen
+        return chosen
+
+    def rubrics_for(self, firm: Firm) -> list[Rubric]:
+        """The firm's rubrics themselves."""
+        return [self._loaded[key] for key in self.for_firm(firm)]
+
+    def describe(self) -> str:
+        if self.fixed is not None:
+            return ", ".join(Path(r).name if r in self.custom else r for r in self.fixed)
+        edition = f"{self.standard} 年版" if self.standard else "按评价年度适用的"
+        return f"{edition}官方梯度 + 申报准备度"
