@@ -1,11 +1,24 @@
-"""Exact numbers in, readable numbers out."""
+"""Exact numbers in, readable numbers out.
+
+The bottom layer: it imports nothing of the package, so the rubric models, the engine and
+the reporters can all use it.
+"""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from assess.rubric.models import UNIT_SUFFIX
+# What follows a figure of each metric unit (rubric `metrics[].unit`).
+UNIT_SUFFIX: dict[str, str] = {
+    "percent": "%",
+    "wan_yuan": " 万元",
+    "years": " 年",
+    "count": " 件",
+    "persons": " 人",
+    "score": " 分",
+    "number": "",
+}
 
 
 def to_decimal(value: Fraction | Decimal | int, places: int = 6) -> Decimal:

@@ -22,18 +22,19 @@ chain leaders, the innovation ecosystem).  The wording is ours; the ideas are th
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from fractions import Fraction
+from typing import Protocol
 
-from assess.engine import band_for, band_label, scoring_context, solve_lever
-from assess.fields import FIELDS_BY_ID, FieldType
 from assess.intake.firm import Firm
-from assess.numbers import fmt, fmt_unit
-from assess.results import Assessment, ConditionResult, IndicatorResult
+from assess.numbers import fmt
+from assess.results import Assessment, ConditionResult, IndicatorResult, Level
 from assess.rubric import models as m
+from assess.rubric.operators import Scope, ScoreModel, operator_for
+
+__all__ = ["Level", "TierPlan", "build", "ladder", "plan", "plans", "remedies", "routes"]
 
 ROUTE_LIMIT = 64  # a pathological pass rule must not explode the route list
 
@@ -81,7 +82,27 @@ _ROLE_WORDS = {
 }
 
 
-def _describe(rule: m.Rule, conditions: Sequence[ConditionResult]) -> str:
+class _Named(Protocol):
+    """What a route needs of a condition: a `ConditionResult` or a rubric's condition."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class _Declared:
+    id: str
+    role: str
+    title: str
+
+
+def _describe(rule: m.Rule, conditions: Sequence[_Named]) -> str:
     """A short name for a branch of an `any`, when the rubric gives it no label."""
     if rule.label:
         return rule.label
@@ -96,7 +117,7 @@ def _describe(rule: m.Rule, conditions: Sequence[ConditionResult]) -> str:
     return ""
 
 
-def routes(rule: m.Rule, conditions: Sequence[ConditionResult]) -> tuple[Route, ...]:
+def routes(rule: m.Rule, conditions: Sequence[_Named]) -> tuple[Route, ...]:
     """The pass rule in disjunctive form: any one returned route passes.  A route's label
     names the branches it takes at each `any` of the rule."""
     if rule.all is not None:
@@ -127,7 +148,7 @@ def routes(rule: m.Rule, conditions: Sequence[ConditionResult]) -> tuple[Route, 
     return (Route(needs=tuple((i,) for i in ids)),)
 
 
-def class_minima(rule: m.Rule, conditions: Sequence[ConditionResult] = ()) -> dict[str, Decimal]:
+def class_minima(rule: m.Rule, conditions: Sequence[_Named] = ()) -> dict[str, Decimal]:
     """The class minima of the first scored route, for reports."""
     for r in routes(rule, conditions):
         if r.scored:
@@ -135,254 +156,30 @@ def class_minima(rule: m.Rule, conditions: Sequence[ConditionResult] = ()) -> di
     return {}
 
 
+# The rubric itself is kept beside its minima: an id alone could be reused by another.
+_MINIMA: dict[int, tuple[m.Rubric, dict[str, Decimal]]] = {}
+
+
+def class_minima_of(rubric: m.Rubric) -> dict[str, Decimal]:
+    """`class_minima` of a rubric's pass rule, worked out once per rubric (the engine asks
+    for every firm).  Routes depend on the conditions declared, not on their outcome."""
+    known = _MINIMA.get(id(rubric))
+    if known is not None and known[0] is rubric:
+        return known[1]
+    declared = [_Declared(c.id, c.role, c.title.zh) for c in rubric.conditions]
+    minima = class_minima(rubric.pass_rule, declared)
+    _MINIMA[id(rubric)] = (rubric, minima)
+    return minima
+
+
 # ---- ladders: the bands above the current one --------------------------------------------
 
 
-@dataclass(frozen=True)
-class Level:
-    """One rung of an indicator's ladder: its points once reached and what that takes."""
-
-    points: Decimal
-    label: str
-    text: str
-    lever: str | None = None
-    lever_from: Decimal | None = None
-    lever_to: Decimal | None = None
-
-
-_FIELD_UNITS = {FieldType.MONEY: "wan_yuan", FieldType.PERCENT: "percent"}
-
-
-def _field_unit(name: str) -> str:
-    spec = FIELDS_BY_ID.get(name)
-    return _FIELD_UNITS.get(spec.type, "number") if spec else "number"
-
-
-def _metric_info(rubric: m.Rubric, name: str) -> tuple[str, str]:
-    """(label, unit) of a metric or a numeric field."""
-    for metric in rubric.metrics:
-        if metric.id == name:
-            return metric.title.zh, metric.unit
-    spec = FIELDS_BY_ID.get(name)
-    return (spec.label if spec else name), _field_unit(name)
-
-
-def _round_away(goal: Fraction, start: Fraction, places: int = 2) -> Decimal:
-    """A lever value at `places` decimals, rounded away from where it starts so that the
-    target band is really reached."""
-    exact = Decimal(goal.numerator) / Decimal(goal.denominator)
-    q = Decimal(1).scaleb(-places)
-    rounded = exact.quantize(q, rounding=ROUND_CEILING if goal >= start else ROUND_FLOOR)
-    return rounded.normalize() + Decimal(0)
-
-
-def _band_target(
-    score: m.BandsScore, edge: str, pts: Decimal
-) -> tuple[m.Band, Decimal, bool] | None:
-    """The nearest band worth `pts`, the bound to reach and whether the bound is inside it."""
-    same = [b for b in score.bands if b.points == pts]
-    if score.direction == "higher":
-        band = min(same, key=lambda b: b.min if b.min is not None else Decimal("Inf"))
-        bound = band.min
-    else:
-        band = max(same, key=lambda b: b.max if b.max is not None else Decimal("-Inf"))
-        bound = band.max
-    if bound is None:
-        return None
-    return band, bound, band_for(score, edge, Fraction(bound)) is band
-
-
-def _reach_word(score: m.BandsScore, inclusive: bool) -> str:
-    if score.direction == "higher":
-        return "达到" if inclusive else "超过"
-    return "降到" if inclusive else "降到低于"
-
-
-def _bands_rungs(
-    score: m.BandsScore,
-    edge: str,
-    rubric: m.Rubric,
-    result: IndicatorResult,
-    first: Level | None,
-    levers: _Levers | None,
-) -> list[Level]:
-    label, unit = _metric_info(rubric, score.metric)
-    rungs: list[Level] = []
-    for pts in sorted({b.points for b in score.bands if b.points > result.points}):
-        target = _band_target(score, edge, pts)
-        if target is None:
-            continue
-        band, bound, inclusive = target
-        head = label if result.value is None else f"{label} {fmt_unit(result.value, unit)}"
-        text = (
-            f"{head} → {_reach_word(score, inclusive)} {fmt_unit(bound, unit)} "
-            f"可再得 {fmt(pts - result.points)} 分"
-        )
-        lever = lever_from = lever_to = None
-        solved = _solve_lever(result, first, Fraction(bound), score.metric, levers)
-        if solved is not None:
-            lever, start, goal = solved
-            lever_unit = _field_unit(lever)
-            spec = FIELDS_BY_ID.get(lever)
-            lever_label = spec.label if spec else lever
-            lever_from, lever_to = _round_away(start, start, 6), _round_away(goal, start)
-            delta = Fraction(lever_to) - start
-            sign = "+" if delta > 0 else "−"
-            near = "" if inclusive else f"略{'高' if delta > 0 else '低'}于 "
-            change = f"{sign}{fmt_unit(abs(delta), lever_unit)}"
-            text += (
-                f"（{lever_label}由 {fmt_unit(start, lever_unit)} 调整到 {near}"
-                f"{fmt_unit(lever_to, lever_unit)}，{change}）"
-            )
-        rungs.append(
-            Level(pts, band_label(band, unit, score, edge), text, lever, lever_from, lever_to)
-        )
-    return rungs
-
-
-class _Levers:
-    """Exact lever arithmetic from the firm's own figures: the engine's own solver, so the
-    plan and the per-indicator next step can never disagree."""
-
-    def __init__(self, rubric: m.Rubric, firm: Firm):
-        self._ctx = scoring_context(rubric, firm)
-
-    def solve(self, metric: str, target: Fraction) -> tuple[str, Fraction, Fraction] | None:
-        return solve_lever(self._ctx, metric, target)
-
-
-def _solve_lever(
-    result: IndicatorResult,
-    first: Level | None,
-    target: Fraction,
-    metric: str,
-    levers: _Levers | None,
-) -> tuple[str, Fraction, Fraction] | None:
-    """The lever value that brings the metric to `target`: exactly from the firm's figures
-    when we have them, else by extending the engine's first step (the metric is linear in
-    its lever, which the engine checked before it named one)."""
-    if levers is not None:
-        return levers.solve(metric, target)
-    nxt = result.next
-    if (
-        first is None
-        or nxt is None
-        or first.lever is None
-        or first.lever_from is None
-        or first.lever_to is None
-        or nxt.metric_target is None
-        or result.value is None
-        or nxt.metric_target == result.value
-    ):
-        return None
-    start, to = Fraction(first.lever_from), Fraction(first.lever_to)
-    value, reached = Fraction(result.value), Fraction(nxt.metric_target)
-    slope = (to - start) / (reached - value)
-    return first.lever, start, start + (target - value) * slope
-
-
-def _grouped(pairs: Iterable[tuple[Decimal, str]], above: Decimal) -> list[tuple[Decimal, str]]:
-    """(points, label) pairs above `above`, one per points value, labels joined by 或."""
-    by_points: dict[Decimal, list[str]] = {}
-    for pts, label in pairs:
-        if pts > above and label not in by_points.setdefault(pts, []):
-            by_points[pts].append(label)
-    return [(p, " 或 ".join(by_points[p])) for p in sorted(by_points)]
-
-
-def _rungs(
-    score: object,
-    rubric: m.Rubric,
-    result: IndicatorResult,
-    first: Level | None,
-    levers: _Levers | None,
-) -> list[Level]:
-    cur = result.points
-    if isinstance(score, m.BandsScore):
-        return _bands_rungs(score, score.edge or rubric.edge_rule, rubric, result, first, levers)
-    if isinstance(score, m.BestOfScore):
-        # Any option reaching the points will do; name the nearest band of each.
-        levels = sorted({b.points for o in score.options for b in o.bands if b.points > cur})
-        out = []
-        for pts in levels:
-            ways = []
-            for option in score.options:
-                worth = sorted({b.points for b in option.bands if b.points >= pts})
-                target = (
-                    _band_target(option, option.edge or rubric.edge_rule, worth[0])
-                    if worth
-                    else None
-                )
-                if target is not None:
-                    label, unit = _metric_info(rubric, option.metric)
-                    ways.append(
-                        f"{label}{_reach_word(option, target[2])} {fmt_unit(target[1], unit)}"
-                    )
-            if ways:
-                out.append(
-                    Level(
-                        pts,
-                        f"{fmt(pts)} 分档",
-                        f"{' 或 '.join(dict.fromkeys(ways))} 可再得 {fmt(pts - cur)} 分",
-                    )
-                )
-        return out
-    if isinstance(score, m.TiersScore):
-        pairs = [(t.points, t.label) for t in score.tiers]
-        return [
-            Level(p, label, f"达到「{label}」可再得 {fmt(p - cur)} 分")
-            for p, label in _grouped(pairs, cur)
-        ]
-    if isinstance(score, m.EnumScore):
-        spec = FIELDS_BY_ID[score.field]
-        pairs = [(p, spec.choice_label(v)) for v, p in score.points.items()]
-        return [
-            Level(p, label, f"{spec.label}达到「{label}」可再得 {fmt(p - cur)} 分")
-            for p, label in _grouped(pairs, cur)
-        ]
-    if isinstance(score, m.ItemsScore):
-        out = []
-        k, pts = 1, cur
-        while pts < score.cap and score.points_each > 0:
-            pts = min(score.cap, cur + score.points_each * k)
-            out.append(Level(pts, f"再具备 {k} 项", f"再具备其中 {k} 项可再得 {fmt(pts - cur)} 分"))
-            k += 1
-        return out
-    if isinstance(score, m.SteppedScore) and result.value is not None:
-        label, unit = _metric_info(rubric, score.metric)
-        step = Fraction(score.step)
-        done = max(0, math.floor(Fraction(result.value) / step))
-        out = []
-        k = 1
-        while score.points_per_step > 0:
-            pts = min(score.cap, score.points_per_step * (done + k))
-            if pts <= cur:
-                break
-            reach = (done + k) * step
-            out.append(
-                Level(
-                    pts,
-                    fmt_unit(reach, unit),
-                    f"{label} {fmt_unit(result.value, unit)} → 满 "
-                    f"{fmt_unit(reach, unit)} 可再得 {fmt(pts - cur)} 分",
-                )
-            )
-            if pts >= score.cap:
-                break
-            k += 1
-        return out
-    return []
-
-
-def ladder(
-    result: IndicatorResult,
-    indicator: m.Indicator | None = None,
-    rubric: m.Rubric | None = None,
-    firm: Firm | None = None,
+def _ladder(
+    result: IndicatorResult, score: ScoreModel | None, scope: Scope | None
 ) -> tuple[Level, ...]:
-    """The rungs above an indicator's current band, lowest first.  Without the rubric only
-    the engine's next step is known; without the firm, lever values beyond the first step
-    are extrapolated from it."""
+    """The rungs above an indicator's current band, lowest first: the engine's next step,
+    then the operator's higher rungs (which need the firm's figures)."""
     if result.status != "ok":
         return ()
     first = None
@@ -392,13 +189,27 @@ def ladder(
             result.points + nx.gain, nx.target, nx.text, nx.lever, nx.lever_from, nx.lever_to
         )
     rungs = [first] if first is not None else []
-    if indicator is not None and rubric is not None:
+    if score is not None and scope is not None:
         floor = first.points if first is not None else result.points
-        levers = _Levers(rubric, firm) if firm is not None else None
-        rungs += [
-            r for r in _rungs(indicator.score, rubric, result, first, levers) if r.points > floor
-        ]
+        higher = operator_for(score).rungs(score, result, scope)
+        rungs += [r for r in higher if r.points > floor]
     return tuple(rungs)
+
+
+def ladder(
+    result: IndicatorResult,
+    indicator: m.Indicator | None = None,
+    rubric: m.Rubric | None = None,
+    firm: Firm | None = None,
+) -> tuple[Level, ...]:
+    """The rungs above an indicator's current band, lowest first.  Without the rubric and
+    the firm only the engine's next step is known."""
+    scope = None
+    if rubric is not None and firm is not None:
+        from assess.engine import scoring_context  # the engine makes plans: import late
+
+        scope = scoring_context(rubric, firm)
+    return _ladder(result, indicator.score if indicator is not None else None, scope)
 
 
 # ---- the plan ----------------------------------------------------------------------------
@@ -584,14 +395,14 @@ def search(
 def _route_plan(
     a: Assessment,
     rubric: m.Rubric | None,
-    firm: Firm | None,
+    scope: Scope | None,
     route: Route,
     conds: Mapping[str, ConditionResult],
 ) -> TierPlan:
-    models = {i.id: i for i in rubric.indicators} if rubric is not None else {}
+    models = {i.id: i.score for i in rubric.indicators} if rubric is not None else {}
     items: list[_Item] = []
     for res in a.indicators:
-        rungs = ladder(res, models.get(res.id), rubric, firm)
+        rungs = _ladder(res, models.get(res.id), scope)
         if rungs:
             items.append((res, rungs, res.effort))
     minima = route.class_minima
@@ -666,9 +477,24 @@ def plan(
 ) -> TierPlan | None:
     """The improvement plan for one assessment, or None when it has passed.
 
-    Without the rubric (a rubric file the caller did not pass along) the plan still uses
-    the engine's next steps and the headline pass mark, but knows no class minima.
+    An assessment from `evaluate` carries its plan (`a.plan`, made once from the context
+    it was scored in): that is the plan returned.  Otherwise it is made here, from the
+    rubric and the firm when given.  Without the rubric the plan still uses the engine's
+    next steps and the headline pass mark, but knows no class minima.
     """
+    if a.planner is not None:
+        return a.plan
+    scope = None
+    if rubric is not None and firm is not None:
+        from assess.engine import scoring_context  # the engine makes plans: import late
+
+        scope = scoring_context(rubric, firm)
+    return build(a, rubric, scope)
+
+
+def build(a: Assessment, rubric: m.Rubric | None, scope: Scope | None) -> TierPlan | None:
+    """The one place a plan is made: from an assessment, its rubric and the scope it was
+    scored in (`Assessment.plan` calls it through the engine)."""
     if a.pass_status == "pass":
         return None
     conds = {c.id: c for c in a.conditions}
@@ -681,7 +507,7 @@ def plan(
             else []
         )
     scored = [r for r in all_routes if r.scored]
-    plans = [_route_plan(a, rubric, firm, r, conds) for r in scored]
+    plans = [_route_plan(a, rubric, scope, r, conds) for r in scored]
     if plans:
         main = min(plans, key=lambda p: (not p.reachable, len(p.must_fix), p.cost, len(p.steps)))
         main_route = scored[plans.index(main)]
@@ -690,7 +516,7 @@ def plan(
         if not all_routes:
             all_routes = [Route()]
         main_route = min(all_routes, key=lambda r: len(_unmet(r, conds)))
-        main = _route_plan(a, rubric, firm, main_route, conds)
+        main = _route_plan(a, rubric, scope, main_route, conds)
     alternatives = []
     for r in all_routes:
         if r is main_route or r.scored:
@@ -713,7 +539,7 @@ def plans(
 ) -> tuple[TierPlan, ...]:
     out = []
     for a in assessments:
-        p = plan(a, rubrics.get(a.rubric), firm)
+        p = plan(a, rubrics.get(a.rubric), firm)  # an assessment's own plan when it has one
         if p is not None:
             out.append(p)
     return tuple(out)

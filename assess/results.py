@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from assess.plan import TierPlan
 
 IndicatorStatus = Literal["ok", "unknown", "not_assessed"]
 PassStatus = Literal["pass", "fail", "undetermined"]
@@ -21,6 +27,19 @@ class NextStep:
     lever: str | None = None  # field to change
     lever_from: Decimal | None = None
     lever_to: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Level:
+    """One rung of an indicator's ladder: its points once reached and what that takes.
+    The engine's next step is the first rung; the plan climbs one or more."""
+
+    points: Decimal
+    label: str
+    text: str
+    lever: str | None = None  # the field to change
+    lever_from: Decimal | None = None
+    lever_to: Decimal | None = None  # as printed: typed in, it reaches the rung
 
 
 @dataclass(frozen=True)
@@ -43,6 +62,7 @@ class IndicatorResult:
     parts: tuple[IndicatorResult, ...] = ()
     source: str = ""
     effort: Decimal = Decimal(1)
+    code: str = ""  # what decided it, from its operator: "band", "tier", ... or "unknown"
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,29 @@ class ClassResult:
     max: Decimal
     unknown_max: Decimal  # points still open on unknown indicators
     maturity: str | None = None  # the level reached, for rubrics that define levels
+    minimum: Decimal | None = None  # the class minimum of the pass rule's scored route
+
+
+RuleKind = Literal["all", "any", "not", "total", "classes", "class", "condition", "conditions"]
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    """One line of how the pass rule was judged, as data: the reporters word it.
+
+    `label` is the rubric's own label ("" when it gives none); `have` and `need` are the
+    points compared by a total or class threshold; `ok` is None when undecided and
+    `marked` is False for a heading that carries no verdict of its own (a labelled group of
+    class thresholds)."""
+
+    depth: int
+    kind: RuleKind
+    ok: bool | None
+    label: str = ""
+    have: Decimal | None = None
+    need: Decimal | None = None
+    role: str = ""  # for `conditions`: the role judged
+    marked: bool = True
 
 
 @dataclass(frozen=True)
@@ -88,10 +131,26 @@ class Assessment:
     classes: tuple[ClassResult, ...]
     indicators: tuple[IndicatorResult, ...]
     conditions: tuple[ConditionResult, ...]
-    pass_explanation: tuple[str, ...]
+    explanation: tuple[RuleLine, ...]  # how the pass rule was judged
     warnings: tuple[str, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
     maturity: str | None = None  # the overall level, for rubrics that define levels
+    # What the reports say about the rubric itself, so that no reporter reloads it.
+    issued_by: str = ""
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    source_notes: tuple[str, ...] = ()
+    # The engine's plan maker for this assessment (it holds the firm's scoring context);
+    # `plan` calls it at most once.  Not part of the value: equal results compare equal.
+    planner: Callable[[Assessment], TierPlan | None] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    @cached_property
+    def plan(self) -> TierPlan | None:
+        """The improvement plan (None once passed), made on first use and kept: scoring a
+        round of applicants does not pay for plans nobody reads."""
+        return self.planner(self) if self.planner is not None else None
 
     @property
     def passed(self) -> bool:

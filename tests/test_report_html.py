@@ -21,6 +21,7 @@ from assess.intake.firm import Firm, firm_from_mapping, load_firm_file
 from assess.report import html as htmlmod
 from assess.report import render_html
 from assess.report.charts import FONT_STACK, Axis, bar, css_bar, css_bar_rules, radar
+from assess.report.words import rule_text
 from assess.results import Assessment, CohortPlace
 from assess.rubric.loader import builtin_rubrics, get_rubric
 
@@ -120,8 +121,8 @@ def test_report_shows_what_it_must() -> None:
         assert ind.next is None or htmllib.unescape(ind.next.text) in text
     for cond in a.conditions:
         assert cond.title in text and cond.reason in text
-    for line in a.pass_explanation:
-        assert line.strip().lstrip("✓✗? ") in text
+    for line in a.explanation:
+        assert rule_text(line) in text
     assert a.document in text
     assert "提升计划" in text and "申报材料清单" in text and "数据质量与依据" in text
     assert "切实促进中小企业专精特新发展" in text  # the article's remedies

@@ -23,14 +23,14 @@ from markupsafe import Markup
 
 import assess
 from assess import plan as planning
-from assess.errors import UserError
 from assess.fields import FIELDS_BY_ID
 from assess.intake.firm import Firm
 from assess.numbers import fmt
 from assess.report import charts
-from assess.results import Assessment, CohortPlace, ConditionResult, IndicatorResult
+from assess.report.words import rule_text
+from assess.results import Assessment, CohortPlace, ConditionResult, IndicatorResult, RuleLine
 from assess.rubric import models as m
-from assess.rubric.loader import data_dir, get_rubric
+from assess.rubric.loader import data_dir
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
@@ -191,7 +191,6 @@ class Section:
     number: str
     anchor: str
     verdict: Verdict
-    rubric: m.Rubric | None
     radar: Markup | None
     classes: tuple[ClassRow, ...]
     explanation: tuple[Line, ...]
@@ -238,7 +237,6 @@ class EvidenceGroup:
 @dataclass(frozen=True)
 class SourceView:
     a: Assessment
-    rubric: m.Rubric | None
     status: str
     status_css: str
     notes: tuple[str, ...] = ()  # the rubric's source notes no other rubric shown shares
@@ -300,18 +298,13 @@ def _verdicts(assessments: Sequence[Assessment], anchors: Mapping[int, str]) -> 
     return sorted(out, key=lambda v: (rank.get(v.tier, len(rank)), not v.assessed))
 
 
-def _explanation(lines: Sequence[str]) -> tuple[Line, ...]:
+def _explanation(lines: Sequence[RuleLine]) -> tuple[Line, ...]:
     out = []
-    for raw in lines:
-        text = raw.lstrip(" ")
-        depth = (len(raw) - len(text)) // 2
+    for line in lines:
         glyph, css = "", ""
-        head, _, rest = text.partition(" ")
-        if head in ("✓", "✗", "×", "?"):
-            ok = True if head == "✓" else None if head == "?" else False
-            _, glyph, css = _mark(ok)
-            text = rest
-        out.append(Line(depth, glyph, css, safe_glyphs(text)))
+        if line.marked:
+            _, glyph, css = _mark(line.ok)
+        out.append(Line(line.depth, glyph, css, safe_glyphs(rule_text(line))))
     return tuple(out)
 
 
@@ -378,18 +371,13 @@ def _condition_groups(a: Assessment) -> tuple[ConditionGroup, ...]:
     return tuple(groups)
 
 
-def _section(
-    a: Assessment,
-    number: str,
-    anchor: str,
-    rubric: m.Rubric | None,
-    plan: planning.TierPlan | None = None,
-) -> Section:
-    minima = planning.class_minima(rubric.pass_rule, a.conditions) if rubric else {}
+def _section(a: Assessment, number: str, anchor: str) -> Section:
+    plan = a.plan
+    minima = {c.id: c.minimum for c in a.classes if c.minimum is not None}
     rows = []
     for c in a.classes:
         pct = float(c.points / c.max * 100) if c.max > 0 else 0.0
-        need = minima.get(c.id)
+        need = c.minimum
         rows.append(
             ClassRow(
                 c.title,
@@ -443,10 +431,9 @@ def _section(
         number,
         anchor,
         _verdict(a, anchor),
-        rubric,
         radar,
         tuple(rows),
-        _explanation(a.pass_explanation),
+        _explanation(a.explanation),
         indicators,
         _condition_groups(a),
         unknown,
@@ -456,20 +443,7 @@ def _section(
     )
 
 
-def _rubric_for(a: Assessment, rubrics: Mapping[str, m.Rubric] | None) -> m.Rubric | None:
-    if rubrics is not None and a.rubric in rubrics:
-        return rubrics[a.rubric]
-    try:
-        rubric = get_rubric(a.rubric)
-    except UserError:
-        return None  # a rubric file the caller did not hand over: report without it
-    # Only trust a bundled rubric of the same version as the one that was scored.
-    return rubric if rubric.version == a.rubric_version else None
-
-
-def evidence_checklist(
-    assessments: Sequence[Assessment], rubrics: Mapping[str, m.Rubric | None]
-) -> list[EvidenceItem]:
+def evidence_checklist(assessments: Sequence[Assessment]) -> list[EvidenceItem]:
     """Documents to prepare: for every indicator that scores (points > 0) and every
     condition the firm relies on (all gates; direct conditions it meets)."""
     items: dict[str, EvidenceItem] = {}
@@ -481,13 +455,10 @@ def evidence_checklist(
 
     for a in assessments:
         tier = TIER_SHORT.get(a.tier, a.tier)
-        rubric = rubrics.get(a.rubric)
-        cond_models = {c.id: c for c in rubric.conditions} if rubric else {}
         for c in a.conditions:
             if c.role == "direct" and c.ok is not True:
                 continue
-            docs = c.evidence or tuple(getattr(cond_models.get(c.id), "evidence", ()) or ())
-            for doc in docs:
+            for doc in c.evidence:
                 add(doc, c.title, tier)
         for ind in a.indicators:
             for part in ind.parts or (ind,):
@@ -525,26 +496,23 @@ def evidence_groups(items: Sequence[EvidenceItem]) -> list[EvidenceGroup]:
 
 
 def _sources(
-    assessments: Sequence[Assessment], found: Mapping[str, m.Rubric | None]
+    assessments: Sequence[Assessment],
 ) -> tuple[list[SourceView], list[tuple[str, list[str]]]]:
     """A source per rubric, and the notes several rubrics share (said once, with the
     rubrics they apply to)."""
     titles: dict[str, list[str]] = {}
     for a in assessments:
-        rubric = found[a.rubric]
-        for note in rubric.source_notes if rubric else ():
+        for note in a.source_notes:
             if a.rubric_title not in titles.setdefault(note, []):
                 titles[note].append(a.rubric_title)
     shared = [(note, ts) for note, ts in titles.items() if len(ts) > 1]
     common = {note for note, _ in shared}
     views = []
     for a in assessments:
-        rubric = found[a.rubric]
-        notes = tuple(n for n in (rubric.source_notes if rubric else ()) if n not in common)
+        notes = tuple(n for n in a.source_notes if n not in common)
         views.append(
             SourceView(
                 a,
-                rubric,
                 RUBRIC_STATUS.get(a.rubric_status, a.rubric_status),
                 STATUS_CSS.get(a.rubric_status, ""),
                 notes,
@@ -625,17 +593,14 @@ def build_context(
 ) -> dict[str, Any]:
     """Everything the template shows."""
     generated = generated or dt.date.today()
-    found = {a.rubric: _rubric_for(a, rubrics) for a in assessments}
     anchors = {i: f"r{i + 1}-{a.rubric}" for i, a in enumerate(assessments)}
-    tier_plans = {i: planning.plan(a, found[a.rubric], firm) for i, a in enumerate(assessments)}
     sections = [
-        _section(a, NUMERALS[i % len(NUMERALS)], anchors[i], found[a.rubric], tier_plans[i])
-        for i, a in enumerate(assessments)
+        _section(a, NUMERALS[i % len(NUMERALS)], anchors[i]) for i, a in enumerate(assessments)
     ]
     verdict_by_rubric = {s.a.rubric: s.verdict for s in sections}
     plans = []
-    for i, a in enumerate(assessments):
-        p = tier_plans[i]
+    for a in assessments:
+        p = a.plan
         if p is None:
             continue
         bar = None
@@ -656,7 +621,7 @@ def build_context(
     year = firm.get("assessment_year")
     verdicts = _verdicts(assessments, anchors)
     warnings = _dedupe([*firm.warnings, *(w for a in assessments for w in a.warnings)])
-    sources, shared_notes = _sources(assessments, found)
+    sources, shared_notes = _sources(assessments)
     n = len(sections)
     return {
         "title": f"专精特新梯度培育自评报告 — {firm.name}",
@@ -677,7 +642,7 @@ def build_context(
         "remedies": planning.remedies(assessments, firm),
         "article_source": planning.ARTICLE_SOURCE,
         "article_diagnosis": planning.ARTICLE_DIAGNOSIS,
-        "evidence": evidence_groups(evidence_checklist(assessments, found)),
+        "evidence": evidence_groups(evidence_checklist(assessments)),
         "warnings": warnings,
         "notes": [(s.verdict, note) for s in sections for note in s.a.notes],
         # Provisional indicators the engine's notes do not already name.

@@ -3,6 +3,10 @@
 Contract (more keys are welcome, these never change meaning): `rubric`, `total`, `max`,
 `passed`, `size_class`, `indicators` [{id, title, points, max, status, reason}],
 `gates` [{id, ok, reason}].
+
+`record` also carries the improvement plan (`plan`: null once passed); `compact_record`,
+written for every applicant of a batch round, leaves it out (a plan costs ten times the
+scoring, and a round's reports make their own).
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from assess.results import Assessment, ConditionResult, IndicatorResult, NextStep
+from assess.plan import MustFix, Step, TierPlan
+from assess.report.words import explanation_lines, plan_summary
+from assess.results import Assessment, ConditionResult, IndicatorResult, Level, NextStep
 
 
 def number(value: Decimal | None) -> int | float | None:
@@ -75,6 +81,75 @@ def _condition(c: ConditionResult) -> dict[str, Any]:
     }
 
 
+def _level(level: Level) -> dict[str, Any]:
+    return {
+        "points": number(level.points),
+        "target": level.label,
+        "text": level.text,
+        "lever": level.lever,
+        "lever_from": number(level.lever_from),
+        "lever_to": number(level.lever_to),
+    }
+
+
+def _step(st: Step) -> dict[str, Any]:
+    return {
+        "indicator": st.indicator,
+        "title": st.title,
+        "class": st.class_id,
+        "points_from": number(st.points_from),
+        "points_to": number(st.points_to),
+        "gain": number(st.gain),
+        "effort": number(st.effort),
+        "text": st.text,
+        "levels": [_level(lv) for lv in st.levels],
+    }
+
+
+def _must_fix(f: MustFix) -> dict[str, Any]:
+    return {
+        "conditions": [c.id for c in f.options],
+        "title": f.title,
+        "unknown": f.unknown,
+        "advice": [c.advice for c in f.options if c.advice],
+    }
+
+
+def plan_record(p: TierPlan | None) -> dict[str, Any] | None:
+    """The improvement plan as JSON: the route, the steps in order, the conditions points
+    cannot buy, the data to fill in first and the other routes."""
+    if p is None:
+        return None
+    return {
+        "route": p.route,
+        "summary": plan_summary(p),
+        "scored": p.scored,
+        "reachable": p.reachable,
+        "target_total": number(p.target_total),
+        "total": number(p.total),
+        "total_after": number(p.total_after),
+        "cost": number(p.cost),
+        "classes": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "points": number(c.points),
+                "after": number(c.after),
+                "minimum": number(c.minimum),
+            }
+            for c in p.classes
+        ],
+        "steps": [_step(st) for st in p.steps],
+        "must_fix": [_must_fix(f) for f in p.must_fix],
+        "missing": [i.id for i in p.missing],
+        "alternatives": [
+            {"label": alt.label, "must_fix": [_must_fix(f) for f in alt.must_fix]}
+            for alt in p.alternatives
+        ],
+        "notes": list(p.notes),
+    }
+
+
 def record(a: Assessment) -> dict[str, Any]:
     return {
         "rubric": a.rubric,
@@ -106,9 +181,10 @@ def record(a: Assessment) -> dict[str, Any]:
         "indicators": [_indicator(i) for i in a.indicators],
         "gates": [_condition(c) for c in a.gates],
         "direct": [_condition(c) for c in a.direct],
-        "pass_explanation": list(a.pass_explanation),
+        "pass_explanation": explanation_lines(a.explanation),
         "warnings": list(a.warnings),
         "notes": list(a.notes),
+        "plan": plan_record(a.plan),
     }
 
 
@@ -182,7 +258,7 @@ def record_head(a: Assessment) -> dict[str, Any]:
         "indicators": [],
         "gates": gates,
         "direct": direct,
-        "pass_explanation": list(a.pass_explanation),
+        "pass_explanation": explanation_lines(a.explanation),
         "warnings": list(a.warnings),
         "notes": list(a.notes),
     }

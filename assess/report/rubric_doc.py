@@ -1,5 +1,7 @@
 """A rubric, readable: indicators, bands and points, conditions and the pass rule.
 
+Each score block documents itself through its operator (`Operator.document`).
+
 `markdown(rubric)` is the reference page committed as docs/rubrics/<id>.md; `render`
 shows the same on a terminal.
 """
@@ -12,10 +14,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.markdown import Markdown
 
-from assess.engine import band_label
 from assess.fields import FIELDS_BY_ID
 from assess.numbers import fmt
 from assess.rubric import models as m
+from assess.rubric.operators import ScoreModel, operator_for
 
 _EDGE = {
     "better_band": "数值恰在两档交界时取较优档（“以上”“以下”均含本数）",
@@ -35,69 +37,33 @@ _ROLE = {
 }
 
 
-def _unit(rubric: m.Rubric, name: str) -> str:
-    for metric in rubric.metrics:
-        if metric.id == name:
-            return metric.unit
-    spec = FIELDS_BY_ID.get(name)
-    if spec is not None and spec.type.value == "money":
-        return "wan_yuan"
-    if spec is not None and spec.type.value == "percent":
-        return "percent"
-    return "number"
+class _Doc:
+    """The reference page's view of a rubric, for operators documenting their blocks."""
 
+    def __init__(self, rubric: m.Rubric):
+        self.rubric = rubric
 
-def _score_lines(rubric: m.Rubric, score: m.Score | object) -> Iterator[str]:
-    if isinstance(score, m.BandsScore):
-        word = "越高越好" if score.direction == "higher" else "越低越好"
-        yield f"按 `{score.metric}` 分档（{word}）："
-        for band in score.bands:
-            label = band_label(
-                band, _unit(rubric, score.metric), score, score.edge or rubric.edge_rule
-            )
-            yield f"- {label} → {fmt(band.points)} 分"
-    elif isinstance(score, m.BestOfScore):
-        yield "取以下各表中得分较高者："
-        for option in score.options:
-            for line in _score_lines(rubric, option):
-                yield "  " + line if line.startswith("-") else line
-    elif isinstance(score, m.TiersScore):
-        yield "按顺序取第一个满足的档次："
-        for tier in score.tiers:
-            yield f"- {tier.label}（`{tier.when}`）→ {fmt(tier.points)} 分"
-        yield f"- 其他：{score.otherwise.label} → {fmt(score.otherwise.points)} 分"
-    elif isinstance(score, m.EnumScore):
-        spec = FIELDS_BY_ID[score.field]
-        yield f"按 `{score.field}`（{spec.label}）："
-        for value, points in score.points.items():
-            yield f"- {spec.choice_label(value)} → {fmt(points)} 分"
-    elif isinstance(score, m.ItemsScore):
-        yield f"每具备一项得 {fmt(score.points_each)} 分，最多 {fmt(score.cap)} 分："
-        for item in score.items:
-            yield f"- {item.label}（`{item.when}`）"
-    elif isinstance(score, m.SteppedScore):
-        yield (
-            f"`{score.metric}` 每满 {fmt(score.step)} 得 {fmt(score.points_per_step)} 分，"
-            f"最多 {fmt(score.cap)} 分"
-        )
-    elif isinstance(score, m.LocalScore):
-        yield (
-            f"按 `{score.selector}` 选择地方指标；填写了 `{score.override}` 时直接采用该得分；"
-            "无对应省份时不评估。"
-        )
-        for block in score.blocks:
-            status = "（暂定）" if block.status == "provisional" else ""
-            yield ""
-            yield f"**{block.province}**{status}，来源：{block.source}"
-            if block.note:
-                yield f"> {block.note}"
-            for part in block.parts:
-                yield ""
-                yield f"*{part.title.zh}*（{fmt(part.max)} 分）"
-                yield from _score_lines(rubric, part.score)
+    @property
+    def edge_rule(self) -> str:
+        return self.rubric.edge_rule
+
+    def unit(self, name: str) -> str:
+        for metric in self.rubric.metrics:
+            if metric.id == name:
+                return metric.unit
+        spec = FIELDS_BY_ID.get(name)
+        if spec is not None and spec.type.value == "money":
+            return "wan_yuan"
+        if spec is not None and spec.type.value == "percent":
+            return "percent"
+        return "number"
+
+    def lines(self, score: ScoreModel) -> Iterator[str]:
+        yield from operator_for(score).document(score, self)
 
 
 def markdown(rubric: m.Rubric) -> str:
+    doc = _Doc(rubric)
     lines = [
         f"# {rubric.title.zh}",
         "",
@@ -133,7 +99,7 @@ def markdown(rubric: m.Rubric) -> str:
                 ind.rationale,
                 "",
             ]
-            lines += list(_score_lines(rubric, ind.score))
+            lines += list(doc.lines(ind.score))
             lines += ["", "佐证材料：" + "；".join(ind.evidence), ""]
     if rubric.conditions:
         lines += ["## 条件", ""]

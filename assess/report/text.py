@@ -1,5 +1,5 @@
-"""Assessments on the terminal: per-indicator points, the figure used, the reason, and
-what the next band needs."""
+"""Assessments on the terminal: per-indicator points, the figure used, the reason, what
+the next band needs, and the improvement plan of a tier not yet passed."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from assess.numbers import fmt
+from assess.report.words import explanation_lines, plan_lines
 from assess.results import Assessment, ConditionResult
 from assess.rubric.size import SIZE_LABELS
 
@@ -79,9 +80,13 @@ def render(a: Assessment) -> Group:
         parts.append(Text("条件", style="bold"))
         parts.append(_conditions(a.conditions))
     parts.append(Text("判定过程", style="bold"))
-    parts.append(Text("\n".join(a.pass_explanation)))
+    parts.append(Text("\n".join(explanation_lines(a.explanation))))
     for note in (*a.notes, *a.warnings):
         parts.append(Text(f"⚠ {note}", style="yellow"))
+    if a.plan is not None:
+        parts.append(Text("提升计划", style="bold"))
+        for plan_line in plan_lines(a.plan):
+            parts.append(Text(plan_line, overflow="fold"))
     return Group(*parts)  # type: ignore[arg-type]
 
 

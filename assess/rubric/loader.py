@@ -20,6 +20,7 @@ from assess.fields import FIELDS_BY_ID, NUMERIC_TYPES, FieldType
 from assess.intake.firm import Firm
 from assess.rubric import models as m
 from assess.rubric.expr import Expr
+from assess.rubric.operators import OPERATORS, ScoreModel, operator_for
 from assess.rubric.size import SizeStandard
 from assess.yamlsrc import Loc, Located, load_file
 
@@ -44,7 +45,8 @@ def rubric_files() -> list[Path]:
 @functools.cache
 def _all_keys() -> frozenset[str]:
     keys: set[str] = set()
-    for obj in vars(m).values():
+    models = [*vars(m).values(), *(op.model for op in OPERATORS.values())]
+    for obj in models:
         if isinstance(obj, type) and issubclass(obj, BaseModel):
             for name, info in obj.model_fields.items():
                 keys.add(info.alias or name)
@@ -106,7 +108,7 @@ def _pydantic_problems(exc: ValidationError, doc: Located) -> list[Problem]:
             ctx = err.get("ctx", {})
             loc = (*loc, str(ctx.get("discriminator", "operator")).strip("'"))
             message = (
-                f"unknown operator {ctx.get('tag')!r}; valid operators: {', '.join(m.OPERATORS)}"
+                f"unknown operator {ctx.get('tag')!r}; valid operators: {', '.join(OPERATORS)}"
             )
         elif kind == "missing":
             parent = _data_loc(doc.data, raw[:-1])
@@ -253,6 +255,9 @@ def load_rubric(path: Path, display: str | None = None) -> m.Rubric:
     problems = list(check_rubric(rubric, doc))
     if problems:
         raise RubricError(problems)
+    if rubric.size_standard is not None:
+        # Resolved now, so that scoring reads no file (check_rubric found it loads).
+        rubric = rubric.with_size_table(load_size_standard(rubric.size_standard))
     return rubric
 
 
@@ -377,6 +382,7 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
                 yield doc.problem((loc, i, "id"), f"duplicate id {ident!r}")
             seen.add(ident)
 
+    checker = _Checker(doc, inputs, check_expr, check_numeric)
     class_ids = {c.id for c in rubric.classes}
     sums: dict[str, Decimal] = {c: Decimal(0) for c in class_ids}
     for i, ind in enumerate(rubric.indicators):
@@ -388,9 +394,7 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
             )
         else:
             sums[ind.class_] += ind.max
-        yield from _check_score(
-            ind.score, (*base, "score"), ind.max, inputs, check_expr, check_numeric, doc
-        )
+        yield from checker.score(ind.score, (*base, "score"), ind.max)
     for i, cls in enumerate(rubric.classes):
         if sums[cls.id] != cls.max:
             yield doc.problem(
@@ -425,65 +429,24 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
         yield doc.problem(("effective_to",), "effective_to is before effective_from")
 
 
-def _check_score(
-    score: Any,
-    loc: Loc,
-    maximum: Decimal,
-    inputs: set[str],
-    check_expr: Any,
-    check_numeric: Any,
-    doc: Located,
-) -> Iterator[Problem]:
-    if isinstance(score, m.BandsScore | m.SteppedScore):
-        yield from check_numeric((*loc, "metric"), score.metric)
-    elif isinstance(score, m.BestOfScore):
-        for j, option in enumerate(score.options):
-            yield from check_numeric((*loc, "options", j, "metric"), option.metric)
-    elif isinstance(score, m.TiersScore):
-        for j, tier in enumerate(score.tiers):
-            yield from check_expr((*loc, "tiers", j, "when"), tier.when)
-    elif isinstance(score, m.ItemsScore):
-        for j, item in enumerate(score.items):
-            yield from check_expr((*loc, "items", j, "when"), item.when)
-    elif isinstance(score, m.EnumScore):
-        spec = FIELDS_BY_ID.get(score.field)
-        if score.field not in inputs or spec is None or spec.type is not FieldType.ENUM:
-            yield doc.problem((*loc, "field"), f"{score.field!r} is not an enum input")
-        else:
-            mapped, values = set(score.points), set(spec.choice_values)
-            if mapped - values:
-                yield doc.problem(
-                    (*loc, "points"),
-                    f"{score.field} has no value(s) {', '.join(sorted(mapped - values))}",
-                )
-            if values - mapped:
-                yield doc.problem(
-                    (*loc, "points"), f"no points for value(s) {', '.join(sorted(values - mapped))}"
-                )
-    elif isinstance(score, m.LocalScore):
-        for key in ("selector", "override"):
-            name = getattr(score, key)
-            if name is not None and name not in inputs:
-                yield doc.problem((*loc, key), f"{name!r} is not an input")
-        for j, block in enumerate(score.blocks):
-            total = sum((p.max for p in block.parts), Decimal(0))
-            if total != maximum:
-                yield doc.problem(
-                    (*loc, "blocks", j),
-                    f"the {block.province} parts add up to "
-                    f"{total}, the indicator's max is {maximum}",
-                )
-            for k, part in enumerate(block.parts):
-                ploc = (*loc, "blocks", j, "parts", k)
-                if part.score.max_points != part.max:
-                    yield doc.problem(
-                        (*ploc, "max"),
-                        f"the best outcome gives "
-                        f"{part.score.max_points} points but max is {part.max}",
-                    )
-                yield from _check_score(
-                    part.score, (*ploc, "score"), part.max, inputs, check_expr, check_numeric, doc
-                )
+class _Checker:
+    """The loader's checks as an operator sees them (`assess.rubric.operators.Checker`)."""
+
+    def __init__(self, doc: Located, inputs: set[str], expr: Any, numeric: Any) -> None:
+        self.doc, self.inputs = doc, inputs
+        self._expr, self._numeric = expr, numeric
+
+    def problem(self, loc: Loc, message: str) -> Problem:
+        return self.doc.problem(loc, message)
+
+    def expr(self, loc: Loc, expr: Expr) -> Iterator[Problem]:
+        yield from self._expr(loc, expr)
+
+    def numeric(self, loc: Loc, name: str) -> Iterator[Problem]:
+        yield from self._numeric(loc, name)
+
+    def score(self, score: ScoreModel, loc: Loc, maximum: Decimal) -> Iterator[Problem]:
+        yield from operator_for(score).check(score, loc, maximum, self)
 
 
 def _check_rule(

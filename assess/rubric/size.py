@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from assess.rubric.models import Strict, Text
+from assess.rubric.common import Strict, Text
 
 Measure = Literal["employees", "revenue", "total_assets"]
 SizeClass = Literal["large", "medium", "small", "micro"]

@@ -1,0 +1,276 @@
+"""`bands`: points by the band a metric falls in; on a shared edge the edge rule decides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
+from functools import cached_property
+from itertools import pairwise
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from assess.errors import Problem
+from assess.numbers import fmt, fmt_unit, to_decimal
+from assess.results import IndicatorResult, Level
+from assess.rubric.common import EdgeRule, Points, Strict
+from assess.rubric.operators.base import (
+    Checker,
+    Doc,
+    Operator,
+    Outcome,
+    Scope,
+    ScoreModel,
+    move_lever,
+    next_step,
+    unknown,
+)
+from assess.rubric.operators.registry import register
+from assess.yamlsrc import Loc
+
+
+class Band(Strict):
+    min: Decimal | None = None  # None: no lower end
+    max: Decimal | None = None  # None: no upper end
+    points: Points
+    label: str = ""
+    advice: str = ""
+
+    @cached_property
+    def lo(self) -> Fraction | None:
+        """min as an exact fraction, converted once (scoring compares it often)."""
+        return None if self.min is None else Fraction(self.min)
+
+    @cached_property
+    def hi(self) -> Fraction | None:
+        return None if self.max is None else Fraction(self.max)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Band:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+
+class BandsScore(ScoreModel):
+    """Points by the band a metric falls in; on a shared edge the edge rule decides."""
+
+    operator: Literal["bands"]
+    metric: str
+    direction: Literal["higher", "lower"]
+    edge: EdgeRule | None = None  # None: the rubric's edge_rule
+    bands: list[Band] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _tile(self) -> BandsScore:
+        # "[at bands[i]]" lets the loader point at the band itself, not the whole table.
+        problems: list[str] = []
+        order = sorted(
+            range(len(self.bands)),
+            key=lambda i: (self.bands[i].min is not None, self.bands[i].min or 0),
+        )
+        ranked = [self.bands[i] for i in order]
+        if ranked[0].min is not None:
+            problems.append(
+                f"nothing covers values below {ranked[0].min}: the lowest band needs no min"
+            )
+        if ranked[-1].max is not None:
+            problems.append(
+                f"nothing covers values above {ranked[-1].max}: the highest band needs no max"
+            )
+        for (ia, a), (ib, b) in zip(
+            zip(order, ranked, strict=True), zip(order[1:], ranked[1:], strict=True), strict=False
+        ):
+            first, second = sorted((ia, ib))
+            if a.max is None or (b.min is not None and a.max > b.min):
+                problems.append(
+                    f"[at bands[{second}]] bands[{first}] and bands[{second}] "
+                    f"overlap ({_span(self.bands[first])} and "
+                    f"{_span(self.bands[second])})"
+                )
+            elif b.min is not None and a.max < b.min:
+                problems.append(
+                    f"[at bands[{second}]] hole between bands[{first}] and "
+                    f"bands[{second}]: values from {a.max} to {b.min} match no band"
+                )
+        if not problems:
+            points = [band.points for band in ranked]
+            rising = self.direction == "higher"
+            if any((p2 < p1) if rising else (p2 > p1) for p1, p2 in pairwise(points)):
+                problems.append(
+                    f"points must {'rise' if rising else 'fall'} as the metric "
+                    f"rises (direction: {self.direction})"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def max_points(self) -> Decimal:
+        return max(b.points for b in self.bands)
+
+
+def _span(band: Band) -> str:
+    lo = "−∞" if band.min is None else str(band.min)
+    hi = "+∞" if band.max is None else str(band.max)
+    return f"{lo}..{hi}"
+
+
+# ---- bands, bounds and labels ---------------------------------------------------------
+
+
+def _band_matches(band: Band, value: Fraction) -> bool:
+    lo, hi = band.lo, band.hi
+    return (lo is None or value >= lo) and (hi is None or value <= hi)
+
+
+def band_for(score: BandsScore, edge: str, value: Fraction) -> Band:
+    """The band a value falls in; on a shared edge the edge rule picks one."""
+    hits = [b for b in score.bands if _band_matches(b, value)]
+    if len(hits) == 1:
+        return hits[0]
+    if edge == "better_band":
+        return max(hits, key=lambda b: b.points)
+    lower = min(hits, key=lambda b: b.min if b.min is not None else Decimal("-Infinity"))
+    upper = max(hits, key=lambda b: b.min if b.min is not None else Decimal("-Infinity"))
+    return lower if edge == "lower_band" else upper
+
+
+def band_label(
+    band: Band, unit: str, score: BandsScore | None = None, edge: str = "better_band"
+) -> str:
+    """ "≥ 5%", "< 1%", "3%–5%": one-sided labels say whether the edge itself belongs."""
+    if band.label:
+        return band.label
+    lo = None if band.min is None else fmt_unit(band.min, unit)
+    hi = None if band.max is None else fmt_unit(band.max, unit)
+    if lo and hi:
+        return f"{lo}–{hi}"
+
+    def owns(bound: Decimal) -> bool:
+        return score is None or band_for(score, edge, Fraction(bound)) is band
+
+    if lo and band.min is not None:
+        return f"{'≥' if owns(band.min) else '>'} {lo}"
+    if hi and band.max is not None:
+        return f"{'≤' if owns(band.max) else '<'} {hi}"
+    return "任意值"
+
+
+def band_target(score: BandsScore, edge: str, pts: Decimal) -> tuple[Band, Decimal, bool] | None:
+    """The nearest band worth `pts`, the bound to reach and whether the bound is inside it."""
+    same = [b for b in score.bands if b.points == pts]
+    if not same:
+        return None
+    if score.direction == "higher":
+        band = min(same, key=lambda b: b.min if b.min is not None else Decimal("Inf"))
+        bound = band.min
+    else:
+        band = max(same, key=lambda b: b.max if b.max is not None else Decimal("-Inf"))
+        bound = band.max
+    if bound is None:
+        return None
+    return band, bound, band_for(score, edge, Fraction(bound)) is band
+
+
+def reach_word(score: BandsScore, inclusive: bool) -> str:
+    if score.direction == "higher":
+        return "达到" if inclusive else "超过"
+    return "降到" if inclusive else "降到低于"
+
+
+def reach(
+    score: BandsScore, scope: Scope, value: Fraction, points: Decimal, pts: Decimal
+) -> tuple[Level, Decimal] | None:
+    """The rung worth `pts` from a metric at `value` scoring `points`, and the metric
+    value to reach: the one next-band function of the engine's next step and the plan's
+    ladder, so both print the same lever figure, rounded so that it reaches the band."""
+    edge = score.edge or scope.edge_rule
+    target = band_target(score, edge, pts)
+    if target is None:
+        return None
+    band, bound, inclusive = target
+    unit = scope.unit(score.metric)
+    text = (
+        f"{scope.label(score.metric)} {fmt_unit(value, unit)} → {reach_word(score, inclusive)} "
+        f"{fmt_unit(bound, unit)} 可再得 {fmt(pts - points)} 分"
+    )
+    lever = lever_from = lever_to = None
+    move = move_lever(scope, score.metric, Fraction(bound), inclusive)
+    if move is not None:
+        lever, lever_unit = move.lever, scope.unit(move.lever)
+        delta = Fraction(move.goal) - move.start
+        sign = "+" if delta > 0 else "−"
+        text += (
+            f"（{scope.label(lever)}由 {fmt_unit(move.start, lever_unit)} 调整到 "
+            f"{fmt_unit(move.goal, lever_unit)}，{sign}{fmt_unit(abs(delta), lever_unit)}）"
+        )
+        lever_from, lever_to = to_decimal(move.start), move.goal
+    level = Level(pts, band_label(band, unit, score, edge), text, lever, lever_from, lever_to)
+    return level, bound
+
+
+def score_bands(score: BandsScore, scope: Scope) -> Outcome:
+    """`bands` scoring, shared with `best_of`, which scores each of its tables so."""
+    value = scope.number(score.metric)
+    if isinstance(value, Fraction):
+        edge = score.edge or scope.edge_rule
+        band = band_for(score, edge, value)
+        label = band_label(band, scope.unit(score.metric), score, edge)
+        better = sorted({b.points for b in score.bands if b.points > band.points})
+        found = reach(score, scope, value, band.points, better[0]) if better else None
+        nxt = next_step(found[0], band.points, to_decimal(found[1])) if found else None
+        facts = {"metric": scope.label(score.metric), "label": label}
+        figure = scope.figure(score.metric)
+        return Outcome(band.points, "ok", "band", facts, figure, value, label, nxt, band.advice)
+    return unknown(value)
+
+
+def explain_bands(outcome: Outcome) -> str:
+    f = outcome.facts
+    return f"{f['metric']} = {outcome.figure}，处于「{f['label']}」档，得 {fmt(outcome.points)} 分"
+
+
+@register
+class Bands(Operator):
+    name = "bands"
+    model = BandsScore
+
+    @classmethod
+    def score(cls, score: BandsScore, scope: Scope, maximum: Decimal) -> Outcome:
+        return score_bands(score, scope)
+
+    @classmethod
+    def explain(cls, score: BandsScore, outcome: Outcome) -> str:
+        return explain_bands(outcome)
+
+    @classmethod
+    def rungs(cls, score: BandsScore, result: IndicatorResult, scope: Scope) -> list[Level]:
+        value = scope.number(score.metric)
+        if not isinstance(value, Fraction):
+            return []
+        out = []
+        for pts in sorted({b.points for b in score.bands if b.points > result.points}):
+            found = reach(score, scope, value, result.points, pts)
+            if found is not None:
+                out.append(found[0])
+        return out
+
+    @classmethod
+    def names_read(cls, score: BandsScore) -> set[str]:
+        return {score.metric}
+
+    @classmethod
+    def check(
+        cls, score: BandsScore, loc: Loc, maximum: Decimal, checker: Checker
+    ) -> Iterator[Problem]:
+        yield from checker.numeric((*loc, "metric"), score.metric)
+
+    @classmethod
+    def document(cls, score: BandsScore, doc: Doc) -> Iterator[str]:
+        word = "越高越好" if score.direction == "higher" else "越低越好"
+        yield f"按 `{score.metric}` 分档（{word}）："
+        for band in score.bands:
+            label = band_label(band, doc.unit(score.metric), score, score.edge or doc.edge_rule)
+            yield f"- {label} → {fmt(band.points)} 分"

@@ -1,0 +1,260 @@
+"""What every scoring operator is made of, and what it may ask of the engine.
+
+An operator is one class in one module: the model of its YAML block, how it scores a firm,
+how it words the outcome, the plan levers above the band reached, the names it reads (for
+the questionnaire), its checks against the whole rubric and its reference-page lines.  The
+parts are abstract here and `Operator.__init_subclass__` refuses, at import, an operator
+that leaves one out or names a model whose `operator` tag is not its own.
+
+The rubric layer does not import the engine, the plan or the reporters: they hand an
+operator a `Scope` (the engine's view of one firm), a `Checker` (the loader's) or a `Doc`
+(the reference page's).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, ClassVar, Protocol, get_args
+
+from assess.errors import Problem
+from assess.results import IndicatorResult, IndicatorStatus, Level, NextStep
+from assess.rubric.common import Strict
+from assess.rubric.expr import Expr, Result, Unknown
+from assess.yamlsrc import Loc
+
+
+class ScoreModel(Strict):
+    """The YAML block of one operator: `operator: <name>` and its own keys."""
+
+    @property
+    def max_points(self) -> Decimal:  # pragma: no cover - every operator model overrides it
+        raise NotImplementedError
+
+    def max_problem(self, maximum: Decimal) -> str | None:
+        """Why `maximum` (the indicator's max) does not match the best outcome, if it does
+        not.  An operator whose maximum depends on data the loader checks says None."""
+        if self.max_points != maximum:
+            return f"the best outcome gives {self.max_points} points but max is {maximum}"
+        return None
+
+
+# ---- what the engine offers an operator ------------------------------------------------
+
+
+class Scope(Protocol):
+    """One firm's values and metrics for one rubric, as the engine holds them."""
+
+    @property
+    def edge_rule(self) -> str: ...
+
+    def value(self, name: str) -> Any:
+        """The raw value of a field, metric or engine name (None when absent)."""
+
+    def number(self, name: str) -> Fraction | Unknown: ...
+
+    def eval(self, expr: Expr) -> Result: ...
+
+    def label(self, name: str) -> str: ...
+
+    def unit(self, name: str) -> str: ...
+
+    def places(self, name: str) -> int:
+        """The decimals a value of `name` is entered with: 0 for counts, else 2."""
+
+    def describe(self, name: str) -> str: ...
+
+    def show(self, name: str) -> str: ...
+
+    def figure(self, name: str) -> str: ...
+
+    def names_figure(self, names: frozenset[str] | set[str]) -> str: ...
+
+    def solve(self, metric: str, target: Fraction) -> tuple[str, Fraction, Fraction] | None:
+        """(lever, its value now, its exact value that brings `metric` to `target`)."""
+
+    def score_part(self, score: ScoreModel, maximum: Decimal) -> Outcome:
+        """Score a nested operator block (a local part) with its own operator."""
+
+
+class Checker(Protocol):
+    """The loader's checks, for an operator checking its block against the whole rubric."""
+
+    inputs: set[str]
+
+    def problem(self, loc: Loc, message: str) -> Problem: ...
+
+    def expr(self, loc: Loc, expr: Expr) -> Iterator[Problem]: ...
+
+    def numeric(self, loc: Loc, name: str) -> Iterator[Problem]: ...
+
+    def score(self, score: ScoreModel, loc: Loc, maximum: Decimal) -> Iterator[Problem]: ...
+
+
+class Doc(Protocol):
+    """The reference page's view of the rubric."""
+
+    @property
+    def edge_rule(self) -> str: ...
+
+    def unit(self, name: str) -> str: ...
+
+    def lines(self, score: ScoreModel) -> Iterator[str]: ...
+
+
+# ---- what an operator decides --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An operator's decision: points and status, the code of what decided them and the
+    facts its wording needs.  `reason` is empty until the operator's `explain` words it."""
+
+    points: Decimal
+    status: IndicatorStatus
+    code: str  # "band", "tier", "otherwise", "choice", "items", "steps", ... or "unknown"
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    figure: str = ""
+    value: Fraction | None = None
+    band: str = ""
+    next: NextStep | None = None
+    advice: str = ""
+    missing: tuple[str, ...] = ()
+    parts: tuple[IndicatorResult, ...] = ()
+    provisional: bool = False  # the figures used come from a provisional source
+    reason: str = ""
+
+
+def unknown(why: Unknown | str, missing: tuple[str, ...] = ()) -> Outcome:
+    """0 points, undecided, with the reason the figure could not be had."""
+    if isinstance(why, Unknown):
+        return Outcome(Decimal(0), "unknown", "unknown", {"why": why.reason}, missing=why.missing)
+    return Outcome(Decimal(0), "unknown", "unknown", {"why": why}, missing=missing)
+
+
+def next_step(level: Level, points: Decimal, metric_target: Decimal | None = None) -> NextStep:
+    """The engine's "next band" from the first rung of a ladder."""
+    return NextStep(
+        level.points - points,
+        level.label,
+        level.text,
+        metric_target,
+        level.lever,
+        level.lever_from,
+        level.lever_to,
+    )
+
+
+@dataclass(frozen=True)
+class LeverMove:
+    """A lever value that brings a metric into a band, as printed: rounded, in the
+    direction of the move, to the decimals the field is entered with, so the figure a
+    reader types in reaches the band (1,499.74, not 1,499.73)."""
+
+    lever: str
+    start: Fraction
+    goal: Decimal
+
+
+def move_lever(scope: Scope, metric: str, target: Fraction, inclusive: bool) -> LeverMove | None:
+    """The printed lever value that brings `metric` to `target` (or strictly past it when
+    the band does not include its bound), or None when the metric has no linear lever."""
+    solved = scope.solve(metric, target)
+    if solved is None:
+        return None
+    lever, start, goal = solved
+    places = scope.places(lever)
+    scaled = goal * 10**places
+    up = goal >= start
+    whole = math.ceil(scaled) if up else math.floor(scaled)
+    if not inclusive and whole == scaled:
+        whole += 1 if up else -1  # the bound itself is outside the band: one unit past it
+    return LeverMove(lever, start, Decimal(whole).scaleb(-places) + Decimal(0))
+
+
+# ---- the operator ------------------------------------------------------------------------
+
+# The parts every operator must define itself (not inherit): a missing one is an error when
+# the class is created.
+REQUIRED_PARTS = ("score", "explain", "rungs", "names_read", "check", "document")
+
+
+class Operator:
+    """One scoring operator.  Subclasses set `name` and `model` and define every part in
+    `REQUIRED_PARTS`; they are stateless and used through the class."""
+
+    name: ClassVar[str]
+    model: ClassVar[type[ScoreModel]]
+    # Whether a local block's part may use this operator (a local block inside a local
+    # block, or a best-of of parts, is not something a rubric needs).
+    in_parts: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__
+        missing = [
+            part
+            for part in REQUIRED_PARTS
+            if part not in own or getattr(own[part], "__isabstractmethod__", False)
+        ]
+        if not isinstance(cls.__dict__.get("name"), str):
+            missing.insert(0, "name")
+        model = cls.__dict__.get("model")
+        if not (inspect.isclass(model) and issubclass(model, ScoreModel)):
+            missing.insert(0, "model")
+        if missing:
+            raise TypeError(f"operator {cls.__name__} lacks {', '.join(missing)}")
+        assert model is not None
+        tag = model.model_fields.get("operator")
+        if tag is None or get_args(tag.annotation) != (cls.__dict__["name"],):
+            raise TypeError(
+                f"operator {cls.__name__}: {model.__name__}.operator must be "
+                f"Literal[{cls.__dict__['name']!r}]"
+            )
+
+    @classmethod
+    def score(cls, score: Any, scope: Scope, maximum: Decimal) -> Outcome:
+        """Decide: points, status, the band reached and the next one.  `maximum` is the
+        indicator's (or the part's) max."""
+        raise NotImplementedError
+
+    @classmethod
+    def explain(cls, score: Any, outcome: Outcome) -> str:
+        """Word a decided outcome (an undecided one is worded by `reason`)."""
+        raise NotImplementedError
+
+    @classmethod
+    def rungs(cls, score: Any, result: IndicatorResult, scope: Scope) -> list[Level]:
+        """Every rung above the result's points, lowest first: the plan's levers."""
+        raise NotImplementedError
+
+    @classmethod
+    def names_read(cls, score: Any) -> set[str]:
+        """The fields and metrics the block reads (the questionnaire asks for them)."""
+        raise NotImplementedError
+
+    @classmethod
+    def check(cls, score: Any, loc: Loc, maximum: Decimal, checker: Checker) -> Iterator[Problem]:
+        """Checks that need the whole rubric: names, fields, nested maxima."""
+        raise NotImplementedError
+
+    @classmethod
+    def document(cls, score: Any, doc: Doc) -> Iterator[str]:
+        """Markdown lines for the rubric's reference page."""
+        raise NotImplementedError
+
+    @classmethod
+    def reason(cls, score: Any, outcome: Outcome) -> str:
+        if outcome.code == "unknown":
+            return str(outcome.facts["why"])
+        return cls.explain(score, outcome)
+
+    @classmethod
+    def parts(cls, score: Any) -> tuple[tuple[str, Any, tuple[str, ...]], ...]:
+        """Nested blocks scored on their own: (title, score block, evidence).  Only an
+        operator made of parts (local) has any."""
+        return ()

@@ -1,0 +1,134 @@
+"""`best_of`: the better of several band tables (R&D amount band OR ratio band)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field
+
+from assess.errors import Problem
+from assess.numbers import fmt, fmt_unit, to_decimal
+from assess.results import IndicatorResult, Level, NextStep
+from assess.rubric.operators.bands import (
+    Bands,
+    BandsScore,
+    band_target,
+    reach,
+    reach_word,
+    score_bands,
+)
+from assess.rubric.operators.base import (
+    Checker,
+    Doc,
+    Operator,
+    Outcome,
+    Scope,
+    ScoreModel,
+    next_step,
+    unknown,
+)
+from assess.rubric.operators.registry import register
+from assess.yamlsrc import Loc
+
+
+class BestOfScore(ScoreModel):
+    """The better of several band tables (R&D amount band OR ratio band)."""
+
+    operator: Literal["best_of"]
+    options: list[BandsScore] = Field(min_length=2)
+
+    @property
+    def max_points(self) -> Decimal:
+        return max(o.max_points for o in self.options)
+
+
+def _cost(step: NextStep) -> Decimal:
+    """How far the lever moves: the cheapest option's step is the one to name."""
+    if step.lever_to is None or step.lever_from is None:
+        return Decimal("Infinity")
+    return step.lever_to - step.lever_from
+
+
+@register
+class BestOf(Operator):
+    name = "best_of"
+    model = BestOfScore
+    in_parts = False
+
+    @classmethod
+    def score(cls, score: BestOfScore, scope: Scope, maximum: Decimal) -> Outcome:
+        outcomes = [score_bands(option, scope) for option in score.options]
+        reasons = [
+            Bands.reason(option, o) for option, o in zip(score.options, outcomes, strict=True)
+        ]
+        known = [o for o in outcomes if o.status == "ok"]
+        best = max(known, key=lambda o: o.points, default=None)
+        if best is None or (len(known) < len(outcomes) and best.points < score.max_points):
+            undecided = [(o, r) for o, r in zip(outcomes, reasons, strict=True) if o.status != "ok"]
+            missing = tuple(dict.fromkeys(x for o, _ in undecided for x in o.missing))
+            why = "；".join(r for _, r in undecided)
+            if best is not None:
+                why += f"（已知一项得 {fmt(best.points)} 分，另一项可能更高）"
+            return unknown(why, missing)
+        # The next step: the cheapest among the options that would lift the indicator.
+        steps = []
+        for option, o in zip(score.options, outcomes, strict=True):
+            better = sorted({b.points for b in option.bands if b.points > best.points})
+            if o.value is not None and better:
+                found = reach(option, scope, o.value, best.points, better[0])
+                if found is not None:
+                    steps.append(next_step(found[0], best.points, to_decimal(found[1])))
+        steps.sort(key=_cost)
+        facts = {"reasons": tuple(reasons)}
+        figure = "；".join(o.figure for o in outcomes)
+        return replace(
+            best, code="best", facts=facts, next=steps[0] if steps else None, figure=figure
+        )
+
+    @classmethod
+    def explain(cls, score: BestOfScore, outcome: Outcome) -> str:
+        return "；".join(outcome.facts["reasons"]) + f"。取较高者 {fmt(outcome.points)} 分"
+
+    @classmethod
+    def rungs(cls, score: BestOfScore, result: IndicatorResult, scope: Scope) -> list[Level]:
+        # Any option reaching the points will do; name the nearest band of each.
+        cur = result.points
+        levels = sorted({b.points for o in score.options for b in o.bands if b.points > cur})
+        out = []
+        for pts in levels:
+            ways = []
+            for option in score.options:
+                worth = sorted({b.points for b in option.bands if b.points >= pts})
+                edge = option.edge or scope.edge_rule
+                target = band_target(option, edge, worth[0]) if worth else None
+                if target is not None:
+                    unit = scope.unit(option.metric)
+                    ways.append(
+                        f"{scope.label(option.metric)}{reach_word(option, target[2])} "
+                        f"{fmt_unit(target[1], unit)}"
+                    )
+            if ways:
+                text = f"{' 或 '.join(dict.fromkeys(ways))} 可再得 {fmt(pts - cur)} 分"
+                out.append(Level(pts, f"{fmt(pts)} 分档", text))
+        return out
+
+    @classmethod
+    def names_read(cls, score: BestOfScore) -> set[str]:
+        return {o.metric for o in score.options}
+
+    @classmethod
+    def check(
+        cls, score: BestOfScore, loc: Loc, maximum: Decimal, checker: Checker
+    ) -> Iterator[Problem]:
+        for j, option in enumerate(score.options):
+            yield from checker.numeric((*loc, "options", j, "metric"), option.metric)
+
+    @classmethod
+    def document(cls, score: BestOfScore, doc: Doc) -> Iterator[str]:
+        yield "取以下各表中得分较高者："
+        for option in score.options:
+            for line in Bands.document(option, doc):
+                yield "  " + line if line.startswith("-") else line

@@ -1,0 +1,114 @@
+"""`items`: a fixed number of points per item held, capped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field
+
+from assess.errors import Problem
+from assess.numbers import fmt
+from assess.results import IndicatorResult, Level
+from assess.rubric.common import ExprText, Points, Strict
+from assess.rubric.expr import Unknown
+from assess.rubric.operators.base import (
+    Checker,
+    Doc,
+    Operator,
+    Outcome,
+    Scope,
+    ScoreModel,
+    next_step,
+    unknown,
+)
+from assess.rubric.operators.registry import register
+from assess.yamlsrc import Loc
+
+
+class Item(Strict):
+    id: str
+    when: ExprText
+    label: str
+
+
+class ItemsScore(ScoreModel):
+    """A fixed number of points per item held, capped."""
+
+    operator: Literal["items"]
+    items: list[Item] = Field(min_length=1)
+    points_each: Points
+    cap: Points
+    advice: str = ""
+
+    @property
+    def max_points(self) -> Decimal:
+        return min(self.cap, self.points_each * len(self.items))
+
+
+@register
+class Items(Operator):
+    name = "items"
+    model = ItemsScore
+
+    @classmethod
+    def score(cls, score: ItemsScore, scope: Scope, maximum: Decimal) -> Outcome:
+        held: list[Item] = []
+        lacking: list[Item] = []
+        undecided = Unknown(())
+        for item in score.items:
+            ok = scope.eval(item.when)
+            if isinstance(ok, Unknown):
+                undecided = undecided | ok
+            else:
+                (held if ok else lacking).append(item)
+        points = min(score.cap, score.points_each * len(held))
+        labels = "、".join(i.label for i in held) or "无"
+        if undecided.reasons and points < score.cap:
+            return unknown(f"已具备：{labels}；{undecided.reason}", undecided.missing)
+        nxt = None
+        if lacking and points < score.cap:
+            gain = min(score.cap, points + score.points_each) - points
+            options = "、".join(i.label for i in lacking)
+            text = f"再具备其中一项（{options}）可再得 {fmt(gain)} 分"
+            nxt = next_step(Level(points + gain, lacking[0].label, text), points)
+        facts = {"held": len(held), "labels": labels}
+        advice = score.advice if nxt else ""
+        return Outcome(points, "ok", "items", facts, f"{len(held)} 项", None, labels, nxt, advice)
+
+    @classmethod
+    def explain(cls, score: ItemsScore, outcome: Outcome) -> str:
+        f = outcome.facts
+        return (
+            f"具备 {f['held']} 项（{f['labels']}），每项 {fmt(score.points_each)} 分、"
+            f"最多 {fmt(score.cap)} 分，得 {fmt(outcome.points)} 分"
+        )
+
+    @classmethod
+    def rungs(cls, score: ItemsScore, result: IndicatorResult, scope: Scope) -> list[Level]:
+        out = []
+        cur = result.points
+        k, pts = 1, cur
+        while pts < score.cap and score.points_each > 0:
+            pts = min(score.cap, cur + score.points_each * k)
+            out.append(Level(pts, f"再具备 {k} 项", f"再具备其中 {k} 项可再得 {fmt(pts - cur)} 分"))
+            k += 1
+        return out
+
+    @classmethod
+    def names_read(cls, score: ItemsScore) -> set[str]:
+        return set().union(*(i.when.names for i in score.items))
+
+    @classmethod
+    def check(
+        cls, score: ItemsScore, loc: Loc, maximum: Decimal, checker: Checker
+    ) -> Iterator[Problem]:
+        for j, item in enumerate(score.items):
+            yield from checker.expr((*loc, "items", j, "when"), item.when)
+
+    @classmethod
+    def document(cls, score: ItemsScore, doc: Doc) -> Iterator[str]:
+        yield f"每具备一项得 {fmt(score.points_each)} 分，最多 {fmt(score.cap)} 分："
+        for item in score.items:
+            yield f"- {item.label}（`{item.when}`）"

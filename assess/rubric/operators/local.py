@@ -1,0 +1,243 @@
+"""`local`: a provincial block chosen by a field (province); points given directly win.
+
+A block's parts are scored by their own operators (any registered operator allowed in
+parts), so a new operator can serve as a local part without touching this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Literal
+
+from pydantic import Field
+
+from assess.errors import Problem
+from assess.numbers import fmt, to_decimal
+from assess.results import IndicatorResult, Level
+from assess.rubric.common import Points, Strict, Text
+from assess.rubric.operators.base import (
+    Checker,
+    Doc,
+    Operator,
+    Outcome,
+    Scope,
+    ScoreModel,
+    unknown,
+)
+from assess.rubric.operators.registry import on_change, register, score_union
+from assess.yamlsrc import Loc
+
+_PROVINCE_SUFFIXES = (
+    "维吾尔自治区",
+    "壮族自治区",
+    "回族自治区",
+    "特别行政区",
+    "自治区",
+    "省",
+    "市",
+)
+
+
+def province_key(name: str) -> str:
+    """山东省 and 山东 name the same province."""
+    name = name.strip()
+    for suffix in _PROVINCE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+# The union of the operators a part may use; `_rebuild` follows the registry.
+PartScore: Any = score_union(parts=True)
+
+
+class LocalPart(Strict):
+    id: str
+    title: Text
+    max: Points
+    score: PartScore
+    source: str = ""
+    evidence: list[str] = Field(default=[])
+    advice: str = ""
+
+
+class LocalBlock(Strict):
+    province: str
+    status: Literal["official", "provisional"] = "official"
+    source: str
+    note: str = ""
+    parts: list[LocalPart] = Field(min_length=1)
+
+
+class LocalScore(ScoreModel):
+    """A provincial block chosen by a field (province); points given directly win."""
+
+    operator: Literal["local"]
+    selector: str
+    override: str | None = None
+    blocks: list[LocalBlock] = Field(default=[])
+
+    @property
+    def max_points(self) -> Decimal:
+        return Decimal(0)  # each block is checked against the indicator in `check`
+
+    def max_problem(self, maximum: Decimal) -> str | None:
+        return None
+
+
+def _rebuild() -> None:
+    """A part may use any registered operator that allows parts."""
+    global PartScore
+    PartScore = score_union(parts=True)
+    for model in (LocalPart, LocalBlock, LocalScore):
+        model.model_rebuild(force=True)
+
+
+@register
+class Local(Operator):
+    name = "local"
+    model = LocalScore
+    in_parts = False
+
+    @classmethod
+    def score(cls, score: LocalScore, scope: Scope, maximum: Decimal) -> Outcome:
+        override = scope.value(score.override) if score.override else None
+        if isinstance(override, Fraction):
+            points = min(maximum, to_decimal(override))
+            field = scope.describe(score.override or "")
+            return Outcome(points, "ok", "override", {"field": field}, f"{fmt(points)} 分")
+        province = scope.value(score.selector)
+        if not isinstance(province, str):
+            return unknown(
+                f"缺少数据：{scope.describe(score.selector)}，无法选择地方特色化指标",
+                (score.selector,),
+            )
+        key = province_key(province)
+        block = next((b for b in score.blocks if province_key(b.province) == key), None)
+        if block is None:
+            where = {"province": province, "max": maximum}
+            return Outcome(Decimal(0), "not_assessed", "no_block", where)
+        provisional = block.status == "provisional"
+        parts = []
+        for part in block.parts:
+            o = scope.score_part(part.score, part.max)
+            parts.append(
+                IndicatorResult(
+                    id=part.id,
+                    title=part.title.zh,
+                    class_id="",  # the engine gives the indicator's class
+                    points=o.points,
+                    max=part.max,
+                    status=o.status,
+                    reason=o.reason,
+                    figure=o.figure,
+                    value=None if o.value is None else to_decimal(o.value),
+                    band=o.band,
+                    next=o.next,
+                    advice=o.advice or part.advice,
+                    evidence=tuple(part.evidence),
+                    missing=o.missing,
+                    provisional=provisional,
+                    source=part.source or block.source,
+                    code=o.code,
+                )
+            )
+        undecided = [p for p in parts if p.status == "unknown"]
+        if undecided:
+            why = "；".join(p.reason for p in undecided)
+            missing = tuple(x for p in undecided for x in p.missing)
+            return replace(unknown(why, missing), parts=tuple(parts))
+        points = sum((p.points for p in parts), Decimal(0))
+        steps = [p.next for p in parts if p.next is not None]
+        facts = {
+            "province": block.province,
+            "note": block.note,
+            "detail": "；".join(f"{p.title} {fmt(p.points)}/{fmt(p.max)}" for p in parts),
+        }
+        return Outcome(
+            points,
+            "ok",
+            "block",
+            facts,
+            f"{fmt(points)} 分",
+            band=block.province,
+            next=max(steps, key=lambda s: s.gain, default=None),
+            parts=tuple(parts),
+            provisional=provisional,
+        )
+
+    @classmethod
+    def explain(cls, score: Any, outcome: Outcome) -> str:
+        f = outcome.facts
+        if outcome.code == "override":
+            return f"采用省级主管部门给出的地方特色化得分 {fmt(outcome.points)} 分（{f['field']}）"
+        if outcome.code == "no_block":
+            return (
+                f"未评估：{f['province']} 无内置地方特色化指标 (not assessed: no local "
+                f"indicators for {f['province']})；如已取得省级主管部门评分，请填写 "
+                f"local_points (0–{fmt(f['max'])})"
+            )
+        note = f"（{f['note']}）" if f["note"] else ""
+        return f"按{f['province']}地方特色化指标：{f['detail']}{note}"
+
+    @classmethod
+    def rungs(cls, score: Any, result: IndicatorResult, scope: Scope) -> list[Level]:
+        # The plan climbs the part the engine named (its next step): the parts' own
+        # ladders would need a plan per part.
+        return []
+
+    @classmethod
+    def names_read(cls, score: Any) -> set[str]:
+        return {n for n in (score.selector, score.override) if n}
+
+    @classmethod
+    def check(cls, score: Any, loc: Loc, maximum: Decimal, checker: Checker) -> Iterator[Problem]:
+        for key in ("selector", "override"):
+            name = getattr(score, key)
+            if name is not None and name not in checker.inputs:
+                yield checker.problem((*loc, key), f"{name!r} is not an input")
+        for j, block in enumerate(score.blocks):
+            total = sum((p.max for p in block.parts), Decimal(0))
+            if total != maximum:
+                yield checker.problem(
+                    (*loc, "blocks", j),
+                    f"the {block.province} parts add up to "
+                    f"{total}, the indicator's max is {maximum}",
+                )
+            for k, part in enumerate(block.parts):
+                ploc = (*loc, "blocks", j, "parts", k)
+                problem = part.score.max_problem(part.max)
+                if problem is not None:
+                    yield checker.problem((*ploc, "max"), problem)
+                yield from checker.score(part.score, (*ploc, "score"), part.max)
+
+    @classmethod
+    def document(cls, score: Any, doc: Doc) -> Iterator[str]:
+        yield (
+            f"按 `{score.selector}` 选择地方指标；填写了 `{score.override}` 时直接采用该"
+            "得分；无对应省份时不评估。"
+        )
+        for block in score.blocks:
+            status = "（暂定）" if block.status == "provisional" else ""
+            yield ""
+            yield f"**{block.province}**{status}，来源：{block.source}"
+            if block.note:
+                yield f"> {block.note}"
+            for part in block.parts:
+                yield ""
+                yield f"*{part.title.zh}*（{fmt(part.max)} 分）"
+                yield from doc.lines(part.score)
+
+    @classmethod
+    def parts(cls, score: Any) -> tuple[tuple[str, Any, tuple[str, ...]], ...]:
+        return tuple(
+            (f"{block.province}：{part.title.zh}", part.score, tuple(part.evidence))
+            for block in score.blocks
+            for part in block.parts
+        )
+
+
+on_change(_rebuild)

@@ -1,0 +1,124 @@
+"""`stepped`: points_per_step for each full step of a metric, capped (1 per full 2 years,
+at most 5)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
+from math import floor
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from assess.errors import Problem
+from assess.numbers import fmt, fmt_unit, to_decimal
+from assess.results import IndicatorResult, Level
+from assess.rubric.common import Points
+from assess.rubric.operators.base import (
+    Checker,
+    Doc,
+    Operator,
+    Outcome,
+    Scope,
+    ScoreModel,
+    next_step,
+    unknown,
+)
+from assess.rubric.operators.registry import register
+from assess.yamlsrc import Loc
+
+
+class SteppedScore(ScoreModel):
+    """points_per_step for each full step of the metric, capped (1 per full 2 years, ≤ 5)."""
+
+    operator: Literal["stepped"]
+    metric: str
+    step: Annotated[Decimal, Field(gt=0)]
+    points_per_step: Points
+    cap: Points
+    advice: str = ""
+
+    @property
+    def max_points(self) -> Decimal:
+        return self.cap
+
+
+def _rung(score: SteppedScore, scope: Scope, value: Fraction, done: int, k: int) -> Level:
+    """The rung k steps above the `done` full steps of `value`."""
+    unit = scope.unit(score.metric)
+    cur = min(score.cap, score.points_per_step * done)
+    pts = min(score.cap, score.points_per_step * (done + k))
+    reach = (done + k) * Fraction(score.step)
+    text = (
+        f"{scope.label(score.metric)} {fmt_unit(value, unit)} → 满 "
+        f"{fmt_unit(reach, unit)} 可再得 {fmt(pts - cur)} 分"
+    )
+    return Level(pts, fmt_unit(reach, unit), text)
+
+
+@register
+class Stepped(Operator):
+    name = "stepped"
+    model = SteppedScore
+
+    @classmethod
+    def score(cls, score: SteppedScore, scope: Scope, maximum: Decimal) -> Outcome:
+        value = scope.number(score.metric)
+        if not isinstance(value, Fraction):
+            return unknown(value)
+        step = Fraction(score.step)
+        steps = max(0, floor(value / step))
+        points = min(score.cap, score.points_per_step * steps)
+        nxt = None
+        if points < score.cap:
+            level = _rung(score, scope, value, steps, 1)
+            nxt = next_step(level, points, to_decimal((steps + 1) * step))
+        figure = fmt_unit(value, scope.unit(score.metric))
+        facts = {"metric": scope.label(score.metric), "unit": scope.unit(score.metric)}
+        advice = score.advice if nxt else ""
+        return Outcome(points, "ok", "steps", facts, figure, value, f"{steps} 档", nxt, advice)
+
+    @classmethod
+    def explain(cls, score: SteppedScore, outcome: Outcome) -> str:
+        f = outcome.facts
+        return (
+            f"{f['metric']} {outcome.figure}，每满 {fmt_unit(score.step, f['unit'])} 得 "
+            f"{fmt(score.points_per_step)} 分、最多 {fmt(score.cap)} 分，"
+            f"得 {fmt(outcome.points)} 分"
+        )
+
+    @classmethod
+    def rungs(cls, score: SteppedScore, result: IndicatorResult, scope: Scope) -> list[Level]:
+        value = scope.number(score.metric)
+        if not isinstance(value, Fraction):
+            return []
+        done = max(0, floor(value / Fraction(score.step)))
+        out: list[Level] = []
+        k = 1
+        while score.points_per_step > 0:
+            rung = _rung(score, scope, value, done, k)
+            if rung.points <= result.points:
+                break
+            out.append(rung)
+            if rung.points >= score.cap:
+                break
+            k += 1
+        return out
+
+    @classmethod
+    def names_read(cls, score: SteppedScore) -> set[str]:
+        return {score.metric}
+
+    @classmethod
+    def check(
+        cls, score: SteppedScore, loc: Loc, maximum: Decimal, checker: Checker
+    ) -> Iterator[Problem]:
+        yield from checker.numeric((*loc, "metric"), score.metric)
+
+    @classmethod
+    def document(cls, score: SteppedScore, doc: Doc) -> Iterator[str]:
+        yield (
+            f"`{score.metric}` 每满 {fmt(score.step)} 得 {fmt(score.points_per_step)} 分，"
+            f"最多 {fmt(score.cap)} 分"
+        )
