@@ -10,6 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# Limits on what one field may hold.  The reader refuses, with the cell or key named, a
+# value beyond them, and the template's data validation carries the same text limits.
+TEXT_MAX_LENGTH = 200  # characters in a text field without a limit of its own
+MAX_NUMBER_DIGITS = 15  # a number's magnitude is below 10^15 of its unit (万元, 人, %)
+MIN_NUMBER_EXPONENT = -30  # a non-zero number is at least 10^-30: no firm figure is smaller
+MAX_NUMBER_TEXT = 40  # characters in a number typed as text ("1,234,567.89万元")
+
 
 class FieldType(StrEnum):
     TEXT = "text"
@@ -47,6 +54,12 @@ class Field:
     maximum: int | None = None
     source: str = ""  # where the figure comes from
     aliases: tuple[str, ...] = field(default=())
+    max_length: int | None = None  # a text field's limit, if not TEXT_MAX_LENGTH
+
+    @property
+    def text_limit(self) -> int:
+        """The most characters this text field may hold."""
+        return self.max_length if self.max_length is not None else TEXT_MAX_LENGTH
 
     @property
     def choice_values(self) -> tuple[str, ...]:
@@ -91,9 +104,17 @@ FIELDS: tuple[Field, ...] = (
         S.BASIC,
         help="18 位，校验位按 GB 32100-2015",
         source="营业执照",
+        max_length=40,  # a wrong length below this is a warning with the check character
     ),
-    Field("province", "所在省份", T.TEXT, S.BASIC, help="如 湖南省；用于选择地方特色化指标"),
-    Field("city", "所在市州", T.TEXT, S.BASIC),
+    Field(
+        "province",
+        "所在省份",
+        T.TEXT,
+        S.BASIC,
+        help="如 湖南省；用于选择地方特色化指标",
+        max_length=50,
+    ),
+    Field("city", "所在市州", T.TEXT, S.BASIC, max_length=50),
     Field(
         "industry",
         "所属行业(划型)",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from assess.errors import InputError, Problem
 from assess.fields import FIELDS_BY_ID
 from assess.intake.checks import consistency_warnings
 from assess.intake.places import place as place  # where applicants are named
-from assess.intake.values import FieldValue, ValueProblem, parse_value
+from assess.intake.values import FieldValue, ValueProblem, parse_value, shown
 from assess.yamlsrc import load_located
 
 
@@ -78,23 +80,104 @@ def firm_from_mapping(
     warnings: list[str] = []
     values: dict[str, FieldValue] = {}
     for key, raw in data.items():
-        spec = FIELDS_BY_ID.get(str(key))
+        spec = FIELDS_BY_ID.get(key) if isinstance(key, str) else None
         if spec is None:
-            guess = difflib.get_close_matches(str(key), FIELDS_BY_ID, n=1)
+            near = key if isinstance(key, str) and len(key) <= 64 else ""
+            guess = difflib.get_close_matches(near, FIELDS_BY_ID, n=1) if near else []
             hint = f"; did you mean {guess[0]!r}?" if guess else ""
-            warnings.append(f"未知字段 {key!r} 已忽略 (unknown field ignored{hint})")
+            warnings.append(f"未知字段 {shown(key)} 已忽略 (unknown field ignored{hint})")
             continue
+        at = (where or {}).get(spec.id, source)
+        notes: list[str] = []
         try:
-            value = parse_value(spec, raw)
+            value = parse_value(spec, raw, notes)
         except ValueProblem as exc:
-            at = (where or {}).get(spec.id, source)
-            problems.append(Problem(at, spec.id, f"{spec.label}: {exc}"))
+            message = str(exc) if exc.labelled else f"{spec.label}: {exc}"
+            problems.append(Problem(at, spec.id, message))
             continue
+        warnings.extend(f"{note}（{at} {spec.id}）" for note in notes)
         if value is not None:
             values[spec.id] = value
     if problems:
         raise InputError(problems)
     return make_firm(values, source, tuple(warnings))
+
+
+# A firm is a few kilobytes of "field id: value"; 100,000-character names, the longest a
+# test sends, are well within this.
+MAX_FILE_BYTES = 8 * 2**20
+# Firm data is one flat object; nesting deeper than this is refused before the parser's
+# recursion could fail on it (100,000 nested lists are a few hundred kilobytes).
+MAX_JSON_DEPTH = 32
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]+|\\.)*"|[\[\]{}]')
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str):
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object that names a key twice is refused: which value was meant is unknown."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _json_int(text: str) -> int | Decimal:
+    # int() refuses more than 4,300 digits with a ValueError that would end the parse;
+    # Decimal reads any length, and the field check then refuses the figure by name.
+    return int(text) if len(text) <= 30 else Decimal(text)
+
+
+def _line_col(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    col = offset - text.rfind("\n", 0, offset)
+    return f"{line}:{col}"
+
+
+def _check_depth(text: str, source: str) -> None:
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return  # cannot nest deeper: the usual flat file costs two counts
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise InputError(
+                    f"{source}:{_line_col(text, token.start())}: JSON 嵌套超过 "
+                    f"{MAX_JSON_DEPTH} 层：企业数据应是一层“字段ID: 值”的对象，"
+                    '如 {"name": "某某科技有限公司", "revenue": 12000}'
+                )
+        elif char in "]}":
+            depth -= 1
+
+
+def _load_json(text: str, source: str) -> Any:
+    _check_depth(text, source)
+    try:
+        return json.loads(
+            text, parse_float=str, parse_int=_json_int, object_pairs_hook=_unique_pairs
+        )
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except _DuplicateKey as dup:
+        quoted = json.dumps(dup.key, ensure_ascii=False)
+        lines = [
+            _line_col(text, m.start()).split(":")[0]
+            for m in re.finditer(re.escape(quoted) + r"\s*:", text)
+        ]
+        at = f"{source}:{lines[1]}" if len(lines) >= 2 else source
+        rows = f"（第 {lines[0]} 行和第 {lines[1]} 行）" if len(lines) >= 2 else ""
+        raise InputError(
+            f"{at}: 字段 {shown(dup.key)} 出现了两次{rows}：不知道该用哪一个值，请只保留一个"
+        ) from None
+    except RecursionError:  # _check_depth should have refused it first
+        raise InputError(f"{source}: JSON 嵌套过深：企业数据应是一层“字段ID: 值”的对象") from None
 
 
 def load_firm_file(path: Path) -> Firm:
@@ -110,6 +193,12 @@ def read_mapping(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     """
     source = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                f"{source}: 文件过大（{size / 2**20:,.1f} MB）：一家企业的数据不超过 "
+                f"{MAX_FILE_BYTES // 2**20} MB，请检查是否选错了文件"
+            )
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{source}: no such file") from None
@@ -118,12 +207,7 @@ def read_mapping(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     suffix = path.suffix.lower()
     where: dict[str, str] = {}
     if suffix == ".json":
-        try:
-            data = json.loads(text, parse_float=str, parse_int=int)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
-            ) from None
+        data = _load_json(text, source)
     elif suffix in (".yaml", ".yml"):
         doc, problems = load_located(text, source)
         if problems:

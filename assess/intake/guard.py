@@ -19,6 +19,7 @@ from typing import Any
 
 from assess.errors import InputError
 from assess.intake.layout import SHEET_BATCH, SHEET_FORM, find_sheet
+from assess.intake.places import col_index, col_letter
 
 # Zip-bomb guard: an agency's 20,000-firm workbook expands to about 40 MB of XML, and real
 # xlsx parts compress 5–20 times; a bomb expands hundreds of times.
@@ -26,6 +27,14 @@ MAX_ENTRIES = 10_000
 MAX_TOTAL_BYTES = 256 * 2**20
 MAX_RATIO = 200
 RATIO_CHECK_FROM = 8 * 2**20  # small parts may compress well; only large ones are checked
+
+# Sheet-size guard: python-calamine allocates one 32-byte slot for every cell of the box
+# from the sheet's first to its last filled cell, whatever lies between, so two filled
+# cells at A1 and XFD1048576 ask it for 512 GB and the process aborts natively.  The box
+# is measured from the sheet XML before calamine opens the sheet.  A 批量 sheet of 100,000
+# firms × 100 fields is the most we read in one sheet; agencies split larger rounds.
+MAX_SHEET_ROWS = 100_000
+MAX_SHEET_CELLS = 10_000_000  # 320 MB of calamine slots
 
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or encrypted .xlsx
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
@@ -214,7 +223,9 @@ def open_zip(path: Path, source: str) -> Book:
             if sheet is None:
                 continue
             if entry is not None and entry in names:
-                result.xml[sheet] = _read_entry(zf, entry, source)
+                xml = _read_entry(zf, entry, source)
+                _guard_extent(xml, source, sheet)
+                result.xml[sheet] = xml
         # Every other part calamine may read: a part that lies about its size fails its CRC.
         for name in names:
             if name.endswith((".xml", ".rels")) and "worksheets/" not in name:
@@ -237,3 +248,59 @@ def _percent_styles(styles: Any) -> frozenset[int]:
         if fmt_id in ("9", "10") or "%" in re.sub(r'"[^"]*"|\\.', "", code):
             out.add(i)
     return frozenset(out)
+
+
+# ---- the box calamine will allocate ------------------------------------------------------
+
+# A cell or row address beyond column CZ (104) or row 99,999: rare in a questionnaire,
+# and only then is the box measured exactly.  Below both, the box holds at most
+# 104 × 99,999 cells (333 MB of slots at worst, for 100,000 firms × 104 fields).
+_FAR_ADDRESS = re.compile(rb'\sr="(?:[A-Z]{3}|[D-Z][A-Z]|[A-Z]{0,2}\d{6})')
+# Every filled cell: a self-closing <c r="…" s="3"/> holds nothing and calamine leaves it
+# out of the box (Excel writes such cells for formatted, empty ones).
+_FILLED_CELL = re.compile(rb"<(?:[\w.-]+:)?c(?:\s[^>]*)?(?<!/)>")
+_ADDRESS = re.compile(rb'\sr="([A-Z]{1,4})(\d{1,8})"')
+_ROW_NUMBER = re.compile(rb'<(?:[\w.-]+:)?row\s[^>]*?\br="(\d{1,8})"')
+
+
+def sheet_box(xml: bytes) -> tuple[int, int] | None:
+    """(rows, columns) of the box from A1 to the sheet's last filled row and column (at
+    least what calamine allocates: its box starts at the first filled cell), or None when
+    no address goes beyond CZ99999."""
+    if _FAR_ADDRESS.search(xml) is None:
+        return None
+    rows = cols = 0
+    cells = _FILLED_CELL.findall(xml)
+    unaddressed = False
+    for tag in cells:
+        address = _ADDRESS.search(tag)
+        if address is None:
+            unaddressed = True
+            continue
+        rows = max(rows, int(address.group(2)))
+        cols = max(cols, col_index(address.group(1).decode()) + 1)
+    if unaddressed:  # such cells sit in their <row r="…">, one column after another
+        rows = max([rows, *map(int, _ROW_NUMBER.findall(xml))])
+        cols = max([cols, *(len(_FILLED_CELL.findall(part)) for part in xml.split(b"<row"))])
+    return rows, cols
+
+
+def _guard_extent(xml: bytes, source: str, sheet: str) -> None:
+    box = sheet_box(xml)
+    if box is None:
+        return
+    rows, cols = box
+    if rows > MAX_SHEET_ROWS:
+        raise fail(
+            source,
+            f"{sheet} 工作表的数据延伸到第 {rows:,} 行，超过每个工作表 "
+            f"{MAX_SHEET_ROWS:,} 行的上限：请删除多余的行，或把企业分到几个工作簿中，"
+            f"每个不超过 {MAX_SHEET_ROWS:,} 行",
+        )
+    if rows * cols > MAX_SHEET_CELLS:
+        raise fail(
+            source,
+            f"{sheet} 工作表的数据范围是 {rows:,} 行 × {cols:,} 列（最后一列 "
+            f"{col_letter(cols - 1)}），超过 {MAX_SHEET_CELLS:,} 个单元格的上限：请删除远离"
+            "数据区的单元格中的内容（Ctrl+End 可以找到最后一个单元格）",
+        )

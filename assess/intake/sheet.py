@@ -15,7 +15,7 @@ from assess.errors import Problem
 from assess.fields import Field
 from assess.intake.cells import percent_rows
 from assess.intake.firm import Record, make_firm
-from assess.intake.places import cell_place, col_letter, place
+from assess.intake.places import cell_name, cell_place, col_letter, place
 from assess.intake.values import FieldValue, ValueProblem, parse_value
 
 
@@ -66,6 +66,7 @@ class CellReader:
         self.sheet = sheet
         self.problems: list[Problem] = []
         self.values: dict[str, FieldValue] = {}
+        self.warnings: list[str] = []  # what was changed in a value, with its cell
 
     def cell(self, spec: Field, row: int, col: int, raw: object, percent: bool) -> bool:
         """Parse one cell; True when it held something (a value or a problem)."""
@@ -77,11 +78,14 @@ class CellReader:
             return False
         if percent and isinstance(raw, float):
             raw = Decimal(repr(raw)).scaleb(2)  # 0.124 shown as 12.4% means 12.4
+        notes: list[str] = []
         try:
-            value = parse_value(spec, raw)
+            value = parse_value(spec, raw, notes)
         except ValueProblem as exc:
             self.problems.append(Problem(self.sheet.ref(row, col), f"({spec.id})", str(exc)))
             return True
+        for note in notes:
+            self.warnings.append(f"{note}（{self.sheet.name}!{cell_name(row, col)}）")
         if value is None:
             return False
         self.values[spec.id] = value
@@ -92,5 +96,6 @@ def record(sheet: Sheet, row: int | None, reader: CellReader, warnings: list[str
     """The firm read from `sheet` (a 批量 `row` from 1, or None for the 问卷 sheet)."""
     if reader.problems:
         return Record(sheet.source, row, None, tuple(reader.problems), sheet.name)
-    firm = make_firm(reader.values, place(sheet.source, sheet.name, row), tuple(warnings))
+    notes = (*warnings, *reader.warnings)
+    firm = make_firm(reader.values, place(sheet.source, sheet.name, row), notes)
     return Record(sheet.source, row, firm, (), sheet.name)

@@ -230,6 +230,14 @@ def _validation(spec: Field, lists: _Lists) -> Any:
         dv = DataValidation(type="textLength", operator="equal", formula1="18", allow_blank=True)
         dv.error = "统一社会信用代码为 18 位。"
         prompt = "18 位统一社会信用代码，见营业执照"
+    elif spec.type is FieldType.TEXT:
+        # The reader refuses longer text with the same limit (fields.Field.text_limit).
+        limit = spec.text_limit
+        dv = DataValidation(
+            type="textLength", operator="lessThanOrEqual", formula1=str(limit), allow_blank=True
+        )
+        dv.error = f"请填写不超过 {limit} 个字符。"
+        prompt = f"不超过 {limit} 个字符"
     else:
         return None
     if spec.help and spec.id != "credit_code":
