@@ -83,6 +83,12 @@ def sniff(path: Path, source: str) -> None:
                 f"is not a real {suffix} file (an export from another "
                 "system?); open it in Excel or WPS and save it as .xlsx",
             )
+        if head.startswith(b"%PDF"):
+            raise fail(
+                source,
+                "是 PDF 文件，不是 Excel 工作簿：请提交填好的 Excel 问卷（.xlsx），"
+                "扫描件或打印稿请另行报送",
+            )
         if head and _looks_like_text(head):
             raise fail(
                 source,
@@ -157,9 +163,35 @@ def _read_entry(zf: zipfile.ZipFile, name: str, source: str) -> bytes:
         raise fail(source, f"is damaged ({name}: {exc})") from None
     # No part of a real workbook has a DTD; one that does may define entities that expand
     # (an XML bomb), and calamine, not defusedxml, would parse the parts we do not.
-    if name.endswith((".xml", ".rels")) and b"<!DOCTYPE" in data[:2048].upper():
+    if name.endswith((".xml", ".rels")) and declares_dtd(data):
         raise fail(source, f"refused: {name} declares XML entities (an XML bomb?)")
     return data
+
+
+_SPACE = re.compile(rb"[ \t\r\n]*")
+_UTF16_DOCTYPE = ("<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+
+
+def declares_dtd(data: bytes) -> bool:
+    """Whether an XML part has a document type declaration: anything `<!` other than a
+    comment before its root element (after any amount of comments and processing
+    instructions, which a fixed-length look at the head would miss)."""
+    head = data[:4096]
+    if any(mark in head for mark in _UTF16_DOCTYPE):
+        return True
+    pos = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        match = _SPACE.match(data, pos)
+        pos = match.end() if match else pos
+        if data.startswith(b"<?", pos):
+            end = data.find(b"?>", pos + 2)
+        elif data.startswith(b"<!--", pos):
+            end = data.find(b"-->", pos + 4)
+        else:
+            return data.startswith(b"<!", pos)
+        if end < 0:
+            return False  # never closed: not XML, and the parser says so
+        pos = end + 2 if data[end] == ord("?") else end + 3
 
 
 def _xml(data: bytes, source: str, name: str) -> Any:
