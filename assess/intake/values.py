@@ -176,6 +176,8 @@ def _text(spec: Field, text: str, notes: list[str] | None) -> str | None:
 def _parse_bool(spec: Field, raw: object) -> bool:
     if isinstance(raw, bool):
         return raw
+    if isinstance(raw, Decimal) and not raw.is_finite():
+        raise ValueProblem(expected(spec), raw)  # comparing a signalling NaN raises
     if isinstance(raw, int | float | Decimal) and raw in (0, 1):
         return bool(raw)
     text = _normalise(str(raw)).lower()
