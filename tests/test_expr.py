@@ -7,9 +7,11 @@ import time
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assess.errors import UserError
-from assess.rubric.expr import Expr, ExprError, Unknown
+from assess.rubric.expr import Expr, ExprError, Kind, Unknown, kind_problems
 
 
 def ev(text: str, **env: object) -> object:
@@ -135,3 +137,70 @@ def test_bounds_leave_room_for_real_formulas() -> None:
 def test_a_wrong_kind_at_evaluation_is_a_user_error_not_a_crash() -> None:
     with pytest.raises(UserError, match="not a number"):
         ev("a + 1", a="text")
+
+
+KINDS: dict[str, Kind] = {"n": "number", "m": "number", "t": "text", "b": "yes/no"}
+ENV = {"n": Fraction(3), "m": Fraction(0), "t": "small", "b": True}
+
+
+@pytest.mark.parametrize(
+    ("text", "want", "message"),
+    [
+        ("t + 1", "number", "'t' 是文字，+ 运算需要数值"),
+        ("n and b", "yes/no", "'n' 是数值，and/or 需要是/否"),
+        ("not n", "yes/no", "'n' 是数值，not 需要是/否"),
+        ("t in 'abc'", "yes/no", "in 的右边需要列表"),
+        ("t == 1", "yes/no", "与 't' 用 == 比较需要文字"),
+        ("n > 'a'", "yes/no", "> 比较需要数值"),
+        ("min(t, 1)", "number", "'t' 是文字，min() 需要数值"),
+        ("n", "yes/no", "结果是数值，这里需要是/否"),
+        ("[1, 2]", None, "列表只能写在 in 之后"),
+    ],
+)
+def test_kind_problems_name_the_part_and_what_it_needs(
+    text: str, want: Kind | None, message: str
+) -> None:
+    problems = kind_problems(Expr.parse(text), KINDS, want)
+    assert any(message in p for p in problems), problems
+
+
+def test_well_kinded_formulas_have_no_kind_problems() -> None:
+    for text, want in [
+        ("t in ['small', 'micro']", "yes/no"),
+        ("n / m * 100", "number"),
+        ("(n >= 1 and t == 'x') or not b", "yes/no"),
+        ("b == True", "yes/no"),
+        ("unknown_name + 1 > 0", "yes/no"),  # names are the name checks' business
+    ]:
+        assert kind_problems(Expr.parse(text), KINDS, want) == []  # type: ignore[arg-type]
+
+
+def _formulas() -> st.SearchStrategy[str]:
+    leaves = st.sampled_from(["n", "m", "t", "b", "1", "0.5", "'small'", "True", "['small', 1]"])
+
+    def grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        binary = st.tuples(
+            inner,
+            st.sampled_from(["+", "-", "*", "/", "<", ">=", "==", "!=", "in", "and", "or"]),
+            inner,
+        ).map(lambda x: f"({x[0]} {x[1]} {x[2]})")
+        unary = st.tuples(st.sampled_from(["-", "not "]), inner).map(lambda x: f"({x[0]}{x[1]})")
+        call = st.lists(inner, min_size=1, max_size=3).map(lambda xs: f"max({', '.join(xs)})")
+        return binary | unary | call
+
+    return st.recursive(leaves, grow, max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(_formulas())
+def test_kind_check_predicts_evaluation(text: str) -> None:
+    """No kind problem means evaluation never raises; a raise was always foreseen."""
+    try:
+        expr = Expr.parse(text)
+    except ExprError:
+        return  # e.g. a list holding a name: refused when parsed
+    foreseen = kind_problems(expr, KINDS)
+    try:
+        expr.evaluate(ENV)  # type: ignore[arg-type]
+    except ExprError:
+        assert foreseen, text

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Union
+from typing import Literal, Union
 
 from assess.errors import UserError
 
@@ -433,3 +433,96 @@ def _join(*values: object) -> Unknown:
         if isinstance(v, Unknown):
             out = out | v
     return out
+
+
+# ---- kinds: what `rubric check` can know before any firm is scored --------------------
+
+Kind = Literal["number", "text", "yes/no"]
+_KIND_WORDS: dict[str, str] = {"number": "数值", "text": "文字", "yes/no": "是/否", "list": "列表"}
+
+
+def kind_problems(expr: Expr, kinds: Mapping[str, Kind], want: Kind | None = None) -> list[str]:
+    """Where a formula would meet a value of the wrong kind, found without a firm.
+
+    `kinds` gives the kind of each name (fields, metrics, engine names); names it does not
+    know are left to the name checks.  `want` is what the formula must give: "yes/no" for a
+    `when`, "number" for a metric.  Evaluation raises `ExprError` for the same mistakes
+    (text in a sum, a number after `and`, a list outside `in`); finding them here lets
+    `rubric check` name the file and line, so a rubric it accepts does not stop `score`.
+    """
+    problems: list[str] = []
+
+    def say(node: ast.AST, got: str, need: str, why: str) -> None:
+        problems.append(
+            f"{ast.unparse(node)!r} 是{_KIND_WORDS[got]}，{why}需要{_KIND_WORDS[need]}"
+            f"（公式 {_clip(expr.text)!r}）"
+        )
+
+    def need(node: ast.AST, want: str, why: str) -> None:
+        got = kind(node)
+        if got is not None and got != want:
+            say(node, got, want, why)
+
+    def kind(node: ast.AST) -> str | None:
+        match node:
+            case ast.Constant(value=bool()):
+                return "yes/no"
+            case ast.Constant(value=str()):
+                return "text"
+            case ast.Constant():
+                return "number"
+            case ast.Name(id="True" | "False"):
+                return "yes/no"
+            case ast.Name(id=name):
+                return kinds.get(name)
+            case ast.List() | ast.Tuple():
+                return "list"
+            case ast.UnaryOp(op=ast.Not(), operand=operand):
+                need(operand, "yes/no", "not ")
+                return "yes/no"
+            case ast.UnaryOp(operand=operand):
+                need(operand, "number", "正负号")
+                return "number"
+            case ast.BinOp(left=left, op=op, right=right):
+                for side in (left, right):
+                    need(side, "number", f"{_BINOPS.get(type(op), '?')} 运算")
+                return "number"
+            case ast.BoolOp(values=values):
+                for v in values:
+                    need(v, "yes/no", "and/or ")
+                return "yes/no"
+            case ast.Compare(left=left, ops=ops, comparators=comparators):
+                sides = [left, *comparators]
+                found = [kind(s) for s in sides]
+                for i, cmp in enumerate(ops):
+                    (a, ka), (b, kb) = (sides[i], found[i]), (sides[i + 1], found[i + 1])
+                    word = _CMPOPS.get(type(cmp), "?")
+                    if isinstance(cmp, ast.In | ast.NotIn):
+                        if kb is not None and kb != "list":
+                            say(b, kb, "list", f"{word} 的右边")
+                        if ka == "list":
+                            say(a, ka, "number", f"{word} 的左边不能是列表，")
+                    elif ka == "list" or kb == "list":
+                        say(a if ka == "list" else b, "list", "number", f"{word} 比较")
+                    elif isinstance(cmp, ast.Lt | ast.LtE | ast.Gt | ast.GtE):
+                        for side, k in ((a, ka), (b, kb)):
+                            if k is not None and k != "number":
+                                say(side, k, "number", f"{word} 比较")
+                    elif ka is not None and kb is not None and ka != kb:
+                        # Always unequal: 'industry == 1' is a mistake, not a question.
+                        say(b, kb, ka, f"与 {ast.unparse(a)!r} 用 {word} 比较")
+                return "yes/no"
+            case ast.Call(args=args):
+                for arg in args:
+                    need(arg, "number", f"{ast.unparse(node.func)}() ")
+                return "number"
+        return None  # pragma: no cover - refused by _validate
+
+    got = kind(expr.tree)
+    if got == "list":
+        problems.append(f"列表只能写在 in 之后（公式 {_clip(expr.text)!r}）")
+    elif want is not None and got is not None and got != want:
+        problems.append(
+            f"公式 {_clip(expr.text)!r} 的结果是{_KIND_WORDS[got]}，这里需要{_KIND_WORDS[want]}"
+        )
+    return list(dict.fromkeys(problems))
