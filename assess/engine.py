@@ -220,14 +220,15 @@ def _metric_chain(rubric: m.Rubric, metric: str) -> tuple[m.Metric, ...]:
 
 
 def _score(ctx: _Context, score: ScoreModel, maximum: Decimal) -> Outcome:
-    """An operator's decision, worded by the same operator."""
+    """An operator's decision, worded by the same operator (for a local block's parts)."""
     op = operator_for(score)
     o = op.score(score, ctx, maximum)
     return replace(o, reason=op.reason(score, o))
 
 
 def _score_indicator(ctx: _Context, ind: m.Indicator) -> IndicatorResult:
-    o = _score(ctx, ind.score, ind.max)
+    op = operator_for(ind.score)
+    o = op.score(ind.score, ctx, ind.max)
     status = ind.status or ctx.rubric.status
     return IndicatorResult(
         id=ind.id,
@@ -236,7 +237,7 @@ def _score_indicator(ctx: _Context, ind: m.Indicator) -> IndicatorResult:
         points=o.points,
         max=ind.max,
         status=o.status,
-        reason=o.reason,
+        reason=op.reason(ind.score, o),
         figure=o.figure,
         value=None if o.value is None else to_decimal(o.value),
         band=o.band,
@@ -245,7 +246,7 @@ def _score_indicator(ctx: _Context, ind: m.Indicator) -> IndicatorResult:
         evidence=tuple(ind.evidence),
         missing=o.missing,
         provisional=status == "provisional" or o.provisional,
-        parts=tuple(replace(p, class_id=ind.class_) for p in o.parts),
+        parts=tuple(replace(p, class_id=ind.class_) for p in o.parts) if o.parts else (),
         source=ind.source,
         effort=ind.effort,
         code=o.code,

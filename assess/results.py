@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from assess.plan import TierPlan
@@ -29,10 +29,10 @@ class NextStep:
     lever_to: Decimal | None = None
 
 
-@dataclass(frozen=True)
-class Level:
+class Level(NamedTuple):
     """One rung of an indicator's ladder: its points once reached and what that takes.
-    The engine's next step is the first rung; the plan climbs one or more."""
+    The engine's next step is the first rung; the plan climbs one or more.  (A tuple: the
+    engine makes one for every indicator short of its maximum.)"""
 
     points: Decimal
     label: str
@@ -93,14 +93,14 @@ class ClassResult:
 RuleKind = Literal["all", "any", "not", "total", "classes", "class", "condition", "conditions"]
 
 
-@dataclass(frozen=True)
-class RuleLine:
+class RuleLine(NamedTuple):
     """One line of how the pass rule was judged, as data: the reporters word it.
 
     `label` is the rubric's own label ("" when it gives none); `have` and `need` are the
     points compared by a total or class threshold; `ok` is None when undecided and
     `marked` is False for a heading that carries no verdict of its own (a labelled group of
-    class thresholds)."""
+    class thresholds).  A tuple, not a dataclass: a rubric judges a dozen of them per firm
+    and a tuple is made several times faster."""
 
     depth: int
     kind: RuleKind

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from assess import plan as planning
 from assess.engine import evaluate
 from assess.intake.firm import Firm, firm_from_mapping, load_firm_file
 from assess.report.words import explanation_lines
-from assess.results import Assessment
+from assess.results import Assessment, IndicatorResult
 from assess.rubric import models as m
 from assess.rubric.loader import builtin_rubrics, get_rubric, load_rubric
 
@@ -325,30 +326,57 @@ def _sample_assessments() -> list[tuple[str, Assessment, m.Rubric, Firm]]:
 _SAMPLE_CASES = _sample_assessments()
 
 
+# "（上年度主营业务收入由 1,480 万元 调整到 1,499.74 万元，+19.74 万元）"
+_PRINTED = re.compile(r"由 [-\d,.]+(?: [^ ，]+)? 调整到 (?P<to>-?[\d,]+(?:\.\d+)?)")
+
+
+def printed_target(text: str) -> Decimal:
+    """The lever figure a step prints, exactly as a reader would type it in."""
+    found = _PRINTED.findall(text)
+    assert len(found) == 1, text
+    return Decimal(found[0].replace(",", ""))
+
+
+def _typed_in(firm: Firm, rung: planning.Level) -> Firm:
+    """The firm with the rung's lever set to the figure its text prints."""
+    assert rung.lever is not None and rung.lever_to is not None
+    typed = printed_target(rung.text)
+    assert typed == rung.lever_to, (typed, rung.lever_to, rung.text)
+    return Firm({**firm.values, rung.lever: typed}, firm.source)
+
+
+def _points(a: Assessment, indicator: str) -> Decimal:
+    return next(i.points for i in a.indicators if i.id == indicator)
+
+
 @pytest.mark.parametrize(
     "name,a,rubric,firm", _SAMPLE_CASES, ids=[f"{n}-{r.id}" for n, _, r, _ in _SAMPLE_CASES]
 )
 def test_sample_plans_meet_every_threshold(
     name: str, a: Assessment, rubric: m.Rubric, firm: Firm
 ) -> None:
-    """Apply every lever step, re-score, add the gains of steps without a lever: the
-    route's total and class minima are met whenever the plan says it is reachable."""
+    """Type in every lever figure the plan prints, re-score, add the gains of steps
+    without a lever: each step reaches its points, and the route's total and class minima
+    are met whenever the plan says it is reachable."""
     p = planning.plan(a, rubric, firm)
     if a.passed:
         assert p is None
         return
     assert p is not None
-    if not p.scored or not p.reachable:
-        assert p.must_fix or not p.reachable or p.missing
-        return
     values = dict(firm.values)
     extra: dict[str, Decimal] = {}
     for step in p.steps:
         rung = step.levels[-1]
-        if rung.lever is not None and rung.lever_to is not None:
-            values[rung.lever] = rung.lever_to
+        if rung.lever is not None:
+            values[rung.lever] = _typed_in(firm, rung).values[rung.lever]
+            # Alone, too: the step reaches what it promises.
+            alone = evaluate(rubric, _typed_in(firm, rung))
+            assert _points(alone, step.indicator) >= step.points_to, step.text
         else:
             extra[step.indicator] = step.gain
+    if not p.scored or not p.reachable:
+        assert p.must_fix or not p.reachable or p.missing
+        return
     after = evaluate(rubric, Firm(values, firm.source))
     points = {i.id: i.points + extra.get(i.id, Decimal(0)) for i in after.indicators}
     by_id = {i.id: i for i in a.indicators}
@@ -360,6 +388,85 @@ def test_sample_plans_meet_every_threshold(
         if c.minimum is not None:
             got = sum(v for k, v in points.items() if by_id[k].class_id == c.id)
             assert got >= c.minimum, c.title
+
+
+@pytest.mark.parametrize(
+    "name,a,rubric,firm", _SAMPLE_CASES, ids=[f"{n}-{r.id}" for n, _, r, _ in _SAMPLE_CASES]
+)
+def test_every_printed_target_reaches_its_band(
+    name: str, a: Assessment, rubric: m.Rubric, firm: Firm
+) -> None:
+    """Every sample against every rubric, passed or not: each rung of each indicator's
+    ladder (the engine's next step first) that names a lever figure, typed back in exactly
+    as printed, scores at least the points it promises, and the engine's next step prints
+    the same figure as the plan's first rung."""
+    typed = 0
+    for result in a.indicators:
+        rungs = planning.ladder(result, rubric.indicator(result.id), rubric, firm)
+        if result.next is not None and result.next.lever is not None:
+            assert rungs[0].text == result.next.text
+            assert rungs[0].lever_to == result.next.lever_to
+        for rung in rungs:
+            if rung.lever is None:
+                continue
+            after = evaluate(rubric, _typed_in(firm, rung))
+            assert _points(after, result.id) >= rung.points, rung.text
+            typed += 1
+    levers = sum(1 for i in a.indicators if i.next is not None and i.next.lever is not None)
+    assert typed >= levers
+
+
+def test_a_printed_target_is_rounded_towards_the_band() -> None:
+    """The weak sample's growth rate reaches 0% at 1,499.7297… 万元: printed to the cent
+    it must be 1,499.74 (which scores) and never 1,499.73 (which does not)."""
+    rubric = get_rubric("miit-2022-srdi")
+    firm = load_firm_file(SAMPLES / "weak.json")
+    growth = next(i for i in evaluate(rubric, firm).indicators if i.id == "SRDI-02")
+    assert growth.next is not None and growth.points == 0
+    assert "调整到 1,499.74 万元，+19.74 万元" in growth.next.text
+    assert growth.next.lever == "main_revenue" and growth.next.lever_to == Decimal("1499.74")
+
+    def scored(revenue: str) -> Decimal:
+        typed = Firm({**firm.values, "main_revenue": Decimal(revenue)}, firm.source)
+        return _points(evaluate(rubric, typed), "SRDI-02")
+
+    assert scored("1499.73") == 0
+    assert scored("1499.74") == growth.points + growth.next.gain == 2
+
+
+def test_a_count_lever_is_printed_whole() -> None:
+    """Staff are whole persons: 5% of 75 is 3.75 people, so the step says 4."""
+    rubric = get_rubric("srdi-readiness")
+    firm = load_firm_file(SAMPLES / "weak.json")
+    staff = next(i for i in evaluate(rubric, firm).indicators if i.id == "RDY-RD-04")
+    assert staff.next is not None and staff.next.lever == "rd_staff"
+    assert staff.next.lever_to == 4 and "调整到 4，+1" in staff.next.text
+
+
+def test_a_bound_outside_its_band_is_passed_by_one_unit(tmp_path: Path) -> None:
+    """With lower_band edges the bound 5% belongs to the band below: the lever figure is
+    one cent past it, so typed in it reaches the band above."""
+    rubric = _rubric(tmp_path, total=20)
+    doc = yaml.safe_load((tmp_path / "test-plan.yaml").read_text(encoding="utf-8"))
+    doc["edge_rule"] = "lower_band"
+    path = tmp_path / "lower.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    rubric = load_rubric(path)
+    firm = _firm(rd_expense=40)  # 4% of 1,000 万元: the 10-point band
+    a1 = next(i for i in evaluate(rubric, firm).indicators if i.id == "A1")
+    assert a1.points == 10 and a1.next is not None
+    assert a1.next.lever_to == Decimal("50.01") and "超过 5%" in a1.next.text
+    assert _points(evaluate(rubric, _typed_in(firm, _level(a1))), "A1") == 20
+    at_bound = Firm({**firm.values, "rd_expense": Decimal(50)}, firm.source)
+    assert _points(evaluate(rubric, at_bound), "A1") == 10
+
+
+def _level(result: IndicatorResult) -> planning.Level:
+    nx = result.next
+    assert nx is not None
+    return planning.Level(
+        result.points + nx.gain, nx.target, nx.text, nx.lever, nx.lever_from, nx.lever_to
+    )
 
 
 def test_weak_innovative_plan_is_the_cheapest_and_exact() -> None:

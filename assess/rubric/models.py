@@ -17,12 +17,13 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from assess.numbers import UNIT_SUFFIX as _UNIT_SUFFIX
 from assess.rubric.common import EdgeRule, ExprText, MetricUnit, Points, Strict, Text
-from assess.rubric.operators import OPERATORS, on_change, score_union
+from assess.rubric.operators import OPERATORS, on_change
 from assess.rubric.operators.bands import Band, BandsScore
 from assess.rubric.operators.best_of import BestOfScore
 from assess.rubric.operators.enum import EnumScore
 from assess.rubric.operators.items import Item, ItemsScore
 from assess.rubric.operators.local import LocalBlock, LocalPart, LocalScore
+from assess.rubric.operators.registry import ScoreBlock
 from assess.rubric.operators.stepped import SteppedScore
 from assess.rubric.operators.tiers import Otherwise, Tier, TiersScore
 from assess.rubric.size import SizeStandard
@@ -80,9 +81,9 @@ class Metric(Strict):
 
 # ---- scoring operators: their models live with them in `assess.rubric.operators` --------
 
-# The union of every registered operator's model, tagged by `operator`; rebuilt (with the
-# models holding it) whenever the registry changes.
-Score: Any = score_union()
+# The model of every registered operator, tagged by `operator` (read from the registry when
+# the models holding it build; `_rebuild` rebuilds them when the registry changes).
+Score = ScoreBlock
 
 
 class Indicator(Strict):
@@ -238,8 +239,6 @@ class Rubric(Strict):
 
 def _rebuild() -> None:
     """Follow the operator registry: a newly registered operator's blocks load."""
-    global Score
-    Score = score_union()
     for model in (Indicator, Rubric):
         model.model_rebuild(force=True)
 

@@ -35,6 +35,8 @@ from assess.rubric.operators.base import (
 )
 from assess.rubric.operators.registry import (
     OPERATORS,
+    PartBlock,
+    ScoreBlock,
     names_read,
     on_change,
     operator_for,
@@ -52,7 +54,9 @@ __all__ = [
     "LeverMove",
     "Operator",
     "Outcome",
+    "PartBlock",
     "Scope",
+    "ScoreBlock",
     "ScoreModel",
     "move_lever",
     "names_read",

@@ -109,10 +109,14 @@ class Doc(Protocol):
 # ---- what an operator decides --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Outcome:
     """An operator's decision: points and status, the code of what decided them and the
-    facts its wording needs.  `reason` is empty until the operator's `explain` words it."""
+    facts its wording needs.  `reason` is empty until the operator's `explain` words it.
+
+    Made once per indicator and never changed (`dataclasses.replace` makes a new one): not
+    frozen only because a frozen dataclass is built several times slower, and the engine
+    makes one for every indicator of every firm."""
 
     points: Decimal
     status: IndicatorStatus

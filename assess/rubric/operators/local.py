@@ -27,7 +27,7 @@ from assess.rubric.operators.base import (
     ScoreModel,
     unknown,
 )
-from assess.rubric.operators.registry import on_change, register, score_union
+from assess.rubric.operators.registry import PartBlock, on_change, register
 from assess.yamlsrc import Loc
 
 _PROVINCE_SUFFIXES = (
@@ -50,15 +50,11 @@ def province_key(name: str) -> str:
     return name
 
 
-# The union of the operators a part may use; `_rebuild` follows the registry.
-PartScore: Any = score_union(parts=True)
-
-
 class LocalPart(Strict):
     id: str
     title: Text
     max: Points
-    score: PartScore
+    score: PartBlock  # any registered operator that allows parts
     source: str = ""
     evidence: list[str] = Field(default=[])
     advice: str = ""
@@ -89,9 +85,7 @@ class LocalScore(ScoreModel):
 
 
 def _rebuild() -> None:
-    """A part may use any registered operator that allows parts."""
-    global PartScore
-    PartScore = score_union(parts=True)
+    """Follow the registry: a newly registered operator may serve as a part."""
     for model in (LocalPart, LocalBlock, LocalScore):
         model.model_rebuild(force=True)
 

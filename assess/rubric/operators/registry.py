@@ -1,18 +1,20 @@
 """The table of scoring operators: a rubric may name only an operator found here.
 
 `register` adds one (the built-ins register themselves when `assess.rubric.operators` is
-imported); the rubric models that hold a score block (`models.Indicator`, the parts of a
-`local` block) are rebuilt from the table whenever it changes, so the YAML format, the
-JSON schema, the engine, the plan, the questionnaire and the reference page all follow it.
+imported).  A score block's type (`score_union`) reads the table when a model's schema is
+built, and the models holding one (`models.Indicator`, a `local` block's parts) rebuild
+whenever the table changes, so the YAML format, the JSON schema, the engine, the plan,
+the questionnaire and the reference page all follow it.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any, TypeVar, Union
+from typing import Annotated, Any, TypeVar
 
-from pydantic import Field
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 from assess.rubric.operators.base import Operator, ScoreModel
 
@@ -47,9 +49,9 @@ def registered(operator: type[Operator]) -> Iterator[type[Operator]]:
 
 
 def on_change(hook: Callable[[], None]) -> None:
-    """Call `hook` now and whenever the table changes (models rebuild their unions)."""
+    """Call `hook` whenever the table changes (the models holding a score block rebuild
+    their schemas, which read the table)."""
     _HOOKS.append(hook)
-    hook()
 
 
 def _changed() -> None:
@@ -57,11 +59,32 @@ def _changed() -> None:
         hook()
 
 
+class TaggedByOperator:
+    """Pydantic hook: a score block is the model its `operator` key names, among the
+    operators registered when the model holding it is (re)built."""
+
+    def __init__(self, parts: bool):
+        self.parts = parts
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        choices = {
+            name: handler.generate_schema(op.model)
+            for name, op in OPERATORS.items()
+            if op.in_parts or not self.parts
+        }
+        return core_schema.tagged_union_schema(choices, discriminator="operator")
+
+
 def score_union(*, parts: bool = False) -> Any:
-    """The tagged union of the registered operator models (only those allowed in a local
-    block's parts when `parts`), for a pydantic field."""
-    models = tuple(op.model for op in OPERATORS.values() if op.in_parts or not parts)
-    return Annotated[Union[models], Field(discriminator="operator")]  # noqa: UP007
+    """The type of a score block: the tagged union of the registered operator models (only
+    those allowed in a local block's parts when `parts`).  The union is read from the
+    registry whenever the holding model's schema is built, so `model_rebuild` follows it."""
+    return Annotated[ScoreModel, TaggedByOperator(parts)]
+
+
+# The type of a score block, and of a local block's part (see `score_union`).
+ScoreBlock = Annotated[ScoreModel, TaggedByOperator(parts=False)]
+PartBlock = Annotated[ScoreModel, TaggedByOperator(parts=True)]
 
 
 def operator_for(score: ScoreModel) -> type[Operator]:
