@@ -76,8 +76,10 @@ def atomic_stream(path: Path, *, mode: int | None = None) -> Iterator[IO[bytes]]
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno and exc.filename in (None, tmp):
+            exc.filename = str(path)  # say which output, not which temp file, failed
         raise
 
 

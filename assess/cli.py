@@ -249,6 +249,16 @@ def batch(
             help="Skip applicants already done in OUTDIR whose data and rubrics are unchanged.",
         ),
     ] = False,
+    reader_memory: Annotated[
+        int,
+        typer.Option(
+            "--reader-memory",
+            metavar="MB",
+            min=64,
+            help="Memory (MB) the process that reads the input files may use; a file that "
+            "needs more is listed as unreadable and the batch goes on.",
+        ),
+    ] = 2048,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -276,6 +286,7 @@ def batch(
             pdf=not no_pdf,
             resume=resume,
             scheduler=scheduler,
+            reader_memory_mb=reader_memory,
         )
     )
     raise typer.Exit(result.exit_code)
@@ -322,12 +333,24 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception:
-        import traceback
+    except OSError as exc:
+        from assess.atomic import output_problem
 
-        traceback.print_exc()
-        typer.echo(
-            "internal error: this is a bug in assess; please report it with the traceback above",
-            err=True,
-        )
-        sys.exit(EXIT_BUG)
+        message = output_problem(exc)
+        if message is None:
+            _bug()
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(EXIT_USER)
+    except Exception:
+        _bug()
+
+
+def _bug() -> NoReturn:
+    import traceback
+
+    traceback.print_exc()
+    typer.echo(
+        "internal error: this is a bug in assess; please report it with the traceback above",
+        err=True,
+    )
+    sys.exit(EXIT_BUG)

@@ -35,3 +35,31 @@ def test_a_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.M
         write_bytes(path, b"new")
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
+
+
+def test_a_full_disk_names_the_output_and_leaves_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from assess.atomic import atomic_stream, output_problem
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    target = tmp_path / "results.jsonl"
+    with pytest.raises(OSError) as caught, atomic_stream(target) as fh:
+        fh.write(b"x" * 100)
+    assert caught.value.filename == str(target)
+    line = output_problem(caught.value)
+    assert line is not None and str(target) in line and "磁盘空间已满" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_error_a_user_cannot_fix_is_not_worded_as_one() -> None:
+    import errno
+
+    from assess.atomic import output_problem
+
+    assert output_problem(OSError(errno.EBADF, "Bad file descriptor")) is None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assess.batch.inputs import discover, is_temp
+from assess.batch.inputs import MISSING, discover, is_temp
 from assess.batch.names import ReportNames, safe_stem
 from assess.batch.outputs import flag_duplicates
 from assess.batch.records import (
@@ -107,7 +107,7 @@ def test_discover_skips_temp_files_and_the_output_folder(tmp_path: Path) -> None
         "b/e.YAML",
         "nope.json",
     ]
-    assert found[-1].problem == "no such file or folder"
+    assert found[-1].problem == MISSING
     assert is_temp("~$申报表.xlsx") and not is_temp("申报表.xlsx")
 
 

@@ -32,14 +32,32 @@ T = TypeVar("T")
 TASKS_PER_CHILD_PDF = 40
 TASKS_PER_CHILD = 1000
 PRELOAD = [
+    "assess.batch.forkserver",
     "assess.batch.task",
     "assess.engine",
     "assess.report.jsonout",
     "assess.report.cohort",
     "assess.rubric.loader",
     "assess.batch.warm",
+    "assess.intake",
+    "assess.intake.excel",
+    "assess.batch.reader",
 ]
 PRELOAD_PDF = ["assess.report.html", "assess.report.pdf", "weasyprint"]
+
+
+def process_context(*, pdf: bool) -> BaseContext:
+    """How the batch's processes start (its pool's workers and its file reader alike):
+    forked from one forkserver that has imported the scoring, intake and (with PDFs)
+    report modules, or spawned where there is no forkserver (Windows, where spawn also
+    allows max_tasks_per_child)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        forkserver = multiprocessing.get_context("forkserver")
+        # The forkserver starts once per process, with the preload of whoever starts it
+        # first: the list is the same for the pool and the reader.
+        forkserver.set_forkserver_preload(PRELOAD + (PRELOAD_PDF if pdf else []))
+        return forkserver
+    return multiprocessing.get_context("spawn")
 
 
 class Pool(Protocol):
@@ -94,16 +112,9 @@ class LocalPool:
         self._executor = self._make()
 
     def _make(self) -> ProcessPoolExecutor:
-        context: BaseContext
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            forkserver = multiprocessing.get_context("forkserver")
-            forkserver.set_forkserver_preload(PRELOAD + (PRELOAD_PDF if self._pdf else []))
-            context = forkserver
-        else:  # Windows: spawn also allows max_tasks_per_child
-            context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=context,
+            mp_context=process_context(pdf=self._pdf),
             initializer=worker_init,
             max_tasks_per_child=self._tasks_per_child,
         )

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+READER_MEMORY_MB = 2048  # default of --reader-memory
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_NOTHING_READ = 0, 1, 2
 REPORTS = "reports"
 SUMMARY = "summary.xlsx"
@@ -31,6 +32,8 @@ class BatchOptions:
     interrupt_after: int | None = None
     generated: dt.date | None = None  # the date on the reports (default: today)
     round_name: str | None = None  # the round, on each report (default: OUTDIR's name)
+    # memory the child that reads the untrusted input files may use (`reader.Reader`)
+    reader_memory_mb: int = READER_MEMORY_MB
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,35 @@
 """Reading one input file of a batch into its applicants' records, or into the reason it
 could not be read, without ever raising: whatever a file contains becomes that file's
-problem, never the end of the batch."""
+problem, never the end of the batch.
+
+The files are untrusted, and a reader written in C or Rust can abort the whole process
+on a hostile one (a sheet claiming a million rows by sixteen thousand columns asks for
+hundreds of gigabytes).  So `Reader` reads them in a child process whose address space is
+capped (`procs.limit_memory`): a file that makes the child die, or run out of its memory,
+is that file's problem ("读取该文件时程序异常退出，已跳过…"), a fresh child reads the next,
+and the batch carries on.  The child reads one file at a time, one ahead of the batch.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from assess.batch.inputs import Source, identify
+from assess.batch.options import READER_MEMORY_MB
 from assess.batch.records import Issue
 from assess.batch.task import describe_exception
 from assess.errors import Problem, UserError
 from assess.intake.firm import Record
+
+CRASHED_EXCEL = "读取该文件时程序异常退出，已跳过：请用 Excel 重新保存后再提交"
+CRASHED_OTHER = "读取该文件时程序异常退出，已跳过：请检查文件内容、重新保存后再提交"
+TOO_BIG = (
+    "读取该文件所需的内存超过了上限（{mb} MB），已跳过：请把它拆成几个较小的文件后再提交，"
+    "或用 --reader-memory 调高上限"
+)
 
 
 @dataclass(frozen=True)
@@ -48,8 +65,91 @@ def load(source: Source) -> Loaded:
         records = load_records(source.path)
     except UserError as exc:
         return Loaded(None, [as_issue(p, "file", source.display) for p in exc.problems])
+    except MemoryError:
+        return Loaded(None, [Issue("file", source.display, "", TOO_BIG.format(mb=_limit_mb))])
     except Exception as exc:  # a reader bug must not sink the round
         message = f"could not be read: {describe_exception(exc)}"
         return Loaded(None, [Issue("file", source.display, "", message)])
     names = identify(records) if any(r.firm is None for r in records) else {}
     return Loaded(records, (), names, time.perf_counter() - started)
+
+
+_limit_mb = READER_MEMORY_MB  # this process's cap, when it is a reader child
+
+
+def reader_init(memory_mb: int) -> None:
+    """In the reader child: Ctrl-C is the parent's, it dies with the parent, and its
+    memory is capped."""
+    import signal
+
+    from assess.batch.procs import die_with_parent, limit_memory
+
+    global _limit_mb
+    _limit_mb = memory_mb
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    limit_memory(memory_mb)
+
+
+def crashed(source: Source) -> Loaded:
+    """The file whose reading killed the reader child."""
+    excel = source.path.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls")
+    message = CRASHED_EXCEL if excel else CRASHED_OTHER
+    return Loaded(None, [Issue("file", source.display, "", message)])
+
+
+class Reader:
+    """Reads the batch's files in a child process (see the module docstring); with
+    `in_process` (`--workers 0`, for debugging) in a thread of this one instead."""
+
+    def __init__(self, *, pdf: bool, memory_mb: int = READER_MEMORY_MB, in_process: bool = False):
+        self._pdf = pdf
+        self._memory_mb = memory_mb
+        self._in_process = in_process
+        self._executor = self._make()
+
+    def _make(self) -> ProcessPoolExecutor | ThreadPoolExecutor:
+        if self._in_process:
+            return ThreadPoolExecutor(max_workers=1, thread_name_prefix="read")
+        from assess.batch.executors import process_context
+
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=process_context(pdf=self._pdf),
+            initializer=reader_init,
+            initargs=(self._memory_mb,),
+        )
+
+    def submit(self, source: Source) -> Future[Loaded]:
+        try:
+            return self._executor.submit(load, source)
+        except BrokenExecutor:  # the child died after an earlier file: a fresh one
+            self._restart()
+            return self._executor.submit(load, source)
+
+    def _restart(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._make()
+
+    def outcome(self, source: Source, future: Future[Loaded]) -> Loaded:
+        """What `future` (of `submit(source)`) read.  When the child died, the file is
+        read once more by a fresh child, alone: the file that was read before it in the
+        same child may have been the one to kill it.  Dying twice makes it the file's
+        problem."""
+        for attempt in range(2):
+            try:
+                return future.result()
+            except BrokenExecutor:
+                self._restart()
+                if attempt == 0:
+                    future = self._executor.submit(load, source)
+            except MemoryError:  # the child's records did not fit through the pipe
+                message = TOO_BIG.format(mb=self._memory_mb)
+                return Loaded(None, [Issue("file", source.display, "", message)])
+            except Exception as exc:
+                message = f"could not be read: {describe_exception(exc)}"
+                return Loaded(None, [Issue("file", source.display, "", message)])
+        return crashed(source)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -27,18 +27,21 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import signal
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import assess
-from assess.atomic import file_mode
+from assess.atomic import file_mode, output_problem
 from assess.batch.executors import Pool, make_pool
 from assess.batch.inputs import Source, discover
-from assess.batch.journal import Entry, Journal
+from assess.batch.journal import STATE_DIR, Entry, Journal
+from assess.batch.lock import outdir_lock
 from assess.batch.names import ReportNames
 from assess.batch.options import (
     COHORT,
@@ -53,7 +56,7 @@ from assess.batch.options import (
 )
 from assess.batch.outputs import flag_duplicates, publish, write_results
 from assess.batch.progress import Progress, make_progress
-from assess.batch.reader import Loaded, as_issue, load
+from assess.batch.reader import Loaded, Reader, as_issue
 from assess.batch.records import ApplicantRow, Issue, Standing, standings
 from assess.batch.scheduler import Scheduler
 from assess.batch.stats import Cohort
@@ -135,27 +138,23 @@ class _Batch:
 
     # -- phase 1: reading and scoring ------------------------------------------------------
 
-    def run(self, sources: Sequence[Source]) -> None:
-        """Phase 1.  A thread reads the next file while this one hands out the applicants
-        of the file before and collects the scores coming back.  (Reading in the pool's
-        workers instead was measured: as fast for 100,000 applicants, where every core is
-        busy either way, with a higher peak of memory here.)"""
-        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read")
-        try:
-            loading = [reader.submit(load, s) for s in sources[:1]]
-            for i, source in enumerate(sources):
-                current = loading.pop(0)
-                if i + 1 < len(sources):
-                    loading.append(reader.submit(load, sources[i + 1]))
-                while not current.done():
-                    self.scheduler.pump(block=True, also=current)
-                loaded = current.result()
-                del current  # its records, once handed out, need not stay in memory
-                self._take(source, loaded)
-                del loaded
-                self.scheduler.pump(block=False)
-        finally:
-            reader.shutdown(wait=False, cancel_futures=True)
+    def run(self, sources: Sequence[Source], reader: Reader) -> None:
+        """Phase 1.  The reader reads the next file while this process hands out the
+        applicants of the file before and collects the scores coming back.  (Reading in
+        the pool's workers instead was measured: as fast for 100,000 applicants, where
+        every core is busy either way, with a higher peak of memory here.)"""
+        loading = [reader.submit(s) for s in sources[:1]]
+        for i, source in enumerate(sources):
+            current = loading.pop(0)
+            if i + 1 < len(sources):
+                loading.append(reader.submit(sources[i + 1]))
+            while not current.done():
+                self.scheduler.pump(block=True, also=current)
+            loaded = reader.outcome(source, current)
+            del current  # its records, once handed out, need not stay in memory
+            self._take(source, loaded)
+            del loaded
+            self.scheduler.pump(block=False)
         while self.scheduler.busy:
             self.scheduler.pump(block=True, final=True)
 
@@ -511,16 +510,59 @@ class _Batch:
         )
 
 
+AGAIN = (
+    "已收到中断：正在等处理中的企业做完，并写出已完成部分的 summary.xlsx、results.jsonl 和 "
+    "cohort.pdf，请稍候；再按 Ctrl-C 也会等写完，不会留下写了一半的文件"
+)
+WRITING = "正在写出全部结果，请稍候：写完后自动结束，不会留下写了一半的文件"
+
+
+@contextlib.contextmanager
+def _sigint_deferred(progress: Progress, message: str) -> Iterator[list[bool]]:
+    """While the block runs, Ctrl-C is noted (the list gets True) and `message` shown once,
+    instead of stopping the outputs half written.  Only the main thread gets signals."""
+    hit: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield hit
+        return
+
+    def later(signum: int, frame: object) -> None:
+        if not hit:
+            progress.say(message)
+        hit.append(True)
+
+    previous = signal.signal(signal.SIGINT, later)
+    try:
+        yield hit
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchResult:
     """Run a batch (see the module docstring).  Raises UserError for bad options or
-    rubrics, and KeyboardInterrupt after writing the outputs when interrupted."""
+    rubrics, for an OUTDIR another batch is using, and for an OUTDIR that cannot take
+    the outputs (full, read-only, not permitted: one Chinese line naming the place); and
+    KeyboardInterrupt after writing the outputs when interrupted."""
     outdir = options.outdir
     if outdir.exists() and not outdir.is_dir():
         raise UserError(f"{outdir}: exists and is not a folder")
     if not options.inputs:
         raise UserError("name at least one questionnaire file or folder")
     plan = RubricPlan(options.rubrics, options.standard)
-    outdir.mkdir(parents=True, exist_ok=True)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        with outdir_lock(outdir / STATE_DIR, outdir):
+            return _run(options, plan, progress)
+    except OSError as exc:
+        message = output_problem(exc, exc.filename or outdir)
+        if message is None:
+            raise
+        raise UserError(message) from None
+
+
+def _run(options: BatchOptions, plan: RubricPlan, progress: Progress | None) -> BatchResult:
+    """The batch, with OUTDIR locked."""
+    outdir = options.outdir
     if options.pdf:
         (outdir / REPORTS).mkdir(exist_ok=True)
         from assess.report.pdf import check_speed
@@ -540,6 +582,7 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
             generated = dt.date.fromisoformat(journal.previous["generated"])
     generated = generated or dt.date.today()
     progress = progress or make_progress(options.progress)
+    reader = Reader(pdf=options.pdf, memory_mb=options.reader_memory_mb, in_process=workers <= 0)
     batch = _Batch(options, progress, pool, journal, plan, generated)
     interrupted = False
     started = time.perf_counter()
@@ -547,27 +590,33 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
     try:
         try:
             batch.write_state(complete=False, interrupted=False)
-            batch.run(sources)
+            batch.run(sources, reader)
             scored_at = reports_at = time.perf_counter()
             if options.pdf:
                 batch.reports()
                 reports_at = time.perf_counter()
         except KeyboardInterrupt:
             interrupted = True
-            progress.say(
-                "interrupted: finishing the applicants in progress and writing "
-                "the outputs for what is done; run again with --resume to go on"
-            )
-            pool.close(cancel=True)
-            batch.scheduler.drain()
+            with _sigint_deferred(progress, AGAIN):
+                progress.say(
+                    "interrupted: finishing the applicants in progress and writing "
+                    "the outputs for what is done; run again with --resume to go on"
+                )
+                reader.close()
+                pool.close(cancel=True)
+                batch.scheduler.drain()
             scored_at = reports_at = time.perf_counter()
         except BaseException:
+            reader.close()
             pool.close(cancel=True)
             raise
-        if plan.note_missing_innovative:
-            progress.say(NO_INNOVATIVE)
-        duplicates = batch.finish(interrupted=interrupted, pool=None if interrupted else pool)
+        reader.close()
+        with _sigint_deferred(progress, AGAIN if interrupted else WRITING):
+            if plan.note_missing_innovative:
+                progress.say(NO_INNOVATIVE)
+            duplicates = batch.finish(interrupted=interrupted, pool=None if interrupted else pool)
     finally:
+        reader.close()
         pool.close(cancel=True)
         progress.close()
         journal.close()

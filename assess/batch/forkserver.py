@@ -1,0 +1,25 @@
+"""Imported by the local pool's forkserver first of all (`executors.PRELOAD`): tie the
+forkserver's life to the batch process that started it.
+
+The forkserver would exit by itself once the batch is gone, but it learns that through a
+pipe whose write end every worker also holds, so a batch killed with SIGKILL would leave
+the forkserver and its workers waiting for each other.  With this, the kernel kills the
+forkserver when the batch dies, and each worker (`procs.die_with_parent`, in its
+initializer) when the forkserver dies.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+from assess.batch.procs import die_with_parent
+
+# Only in a process started as `python -c "from multiprocessing.forkserver import main…"`:
+# importing this module anywhere else changes nothing.
+if sys.argv[:1] == ["-c"] and "multiprocessing.forkserver" in sys.modules:
+    # Ctrl-C reaches the whole foreground process group; it is the batch's to handle.  The
+    # forkserver ignores it only once its preloading is done, which takes seconds: from
+    # here on instead, so a Ctrl-C early in a batch does not kill it mid-import.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
