@@ -1,14 +1,17 @@
 """Improvement plans: the cheapest set of band steps that reaches a rubric's pass mark.
 
-Pure functions over an `Assessment` and the rubric it came from.  For each tier the firm
-has not passed:
+`build` is the one place a plan is made, from an `Assessment`, its rubric and the scope it
+was scored in; the engine hands it its own context, and the assessment carries the plan
+(`Assessment.plan`, made on first use), so every report shows the same plan and none makes
+another.  For each tier the firm has not passed:
 
 1. the pass rule is unfolded into *routes* (the ways to pass: "score ≥ 60 with class minima
    and every eligibility condition", "any direct condition and every eligibility
    condition", ...);
 2. each indicator gets a *ladder*: the bands above the one it is in, the first one as the
    engine described it (with the lever: 研发费用由 238 万元调整到 340 万元), the higher ones
-   derived from the rubric's band table;
+   from its operator (`Operator.rungs`), worked out by the same next-band function, so a
+   printed lever figure always reaches its band;
 3. an exact search picks one rung per indicator (or none) so that the total and every class
    minimum of the route are met at the lowest cost, where climbing k rungs of an indicator
    costs k × its `effort`; ties go to the plan with fewer changes;
@@ -649,12 +652,11 @@ def _firm_reasons(firm: Firm) -> dict[str, list[str]]:
 def _weak(assessments: Sequence[Assessment]) -> Iterable[tuple[str, str]]:
     """(title, why) of every indicator short of its maximum and every failed condition."""
     for a in assessments:
-        for ind in a.indicators:
-            for part in ind.parts or (ind,):
-                if part.status == "unknown":
-                    yield part.title, f"{part.title}：数据缺失"
-                elif part.status == "ok" and part.points < part.max:
-                    yield part.title, f"{part.title}：{fmt(part.points)}/{fmt(part.max)} 分"
+        for _, part in a.rows():
+            if part.status == "unknown":
+                yield part.title, f"{part.title}：数据缺失"
+            elif part.status == "ok" and part.points < part.max:
+                yield part.title, f"{part.title}：{fmt(part.points)}/{fmt(part.max)} 分"
         for c in a.conditions:
             if c.ok is False and c.role != "direct":
                 yield c.title, f"{c.title}：不满足"

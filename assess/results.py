@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -155,6 +155,13 @@ class Assessment:
     @property
     def passed(self) -> bool:
         return self.pass_status == "pass"
+
+    def rows(self) -> Iterator[tuple[IndicatorResult, IndicatorResult]]:
+        """(indicator, row) for every scored row: an indicator, or each part of one made
+        of parts (a local block), with the indicator it belongs to."""
+        for ind in self.indicators:
+            for part in ind.parts or (ind,):
+                yield ind, part
 
     @property
     def complete(self) -> bool:

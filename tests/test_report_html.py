@@ -12,14 +12,16 @@ import sys
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import assess
 from assess.engine import evaluate
 from assess.intake.firm import Firm, firm_from_mapping, load_firm_file
-from assess.report import html as htmlmod
+from assess.report import environment as envmod
 from assess.report import render_html
+from assess.report import view as viewmod
 from assess.report.charts import FONT_STACK, Axis, bar, css_bar, css_bar_rules, radar
 from assess.report.words import rule_text
 from assess.results import Assessment, CohortPlace
@@ -214,7 +216,7 @@ def test_no_cohort_no_place() -> None:
 
 def test_a_round_of_one_is_not_ranked_against_itself() -> None:
     alone = CohortPlace("单独", 1, 1, Decimal(50), Decimal("61.2"))
-    view = htmlmod.cohort_view(alone)
+    view = viewmod.cohort_view(alone)
     assert "排名" not in view.headline and "61.2%" in view.headline
     assert "高于" not in view.headline
 
@@ -225,16 +227,16 @@ def test_a_round_of_one_is_not_ranked_against_itself() -> None:
 def test_common_source_is_said_once() -> None:
     article = "罗海云、刘泽锋《切实促进中小企业专精特新发展》"
     sources = [f"{article}第 2 段“研发投入不足”", f"{article}第 3 段「加大研发投入」"]
-    assert htmlmod.common_source(sources) == article
+    assert viewmod.common_source(sources) == article
     assert (
-        htmlmod.common_source(
+        viewmod.common_source(
             ["63号文 附件2 评分标准 一、专业化指标 1", "63号文 附件2 评分标准 二、精细化指标 1"]
         )
         == "63号文 附件2 评分标准"
     )
-    assert htmlmod.common_source(["甲", "乙"]) == ""
-    assert htmlmod.common_source([f"{article}第 2 段", ""]) == ""  # one without: none
-    assert htmlmod.common_source([article, article + "第 2 段"]) == ""  # nothing left
+    assert viewmod.common_source(["甲", "乙"]) == ""
+    assert viewmod.common_source([f"{article}第 2 段", ""]) == ""  # one without: none
+    assert viewmod.common_source([article, article + "第 2 段"]) == ""  # nothing left
 
 
 def test_readiness_indicators_cite_the_article_once() -> None:
@@ -245,11 +247,11 @@ def test_readiness_indicators_cite_the_article_once() -> None:
 
 def test_evidence_variants_share_a_line() -> None:
     items = [
-        htmlmod.EvidenceItem("上年度经审计的财务报表（利润表）", {"净利润率": ["专精特新"]}),
-        htmlmod.EvidenceItem("营业执照", {"年限": ["小巨人"]}),
-        htmlmod.EvidenceItem("上年度经审计的财务报表", {"营业收入": ["创新型"]}),
+        viewmod.EvidenceItem("上年度经审计的财务报表（利润表）", {"净利润率": ["专精特新"]}),
+        viewmod.EvidenceItem("营业执照", {"年限": ["小巨人"]}),
+        viewmod.EvidenceItem("上年度经审计的财务报表", {"营业收入": ["创新型"]}),
     ]
-    groups = htmlmod.evidence_groups(items)
+    groups = viewmod.evidence_groups(items)
     assert [g.document for g in groups] == ["上年度经审计的财务报表", "营业执照"]
     first = groups[0].variants
     assert [v.qualifier for v in first] == ["", "（利润表）"]  # the document itself first
@@ -258,15 +260,15 @@ def test_evidence_variants_share_a_line() -> None:
 
 
 def test_labels_are_padded_to_the_label_column() -> None:
-    assert htmlmod.pad_label("建议", 5) == "建议\u3000\u3000\u3000"
-    assert htmlmod.pad_label("采用数据", 5) == "采用数据\u3000"
-    assert htmlmod.pad_label("统一社会信用代码", 9) == "统一社会信用代码\u3000"
-    assert htmlmod.pad_label("很长很长很长很长很长", 5).endswith("\u3000")  # at least a gap
+    assert envmod.pad_label("建议", 5) == "建议\u3000\u3000\u3000"
+    assert envmod.pad_label("采用数据", 5) == "采用数据\u3000"
+    assert envmod.pad_label("统一社会信用代码", 9) == "统一社会信用代码\u3000"
+    assert envmod.pad_label("很长很长很长很长很长", 5).endswith("\u3000")  # at least a gap
 
 
 def test_template_is_compiled_once_per_process() -> None:
-    assert htmlmod._template() is htmlmod._template()
-    assert htmlmod._environment().auto_reload is False
+    assert envmod.template() is envmod.template()
+    assert envmod.environment().auto_reload is False
 
 
 # ---- safety ----------------------------------------------------------------------------------
@@ -386,13 +388,46 @@ def test_css_bar_is_one_element_of_fixed_width() -> None:
 def test_a_damaged_bytecode_cache_only_means_compiling_again(tmp_path: Path) -> None:
     import jinja2
 
-    cache = htmlmod._QuietBytecodeCache(str(tmp_path), "%s.cache")
+    cache = envmod._QuietBytecodeCache(str(tmp_path), "%s.cache")
     env = jinja2.Environment(loader=jinja2.DictLoader({"t": "{{ x }}!"}), bytecode_cache=cache)
     assert env.get_template("t").render(x=1) == "1!"  # compiled, then cached
     (cached,) = tmp_path.glob("*.cache")
     cached.write_bytes(b"\x00garbage")
     fresh = jinja2.Environment(loader=jinja2.DictLoader({"t": "{{ x }}!"}), bytecode_cache=cache)
     assert fresh.get_template("t").render(x=2) == "2!"
-    gone = htmlmod._QuietBytecodeCache(str(tmp_path / "gone"), "%s.cache")  # cannot write
+    gone = envmod._QuietBytecodeCache(str(tmp_path / "gone"), "%s.cache")  # cannot write
     again = jinja2.Environment(loader=jinja2.DictLoader({"t": "{{ x }}?"}), bytecode_cache=gone)
     assert again.get_template("t").render(x=3) == "3?"
+
+
+def test_a_report_scores_each_rubric_once_and_loads_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One engine context per rubric per assessment: the report reads the plan and the
+    rubric's texts from the assessments, never reloading a rubric or re-scoring a firm."""
+    import assess.engine as engine
+    import assess.rubric.loader as loader
+
+    firm = load_firm_file(SAMPLES / "weak.json")
+    rubrics = [get_rubric(r) for r in sorted(builtin_rubrics())]
+    made: list[str] = []
+    real = engine._Context.__init__
+
+    def counted(self: Any, rubric: Any, firm: Any) -> None:
+        made.append(rubric.id)
+        real(self, rubric, firm)
+
+    monkeypatch.setattr(engine._Context, "__init__", counted)
+    assessments = [evaluate(r, firm) for r in rubrics]
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the report loaded a rubric")
+
+    for name in ("get_rubric", "load_rubric", "builtin_rubrics", "_builtin"):
+        monkeypatch.setattr(loader, name, refuse)
+    text = visible_text(render_html(assessments, firm, generated=GENERATED))
+    assert made == [r.id for r in rubrics]
+    assert sum(1 for a in assessments if a.plan is not None) >= 3
+    for a in assessments:
+        if a.plan is not None and a.plan.steps:
+            assert htmllib.unescape(a.plan.steps[0].text) in text

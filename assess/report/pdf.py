@@ -20,8 +20,6 @@ import datetime as dt
 import functools
 import gc
 import mimetypes
-import os
-import tempfile
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -225,32 +223,14 @@ def pdf_bytes(html: str, *, font_config: object | None = None, fetcher: Any = No
     return data
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_pdf(
     html: str, path: Path, *, fetcher: Any = None, font_config: object | None = None
 ) -> None:
-    """Render `html` to a PDF at `path`, atomically: a temp file beside it, then a rename,
-    so a failed run never leaves half a PDF (or destroys the previous one)."""
-    data = pdf_bytes(html, font_config=font_config, fetcher=fetcher)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Render `html` to a PDF at `path`, atomically (`assess.atomic`: a temp file beside
+    it, then a rename), so a failed run never leaves half a PDF or destroys the last one."""
+    from assess.atomic import write_bytes
+
+    write_bytes(Path(path), pdf_bytes(html, font_config=font_config, fetcher=fetcher))
 
 
 def render_pdf(
@@ -264,9 +244,11 @@ def render_pdf(
     font_config: object | None = None,
 ) -> str:
     """Render the report and write it as a PDF; return the HTML it was made from.
-    `cohort`: the firm's place in its batch round, shown on the cover."""
+    `cohort`: the firm's place in its batch round, shown on the cover.  `rubrics` is
+    accepted for callers that pass the rubrics scored: the assessments carry what the
+    report needs."""
     from assess.report.html import render_html
 
-    html = render_html(assessments, firm, generated=generated, rubrics=rubrics, cohort=cohort)
+    html = render_html(assessments, firm, generated=generated, cohort=cohort)
     write_pdf(html, path, font_config=font_config)
     return html

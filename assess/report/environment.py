@@ -1,0 +1,108 @@
+"""The report's Jinja2 environment: autoescaped, strict, with the report's filters and a
+bytecode cache, made once a process; and the stylesheet the report inlines."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import unicodedata
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+import assess
+from assess.numbers import fmt
+from assess.rubric.loader import data_dir
+
+TEMPLATE = "report.html.j2"
+STYLESHEET = "report.css"
+
+# Glyphs the Noto CJK faces lack, mapped to ones they have: a missing glyph would print as
+# a box (or pull in a Latin fallback font).  The engine writes ✗ in pass explanations.
+_GLYPHS = str.maketrans({"✗": "×", "✘": "×", "✔": "✓", "☑": "✓", "☐": "□", "☒": "×"})
+
+
+def safe_glyphs(text: str) -> str:
+    return text.translate(_GLYPHS)
+
+
+def pad_label(text: str, ems: int) -> str:
+    """`text` padded with ideographic spaces (one em each) to `ems` em, a CJK character
+    counting one em and any other half: the hanging-label column of report.css."""
+    width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + "\u3000" * max(1, (2 * ems - width + 1) // 2)
+
+
+def _finalize(value: Any) -> Any:
+    """Applied to every `{{ … }}` before escaping."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, Decimal):
+        return fmt(value)
+    if isinstance(value, str):
+        return value.translate(_GLYPHS)
+    return value
+
+
+# What the compiled template depends on besides its source: bump when an option below
+# changes, so a stale cached compile is never used.
+_COMPILE_OPTIONS = "autoescape,strict,finalize,trim_blocks,lstrip_blocks,keep_newline;v1"
+
+
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja2's per-user bytecode cache (a private folder under the temp dir): compiling
+    the report template costs ~40 ms, loading its bytecode ~1 ms.  Every fault of the
+    cache (unwritable folder, damaged file) only means compiling again."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a damaged or foreign file: compile instead
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    tag = hashlib.sha1(f"{assess.__version__};{_COMPILE_OPTIONS}".encode()).hexdigest()[:12]
+    try:
+        return _QuietBytecodeCache(pattern=f"__assess_report_{tag}_%s.cache")
+    except (OSError, RuntimeError):  # no safe per-user temp folder: no cache
+        return None
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+        autoescape=True,  # firm data is untrusted text: never markup
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,  # the template is data shipped with the package
+        bytecode_cache=_bytecode_cache(),
+    )
+    filters: dict[str, Callable[..., Any]] = {"num": fmt, "glyphs": safe_glyphs, "pad": pad_label}
+    env.filters.update(filters)
+    return env
+
+
+@functools.cache
+def template() -> jinja2.Template:
+    """The report template, compiled (or loaded from the bytecode cache) once a process."""
+    return environment().get_template(TEMPLATE)
+
+
+@functools.cache
+def stylesheet() -> str:
+    return (data_dir("templates") / STYLESHEET).read_text(encoding="utf-8")
