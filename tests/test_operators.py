@@ -264,3 +264,41 @@ def test_names_read_are_inputs_or_metrics(rubric_id: str) -> None:
             read = names_read(score)
             assert read, ind.id
             assert read <= known, (ind.id, read - known)
+
+
+# ---- layers: imports flow one way ------------------------------------------------------
+
+
+def _imports(path: Path) -> set[str]:
+    """The assess modules a file imports, at any depth of its code."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        found |= {n for n in names if n == "assess" or n.startswith("assess.")}
+    return found
+
+
+@pytest.mark.parametrize(
+    "files,forbidden",
+    [
+        # The rubric layer (models, loader, operators) knows nothing of what uses it.
+        ("assess/rubric/**/*.py", ("assess.engine", "assess.plan", "assess.report", "assess.cli")),
+        # The engine and the plan never word a report or run a batch.
+        ("assess/engine.py", ("assess.report", "assess.cli", "assess.batch")),
+        ("assess/plan.py", ("assess.report", "assess.cli", "assess.batch")),
+        # Numbers and results are the bottom: they import nothing that could import them.
+        ("assess/numbers.py", ("assess.",)),
+        ("assess/results.py", ("assess.engine", "assess.rubric", "assess.report")),
+    ],
+)
+def test_imports_flow_one_way(files: str, forbidden: tuple[str, ...]) -> None:
+    for path in sorted(ROOT.glob(files)):
+        bad = {n for n in _imports(path) if n.startswith(forbidden)}
+        assert not bad, (path.relative_to(ROOT).as_posix(), sorted(bad))

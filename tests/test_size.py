@@ -123,3 +123,34 @@ def test_missing_figure_or_industry_is_unknown_with_reason() -> None:
     result = classify(STANDARD, "industry", {"employees": Fraction(50)})
     assert result.size_class is None and "revenue" in result.reason
     assert classify(STANDARD, None, {}).size_class is None
+
+
+def test_the_size_standard_is_resolved_when_the_rubric_loads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Scoring reads no file: the rubric arrives with its size table, and a firm is sized
+    with the loader's file reading switched off."""
+    import builtins
+    import io
+    from pathlib import Path
+
+    import assess.rubric.loader as loader
+    from assess.engine import evaluate
+    from assess.intake.firm import load_firm_file
+
+    rubric = loader.get_rubric("miit-2022-srdi")
+    assert rubric.size_standard == "sme-size-2011"
+    assert rubric.size_table == STANDARD
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    firm = load_firm_file(samples / "weak.json")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("scoring read a file")
+
+    # Even a cold cache must not be filled from disk while scoring.
+    loader.load_size_standard.cache_clear()
+    monkeypatch.setattr(loader, "load_file", refuse)
+    monkeypatch.setattr(builtins, "open", refuse)
+    monkeypatch.setattr(io, "open", refuse)
+    a = evaluate(rubric, firm)
+    assert a.size_class == "small" and "小型企业" in a.size_reason
