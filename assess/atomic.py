@@ -29,20 +29,23 @@ OUTPUT_ERRNOS = {
     errno.EISDIR: "同名的文件夹已存在",
     errno.ENAMETOOLONG: "文件名太长",
     errno.EIO: "磁盘读写出错",
+    errno.ENOENT: "该位置不存在或无法在那里建立文件",
 }
 
 
-def output_problem(exc: OSError, path: Path | str | None = None) -> str | None:
-    """One Chinese line for an OSError met while writing `path`, naming the place and
-    what to do; None when the error is not one a user can fix (then it is a bug)."""
+def output_problem(
+    exc: OSError,
+    path: Path | str | None = None,
+    hint: str = "请腾出空间、改正权限或换一个可写的位置后重试",
+) -> str | None:
+    """One Chinese line for an OSError met while writing `path` (default: the error's
+    file), naming the place, the reason and, in `hint`, what to do; None when the error
+    is not one a user can fix (then it is a bug)."""
     reason = OUTPUT_ERRNOS.get(exc.errno or 0)
     if reason is None:
         return None
     where = path if path is not None else (exc.filename or "")
-    return (
-        f"无法写入 {where}：{reason}。请腾出空间、改正权限或用 -o 换一个可写的输出目录后重试"
-        f"（批量评分可加 --resume 接着做）。"
-    )
+    return f"无法写入 {where}：{reason}。{hint}。"
 
 
 def _umask() -> int:
@@ -67,8 +70,13 @@ def atomic_stream(path: Path, *, mode: int | None = None) -> Iterator[IO[bytes]]
     """A binary file handle whose content replaces `path` only once it is complete and on
     disk; `mode` defaults to what a new file would get."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        if exc.errno:
+            exc.filename = str(path)  # the output, not the temp file, is what failed
+        raise
     try:
         with os.fdopen(fd, "wb", buffering=1 << 20) as fh:
             os.fchmod(fd, file_mode() if mode is None else mode)

@@ -141,9 +141,10 @@ def kill_loop(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        # Most kills land in the first runs, while most of the work is left; the delay is
-        # drawn over the whole of a clean run so that some land in the outputs too.
-        delay = rng.uniform(0.3, max(clean_seconds, 1.0))
+        # Each run lives a random share of a clean run's time, on average 1/kills of it
+        # (plus its start), so that the kills spread over the whole batch: the reading,
+        # the scoring, the reports and the outputs.
+        delay = rng.uniform(0.3, max(2 * clean_seconds / kills, 1.0))
         try:
             proc.wait(timeout=delay)
         except subprocess.TimeoutExpired:

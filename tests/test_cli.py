@@ -184,3 +184,22 @@ def test_help_and_json_scoring_do_not_import_weasyprint() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert out.returncode == 0, out.stderr
+
+
+def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """A read-only place (here a folder of mode 555, or root's /sys) ends in one Chinese line
+    naming the file, exit 2, and leaves no temp file."""
+    import os
+
+    if os.geteuid() == 0:
+        target = Path("/sys/assess-report.html")  # sysfs refuses new files even to root
+    else:
+        closed = tmp_path / "closed"
+        closed.mkdir(mode=0o555)
+        target = closed / "report.html"
+    out = run("score", "samples/strong.json", "-r", "miit-2022-innovative", "--html", str(target))
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr
+    [line] = [x for x in out.stderr.splitlines() if x.startswith("error:")]
+    assert str(target) in line and "没有写入权限" in line
+    assert not target.exists()

@@ -6,15 +6,26 @@ duplicate credit-code check.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assess.atomic import atomic_stream, write_bytes
 from assess.batch.journal import Entry, Journal
-from assess.batch.records import ApplicantRow, Issue, Standing
+from assess.batch.options import COHORT, RESULTS, SUMMARY
+from assess.batch.progress import Progress
+from assess.batch.records import ApplicantRow, Issue, Standing, standings
+from assess.batch.stats import Cohort
+from assess.batch.task import cohort_pdf_bytes, describe_exception
+
+if TYPE_CHECKING:
+    from assess.batch.executors import Pool
+    from assess.report.summary_xlsx import RunInfo
 
 RESULTS_GROUP = 512  # applicants whose scores are read from the journal at once
 
@@ -110,6 +121,90 @@ def write_results(
 def publish(path: Path, data: bytes) -> None:
     """An output file (a PDF made by a remote worker, cohort.pdf), atomically."""
     write_bytes(path, data)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What `write_outputs` did: the rows as written (with their duplicate issues), how
+    many were flagged as duplicates, whether cohort.pdf failed, and the seconds of each
+    output."""
+
+    rows: list[ApplicantRow]
+    duplicates: int
+    cohort_failed: bool
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def journal_entry(journal: Journal, row: ApplicantRow) -> Entry | None:
+    """Where the row's scores are in the journal (None: it has none)."""
+    if row.status not in ("scored", "failed"):
+        return None
+    entry = journal.lookup(row.key)
+    if entry is None or entry.hash != row.input_hash:
+        return None
+    return entry
+
+
+def write_outputs(
+    outdir: Path,
+    rows: Sequence[ApplicantRow],
+    cohort: Cohort,
+    journal: Journal,
+    info: RunInfo,
+    progress: Progress,
+    pool: Pool | None = None,
+) -> Written:
+    """results.jsonl, summary.xlsx and cohort.pdf for `rows` (every applicant, in input
+    order; `cohort` has them all).  With a `pool` (still open, idle by now), cohort.pdf is
+    rendered there while this process builds the summary; results.jsonl, mostly copying
+    (and fsyncing) the journal's scores, is written by a thread meanwhile.  A cohort.pdf
+    that cannot be made is said on `progress`; the other outputs stand."""
+    from assess.report import cohort as cohort_report
+    from assess.report.summary_xlsx import write_summary
+
+    timings: dict[str, float] = {}
+    flagged, duplicates = flag_duplicates(rows)
+    standing = standings(cohort.scores)
+
+    def results() -> None:
+        started = time.perf_counter()
+        entry = lambda row: journal_entry(journal, row)  # noqa: E731
+        write_results(outdir / RESULTS, flagged, standing, journal, entry)
+        timings["results_file"] = time.perf_counter() - started
+
+    cohort_started = time.perf_counter()
+    pdf: Future[bytes] = Future()
+    try:
+        html = cohort_report.render_html(
+            cohort,
+            generated=dt.date.fromisoformat(info.generated),
+            interrupted=info.interrupted,
+            top=cohort_report.top_rows(flagged, standing),
+            standing=standing,
+            duplicates=duplicates,
+        )
+        if pool is not None:
+            pdf = pool.submit(cohort_pdf_bytes, html)
+        else:
+            pdf.set_result(cohort_pdf_bytes(html))
+    except Exception as exc:
+        pdf.set_exception(exc)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="results") as writer:
+        writing = writer.submit(results)
+        started = time.perf_counter()
+        write_summary(outdir / SUMMARY, flagged, cohort, standing, info, duplicates=duplicates)
+        timings["summary"] = time.perf_counter() - started
+        cohort_failed = False
+        try:
+            data = pdf.result()
+        except Exception as exc:  # the other outputs stand; say what went wrong
+            progress.say(f"error: cohort.pdf could not be made: {describe_exception(exc)}")
+            cohort_failed = True
+        else:
+            publish(outdir / COHORT, data)
+        timings["cohort_pdf"] = time.perf_counter() - cohort_started
+        writing.result()
+    return Written(flagged, duplicates, cohort_failed, timings)
 
 
 def read_results(path: Path) -> Iterator[Mapping[str, Any]]:

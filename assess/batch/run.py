@@ -27,11 +27,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import signal
-import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,21 +37,19 @@ import assess
 from assess.atomic import file_mode, output_problem
 from assess.batch.executors import Pool, make_pool
 from assess.batch.inputs import Source, discover
-from assess.batch.journal import STATE_DIR, Entry, Journal
+from assess.batch.interrupt import AGAIN, WRITING, sigint_deferred
+from assess.batch.journal import STATE_DIR, Journal
 from assess.batch.lock import outdir_lock
 from assess.batch.names import ReportNames
 from assess.batch.options import (
-    COHORT,
     EXIT_NOTHING_READ,
     EXIT_OK,
     EXIT_SOME_REJECTED,
     REPORTS,
-    RESULTS,
-    SUMMARY,
     BatchOptions,
     BatchResult,
 )
-from assess.batch.outputs import flag_duplicates, publish, write_results
+from assess.batch.outputs import publish, write_outputs
 from assess.batch.progress import Progress, make_progress
 from assess.batch.reader import Loaded, Reader, as_issue
 from assess.batch.records import ApplicantRow, Issue, Standing, standings
@@ -66,8 +61,6 @@ from assess.batch.task import (
     Rendered,
     ReportJob,
     Scored,
-    cohort_pdf_bytes,
-    describe_exception,
     input_hash,
     place_hash,
 )
@@ -125,7 +118,6 @@ class _Batch:
         self.phase = "scoring"
         self.place_hashes: dict[int, str] = {}
         self.timings: dict[str, float] = {}
-        self._cohort_started = 0.0
         self._resolved: dict[str, str] = {}
         env = os.environ.get(INTERRUPT_ENV, "")
         self.interrupt_after = (
@@ -385,53 +377,14 @@ class _Batch:
             }
         )
 
-    def _entry(self, row: ApplicantRow) -> Entry | None:
-        """Where the row's scores are in the journal (None: it has none)."""
-        if row.status not in ("scored", "failed"):
-            return None
-        entry = self.journal.lookup(row.key)
-        if entry is None or entry.hash != row.input_hash:
-            return None
-        return entry
-
     def finish(self, *, interrupted: bool, pool: Pool | None = None) -> int:
-        """Write results.jsonl, summary.xlsx, cohort.pdf and the state; return the number
-        of duplicates flagged.  With a `pool` (still open), cohort.pdf is rendered there
-        while this process writes the summary."""
+        """Write results.jsonl, summary.xlsx, cohort.pdf (`outputs.write_outputs`) and the
+        state; return the number of duplicates flagged."""
+        from assess.report.summary_xlsx import RunInfo
+
         for row in self.rows:
             if row.status == "pending":
                 self.cohort.add(row)
-        rows, duplicates = flag_duplicates(self.rows)
-        standing = standings(self.cohort.scores)
-        cohort_pdf = self._cohort_pdf(rows, standing, duplicates, interrupted, pool)
-        # results.jsonl is mostly copying (and fsyncing) the journal's scores: let it run
-        # in a thread while the summary workbook, which is CPU work, is built.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="results") as writer:
-            results = writer.submit(self._write_results, rows, standing)
-            self._write_summary(rows, standing, duplicates, interrupted)
-            self._publish_cohort(cohort_pdf)
-            results.result()
-        self.write_state(complete=not interrupted, interrupted=interrupted)
-        self.rows = rows
-        return duplicates
-
-    def _write_results(
-        self, rows: Sequence[ApplicantRow], standing: Mapping[int, Standing]
-    ) -> None:
-        started = time.perf_counter()
-        write_results(self.outdir / RESULTS, rows, standing, self.journal, self._entry)
-        self.timings["results_file"] = time.perf_counter() - started
-
-    def _write_summary(
-        self,
-        rows: Sequence[ApplicantRow],
-        standing: Mapping[int, Standing],
-        duplicates: int,
-        interrupted: bool,
-    ) -> None:
-        from assess.report.summary_xlsx import RunInfo, write_summary
-
-        started = time.perf_counter()
         info = RunInfo(
             generated=self.generated.isoformat(),
             inputs=tuple(str(p) for p in self.options.inputs),
@@ -440,48 +393,14 @@ class _Batch:
             interrupted=interrupted,
             version=assess.__version__,
         )
-        write_summary(
-            self.outdir / SUMMARY, rows, self.cohort, standing, info, duplicates=duplicates
+        written = write_outputs(
+            self.outdir, self.rows, self.cohort, self.journal, info, self.progress, pool
         )
-        self.timings["summary"] = time.perf_counter() - started
-
-    def _cohort_pdf(
-        self,
-        rows: Sequence[ApplicantRow],
-        standing: Mapping[int, Standing],
-        duplicates: int,
-        interrupted: bool,
-        pool: Pool | None,
-    ) -> Future[bytes]:
-        """cohort.pdf's bytes, on the way: rendered by a worker of `pool` (idle by now),
-        else here."""
-        from assess.report import cohort as cohort_report
-
-        self._cohort_started = time.perf_counter()
-        future: Future[bytes] = Future()
-        try:
-            html = cohort_report.render_html(
-                self.cohort,
-                generated=self.generated,
-                interrupted=interrupted,
-                top=cohort_report.top_rows(rows, standing),
-                standing=standing,
-                duplicates=duplicates,
-            )
-            if pool is not None:
-                return pool.submit(cohort_pdf_bytes, html)
-            future.set_result(cohort_pdf_bytes(html))
-        except Exception as exc:
-            future.set_exception(exc)
-        return future
-
-    def _publish_cohort(self, future: Future[bytes]) -> None:
-        try:
-            publish(self.outdir / COHORT, future.result())
-        except Exception as exc:  # the other outputs stand; say what went wrong
-            self.progress.say(f"error: cohort.pdf could not be made: {describe_exception(exc)}")
-            self.cohort_failed = True
-        self.timings["cohort_pdf"] = time.perf_counter() - self._cohort_started
+        self.timings.update(written.timings)
+        self.cohort_failed = written.cohort_failed
+        self.write_state(complete=not interrupted, interrupted=interrupted)
+        self.rows = written.rows
+        return written.duplicates
 
     def result(
         self, interrupted: bool, seconds: Mapping[str, float], duplicates: int
@@ -510,34 +429,6 @@ class _Batch:
         )
 
 
-AGAIN = (
-    "已收到中断：正在等处理中的企业做完，并写出已完成部分的 summary.xlsx、results.jsonl 和 "
-    "cohort.pdf，请稍候；再按 Ctrl-C 也会等写完，不会留下写了一半的文件"
-)
-WRITING = "正在写出全部结果，请稍候：写完后自动结束，不会留下写了一半的文件"
-
-
-@contextlib.contextmanager
-def _sigint_deferred(progress: Progress, message: str) -> Iterator[list[bool]]:
-    """While the block runs, Ctrl-C is noted (the list gets True) and `message` shown once,
-    instead of stopping the outputs half written.  Only the main thread gets signals."""
-    hit: list[bool] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield hit
-        return
-
-    def later(signum: int, frame: object) -> None:
-        if not hit:
-            progress.say(message)
-        hit.append(True)
-
-    previous = signal.signal(signal.SIGINT, later)
-    try:
-        yield hit
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchResult:
     """Run a batch (see the module docstring).  Raises UserError for bad options or
     rubrics, for an OUTDIR another batch is using, and for an OUTDIR that cannot take
@@ -554,7 +445,8 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
         with outdir_lock(outdir / STATE_DIR, outdir):
             return _run(options, plan, progress)
     except OSError as exc:
-        message = output_problem(exc, exc.filename or outdir)
+        hint = "请腾出空间、改正权限或用 -o 换一个可写的输出目录，再加 --resume 接着做"
+        message = output_problem(exc, exc.filename or outdir, hint)
         if message is None:
             raise
         raise UserError(message) from None
@@ -597,7 +489,7 @@ def _run(options: BatchOptions, plan: RubricPlan, progress: Progress | None) -> 
                 reports_at = time.perf_counter()
         except KeyboardInterrupt:
             interrupted = True
-            with _sigint_deferred(progress, AGAIN):
+            with sigint_deferred(progress, AGAIN):
                 progress.say(
                     "interrupted: finishing the applicants in progress and writing "
                     "the outputs for what is done; run again with --resume to go on"
@@ -611,7 +503,7 @@ def _run(options: BatchOptions, plan: RubricPlan, progress: Progress | None) -> 
             pool.close(cancel=True)
             raise
         reader.close()
-        with _sigint_deferred(progress, AGAIN if interrupted else WRITING):
+        with sigint_deferred(progress, AGAIN if interrupted else WRITING):
             if plan.note_missing_innovative:
                 progress.say(NO_INNOVATIVE)
             duplicates = batch.finish(interrupted=interrupted, pool=None if interrupted else pool)
