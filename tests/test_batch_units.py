@@ -365,3 +365,61 @@ def test_journal_reads_scores_back_in_spans(
         assert again.results(entry) == data[rows[5].key] and again.row(entry) == rows[5]
     finally:
         again.close()
+
+
+def test_a_lone_surrogate_in_a_name_cannot_stop_the_outputs(tmp_path: Path) -> None:
+    """Whatever the intake lets through, results.jsonl, the journal and the report names
+    take a name holding a lone surrogate: results.jsonl keeps it as the JSON escape."""
+    import json
+    from dataclasses import replace
+
+    from assess.batch.journal import Journal
+    from assess.batch.outputs import journal_entry, read_results, write_results
+    from assess.batch.task import journal_line
+
+    row = replace(_row(1, "50"), name="坏\ud800名", marks=())
+    journal = Journal(tmp_path, resume=False)
+    try:
+        journal.record_many([(row, b"[]", journal_line(row))])
+        write_results(
+            tmp_path / "results.jsonl",
+            [row],
+            {},
+            journal,
+            lambda r: journal_entry(journal, r),
+        )
+        [back] = journal.entries.values()
+        assert journal.row(back).name == "坏\ud800名"
+    finally:
+        journal.close()
+    raw = (tmp_path / "results.jsonl").read_bytes()
+    raw.decode("utf-8")  # valid UTF-8 throughout
+    assert b"\\ud800" in raw
+    [line] = read_results(tmp_path / "results.jsonl")
+    assert line["applicant"]["name"] == "坏\ud800名"
+    assert json.loads(json.dumps(line["applicant"]))["name"] == "坏\ud800名"
+    stem = safe_stem("坏\ud800名")
+    stem.encode("utf-8")
+    assert stem == "坏_名"
+
+
+def test_discover_lists_what_it_cannot_read(tmp_path: Path) -> None:
+    from assess.batch.inputs import FOLDER_LIKE_FILE, LINKED_FOLDER, LOOP, NOT_REGULAR
+    from tests.hostile.make_batch import ROUND, write_round
+
+    write_round(tmp_path)
+    folder = tmp_path / ROUND
+    try:
+        sources = discover([folder])
+        problems = {s.path.name: s.problem for s in sources}
+    finally:
+        (folder / "locked").chmod(0o755)
+    assert problems["loop.xlsx"] == LOOP
+    assert problems["dangling.json"] == MISSING
+    assert problems["pipe.xlsx"] == NOT_REGULAR
+    assert problems["x.xlsx"] == FOLDER_LIKE_FILE
+    assert problems["linked-folder"] == LINKED_FOLDER
+    assert problems["good-1.json"] == ""
+    # the link back up is listed, not walked: 17 entries, as many as the folder holds
+    # (the locked folder's file as root, the locked folder itself otherwise)
+    assert len(sources) == 17

@@ -23,7 +23,6 @@ import datetime as dt
 import gc
 import hashlib
 import json
-import os
 import time
 import traceback
 from collections.abc import Mapping, Sequence
@@ -339,8 +338,7 @@ def _pdf(
     from assess.atomic import write_bytes
 
     path = Path(context.outdir) / job.report
-    write_bytes(path, data)
-    os.chmod(path, context.file_mode)
+    write_bytes(path, data, mode=context.file_mode)
     return None
 
 
