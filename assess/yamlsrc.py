@@ -106,41 +106,123 @@ class _Refused(Exception):
         self.problem = problem
 
 
-class _Loader(yaml.SafeLoader):
-    """The safe loader with a depth bound on composing.
+class _Resolver(yaml.resolver.Resolver):
+    """The safe loader's implicit types, plus YAML 1.2's reading of `1e5`.
 
-    PyYAML composes nested collections recursively, two Python frames per level, so an
-    unbounded `[[[[…` ends in RecursionError; here the level past MAX_DEPTH is a marked
-    error at the place it opens.
+    YAML 1.1 reads an exponent without a dot as text, which then reaches the models as a
+    string that pydantic turns into a number with no bound; YAML 1.2 reads it as a number,
+    and so do we, so that `1e999999` is refused here with its place.
     """
 
-    def __init__(self, stream: str):
-        super().__init__(stream)
-        self._depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise yaml.composer.ComposerError(
-                    None,
-                    None,
-                    f"嵌套超过 {MAX_DEPTH} 层；请减少列表或映射的层数",
-                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-# YAML 1.1 reads `1e5` (an exponent without a dot) as text, which then reaches the models
-# as a string that pydantic turns into a number with no bound; YAML 1.2 reads it as a
-# number, and so do we, so that `1e999999` is refused here with its place.
-_Loader.add_implicit_resolver(
+_Resolver.add_implicit_resolver(
     f"{_TAG}float",
     re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
     list("-+0123456789"),
 )
+_RESOLVER = _Resolver()
+# libyaml's parser, where PyYAML was built with it, reads a rubric about twenty times
+# faster than the pure Python one; both give the same events.
+_EVENTS: Any = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The node graph of a one-document YAML text, composed without recursion.
+
+    PyYAML's composers (in Python and in C) recurse once per level — unbounded `[[[…`
+    ends in RecursionError or overflows the C stack — and compose a whole document before
+    anyone can count its nodes.  Here the parser's events are taken one by one onto an
+    explicit stack, and composing stops, with the place, at MAX_DEPTH levels or MAX_NODES
+    nodes (an alias counts once here; `_build` counts each use as a copy).
+    """
+    events = _EVENTS(text)
+    try:
+        events.get_event()  # stream start
+        if events.check_event(yaml.StreamEndEvent):
+            return None
+        events.get_event()  # document start
+        anchors: dict[str, yaml.Node] = {}
+        # open collections, each with the key waiting for its value (mappings only)
+        stack: list[list[Any]] = []
+        count = 0
+        root: yaml.Node | None = None
+        while root is None:
+            event = events.get_event()
+            if isinstance(event, yaml.CollectionEndEvent):
+                node, _ = stack.pop()
+                node.end_mark = event.end_mark
+                if stack:
+                    continue
+                root = node
+                break
+            count += 1
+            start: Any = event.start_mark  # a libyaml Mark or a PyYAML one: the same fields
+            if count > MAX_NODES:
+                raise yaml.composer.ComposerError(
+                    None, None, f"文档超过 {MAX_NODES} 个值；请检查是否选错了文件", start
+                )
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    raise yaml.composer.ComposerError(
+                        None, None, f"found undefined alias {event.anchor!r}", start
+                    )
+                node = anchors[event.anchor]
+            else:
+                if event.anchor is not None and event.anchor in anchors:
+                    raise yaml.composer.ComposerError(
+                        f"found duplicate anchor {event.anchor!r}; first occurrence",
+                        anchors[event.anchor].start_mark,
+                        "second occurrence",
+                        start,
+                    )
+                node = _node(event)
+                if event.anchor is not None:
+                    anchors[event.anchor] = node
+            if stack:
+                frame = stack[-1]
+                if isinstance(frame[0], yaml.SequenceNode):
+                    frame[0].value.append(node)
+                elif frame[1] is None:
+                    frame[1] = node
+                else:
+                    frame[0].value.append((frame[1], node))
+                    frame[1] = None
+            if isinstance(event, yaml.CollectionStartEvent):
+                if len(stack) >= MAX_DEPTH:
+                    raise yaml.composer.ComposerError(
+                        None,
+                        None,
+                        f"嵌套超过 {MAX_DEPTH} 层；请减少列表或映射的层数",
+                        start,
+                    )
+                stack.append([node, None])
+            elif not stack:
+                root = node
+        events.get_event()  # document end
+        if not events.check_event(yaml.StreamEndEvent):
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream",
+                root.start_mark,
+                "but found another document",
+                events.get_event().start_mark,
+            )
+        return root
+    finally:
+        events.dispose()
+
+
+def _node(event: Any) -> yaml.Node:
+    tag = event.tag
+    start: Any = event.start_mark
+    end: Any = event.end_mark
+    if isinstance(event, yaml.ScalarEvent):
+        if tag is None or tag == "!":
+            tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+        return yaml.ScalarNode(tag, event.value, start, end, event.style)
+    kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
+    if tag is None or tag == "!":
+        tag = _RESOLVER.resolve(kind, None, event.implicit)  # type: ignore[no-untyped-call]
+    return kind(tag, [], start, None, event.flow_style)
 
 
 def _short(loc: Loc) -> str:
@@ -317,13 +399,21 @@ def load_located(text: str, source: str) -> tuple[Located, list[Problem]]:
             )
         ]
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        return located, [Problem(where, "", f"not valid YAML: {exc.problem}")]
+        problem = exc.problem
+        if problem == "exceeded maximum nesting depth":  # libyaml's own bound, 1,000 levels
+            problem = f"嵌套超过 {MAX_DEPTH} 层；请减少列表或映射的层数"
+        return located, [Problem(where, "", f"not valid YAML: {problem}")]
     except yaml.reader.ReaderError as exc:  # a control character or a stray byte
-        before = text[: exc.position]
+        # libyaml counts the position in UTF-8 bytes, PyYAML in characters
+        before = (
+            text.encode("utf-8")[: exc.position].decode("utf-8", "ignore")
+            if yaml.__with_libyaml__
+            else text[: exc.position]
+        )
         where = f"{source}:{before.count(chr(10)) + 1}:{len(before) - before.rfind(chr(10))}"
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         return located, [

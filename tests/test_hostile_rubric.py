@@ -8,12 +8,18 @@ firm case through `assess score FILE`.  Both must exit 2 with a message that nam
 
 from __future__ import annotations
 
+import json
+import os
+import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
+from assess import yamlsrc
 from tests.hostile.harness import ROOT, Ran, has_traceback, run_assess
-from tests.hostile.make_rubric import CASES, Case, write_all
+from tests.hostile.make_rubric import BASE, CASES, Case, laughs, write_all
 
 STRONG = ROOT / "samples" / "strong.json"
 SECONDS = 5.0
@@ -92,3 +98,80 @@ def test_the_big_files_are_sparse(corpus: Path) -> None:
     big = corpus / "rubric-1gb.yaml"
     assert big.stat().st_size == 1024**3
     assert big.stat().st_blocks * 512 < 1024 * 1024
+
+
+# The same guards in process, with libyaml's parser and with PyYAML's pure Python one (the
+# fallback where PyYAML was built without libyaml): each text is refused at its place, fast.
+_MB = 1024 * 1024
+IN_PROCESS = {
+    "laughs": (laughs(), "超过 100000 个值"),
+    "deep-flow": ("[" * 100_000 + "]" * 100_000, "嵌套超过 64 层"),
+    "deep-block": ("- " * 100_000 + "1", "嵌套超过 64 层"),
+    "flood-list": ("[" + "1," * (_MB // 2 - 2) + "1]", "文档超过 100000 个值"),
+    "flood-keys": ("".join(f"k{i}: 1\n" for i in range(80_000)), "文档超过 100000 个值"),
+    "self-alias": ("a: &me [*me]", "引用自身的别名"),
+    "python-tag": ('a: !!python/object/apply:os.system ["id"]', "!!python/object"),
+    "merge-key": ("b: &b {x: 1}\na: {<<: *b}", "合并键"),
+    "control-char": ("名称: 中文\x07", "U+0007"),
+    "too-long": ("a: " + "x" * (_MB + 1), "1024 KB"),
+}
+
+
+@pytest.mark.parametrize("parser", ["libyaml", "python"])
+@pytest.mark.parametrize("name", IN_PROCESS)
+def test_yaml_guards_in_process(monkeypatch: pytest.MonkeyPatch, parser: str, name: str) -> None:
+    if parser == "libyaml" and not yaml.__with_libyaml__:
+        pytest.skip("PyYAML was built without libyaml")
+    monkeypatch.setattr(
+        yamlsrc, "_EVENTS", yaml.CSafeLoader if parser == "libyaml" else yaml.SafeLoader
+    )
+    text, message = IN_PROCESS[name]
+    start = time.perf_counter()
+    doc, problems = yamlsrc.load_located(text, "x.yaml")
+    assert time.perf_counter() - start < 5
+    assert problems and all(p.where.startswith("x.yaml") for p in problems), problems
+    assert any(message in p.message for p in problems), problems
+    assert doc.data is None or name in ("python-tag", "merge-key", "control-char")
+
+
+@pytest.mark.parametrize("parser", ["libyaml", "python"])
+def test_both_parsers_read_a_rubric_alike(monkeypatch: pytest.MonkeyPatch, parser: str) -> None:
+    if parser == "libyaml" and not yaml.__with_libyaml__:
+        pytest.skip("PyYAML was built without libyaml")
+    text = BASE.read_text(encoding="utf-8")
+    reference = yaml.safe_load(text)
+    monkeypatch.setattr(
+        yamlsrc, "_EVENTS", yaml.CSafeLoader if parser == "libyaml" else yaml.SafeLoader
+    )
+    doc, problems = yamlsrc.load_located(text + "x: 1e5\n", "r.yaml")
+    assert problems == []
+    assert doc.data.pop("x") == Decimal("1e5")  # YAML 1.2's reading, not the text '1e5'
+    # The same values as PyYAML's own safe loader (decimals compared by their text).
+    assert json.dumps(doc.data, default=str, sort_keys=True) == json.dumps(
+        reference, default=str, sort_keys=True
+    )
+    assert doc.where(("metrics", 0, "expr")) == "r.yaml:48:11"
+
+
+def test_read_limited_refuses_what_is_not_a_small_regular_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as f:
+        f.truncate(yamlsrc.MAX_FILE_BYTES + 1)
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("名称: x".encode("gbk"))
+    for path, reason in [
+        (fifo, "不是普通文件"),
+        (Path("/dev/zero"), "不是普通文件"),
+        (tmp_path, "文件夹"),
+        (big, "1024 KB"),
+        (tmp_path / "none.yaml", "不存在"),
+        (latin, "UTF-8"),
+    ]:
+        with pytest.raises(yamlsrc.UnreadableFile) as info:
+            yamlsrc.read_limited(path)
+        assert reason in info.value.reason and str(path) in str(info.value)
+    ok = tmp_path / "ok.yaml"
+    ok.write_text("a: 1\n", encoding="utf-8")
+    assert yamlsrc.read_limited(ok) == "a: 1\n"
