@@ -25,6 +25,7 @@ chain leaders, the innovation ecosystem).  The wording is ours; the ideas are th
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -159,19 +160,21 @@ def class_minima(rule: m.Rule, conditions: Sequence[_Named] = ()) -> dict[str, D
     return {}
 
 
-# The rubric itself is kept beside its minima: an id alone could be reused by another.
-_MINIMA: dict[int, tuple[m.Rubric, dict[str, Decimal]]] = {}
+# By the rubric's id(), beside a weak reference that drops the entry with the rubric (a
+# rubric is unhashable, and a live id is never reused).
+_MINIMA: dict[int, tuple[weakref.ref[m.Rubric], dict[str, Decimal]]] = {}
 
 
 def class_minima_of(rubric: m.Rubric) -> dict[str, Decimal]:
     """`class_minima` of a rubric's pass rule, worked out once per rubric (the engine asks
     for every firm).  Routes depend on the conditions declared, not on their outcome."""
-    known = _MINIMA.get(id(rubric))
-    if known is not None and known[0] is rubric:
+    key = id(rubric)
+    known = _MINIMA.get(key)
+    if known is not None and known[0]() is rubric:
         return known[1]
     declared = [_Declared(c.id, c.role, c.title.zh) for c in rubric.conditions]
     minima = class_minima(rubric.pass_rule, declared)
-    _MINIMA[id(rubric)] = (rubric, minima)
+    _MINIMA[key] = (weakref.ref(rubric, lambda _: _MINIMA.pop(key, None)), minima)
     return minima
 
 
