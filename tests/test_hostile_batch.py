@@ -123,6 +123,7 @@ def test_every_poison_is_listed_and_the_round_completes(corpus: Path, tmp_path: 
         assert applicant["status"] == "rejected" and _cjk(_problem(applicant)), applicant
         assert name in applicant["problems"][0]["where"]
     scored = [*make_batch.GOOD, "traversal-1.json", "traversal-2.json", "traversal-3.json"]
+    scored.append(make_batch.NOT_UTF8)
     for name in scored:
         assert files[name][0]["status"] == "scored", files[name]
     # as root, mode 000 does not stop reading: these two are scored here (see below)

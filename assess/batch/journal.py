@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assess.atomic import write_text
+from assess.atomic import write_bytes
 from assess.batch.records import ApplicantRow
 
 STATE_DIR = ".assess-batch"
@@ -62,6 +62,8 @@ class ReportEntry:
 
 
 def _dumps(obj: Any) -> str:
+    # Written with backslashreplace: a lone surrogate (a file name that is not UTF-8, say)
+    # can only be inside a JSON string, where it becomes the escape `\udcff`, exact.
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -172,14 +174,15 @@ class Journal:
         """Append a PDF report made (after its file is in place)."""
         line = (
             _dumps({"report": report, "key": key, "hash": input_hash, "place": place}) + "\n"
-        ).encode("utf-8")
+        ).encode("utf-8", "backslashreplace")
         self._done.write(line)
         self._done.flush()
         self._done_size += len(line)
         self.reports[key] = ReportEntry(input_hash, place, report)
 
     def write_state(self, state: Mapping[str, Any]) -> None:
-        write_text(self.state_path, _dumps({"format": FORMAT, **state}) + "\n")
+        text = _dumps({"format": FORMAT, **state}) + "\n"
+        write_bytes(self.state_path, text.encode("utf-8", "backslashreplace"))
 
     # -- reading back ----------------------------------------------------------------------
 

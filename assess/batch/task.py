@@ -332,6 +332,9 @@ def _pdf(
     html = render_html(
         assessments, job.firm, generated=context.generated, rubrics=extra or None, cohort=place
     )
+    # A lone surrogate (from a file name that is not UTF-8) becomes "?" rather than
+    # failing the report: the PDF renderer cannot encode it.
+    html = html.encode("utf-8", "replace").decode("utf-8")
     data = pdf_bytes(html, font_config=font_config())
     if context.outdir is None:
         return data

@@ -332,8 +332,10 @@ def _stylesheet() -> str:
 
 
 def render_html(cohort: Cohort, **context: Any) -> str:
-    """cohort.html.j2 filled from `cohort`; `context` goes to `build_context`."""
-    return str(_environment().get_template(TEMPLATE).render(build_context(cohort, **context)))
+    """cohort.html.j2 filled from `cohort`; `context` goes to `build_context`.  A lone
+    surrogate (a file name that is not UTF-8) becomes "?": the PDF renderer cannot take it."""
+    html = str(_environment().get_template(TEMPLATE).render(build_context(cohort, **context)))
+    return html.encode("utf-8", "replace").decode("utf-8")
 
 
 # One font configuration per process (per thread, for Dask workers that run several

@@ -4,8 +4,9 @@
     round/dimension-bomb.xlsx            a sheet claiming A1:XFD1048576 around one cell
     round/surrogate.json                 a firm name holding a lone surrogate ("\\ud800")
     round/long-name.json                 a 100,000-character firm name
-    round/traversal-1.json, -2.json      names and codes that climb out of reports/ or
-                                         collide once cleaned ("a/b" and "a_b")
+    round/traversal-1.json … -3.json     names and codes that climb out of reports/ or
+                                         collide once cleaned ("a/b", "a_b", "A/B")
+    round/name-\xff.json                a file name that is not UTF-8
     round/loop.xlsx                      a symbolic link to itself
     round/dangling.json                  a symbolic link to nothing
     round/linked-folder                  a symbolic link back up to round/ (not followed)
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ROUND = "round"
 GOOD = ("good-1.json", "good-2.json", "good-3.json")
 LONG_NAME = 100_000
+NOT_UTF8 = os.fsdecode(b"name-\xff.json")
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -111,6 +113,8 @@ def write_round(directory: Path) -> list[Path]:
     out.append(_json(folder / "traversal-1.json", firm("a/b", "../../../etc/passwd")))
     out.append(_json(folder / "traversal-2.json", firm("a_b", None)))
     out.append(_json(folder / "traversal-3.json", firm("A/B", None)))
+    # a file name that is not UTF-8 (Linux allows any bytes): Python sees a lone surrogate
+    out.append(_json(folder / NOT_UTF8, firm("文件名不是UTF-8的企业", "91370100000000N01X")))
     links = {"loop.xlsx": "loop.xlsx", "dangling.json": "nowhere.json", "linked-folder": "."}
     for name, target in links.items():
         path = folder / name
