@@ -37,8 +37,6 @@ from assess.rubric.size import SIZE_LABELS, classify
 
 __all__ = ["band_for", "band_label", "evaluate", "maturity_level", "scoring_context", "solve_lever"]
 
-_FIELD_UNITS = {FieldType.MONEY: "wan_yuan", FieldType.PERCENT: "percent"}
-
 
 class _Context:
     """The firm's values and computed metrics for one rubric; lives for one evaluation."""
@@ -103,18 +101,10 @@ class _Context:
         return f"{spec.label} ({name})" if spec else name
 
     def label(self, name: str) -> str:
-        if name in self.metrics:
-            return self.metrics[name].title.zh
-        spec = FIELDS_BY_ID.get(name)
-        return spec.label if spec else name
+        return self.rubric.label_of(name)
 
     def unit(self, name: str) -> str:
-        if name in self.metrics:
-            return self.metrics[name].unit
-        spec = FIELDS_BY_ID.get(name)
-        if spec is None:
-            return "number"
-        return _FIELD_UNITS.get(spec.type, "number")
+        return self.rubric.unit_of(name)
 
     def eval(self, expr: Expr) -> Result:
         return expr.evaluate(self.env, self.describe)

@@ -14,7 +14,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.markdown import Markdown
 
-from assess.fields import FIELDS_BY_ID
 from assess.numbers import fmt
 from assess.rubric import models as m
 from assess.rubric.operators import ScoreModel, operator_for
@@ -48,15 +47,7 @@ class _Doc:
         return self.rubric.edge_rule
 
     def unit(self, name: str) -> str:
-        for metric in self.rubric.metrics:
-            if metric.id == name:
-                return metric.unit
-        spec = FIELDS_BY_ID.get(name)
-        if spec is not None and spec.type.value == "money":
-            return "wan_yuan"
-        if spec is not None and spec.type.value == "percent":
-            return "percent"
-        return "number"
+        return self.rubric.unit_of(name)
 
     def lines(self, score: ScoreModel) -> Iterator[str]:
         yield from operator_for(score).document(score, self)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cached_property
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from assess.fields import FIELDS_BY_ID, FieldType
 from assess.numbers import UNIT_SUFFIX as _UNIT_SUFFIX
 from assess.rubric.common import EdgeRule, ExprText, MetricUnit, Points, Strict, Text
 from assess.rubric.operators import OPERATORS, on_change
@@ -29,6 +31,7 @@ from assess.rubric.operators.tiers import Otherwise, Tier, TiersScore
 from assess.rubric.size import SizeStandard
 
 SCHEMA_VERSION = 1
+_FIELD_UNITS = {FieldType.MONEY: "wan_yuan", FieldType.PERCENT: "percent"}
 
 __all__ = [
     "OPERATORS",
@@ -235,6 +238,27 @@ class Rubric(Strict):
 
     def indicator(self, indicator_id: str) -> Indicator:
         return next(i for i in self.indicators if i.id == indicator_id)
+
+    @cached_property
+    def metrics_by_id(self) -> dict[str, Metric]:
+        return {x.id: x for x in self.metrics}
+
+    def label_of(self, name: str) -> str:
+        """The Chinese name of a metric or field: 研发费用占营业收入比重, 上年度研发费用."""
+        metric = self.metrics_by_id.get(name)
+        if metric is not None:
+            return metric.title.zh
+        spec = FIELDS_BY_ID.get(name)
+        return spec.label if spec else name
+
+    def unit_of(self, name: str) -> str:
+        """The unit a metric or field is shown in (a `MetricUnit`): the one home of it for
+        the engine, the plan and the reference page."""
+        metric = self.metrics_by_id.get(name)
+        if metric is not None:
+            return metric.unit
+        spec = FIELDS_BY_ID.get(name)
+        return _FIELD_UNITS.get(spec.type, "number") if spec is not None else "number"
 
 
 def _rebuild() -> None:
