@@ -75,8 +75,11 @@ def test_atheris_finds_nothing_in_a_short_run(tmp_path: Path) -> None:
             [
                 sys.executable,
                 str(TARGET),
-                "-max_total_time=15",
+                # A fixed seed and number of runs: the same inputs every time, so the suite
+                # does not pass or fail by the machine's speed; -max_total_time is a backstop.
+                "-runs=150",
                 "-seed=1",
+                "-max_total_time=20",
                 f"-artifact_prefix={tmp_path}/",
             ],
             cwd=ROOT,
@@ -91,7 +94,7 @@ def test_atheris_finds_nothing_in_a_short_run(tmp_path: Path) -> None:
     assert ran.returncode == 0, log
     assert not list(tmp_path.glob("crash-*")), log
     runs = [line for line in ran.stderr.splitlines() if line.startswith("Done ")]
-    assert runs and int(runs[0].split()[1]) > 20, log  # it did fuzz, not only start
+    assert runs and int(runs[0].split()[1]) >= 20, log  # it did fuzz, not only start
 
 
 INNOVATIVE = (ROOT / "rubrics" / "miit-2022-innovative.yaml").read_text(encoding="utf-8")
