@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -187,9 +188,10 @@ def move_lever(scope: Scope, metric: str, target: Fraction, inclusive: bool) -> 
 REQUIRED_PARTS = ("score", "explain", "rungs", "names_read", "check", "document")
 
 
-class Operator:
+class Operator(ABC):
     """One scoring operator.  Subclasses set `name` and `model` and define every part in
-    `REQUIRED_PARTS`; they are stateless and used through the class."""
+    `REQUIRED_PARTS` themselves (checked when the class is made, not when it is first
+    used: operators are stateless and used through the class, never instantiated)."""
 
     name: ClassVar[str]
     model: ClassVar[type[ScoreModel]]
@@ -221,32 +223,38 @@ class Operator:
             )
 
     @classmethod
+    @abstractmethod
     def score(cls, score: Any, scope: Scope, maximum: Decimal) -> Outcome:
         """Decide: points, status, the band reached and the next one.  `maximum` is the
         indicator's (or the part's) max."""
         raise NotImplementedError
 
     @classmethod
+    @abstractmethod
     def explain(cls, score: Any, outcome: Outcome) -> str:
         """Word a decided outcome (an undecided one is worded by `reason`)."""
         raise NotImplementedError
 
     @classmethod
+    @abstractmethod
     def rungs(cls, score: Any, result: IndicatorResult, scope: Scope) -> list[Level]:
         """Every rung above the result's points, lowest first: the plan's levers."""
         raise NotImplementedError
 
     @classmethod
+    @abstractmethod
     def names_read(cls, score: Any) -> set[str]:
         """The fields and metrics the block reads (the questionnaire asks for them)."""
         raise NotImplementedError
 
     @classmethod
+    @abstractmethod
     def check(cls, score: Any, loc: Loc, maximum: Decimal, checker: Checker) -> Iterator[Problem]:
         """Checks that need the whole rubric: names, fields, nested maxima."""
         raise NotImplementedError
 
     @classmethod
+    @abstractmethod
     def document(cls, score: Any, doc: Doc) -> Iterator[str]:
         """Markdown lines for the rubric's reference page."""
         raise NotImplementedError
