@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from assess.engine import evaluate
 from assess.fields import FIELDS_BY_ID, FieldType
-from assess.intake.firm import firm_from_mapping
+from assess.intake.firm import Firm, firm_from_mapping
+from assess.numbers import fmt
 from assess.rubric.loader import builtin_rubrics
 
 RUBRICS = builtin_rubrics()
@@ -120,3 +121,20 @@ def test_indicator_order_never_changes_the_total(data: dict[str, Any], seed: int
         a, b = evaluate(rubric, firm), evaluate(other, firm)
         assert a.total == b.total and a.pass_status == b.pass_status
         assert {i.id: i.points for i in a.indicators} == {i.id: i.points for i in b.indicators}
+
+
+@PROFILE
+@given(firms())
+def test_a_printed_lever_figure_reaches_the_next_band(data: dict[str, Any]) -> None:
+    """Whatever the firm, the lever figure a next step prints, typed back in, scores the
+    points the step promises (the figure is rounded towards the band, never away)."""
+    firm = firm_from_mapping(data, "generated")
+    for rubric in RUBRICS.values():
+        for ind in evaluate(rubric, firm).indicators:
+            step = ind.next
+            if ind.status != "ok" or step is None or step.lever is None:
+                continue
+            assert step.lever_to is not None and f"调整到 {fmt(step.lever_to)}" in step.text
+            typed = Firm({**firm.values, step.lever: step.lever_to}, firm.source)
+            after = next(i for i in evaluate(rubric, typed).indicators if i.id == ind.id)
+            assert after.points >= ind.points + step.gain, (ind.id, step.text)
