@@ -510,3 +510,21 @@ def test_routes_unfold_the_pass_rule() -> None:
     assert scored[0].class_minima == {"innovation": 20, "growth": 15, "specialization": 15}
     direct = [r for r in routes if not r.scored]
     assert len(direct) == 1 and len(direct[0].needs[-1]) == len(a.direct)
+
+
+def test_the_plan_is_made_once_and_carried_in_the_assessment() -> None:
+    from dataclasses import replace
+
+    rubric = get_rubric("miit-2022-innovative")
+    firm = load_firm_file(SAMPLES / "weak.json")
+    a = evaluate(rubric, firm)
+    p = a.plan
+    assert p is not None and a.plan is p  # made on first use, then kept
+    assert planning.plan(a, rubric, firm) is p  # the carried plan, not a second one
+    # An assessment without its planner (built by hand) gets the same plan made afresh.
+    bare = replace(a, planner=None)
+    assert bare.plan is None
+    again = planning.plan(bare, rubric, firm)
+    assert again == p and again is not p
+    # Without the firm, only the engine's next steps are known: a plan still, cruder.
+    assert planning.plan(bare, rubric) is not None
