@@ -164,7 +164,7 @@ class Local(Operator):
         )
 
     @classmethod
-    def explain(cls, score: Any, outcome: Outcome) -> str:
+    def explain(cls, score: LocalScore, outcome: Outcome) -> str:
         f = outcome.facts
         if outcome.code == "override":
             return f"采用省级主管部门给出的地方特色化得分 {fmt(outcome.points)} 分（{f['field']}）"
@@ -178,17 +178,19 @@ class Local(Operator):
         return f"按{f['province']}地方特色化指标：{f['detail']}{note}"
 
     @classmethod
-    def rungs(cls, score: Any, result: IndicatorResult, scope: Scope) -> list[Level]:
+    def rungs(cls, score: LocalScore, result: IndicatorResult, scope: Scope) -> list[Level]:
         # The plan climbs the part the engine named (its next step): the parts' own
         # ladders would need a plan per part.
         return []
 
     @classmethod
-    def names_read(cls, score: Any) -> set[str]:
+    def names_read(cls, score: LocalScore) -> set[str]:
         return {n for n in (score.selector, score.override) if n}
 
     @classmethod
-    def check(cls, score: Any, loc: Loc, maximum: Decimal, checker: Checker) -> Iterator[Problem]:
+    def check(
+        cls, score: LocalScore, loc: Loc, maximum: Decimal, checker: Checker
+    ) -> Iterator[Problem]:
         for key in ("selector", "override"):
             name = getattr(score, key)
             if name is not None and name not in checker.inputs:
@@ -209,7 +211,7 @@ class Local(Operator):
                 yield from checker.score(part.score, (*ploc, "score"), part.max)
 
     @classmethod
-    def document(cls, score: Any, doc: Doc) -> Iterator[str]:
+    def document(cls, score: LocalScore, doc: Doc) -> Iterator[str]:
         yield (
             f"按 `{score.selector}` 选择地方指标；填写了 `{score.override}` 时直接采用该"
             "得分；无对应省份时不评估。"
@@ -226,7 +228,7 @@ class Local(Operator):
                 yield from doc.lines(part.score)
 
     @classmethod
-    def parts(cls, score: Any) -> tuple[tuple[str, Any, tuple[str, ...]], ...]:
+    def parts(cls, score: LocalScore) -> tuple[tuple[str, Any, tuple[str, ...]], ...]:
         return tuple(
             (f"{block.province}：{part.title.zh}", part.score, tuple(part.evidence))
             for block in score.blocks
