@@ -62,13 +62,15 @@ def read_batch(sheet: Sheet) -> list[Record]:
     }
     required = [(col, spec) for col, spec in columns if spec.required]
     records: list[Record] = []
+    bad_rows = {r for r, _ in sheet.bad}  # a formula's cell reads "": it must be looked at
     for r, row in chain(head[header.last + 1 :], sheet.rows):
         reader = CellReader(sheet)
         held = False
         n = len(row)
+        look = r in bad_rows
         for col, spec in columns:
             raw = row[col] if col < n else ""
-            if raw == "" and not sheet.bad:
+            if raw == "" and not look:
                 continue
             held |= reader.cell(spec, r, col, raw, col in percent and r in percent[col])
         if not held:

@@ -35,6 +35,7 @@ RATIO_CHECK_FROM = 8 * 2**20  # small parts may compress well; only large ones a
 # firms × 100 fields is the most we read in one sheet; agencies split larger rounds.
 MAX_SHEET_ROWS = 100_000
 MAX_SHEET_CELLS = 10_000_000  # 320 MB of calamine slots
+MAX_SHEET_COLUMNS = 16_384  # Excel's own limit (XFD); calamine would read further
 
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or encrypted .xlsx
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
@@ -284,36 +285,50 @@ def _percent_styles(styles: Any) -> frozenset[int]:
 
 # ---- the box calamine will allocate ------------------------------------------------------
 
-# A cell or row address beyond column CZ (104) or row 99,999: rare in a questionnaire,
-# and only then is the box measured exactly.  Below both, the box holds at most
-# 104 × 99,999 cells (333 MB of slots at worst, for 100,000 firms × 104 fields).
-_FAR_ADDRESS = re.compile(rb'\sr="(?:[A-Z]{3}|[D-Z][A-Z]|[A-Z]{0,2}\d{6})')
+# Attributes may be written `r="A1"`, `r='A1'`, `r = "A1"`, after a tab or a line break,
+# or even straight after the previous attribute's quote, and calamine reads them all.
+# One translation makes every quote double and every space a plain one; after it, an
+# address written other than ` r="…"` shows as an "=" beside a space or a `"r=`, and only
+# then (or when an address goes beyond CZ99999: column 104, row 99,999) is the box
+# measured exactly.  Within CZ99999 it holds at most 10.4 million cells.
+_CANONICAL = bytes.maketrans(b"\t\n\r'", b'   "')
+_FAR_ADDRESS = re.compile(rb' r="(?![A-C]?[A-Z]?\d{1,5}")')
 # Every filled cell: a self-closing <c r="…" s="3"/> holds nothing and calamine leaves it
 # out of the box (Excel writes such cells for formatted, empty ones).
-_FILLED_CELL = re.compile(rb"<(?:[\w.-]+:)?c(?:\s[^>]*)?(?<!/)>")
-_ADDRESS = re.compile(rb'\sr="([A-Z]{1,4})(\d{1,8})"')
-_ROW_NUMBER = re.compile(rb'<(?:[\w.-]+:)?row\s[^>]*?\br="(\d{1,8})"')
+_FILLED_CELL = re.compile(rb"<(?:[\w.-]+:)?c(?: [^>]*)?(?<!/)>")
+_ADDRESS = re.compile(rb'(?<![\w:.-])r *= *"([A-Za-z]*)(\d*)"')
+_ROW_NUMBER = re.compile(rb'<(?:[\w.-]+:)?row [^>]*?(?<![\w:.-])r *= *"[A-Za-z]*(\d*)"')
+_HUGE = 10**12  # an address calamine cannot even hold
+
+
+def _number(digits: bytes) -> int:
+    if not digits:
+        return 0  # no row in the address: calamine refuses it, allocating nothing
+    return int(digits) if len(digits) <= 12 else _HUGE
 
 
 def sheet_box(xml: bytes) -> tuple[int, int] | None:
     """(rows, columns) of the box from A1 to the sheet's last filled row and column (at
     least what calamine allocates: its box starts at the first filled cell), or None when
-    no address goes beyond CZ99999."""
-    if _FAR_ADDRESS.search(xml) is None:
+    every address is written plainly and within CZ99999."""
+    text = xml.translate(_CANONICAL)
+    plain = b" =" not in text and b"= " not in text and b'"r=' not in text  # not `a="1"r="2"`
+    if plain and _FAR_ADDRESS.search(text) is None:
         return None
     rows = cols = 0
-    cells = _FILLED_CELL.findall(xml)
     unaddressed = False
-    for tag in cells:
-        address = _ADDRESS.search(tag)
-        if address is None:
+    for tag in _FILLED_CELL.findall(text):
+        addresses = _ADDRESS.findall(tag)  # a tag may repeat it: calamine reads one of them
+        if not addresses:
             unaddressed = True
-            continue
-        rows = max(rows, int(address.group(2)))
-        cols = max(cols, col_index(address.group(1).decode()) + 1)
+        for letters, digits in addresses:
+            rows = max(rows, _number(digits))
+            width = col_index(letters.decode().upper()) + 1 if len(letters) <= 8 else _HUGE
+            cols = max(cols, width)
     if unaddressed:  # such cells sit in their <row r="…">, one column after another
-        rows = max([rows, *map(int, _ROW_NUMBER.findall(xml))])
-        cols = max([cols, *(len(_FILLED_CELL.findall(part)) for part in xml.split(b"<row"))])
+        rows = max([rows, *map(_number, _ROW_NUMBER.findall(text))])
+        parts = text.split(b"<row")
+        cols = max([cols, *(len(_FILLED_CELL.findall(part)) for part in parts)])
     return rows, cols
 
 
@@ -328,6 +343,12 @@ def _guard_extent(xml: bytes, source: str, sheet: str) -> None:
             f"{sheet} 工作表的数据延伸到第 {rows:,} 行，超过每个工作表 "
             f"{MAX_SHEET_ROWS:,} 行的上限：请删除多余的行，或把企业分到几个工作簿中，"
             f"每个不超过 {MAX_SHEET_ROWS:,} 行",
+        )
+    if cols > MAX_SHEET_COLUMNS:
+        raise fail(
+            source,
+            f"{sheet} 工作表的数据延伸到第 {cols:,} 列，超过 Excel 的 {MAX_SHEET_COLUMNS:,} 列"
+            "上限：文件已损坏或不是 Excel 保存的，请在 Excel 或 WPS 中打开并另存为 .xlsx",
         )
     if rows * cols > MAX_SHEET_CELLS:
         raise fail(

@@ -69,13 +69,16 @@ def read_workbook(path: Path) -> list[Record]:
         for name in wanted:
             xml = book.xml.get(name, b"")
             try:
-                bad = scan_bad_cells(xml)
-            except NoCellRefs:
-                bad = scan_with_openpyxl(path, name)
-            try:
-                data = workbook.get_sheet_by_name(name)
+                data = workbook.get_sheet_by_name(name)  # parses the XML: damage shows here
             except Exception as exc:
                 raise fail(source, f"is damaged (sheet {name}: {exc})") from None
+            try:
+                bad = scan_bad_cells(xml)
+            except NoCellRefs:
+                try:
+                    bad = scan_with_openpyxl(path, name)
+                except Exception as exc:  # openpyxl's own errors on XML calamine accepted
+                    raise fail(source, f"is damaged (sheet {name}: {exc})") from None
             sheet = Sheet(source, name, sheet_rows(data), bad, xml, book.percent_xfs)
             if name == form_name:
                 record = read_form(sheet)
