@@ -93,6 +93,26 @@ def test_score_a_hostile_firm_file(corpus: Path, case: Case) -> None:
     _refused(ran, case)
 
 
+KIND_CASES = [c for c in CASES if c.kind == "kind"]
+
+
+@pytest.mark.parametrize("case", KIND_CASES, ids=[c.name for c in KIND_CASES])
+def test_score_stops_cleanly_on_a_formula_of_the_wrong_kind(corpus: Path, case: Case) -> None:
+    ran = run_assess(["score", str(STRONG), "-r", case.file], cwd=corpus, timeout=30)
+    _bounded(ran)
+    assert ran.code == 2 and "is not a number" in ran.stderr, ran.describe()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rubric check finds kinds once loader.check_rubric calls expr.kind_problems",
+)
+@pytest.mark.parametrize("case", KIND_CASES, ids=[c.name for c in KIND_CASES])
+def test_rubric_check_finds_a_formula_of_the_wrong_kind(corpus: Path, case: Case) -> None:
+    ran = run_assess(["rubric", "check", case.file], cwd=corpus, timeout=30)
+    _refused(ran, case)
+
+
 def test_the_big_files_are_sparse(corpus: Path) -> None:
     # The 1 GB case must cost no disk: it is a hole, not a gigabyte of zeros.
     big = corpus / "rubric-1gb.yaml"

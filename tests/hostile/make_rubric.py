@@ -134,6 +134,12 @@ def _cases() -> list[tuple[Case, Callable[[Path], None]]]:
             Case(f"formula-{name}", f"formula-{name}.yaml", "rubric", (":48:", message)),
             _text(with_formula(formula)),
         )
+    # Text in a sum: valid syntax, wrong kind.  `kind` cases have their own test: the
+    # check that finds them needs a call in the loader (see expr.kind_problems).
+    add(
+        Case("formula-wrong-kind", "formula-wrong-kind.yaml", "kind", (":48:", "是文字")),
+        _text(with_formula("industry + 1")),
+    )
     add(
         Case("formula-at-bounds", "formula-at-bounds.yaml", "rubric", (), ok=True),
         _text(with_formula("(" + " + ".join(["rd_expense"] * 60) + ") / revenue * 100 / 60")),
