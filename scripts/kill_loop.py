@@ -8,8 +8,10 @@ that the outputs end identical to an uninterrupted run's.
 
 The round is a 批量 workbook of invented firms (samples/make_samples.py, seeded).  First
 one uninterrupted run; then, in a folder of the same name (the round is named after
-OUTDIR), runs with `--resume` each killed after a random delay (seeded by --seed), and a
-last `--resume` that is left to finish.  Each kill is SIGKILL of the batch process alone:
+OUTDIR), runs with `--resume` each killed after a random delay (seeded by --seed) until
+K kills have landed mid-run (a run that finishes first does not count; the next ones then
+resume a finished round and are killed in its reading or its outputs), and a last
+`--resume` that is left to finish.  Each kill is SIGKILL of the batch process alone:
 its workers must die with it (none may be left), and the next run must take the output
 folder's lock at once.  Compared: every sheet of summary.xlsx, results.jsonl byte for byte,
 and each PDF's page count and cover text.  Prints "N of K kills landed mid-run", the
@@ -133,18 +135,25 @@ def kill_loop(
     killed = work / "killed" / "第一批"
     landed = 0
     orphans = 0
+    runs = 0
+    # Each run lives a random share of a clean run's time, on average 1/kills of it (plus
+    # its start), so that the kills spread over the whole batch.  A run that finishes
+    # before its kill is not counted: the next ones resume a finished round, which is
+    # quick (every applicant and report is reused, the outputs are written again), so
+    # their delays are drawn within such a run's time and land in the reading, the
+    # ranking and the outputs.
+    span = max(2 * clean_seconds / kills, 1.0)
     loop_started = time.perf_counter()
-    for k in range(kills):
+    while landed < kills and runs < 3 * kills:
+        runs += 1
         proc = subprocess.Popen(
-            command(book, killed, pdf=pdf, resume=k > 0),
+            command(book, killed, pdf=pdf, resume=runs > 1),
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        # Each run lives a random share of a clean run's time, on average 1/kills of it
-        # (plus its start), so that the kills spread over the whole batch: the reading,
-        # the scoring, the reports and the outputs.
-        delay = rng.uniform(0.3, max(2 * clean_seconds / kills, 1.0))
+        delay = rng.uniform(0.3, span)
+        run_started = time.perf_counter()
         try:
             proc.wait(timeout=delay)
         except subprocess.TimeoutExpired:
@@ -158,8 +167,11 @@ def kill_loop(
             orphans += len(left)
             for pid in left:  # leave the machine clean even when the check fails
                 _kill(pid)
-        what = "landed" if proc.returncode == -signal.SIGKILL else "the run had finished"
-        log(f"kill {k + 1}/{kills}: after {delay:.1f} s, {what}")
+            log(f"run {runs}: killed after {delay:.1f} s ({landed} of {kills})")
+        else:
+            took = time.perf_counter() - run_started
+            span = max(min(span, took), 1.0)
+            log(f"run {runs}: finished in {took:.1f} s before its kill")
     final = subprocess.run(
         command(book, killed, pdf=pdf, resume=True), env=env, capture_output=True
     )
