@@ -1,8 +1,9 @@
 """Load YAML while remembering where every value came from — and refuse hostile YAML.
 
-PyYAML's composer gives each node its start mark; we build plain Python values from the
-node tree and keep a map from key path to (line, column), so an error found later (by
-pydantic or by a semantic check) can name `file:line:col key.path`.
+PyYAML's parser gives each event its start mark; we compose the node tree from the events
+(`_compose`), build plain Python values from it and keep a map from key path to (line,
+column), so an error found later (by pydantic or by a semantic check) can name
+`file:line:col key.path`.
 
 Rubric and firm files may come from anyone, so every way YAML can make a small file cost a
 lot is bounded here, and each refusal is a located problem, never an exception:
@@ -425,7 +426,8 @@ def load_located(text: str, source: str) -> tuple[Located, list[Problem]]:
         return located, [Problem(source, "", f"not valid YAML: {exc}")]
     state = _Build(located, [])
     try:
-        located.data = None if node is None else _build(node, (), state)
+        data = None if node is None else _build(node, (), state)
+        located.data = None if data is _BAD else data
     except _Refused as refused:
         located.data = None
         return located, [*state.problems, refused.problem]
