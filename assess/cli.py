@@ -158,6 +158,14 @@ def score(
             "2026). Default: the one in force for the firm's assessment_year.",
         ),
     ] = None,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review",
+            help="Score a title holder's review (复核): the edition's review rubrics where it "
+            "has them (2026), else its own (2022). Also set by the firm's `review` field.",
+        ),
+    ] = False,
     fail_under: Annotated[
         bool, typer.Option("--fail-under", help="Exit 1 when the firm does not pass every rubric.")
     ] = False,
@@ -165,7 +173,7 @@ def score(
     """Score a firm's data against one or more rubrics."""
     from assess.engine import evaluate
     from assess.intake import load_records
-    from assess.rubric.selection import NO_INNOVATIVE, NO_RUBRIC_IN_FORCE, RubricPlan
+    from assess.rubric.selection import NO_RUBRIC_IN_FORCE, RubricPlan
 
     records = load_records(file)
     if len(records) != 1:
@@ -179,12 +187,10 @@ def score(
 
         raise InputError(list(record.problems))
     firm = record.firm
-    plan = RubricPlan(rubrics or (), standard)
+    plan = RubricPlan(rubrics or (), standard, review)
     chosen = plan.rubrics_for(firm)
     if not chosen:
         _fail(NO_RUBRIC_IN_FORCE.format(year=firm.get("assessment_year")))
-    if plan.note_missing_innovative:
-        typer.echo(NO_INNOVATIVE, err=True)
     assessments = [evaluate(rubric, firm) for rubric in chosen]
     if fmt is OutFormat.json:
         from assess.report.jsonout import dumps
@@ -230,6 +236,14 @@ def batch(
             "2026) for every firm.",
         ),
     ] = None,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review",
+            help="Score a title holder's review (复核): the edition's review rubrics where it "
+            "has them (2026), else its own (2022). Also set by the firm's `review` field.",
+        ),
+    ] = False,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -282,6 +296,7 @@ def batch(
             outdir=outdir,
             rubrics=tuple(rubrics or ()),
             standard=standard,
+            review=review,
             workers=workers,
             pdf=not no_pdf,
             resume=resume,

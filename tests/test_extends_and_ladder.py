@@ -9,6 +9,7 @@ import pytest
 
 from assess.engine import evaluate
 from assess.errors import RubricError
+from assess.fields import FIELDS_BY_ID
 from assess.intake.firm import firm_from_mapping, load_firm_file
 from assess.report.rubric_doc import markdown
 from assess.rubric.loader import builtin_rubrics, default_rubrics, get_rubric, load_rubric
@@ -113,35 +114,45 @@ def _firm(year: int | None) -> object:
     return firm_from_mapping(data, "t")
 
 
+LADDER_2022 = ["miit-2022-innovative", "miit-2022-srdi", "miit-2022-little-giant"]
+# 2号文 第三十条: the 2022 创新型 standard stays in use until a merged one is published.
+LADDER_2026 = ["miit-2022-innovative", "miit-2026-srdi", "miit-2026-little-giant"]
+
+
 @pytest.mark.parametrize(
-    ("year", "today", "edition"),
+    ("year", "today", "ladder"),
     [
-        (2024, dt.date(2026, 11, 26), 2022),  # a past year: the rules of that year
-        (2025, dt.date(2026, 11, 26), 2022),
-        (2026, dt.date(2026, 3, 31), 2022),  # the day before the 2026 measures
-        (2026, dt.date(2026, 4, 1), 2026),  # in force from 2026-04-01
-        (None, dt.date(2026, 11, 26), 2026),
-        (2027, dt.date(2026, 11, 26), 2026),
+        (2024, dt.date(2026, 11, 26), LADDER_2022),  # a past year: the rules of that year
+        (2025, dt.date(2026, 11, 26), LADDER_2022),
+        (2026, dt.date(2026, 3, 31), LADDER_2022),  # the day before the 2026 measures
+        (2026, dt.date(2026, 4, 1), LADDER_2026),  # in force from 2026-04-01
+        (None, dt.date(2026, 11, 26), LADDER_2026),
+        (2027, dt.date(2026, 11, 26), LADDER_2026),
     ],
 )
 def test_ladder_in_force_on_the_assessment_day(
-    year: int | None, today: dt.date, edition: int
+    year: int | None, today: dt.date, ladder: list[str]
 ) -> None:
     chosen = default_rubrics(_firm(year), today=today)  # type: ignore[arg-type]
-    ladder = [r for r in chosen if r.tier != "readiness"]
-    if not any(
-        r.effective_from.year == edition
-        for r in builtin_rubrics().values()
-        if r.tier != "readiness"
-    ):
-        pytest.skip(f"no {edition} rubrics bundled yet")
-    assert ladder and all(r.effective_from.year == edition for r in ladder)
-    assert [r.tier for r in ladder] == sorted(
-        (r.tier for r in ladder), key=["innovative", "srdi", "little_giant"].index
-    )
-    assert any(r.tier == "readiness" for r in chosen) == any(
-        r.tier == "readiness" for r in builtin_rubrics().values()
-    )
+    assert [r.id for r in chosen if r.tier != "readiness"] == ladder
+    assert [r.id for r in chosen if r.tier == "readiness"] == ["srdi-readiness"]
+
+
+def test_a_2026_review_takes_the_review_rubrics_and_a_2022_review_the_2022_ones() -> None:
+    firm = _firm(2026)
+    day = dt.date(2026, 11, 26)
+    ids = builtin_rubrics()
+    chosen = [r.id for r in default_rubrics(firm, today=day, review=True)]  # type: ignore[arg-type]
+    expected = [i + "-review" if i + "-review" in ids else i for i in LADDER_2026]
+    assert chosen[:3] == expected
+    if "miit-2026-srdi-review" in ids:
+        assert chosen[1:3] == ["miit-2026-srdi-review", "miit-2026-little-giant-review"]
+    old = default_rubrics(firm, standard=2022, today=day, review=True)  # type: ignore[arg-type]
+    assert [r.id for r in old][:3] == LADDER_2022
+    # The questionnaire's `review` field asks for the same as --review.
+    if "review" in FIELDS_BY_ID:
+        asked = firm_from_mapping({"name": "甲", "assessment_year": 2026, "review": True}, "t")
+        assert [r.id for r in default_rubrics(asked, today=day)][:3] == expected
 
 
 def test_standard_2022_selects_the_2022_ladder_whatever_the_date() -> None:

@@ -103,10 +103,6 @@ def test_score_stops_cleanly_on_a_formula_of_the_wrong_kind(corpus: Path, case: 
     assert ran.code == 2 and "is not a number" in ran.stderr, ran.describe()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rubric check finds kinds once loader.check_rubric calls expr.kind_problems",
-)
 @pytest.mark.parametrize("case", KIND_CASES, ids=[c.name for c in KIND_CASES])
 def test_rubric_check_finds_a_formula_of_the_wrong_kind(corpus: Path, case: Case) -> None:
     ran = run_assess(["rubric", "check", case.file], cwd=corpus, timeout=30)

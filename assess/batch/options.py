@@ -22,6 +22,7 @@ class BatchOptions:
     outdir: Path
     rubrics: tuple[str, ...] = ()
     standard: int | None = None
+    review: bool = False  # score every applicant's review (复核): --review
     workers: int | None = None  # None: os.cpu_count(); 0: in this process, no pool
     pdf: bool = True
     resume: bool = False

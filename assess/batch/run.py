@@ -66,7 +66,7 @@ from assess.batch.task import (
 )
 from assess.errors import UserError
 from assess.intake.firm import Record
-from assess.rubric.selection import NO_INNOVATIVE, NO_RUBRIC_IN_FORCE, RubricPlan
+from assess.rubric.selection import NO_RUBRIC_IN_FORCE, RubricPlan
 
 if TYPE_CHECKING:
     from assess.results import CohortPlace
@@ -360,6 +360,7 @@ class _Batch:
                     "inputs": [str(p) for p in self.options.inputs],
                     "rubrics": list(self.options.rubrics),
                     "standard": self.options.standard,
+                    "review": self.options.review,
                     "pdf": self.options.pdf,
                 },
                 "applicants": len(self.rows),
@@ -439,7 +440,7 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
         raise UserError(f"{outdir}: exists and is not a folder")
     if not options.inputs:
         raise UserError("name at least one questionnaire file or folder")
-    plan = RubricPlan(options.rubrics, options.standard)
+    plan = RubricPlan(options.rubrics, options.standard, options.review)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
         with outdir_lock(outdir / STATE_DIR, outdir):
@@ -504,8 +505,6 @@ def _run(options: BatchOptions, plan: RubricPlan, progress: Progress | None) -> 
             raise
         reader.close()
         with sigint_deferred(progress, AGAIN if interrupted else WRITING):
-            if plan.note_missing_innovative:
-                progress.say(NO_INNOVATIVE)
             duplicates = batch.finish(interrupted=interrupted, pool=None if interrupted else pool)
     finally:
         reader.close()

@@ -19,13 +19,22 @@ from assess.errors import Problem, RubricError
 from assess.fields import FIELDS_BY_ID, NUMERIC_TYPES, FieldType
 from assess.intake.firm import Firm
 from assess.rubric import models as m
-from assess.rubric.expr import Expr
+from assess.rubric.expr import Expr, Kind, kind_problems
 from assess.rubric.operators import OPERATORS, ScoreModel, operator_for
 from assess.rubric.size import SizeStandard
 from assess.yamlsrc import Loc, Located, load_file
 
 # Names a formula may use besides fields and metrics: computed by the engine.
 ENGINE_NAMES = {"size_class": ("large", "medium", "small", "micro")}
+_FIELD_KINDS: dict[FieldType, Kind] = {
+    FieldType.TEXT: "text",
+    FieldType.ENUM: "text",
+    FieldType.BOOL: "yes/no",
+    FieldType.INT: "number",
+    FieldType.NUMBER: "number",
+    FieldType.MONEY: "number",
+    FieldType.PERCENT: "number",
+}
 
 
 def data_dir(name: str) -> Path:
@@ -164,14 +173,27 @@ def _resolve_extends(doc: Located, path: Path, chain: tuple[Path, ...]) -> Locat
     )
     parent, problems = load_file(parent_path, display)
     if problems:
-        raise RubricError(problems)
+        # Name the child's own line too: that is where a reader of the child must look.
+        here = doc.problem(("extends",), f"the rubric it extends ({display}) does not load")
+        raise RubricError([here, *problems])
     parent = _resolve_extends(parent, parent_path, (*chain, parent_path.resolve()))
     out = Located({}, doc.source)
     out.copy_places(doc, (), ())
     removals = child.get("remove") or {}
     problems = []
-    if not isinstance(removals, dict):
-        raise RubricError([doc.problem(("remove",), "remove maps a list name to ids")])
+    if not isinstance(removals, dict) or not all(
+        isinstance(ids, list) and all(isinstance(x, str | int) for x in ids)
+        for ids in removals.values()
+    ):
+        raise RubricError(
+            [
+                doc.problem(
+                    ("remove",),
+                    "remove maps a list name to a list of ids, e.g. "
+                    "remove: {indicators: [SRDI-09]}",
+                )
+            ]
+        )
     for key in list(parent.data) + [k for k in child if k not in parent.data]:
         if key == "remove":
             continue
@@ -209,8 +231,12 @@ def _resolve_extends(doc: Located, path: Path, chain: tuple[Path, ...]) -> Locat
         elif key == "inputs":
             sources: dict[Any, tuple[Located, Loc]] = {}
             for src_doc in (parent, doc):
-                for i, name in enumerate(src_doc.data.get(key) or []):
-                    sources.setdefault(name, (src_doc, (key, i)))
+                names = src_doc.data.get(key)
+                for i, name in enumerate(names if isinstance(names, list) else []):
+                    if isinstance(name, str):
+                        sources.setdefault(name, (src_doc, (key, i)))
+                    else:
+                        problems.append(src_doc.problem((key, i), "an input is a field id"))
             out.data[key] = list(sources)
             out.copy_places(doc if key in child else parent, (key,), (key,))
             for n, (src_doc, src_loc) in enumerate(sources.values()):
@@ -268,9 +294,12 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 def _partial_checks(doc: Located) -> list[Problem]:
     """Name checks on formulas that parse, for a rubric whose models did not all load."""
     data = doc.data
-    inputs = set(data.get("inputs") or []) if isinstance(data.get("inputs"), list) else set()
-    metrics = {x.get("id") for x in data.get("metrics") or [] if isinstance(x, dict)}
-    known = {str(x) for x in inputs | metrics if x is not None} | set(ENGINE_NAMES)
+    # Only text can name anything; other values are reported by the models.
+    raw_inputs = data.get("inputs") if isinstance(data.get("inputs"), list) else []
+    metric_list = data.get("metrics") if isinstance(data.get("metrics"), list) else []
+    inputs = {x for x in raw_inputs if isinstance(x, str)}
+    metrics = {x["id"] for x in metric_list if isinstance(x, dict) and isinstance(x.get("id"), str)}
+    known = inputs | metrics | set(ENGINE_NAMES)
     problems = []
     for loc, text in _formulas(data, ()):
         try:
@@ -347,9 +376,14 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
             yield doc.problem(("inputs", i), f"unknown field {name!r}{hint}")
     inputs = set(rubric.inputs)
     known: set[str] = inputs | set(ENGINE_NAMES)
+    # What each name holds, so a formula that would meet text in a sum (and stop `score`)
+    # is refused here, at its line.  Metrics are numbers; they join as they are declared.
+    kinds: dict[str, Kind] = {name: "text" for name in ENGINE_NAMES}
+    kinds.update({n: _FIELD_KINDS[FIELDS_BY_ID[n].type] for n in inputs if n in FIELDS_BY_ID})
 
-    def check_expr(loc: Loc, expr: Expr) -> Iterator[Problem]:
-        for msg in _name_problems(expr, known) + _enum_problems(expr):
+    def check_expr(loc: Loc, expr: Expr, want: Kind = "yes/no") -> Iterator[Problem]:
+        problems = _name_problems(expr, known) + _enum_problems(expr)
+        for msg in problems + kind_problems(expr, kinds, want):
             yield doc.problem(loc, msg)
 
     def check_numeric(loc: Loc, name: str) -> Iterator[Problem]:
@@ -365,11 +399,12 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
     for i, metric in enumerate(rubric.metrics):
         if metric.id in known or metric.id in FIELDS_BY_ID:
             yield doc.problem(("metrics", i, "id"), f"duplicate or reserved id {metric.id!r}")
-        yield from check_expr(("metrics", i, "expr"), metric.expr)
+        yield from check_expr(("metrics", i, "expr"), metric.expr, "number")
         if metric.lever is not None and metric.lever not in inputs:
             yield doc.problem(("metrics", i, "lever"), f"lever {metric.lever!r} is not an input")
         metric_ids.add(metric.id)
         known.add(metric.id)
+        kinds[metric.id] = "number"
 
     for loc, ids in (
         ("classes", [c.id for c in rubric.classes]),
@@ -440,6 +475,7 @@ class _Checker:
         return self.doc.problem(loc, message)
 
     def expr(self, loc: Loc, expr: Expr) -> Iterator[Problem]:
+        """Checks of a yes/no formula (a `when`): names, enum values and kinds."""
         yield from self._expr(loc, expr)
 
     def numeric(self, loc: Loc, name: str) -> Iterator[Problem]:
@@ -500,7 +536,8 @@ def builtin_rubrics() -> dict[str, m.Rubric]:
 def get_rubric(ref: str) -> m.Rubric:
     """A bundled rubric by id (only its own file is read), or a rubric file by path."""
     path = Path(ref)
-    if ref.endswith((".yaml", ".yml")) and path.is_file():
+    # exists(), not is_file(): a FIFO, a folder or a device then gets the reader's reason.
+    if ref.endswith((".yaml", ".yml")) and (path.exists() or path.is_symlink()):
         return load_rubric(path)
     bundled = data_dir("rubrics") / f"{ref}.yaml"
     if "/" not in ref and bundled.is_file():
@@ -512,6 +549,7 @@ def get_rubric(ref: str) -> m.Rubric:
 
 
 LADDER = ("innovative", "srdi", "little_giant")
+REVIEW_SUFFIX = "-review"  # a tier's review (复核) rubric: `<id>-review`
 
 
 def in_force(rubric: m.Rubric, day: dt.date) -> bool:
@@ -533,28 +571,50 @@ def standards() -> list[int]:
 
 
 def default_rubrics(
-    firm: Firm, standard: int | None = None, today: dt.date | None = None
+    firm: Firm,
+    standard: int | None = None,
+    today: dt.date | None = None,
+    review: bool | None = None,
 ) -> list[m.Rubric]:
     """The official ladder for the firm, plus the readiness rubric.
 
     Without `standard`: the ladder in force on the assessment day (new applications since
-    2026-04-01 follow the 2026 measures). With `standard` (2022, 2026): that edition's
-    ladder whatever the date — titles granted under 2022 are still reviewed under it.
+    2026-04-01 follow the 2026 measures).  A tier whose criteria have lapsed with no
+    successor published keeps its last ones: 2号文 第三十条 keeps the 2022 创新型 standard
+    (63号 附件1) until the merged 科技和创新型 standard appears.  With `standard` (2022,
+    2026): that edition's ladder whatever the date — titles granted under 2022 are still
+    reviewed under it.
+
+    `review` (default: the firm's `review` field) scores a title holder's review (复核):
+    each tier's `<id>-review` rubric when the edition has one (the 2026 text's review
+    relaxations), else the edition's own rubric (the 2022 standard reviews by itself).
     """
-    rubrics = list(builtin_rubrics().values())
+    if review is None:
+        review = firm.get("review") is True
+    everything = builtin_rubrics()
+    rubrics = [r for r in everything.values() if not r.id.endswith(REVIEW_SUFFIX)]
     if standard is not None:
         ladder = [r for r in rubrics if r.tier in LADDER and r.effective_from.year == standard]
         if not ladder:
             raise RubricError(
                 f"no bundled standard {standard}; available: {', '.join(map(str, standards()))}"
             )
+        day = None
     else:
         day = assessment_day(firm, today)
-        ladder = [r for r in rubrics if r.tier in LADDER and in_force(r, day)]
+        ladder = [r for r in rubrics if r.tier in LADDER and r.effective_from <= day]
     chosen = []
     for tier in LADDER:
         same = [r for r in ladder if r.tier == tier]
+        if day is not None:
+            # In force on the day; else the latest lapsed one kept in use (第三十条).
+            same = [r for r in same if in_force(r, day)] or [
+                r for r in same if r.effective_to is not None
+            ]
         if same:
-            chosen.append(max(same, key=lambda r: r.effective_from))
+            rubric = max(same, key=lambda r: r.effective_from)
+            if review:
+                rubric = everything.get(rubric.id + REVIEW_SUFFIX, rubric)
+            chosen.append(rubric)
     chosen += [r for r in rubrics if r.tier == "readiness"]
     return chosen

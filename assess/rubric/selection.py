@@ -1,7 +1,8 @@
 """Which rubrics a firm is scored against — the same choice for `assess score` and every
 applicant of `assess batch`: the rubrics named with --rubric, else the official ladder in
 force for the firm's assessment year (or of the edition named with --standard) plus the
-readiness rubric.
+readiness rubric.  A review (复核: `--review`, or the firm's `review` field) takes each
+tier's review rubric where the edition has one.
 """
 
 from __future__ import annotations
@@ -21,10 +22,6 @@ NO_RUBRIC_IN_FORCE = (
     "no bundled rubric is in force for assessment_year {year}; name one with --rubric or an "
     "edition with --standard"
 )
-NO_INNOVATIVE = (
-    "note: the bottom tier of this edition (科技和创新型中小企业) has no bundled criteria; "
-    "--standard 2022 scores the 2022 创新型 standard"
-)
 
 
 class RubricPlan:
@@ -34,16 +31,19 @@ class RubricPlan:
     content in `fingerprints`, so a batch notices an edited file on --resume); bundled ones
     by id."""
 
-    def __init__(self, refs: Sequence[str], standard: int | None):
+    def __init__(self, refs: Sequence[str], standard: int | None, review: bool = False):
         from assess.rubric.loader import get_rubric, standards
 
         if refs and standard is not None:
             raise UserError("choose either --rubric or --standard, not both")
+        if refs and review:
+            raise UserError("--review chooses the review rubrics itself; leave out --rubric")
         if standard is not None and standard not in standards():
             raise UserError(
                 f"no bundled standard {standard}; available: {', '.join(map(str, standards()))}"
             )
         self.standard = standard
+        self.review = review
         self.custom: dict[str, Rubric] = {}
         self.fingerprints: dict[str, str] = {}
         self.fixed: tuple[str, ...] | None = None
@@ -63,25 +63,23 @@ class RubricPlan:
                 self._loaded[fixed[-1]] = rubric
             self.fixed = tuple(fixed)
         self._by_year: dict[object, tuple[str, ...]] = {}
-        self.note_missing_innovative = False
 
     def for_firm(self, firm: Firm) -> tuple[str, ...]:
         """The keys of the firm's rubrics (ids, or paths of rubric files); () when no
         bundled rubric is in force for its assessment year."""
         if self.fixed is not None:
             return self.fixed
-        # default_rubrics reads only the firm's assessment_year: one choice per year.
+        # default_rubrics reads only the firm's assessment_year and review: one choice each.
         year = firm.get("assessment_year")
-        key = (type(year).__name__, year)
+        review = self.review or firm.get("review") is True
+        key = (type(year).__name__, year, review)
         chosen = self._by_year.get(key)
         if chosen is None:
             from assess.rubric.loader import default_rubrics
 
-            rubrics = default_rubrics(firm, self.standard)
+            rubrics = default_rubrics(firm, self.standard, review=review)
             chosen = tuple(r.id for r in rubrics)
             self._loaded.update((r.id, r) for r in rubrics)
-            if rubrics and not any(r.tier == "innovative" for r in rubrics):
-                self.note_missing_innovative = True
             self._by_year[key] = chosen
         return chosen
 
@@ -93,4 +91,5 @@ class RubricPlan:
         if self.fixed is not None:
             return ", ".join(Path(r).name if r in self.custom else r for r in self.fixed)
         edition = f"{self.standard} 年版" if self.standard else "按评价年度适用的"
-        return f"{edition}官方梯度 + 申报准备度"
+        review = "（复核）" if self.review else ""
+        return f"{edition}官方梯度{review} + 申报准备度"
