@@ -145,6 +145,14 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("employees", "从业人员数", T.INT, S.BASIC, unit="人", source="社保缴纳记录"),
     Field(
+        "review",
+        "本次为已获称号企业复核",
+        T.BOOL,
+        S.BASIC,
+        help="已获专精特新或“小巨人”称号、期满复核时填“是”；新申报填“否”",
+        source="原认定文件",
+    ),
+    Field(
         "compliance_ok",
         "无失信/异常名录、无重大事故、无偷漏税、产品非禁限淘汰类",
         T.BOOL,
@@ -229,6 +237,15 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "rd_institution_joint", "与高校/科研院所联合建立研发机构", T.BOOL, S.RD, source="共建协议"
+    ),
+    Field(
+        "tech_upgrade_expense",
+        "上年度技术改造投入",
+        T.MONEY,
+        S.RD,
+        unit="万元",
+        help="设备更新、工艺改造、智能化改造等技术改造项目的实际投入，没有填 0",
+        source="技术改造项目备案文件及投资凭证",
     ),
     Field(
         "rd_super_deduction", "享受研发费用加计扣除", T.BOOL, S.RD, source="企业所得税年度申报表"
@@ -352,6 +369,22 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "chain_leader_supplier", "进入“链主”/龙头企业供应链", T.BOOL, S.ECOSYSTEM, source="供货合同"
     ),
+    Field(
+        "large_firm_co_innovation",
+        "与大企业开展协同创新(不含单纯供货)",
+        T.BOOL,
+        S.ECOSYSTEM,
+        help="与链主或龙头企业联合研发、承接其开放的应用场景或共建创新平台；只供货不算",
+        source="联合研发协议或共建平台文件",
+    ),
+    Field(
+        "industry_dialogue",
+        "参与“企业+协会+智库+政府”对话交流",
+        T.BOOL,
+        S.ECOSYSTEM,
+        help="近3年作为行业协会会员参加政企座谈、智库咨询或行业共性问题研讨",
+        source="会员证书、会议通知或纪要",
+    ),
     Field("public_platform", "使用中小企业公共服务平台", T.BOOL, S.ECOSYSTEM, source="服务记录"),
     Field("priority_industry", "属于本省优势新兴产业", T.BOOL, S.ECOSYSTEM),
     Field(
@@ -360,6 +393,14 @@ FIELDS: tuple[Field, ...] = (
         T.BOOL,
         S.ECOSYSTEM,
         source="公示文件",
+    ),
+    Field(
+        "tech_sme_title",
+        "有效期内科技型中小企业(已入库)",
+        T.BOOL,
+        S.ECOSYSTEM,
+        help="已在全国科技型中小企业信息服务平台入库并取得登记编号、在有效期内",
+        source="科技型中小企业入库登记编号",
     ),
     Field("has_srdi_title", "已获省级专精特新中小企业称号", T.BOOL, S.ECOSYSTEM, source="公示文件"),
     Field(
@@ -370,6 +411,17 @@ FIELDS: tuple[Field, ...] = (
         unit="分",
         minimum=0,
         maximum=100,
+        source="优质中小企业梯度培育平台",
+    ),
+    Field(
+        "platform_score_prev",
+        "上一年度专精特新发展评价得分",
+        T.NUMBER,
+        S.ECOSYSTEM,
+        unit="分",
+        minimum=0,
+        maximum=100,
+        help="复核时使用：近两年中任一年达到分数线即可",
         source="优质中小企业梯度培育平台",
     ),
     # 地方特色指标
