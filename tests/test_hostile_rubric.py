@@ -100,7 +100,9 @@ KIND_CASES = [c for c in CASES if c.kind == "kind"]
 def test_score_stops_cleanly_on_a_formula_of_the_wrong_kind(corpus: Path, case: Case) -> None:
     ran = run_assess(["score", str(STRONG), "-r", case.file], cwd=corpus, timeout=30)
     _bounded(ran)
-    assert ran.code == 2 and "is not a number" in ran.stderr, ran.describe()
+    # Refused when the rubric loads, at the formula's line, before any firm is scored.
+    assert ran.code == 2 and "运算需要数值" in ran.stderr, ran.describe()
+    assert f"{case.file}:" in ran.stderr, ran.describe()
 
 
 @pytest.mark.parametrize("case", KIND_CASES, ids=[c.name for c in KIND_CASES])
