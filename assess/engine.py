@@ -55,6 +55,9 @@ class _Context:
             )
         self.size_class: str | None = None
         self.size_reason = ""
+        # The classes still possible when the known figures leave the class open: an
+        # expression reading size_class is decided when every one of them gives the same.
+        self.size_candidates: tuple[str, ...] = ()
         if rubric.size_standard is not None:
             standard = rubric.size_table
             if standard is None:
@@ -66,6 +69,7 @@ class _Context:
             industry = self.env.get("industry")
             sized = classify(standard, industry if isinstance(industry, str) else None, figures)
             self.size_class, self.size_reason = sized.size_class, sized.reason
+            self.size_candidates = sized.candidates
             self.env["size_class"] = (
                 sized.size_class
                 if sized.size_class is not None
@@ -107,7 +111,20 @@ class _Context:
         return self.rubric.unit_of(name)
 
     def eval(self, expr: Expr) -> Result:
-        return expr.evaluate(self.env, self.describe)
+        result = expr.evaluate(self.env, self.describe)
+        if isinstance(result, Unknown) and self.size_candidates and "size_class" in expr.names:
+            # "X<1000 or Y<40000": an SME whose class is open still passes an SME gate.
+            env = dict(self.env)
+            seen = set()
+            for size in self.size_candidates:
+                env["size_class"] = size
+                value = expr.evaluate(env, self.describe)
+                if isinstance(value, Unknown):
+                    return result
+                seen.add(value)
+            if len(seen) == 1:
+                return seen.pop()
+        return result
 
     def number(self, name: str) -> Fraction | Unknown:
         value = self.env.get(name)
@@ -121,6 +138,12 @@ class _Context:
         """`上年度研发费用 420 万元` for a field; a metric with its inputs."""
         value = self.env.get(name)
         if name == "size_class":
+            if (
+                isinstance(value, Unknown)
+                and self.size_candidates[:1] != ("large",)
+                and (self.size_candidates)
+            ):
+                return f"企业规模 中小企业（{self.size_reason}）"
             return f"企业规模 {SIZE_LABELS.get(str(value), '未知')}"
         if isinstance(value, Unknown) or value is None:
             return f"{self.label(name)} 未知"

@@ -6,8 +6,10 @@ from fractions import Fraction
 
 import pytest
 
+from assess.engine import evaluate
 from assess.fields import INDUSTRIES
-from assess.rubric.loader import load_size_standard
+from assess.intake.firm import firm_from_mapping
+from assess.rubric.loader import builtin_rubrics, load_size_standard
 from assess.rubric.size import classify
 
 STANDARD = load_size_standard("sme-size-2011")
@@ -123,6 +125,48 @@ def test_missing_figure_or_industry_is_unknown_with_reason() -> None:
     result = classify(STANDARD, "industry", {"employees": Fraction(50)})
     assert result.size_class is None and "revenue" in result.reason
     assert classify(STANDARD, None, {}).size_class is None
+
+
+def test_one_known_figure_under_its_ceiling_makes_an_sme_whatever_the_other() -> None:
+    # Revenue far below the ceiling, headcount unknown: an SME, its class open.
+    r = classify(STANDARD, "industry", {"revenue": Fraction(3000)})
+    assert r.size_class is None and r.candidates == ("medium", "small", "micro")
+    assert r.missing == ("employees",) and "属于中小企业" in r.reason and "从业人员" in r.reason
+    # Under the medium revenue bound: medium is out; small or micro by the headcount.
+    r = classify(STANDARD, "industry", {"revenue": Fraction(1999)})
+    assert r.candidates == ("small", "micro") and r.missing == ("employees",)
+    # Under the small bound: micro whatever the headcount.
+    assert classify(STANDARD, "industry", {"revenue": Fraction(299)}).size_class == "micro"
+    assert classify(STANDARD, "industry", {"employees": Fraction(19)}).size_class == "micro"
+    # On the ceiling: the unknown headcount decides whether it is an SME at all.
+    r = classify(STANDARD, "industry", {"revenue": Fraction(40000)})
+    assert r.size_class is None and r.candidates == ("large", "medium", "small", "micro")
+    assert r.missing == ("employees",)
+    # Known both: unchanged.
+    assert (
+        classify(
+            STANDARD, "industry", {"revenue": Fraction(3000), "employees": Fraction(300)}
+        ).size_class
+        == "medium"
+    )
+    assert (
+        classify(
+            STANDARD, "industry", {"revenue": Fraction(40000), "employees": Fraction(1000)}
+        ).size_class
+        == "large"
+    )
+
+
+def test_an_sme_gate_holds_for_an_sme_whose_class_is_open() -> None:
+    rubric = builtin_rubrics()["miit-2022-innovative"]
+    firm = firm_from_mapping({"name": "甲", "industry": "industry", "revenue": 3000}, "t")
+    a = evaluate(rubric, firm)
+    gate = next(c for c in a.conditions if "size_class" in c.reason or "规模" in c.reason)
+    assert gate.ok is True and "中小企业" in gate.reason
+    assert a.size_class is None and "从业人员" in a.size_reason
+    big = firm_from_mapping({"name": "乙", "industry": "industry", "revenue": 40000}, "t")
+    gate = next(c for c in evaluate(rubric, big).conditions if c.id == gate.id)
+    assert gate.ok is None and "employees" in gate.missing
 
 
 def test_the_size_standard_is_resolved_when_the_rubric_loads(

@@ -2,11 +2,14 @@
 
 The table lives in `rubrics/size/*.yaml`.  For each industry: the firm is an SME when any
 ceiling figure is under its ceiling; medium and small each need every lower bound met
-(otherwise the firm drops a tier); micro is what is left.
+(otherwise the firm drops a tier); micro is what is left.  With figures missing, whatever
+the known ones already decide is decided; the rest is left open with the classes still
+possible.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -47,46 +50,86 @@ class SizeResult:
     size_class: SizeClass | None
     reason: str
     missing: tuple[str, ...] = ()
+    # The classes still possible when the figures known do not settle one: ("medium",
+    # "small", "micro") for an SME whose headcount is unknown, say.  Empty when decided or
+    # when nothing is known.
+    candidates: tuple[SizeClass, ...] = ()
 
 
 _MEASURE_LABEL = {"employees": "从业人员", "revenue": "营业收入", "total_assets": "资产总额"}
 _MEASURE_UNIT = {"employees": "人", "revenue": "万元", "total_assets": "万元"}
+_ALL: tuple[SizeClass, ...] = ("large", "medium", "small", "micro")
+
+
+def _names(measures: Iterable[str]) -> str:
+    return "、".join(f"{_MEASURE_LABEL[m]} ({m})" for m in sorted(measures))
 
 
 def classify(
     standard: SizeStandard, industry: str | None, figures: dict[str, Fraction | None]
 ) -> SizeResult:
+    """The size class from the figures known.  Each step is decided by whichever known
+    figure already decides it: one figure under its ceiling makes the firm an SME ("X<1000
+    or Y<40000") whatever the other; one figure under its small bound makes it micro.  What
+    stays open is given as the classes still possible and the figures that would settle
+    it."""
     if industry is None:
-        return SizeResult(None, "缺少数据：所属行业(划型) (industry)", ("industry",))
+        return SizeResult(None, "缺少数据：所属行业(划型) (industry)", ("industry",), _ALL)
     row = standard.industries.get(industry)
     if row is None:
         return SizeResult(None, f"划型标准中没有行业 {industry!r}")
-    needed = set(row.sme_below_any) | set(row.medium) | set(row.small)
-    missing = tuple(sorted(m for m in needed if figures.get(m) is None))
-    if missing:
-        names = "、".join(f"{_MEASURE_LABEL[m]} ({m})" for m in missing)
-        return SizeResult(None, f"无法划型，缺少数据：{names}", missing)
-    value: dict[str, Fraction] = {}
-    for m in needed:
-        figure = figures[m]
-        assert figure is not None  # checked above
-        value[m] = figure
+    value = {m: v for m in _MEASURES if (v := figures.get(m)) is not None}
 
-    def show(measures: dict[Measure, Decimal]) -> str:
+    def show(measures: Iterable[str]) -> str:
         return "，".join(
-            f"{_MEASURE_LABEL[m]} {_fmt(value[m])} {_MEASURE_UNIT[m]}" for m in measures
+            f"{_MEASURE_LABEL[m]} {_fmt(value[m])} {_MEASURE_UNIT[m]}"
+            for m in measures
+            if m in value
         )
 
-    if not any(value[m] < Fraction(c) for m, c in row.sme_below_any.items()):
+    def unknown_of(measures: Iterable[str]) -> tuple[str, ...]:
+        return tuple(sorted(m for m in measures if m not in value))
+
+    ceiling = row.sme_below_any
+    under_ceiling = [m for m, c in ceiling.items() if m in value and value[m] < Fraction(c)]
+    if not under_ceiling:
+        open_ = unknown_of(row.sme_below_any)
+        if open_:
+            return SizeResult(
+                None,
+                f"{row.title}：{show(row.sme_below_any) or '划型数据'}，无法判断是否属于中小企业，"
+                f"缺少数据：{_names(open_)}",
+                open_,
+                _ALL,
+            )
         limits = " 或 ".join(
             f"{_MEASURE_LABEL[m]} < {c} {_MEASURE_UNIT[m]}" for m, c in row.sme_below_any.items()
         )
         return SizeResult("large", f"{row.title}：{show(row.sme_below_any)}，未满足 {limits}")
-    if all(value[m] >= Fraction(b) for m, b in row.medium.items()):
+    sme = f"{row.title}：{show(under_ceiling)}，属于中小企业"
+    # micro: any small-bound figure under its bound; medium: every medium bound met.
+    if any(m in value and value[m] < Fraction(b) for m, b in row.small.items()):
+        below = [m for m, b in row.small.items() if m in value and value[m] < Fraction(b)]
+        return SizeResult("micro", f"{row.title}：{show(below)} → {SIZE_LABELS['micro']}")
+    if all(m in value and value[m] >= Fraction(b) for m, b in row.medium.items()):
         return SizeResult("medium", f"{row.title}：{show(row.medium)} → {SIZE_LABELS['medium']}")
-    if all(value[m] >= Fraction(b) for m, b in row.small.items()):
+    medium_out = any(m in value and value[m] < Fraction(b) for m, b in row.medium.items())
+    if medium_out and all(m in value and value[m] >= Fraction(b) for m, b in row.small.items()):
         return SizeResult("small", f"{row.title}：{show(row.small)} → {SIZE_LABELS['small']}")
-    return SizeResult("micro", f"{row.title}：{show(row.small)} → {SIZE_LABELS['micro']}")
+    candidates: tuple[SizeClass, ...] = (
+        ("small", "micro") if medium_out else ("medium", "small", "micro")
+    )
+    open_ = unknown_of(set(row.small) | (set() if medium_out else set(row.medium)))
+    labels = "、".join(SIZE_LABELS[c] for c in candidates)
+    return SizeResult(
+        None,
+        f"{sme}；{labels}之中哪一类未定，补充{_names(open_)}后可确定",
+        open_,
+        candidates,
+    )
+
+
+_MEASURES: tuple[Measure, ...] = ("employees", "revenue", "total_assets")
 
 
 def _fmt(v: Fraction | None) -> str:
