@@ -67,6 +67,7 @@ class CellReader:
         self.problems: list[Problem] = []
         self.values: dict[str, FieldValue] = {}
         self.warnings: list[str] = []  # what was changed in a value, with its cell
+        self._notes: list[str] = []
 
     def cell(self, spec: Field, row: int, col: int, raw: object, percent: bool) -> bool:
         """Parse one cell; True when it held something (a value or a problem)."""
@@ -78,14 +79,15 @@ class CellReader:
             return False
         if percent and isinstance(raw, float):
             raw = Decimal(repr(raw)).scaleb(2)  # 0.124 shown as 12.4% means 12.4
-        notes: list[str] = []
         try:
-            value = parse_value(spec, raw, notes)
+            value = parse_value(spec, raw, self._notes)
         except ValueProblem as exc:
             self.problems.append(Problem(self.sheet.ref(row, col), f"({spec.id})", str(exc)))
             return True
-        for note in notes:
-            self.warnings.append(f"{note}（{self.sheet.name}!{cell_name(row, col)}）")
+        if self._notes:
+            at = f"{self.sheet.name}!{cell_name(row, col)}"
+            self.warnings += [f"{note}（{at}）" for note in self._notes]
+            self._notes.clear()
         if value is None:
             return False
         self.values[spec.id] = value

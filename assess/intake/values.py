@@ -128,15 +128,13 @@ def parse_value(spec: Field, raw: object, notes: list[str] | None = None) -> Fie
     """
     if raw is None:
         return None
-    if isinstance(raw, dict | list | tuple | set):
-        raise ValueProblem(expected(spec), raw)  # JSON nesting: never a field's value
     if isinstance(raw, str) and not _normalise(raw):
         return None
     match spec.type:
         case FieldType.TEXT:
             if isinstance(raw, float) and raw.is_integer():
                 raw = int(raw)
-            return _text(spec, str(raw), notes)
+            return _text(spec, _string(spec, raw), notes)
         case FieldType.BOOL:
             return _parse_bool(spec, raw)
         case FieldType.ENUM:
@@ -144,7 +142,31 @@ def parse_value(spec: Field, raw: object, notes: list[str] | None = None) -> Fie
     return _parse_number(spec, raw)
 
 
+def _string(spec: Field, raw: object) -> str:
+    """A value as text, for the paths that read it so; JSON nesting is never a value (and
+    str() of 100,000 nested lists would recurse past the limit)."""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, dict | list | tuple | set):
+        raise ValueProblem(expected(spec), raw)
+    return str(raw)
+
+
 def _text(spec: Field, text: str, notes: list[str] | None) -> str | None:
+    if not text.isprintable():  # a C-speed test that passes nearly all text untouched
+        text = _clean(spec, text, notes)
+    text = text.strip()
+    if len(text) > spec.text_limit:
+        raise ValueProblem(
+            "text",
+            text,
+            f"{spec.label}过长（{len(text):,} 个字符）：请填写不超过 {spec.text_limit} 个字符",
+        )
+    return text or None
+
+
+def _clean(spec: Field, text: str, notes: list[str] | None) -> str:
+    """`text` without its format characters; `ValueProblem` for a control or surrogate."""
     bad = _REFUSED_CHARS.search(text)
     if bad is not None:
         char = bad.group()
@@ -163,24 +185,18 @@ def _text(spec: Field, text: str, notes: list[str] | None) -> str | None:
             notes.append(
                 f"{spec.label}中的 {count} 个不可见格式字符（{'、'.join(removed[:5])}）已删除"
             )
-    text = text.strip()
-    if len(text) > spec.text_limit:
-        raise ValueProblem(
-            "text",
-            text,
-            f"{spec.label}过长（{len(text):,} 个字符）：请填写不超过 {spec.text_limit} 个字符",
-        )
-    return text or None
+    return text
 
 
 def _parse_bool(spec: Field, raw: object) -> bool:
     if isinstance(raw, bool):
         return raw
-    if isinstance(raw, Decimal) and not raw.is_finite():
-        raise ValueProblem(expected(spec), raw)  # comparing a signalling NaN raises
-    if isinstance(raw, int | float | Decimal) and raw in (0, 1):
-        return bool(raw)
-    text = _normalise(str(raw)).lower()
+    if isinstance(raw, int | float | Decimal):
+        if isinstance(raw, Decimal) and not raw.is_finite():
+            raise ValueProblem(expected(spec), raw)  # comparing a signalling NaN raises
+        if raw in (0, 1):
+            return bool(raw)
+    text = _normalise(_string(spec, raw)).lower()
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -198,7 +214,7 @@ def _enum_lookup(spec: Field) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _parse_enum(spec: Field, raw: object) -> str:
-    text = _normalise(str(raw))
+    text = _normalise(_string(spec, raw))
     labels, values = _enum_lookup(spec)
     found = values.get(text.lower()) or labels.get(text)
     if found is None:
@@ -207,22 +223,14 @@ def _parse_enum(spec: Field, raw: object) -> str:
 
 
 def _parse_number(spec: Field, raw: object) -> Decimal | int:
-    if isinstance(raw, bool | dt.date | dt.time):  # a datetime is a date
-        raise ValueProblem(expected(spec), raw)
-    if isinstance(raw, int):
-        if not -_INT_LIMIT < raw < _INT_LIMIT:  # before Decimal(), slow on 10**5000
-            raise _too_large(spec, raw)
-        number = Decimal(raw)
-    elif isinstance(raw, float):
+    if type(raw) is float:  # every number a workbook holds: the fast path
         # repr gives the shortest text that reads back as the same float: 0.1 -> "0.1"
         number = Decimal(repr(raw))
-    elif isinstance(raw, Decimal):
-        number = raw
+        if not -_FLOAT_LIMIT < raw < _FLOAT_LIMIT or (-_FLOAT_SMALL < raw < _FLOAT_SMALL and raw):
+            _check_number(spec, number, raw)  # NaN fails every comparison, so it comes here
     else:
-        number = _parse_number_text(spec, str(raw))
-    if not number.is_finite():
-        raise _not_finite(spec, raw)
-    _check_magnitude(spec, number, raw)
+        number = _exact_number(spec, raw)
+        _check_number(spec, number, raw)
     if number < 0 and not spec.negative_ok:
         raise ValueProblem(expected(spec) + " (not negative)", raw)
     if spec.type is FieldType.INT:
@@ -237,6 +245,29 @@ def _parse_number(spec: Field, raw: object) -> Decimal | int:
 
 
 _INT_LIMIT = 10**MAX_NUMBER_DIGITS
+_FLOAT_LIMIT = float(_INT_LIMIT)
+_FLOAT_SMALL = float(f"1e{MIN_NUMBER_EXPONENT}")
+
+
+def _exact_number(spec: Field, raw: object) -> Decimal:
+    if isinstance(raw, bool | dt.date | dt.time):  # a datetime is a date
+        raise ValueProblem(expected(spec), raw)
+    if isinstance(raw, int):
+        if not -_INT_LIMIT < raw < _INT_LIMIT:  # before Decimal(), slow on 10**5000
+            raise _too_large(spec, raw)
+        return Decimal(raw)
+    if isinstance(raw, float):
+        return Decimal(repr(raw))
+    if isinstance(raw, Decimal):
+        return raw
+    return _parse_number_text(spec, _string(spec, raw))
+
+
+def _check_number(spec: Field, number: Decimal, raw: object) -> None:
+    """`ValueProblem` for NaN, an infinity, or a magnitude beyond the fields' limits."""
+    if not number.is_finite():
+        raise _not_finite(spec, raw)
+    _check_magnitude(spec, number, raw)
 
 
 def _check_magnitude(spec: Field, number: Decimal, raw: object) -> None:
@@ -303,6 +334,6 @@ def _parse_number_text(spec: Field, raw: str) -> Decimal:
         raise ValueProblem(expected(spec), raw)
     if not number.is_finite():
         raise _not_finite(spec, raw)
-    if number and not -1000 < number.adjusted() < 1000:
+    if not -1000 < number.adjusted() < 1000 and number:
         _check_magnitude(spec, number, raw)  # before arithmetic: 1e9999999 × 1 overflows
     return number * scale
