@@ -3,8 +3,19 @@
 `load_records(path)` is the one entry point for the CLI: a file it cannot read at all
 raises `InputError` with one line naming the file; a firm whose values are wrong becomes a
 `Record` with its problems, so one bad row of a 批量 sheet never sinks the others.
-The Excel side (template writer, workbook reader) lives in `assess.intake.excel`, imported
-on demand so that scoring JSON does not pay for loading openpyxl.
+The Excel side is imported on demand, so that scoring JSON does not pay for loading
+openpyxl or calamine; each module does one job:
+
+* `values` (what a typed value may be, for every path), `firm` (JSON/YAML files, `Firm`,
+  `Record`), `checks` (cross-field warnings), `places` (how a place is written);
+* `template` (write the questionnaire), `uses` (which rubric part reads which field, for
+  the template), `labels` (which field a header names; `find_header` for a 批量 sheet),
+  `layout` (sheet names, rows and columns of the questionnaire);
+* `guard` (refuse, before any parser, what is not a sound .xlsx: zip bombs, DTDs, a
+  sheet whose box would exhaust memory), `cells` (what calamine cannot tell about a
+  cell), `sheet`, `form`, `batch_sheet` (the readers) and `workbook` (`read_workbook`).
+
+`excel` re-exports the names other modules imported from it when it held all of these.
 """
 
 from __future__ import annotations
