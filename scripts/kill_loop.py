@@ -146,12 +146,14 @@ def kill_loop(
     loop_started = time.perf_counter()
     while landed < kills and runs < 3 * kills:
         runs += 1
-        proc = subprocess.Popen(
-            command(book, killed, pdf=pdf, resume=runs > 1),
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        errors = work / f"run-{runs}.err"
+        with open(errors, "wb") as err:
+            proc = subprocess.Popen(
+                command(book, killed, pdf=pdf, resume=runs > 1),
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
         delay = rng.uniform(0.3, span)
         run_started = time.perf_counter()
         try:
@@ -169,6 +171,9 @@ def kill_loop(
                 _kill(pid)
             log(f"run {runs}: killed after {delay:.1f} s ({landed} of {kills})")
         else:
+            if proc.returncode not in (0, 1):
+                text = errors.read_text("utf-8", "replace")[-2000:]
+                raise SystemExit(f"run {runs} ended with exit {proc.returncode}:\n{text}")
             took = time.perf_counter() - run_started
             span = max(min(span, took), 1.0)
             log(f"run {runs}: finished in {took:.1f} s before its kill")
