@@ -81,6 +81,8 @@ FILE_REFUSALS = {
     "dtd_after_comment.xlsx": r"refused: xl/worksheets/sheet1\.xml declares XML entities",
     "far_cell.xlsx": r"批量 工作表的数据延伸到第 1,048,576 行，超过每个工作表 100,000 行的上限",
     "far_empty_string.xlsx": r"批量 工作表的数据延伸到第 1,048,576 行",
+    "far_cell_other_case.xlsx": r"批量 工作表的数据延伸到第 1,048,576 行",
+    "sheet_part_missing.xlsx": r"is damaged \(no part of the file holds the 批量 sheet\)",
     "batch_200k.xlsx": r"批量 工作表的数据延伸到第 200,001 行.*每个不超过 100,000 行",
 }
 

@@ -251,12 +251,15 @@ def open_zip(path: Path, source: str) -> Book:
                 _xml(_read_entry(zf, "xl/styles.xml", source), source, "xl/styles.xml")
             )
         result = Book(source, paths, percent)
+        # calamine finds a part whatever the case of its name ("Worksheets/Sheet1.xml"):
+        # the guard must read the very part calamine will.
+        by_lower = {name.lower(): name for name in names}
         for sheet in (find_sheet(paths, SHEET_FORM), find_sheet(paths, SHEET_BATCH)):
             entry = paths.get(sheet or "")
             if sheet is None:
                 continue
-            if entry is not None and entry in names:
-                xml = _read_entry(zf, entry, source)
+            if entry is not None and entry.lower() in by_lower:
+                xml = _read_entry(zf, by_lower[entry.lower()], source)
                 _guard_extent(xml, source, sheet)
                 result.xml[sheet] = xml
         # Every other part calamine may read: a part that lies about its size fails its CRC.

@@ -67,7 +67,9 @@ def read_workbook(path: Path) -> list[Record]:
     records: list[Record] = []
     try:
         for name in wanted:
-            xml = book.xml.get(name, b"")
+            xml = book.xml.get(name)
+            if xml is None:  # never let calamine read a sheet the guard has not measured
+                raise fail(source, f"is damaged (no part of the file holds the {name} sheet)")
             try:
                 data = workbook.get_sheet_by_name(name)  # parses the XML: damage shows here
             except Exception as exc:

@@ -94,12 +94,13 @@ def write_xlsx(
     name: str = "批量",
     parts: dict[str, str | bytes] | None = None,
     content_types: str = CONTENT_TYPES,
+    rels: str = WORKBOOK_RELS,
 ) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", content_types)
         zf.writestr("_rels/.rels", ROOT_RELS)
         zf.writestr("xl/workbook.xml", workbook_xml(name))
-        zf.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        zf.writestr("xl/_rels/workbook.xml.rels", rels)
         zf.writestr(SHEET1, sheet)
         for part, data in (parts or {}).items():
             zf.writestr(part, data)
@@ -326,6 +327,17 @@ def _sizes(d: Path) -> list[Path]:
             batch_sheet(firm, extra_rows='<row r="1048576"><c r="XFD1048576" s="0"/></row>'),
         ),
         write_xlsx(d / "empty_rows_1m.xlsx", batch_sheet(firm, extra_rows=empty_rows)),
+        # calamine finds "Worksheets/sheet1.xml" for the part named "xl/worksheets/…"
+        write_xlsx(
+            d / "far_cell_other_case.xlsx",
+            batch_sheet(firm, extra_rows=far),
+            rels=WORKBOOK_RELS.replace('"worksheets/', '"Worksheets/'),
+        ),
+        write_xlsx(
+            d / "sheet_part_missing.xlsx",
+            batch_sheet(firm),
+            rels=WORKBOOK_RELS.replace('"worksheets/sheet1', '"worksheets/sheet9'),
+        ),
         write_xlsx(d / "batch_200k.xlsx", batch_sheet(firms)),
         zip_bomb(d / "zip_bomb_2gb.xlsx", 2 * 2**30),
         zip_bomb(d / "zip_bomb_50mb.xlsx", 52 * 2**20),
