@@ -286,7 +286,8 @@ def batch(
     """Score a round of applicants: summary.xlsx, results.jsonl, reports/*.pdf, cohort.pdf.
 
     Exit 0 when every applicant was scored, 1 when some were rejected or failed (all are
-    still reported), 2 when nothing could be read.
+    still reported, unreadable files and folders included), 2 when nothing could be read,
+    when another batch is using OUTDIR, or when OUTDIR cannot be written (full, read-only).
     """
     from assess.batch import BatchOptions, run_batch
 
