@@ -304,6 +304,7 @@ FIELDS: tuple[Field, ...] = (
         T.INT,
         S.IP,
         unit="件",
+        help="与主导产品相关、已在主导产品中应用并产生经济效益的；2026 年“小巨人”不计受让取得的",
         source="专利实施及产品销售证明",
     ),
     Field(
@@ -336,6 +337,15 @@ FIELDS: tuple[Field, ...] = (
         T.PERCENT,
         S.MARKET,
         unit="%",
+        source="行业协会或第三方机构出具的市场占有率证明",
+    ),
+    Field(
+        "market_share_intl",
+        "主导产品国际细分市场占有率",
+        T.PERCENT,
+        S.MARKET,
+        unit="%",
+        help="主导产品面向国际细分市场时填写",
         source="行业协会或第三方机构出具的市场占有率证明",
     ),
     Field("market_rank", "主导产品全国细分市场排名", T.INT, S.MARKET, unit="名", minimum=1),
