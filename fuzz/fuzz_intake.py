@@ -14,7 +14,8 @@ reach deep into the reader:
 
 * mode 0 edits the workbook's bytes (the zip itself: headers, sizes, compressed data);
 * mode 1 edits the sheet XML, then zips it again (cells, addresses, types, escapes);
-* mode 2 replaces the sheet XML by the input's bytes.
+* mode 2 edits the shared-string table that holds the header row's field ids;
+* mode 3 replaces the sheet XML by the input's bytes.
 
 Edits overwrite, insert, delete or repeat bytes, or insert tokens a hostile file would
 use (a far address, a DTD, an error cell, a NUL escape, 1e400).  `read_workbook` must
@@ -54,13 +55,21 @@ else:
     from assess.intake.workbook import read_workbook
 
 from tests.hostile.make_intake import (  # noqa: E402
+    CONTENT_TYPES,
     FIRM,
+    NS,
     SHEET1,
+    SST_CONTENT_TYPE,
+    SST_REL,
+    WORKBOOK_RELS,
     XML_DECL,
+    col_letter,
     row,
     sheet_xml,
     write_xlsx,
 )
+
+SST = "xl/sharedStrings.xml"
 
 TOKENS = (
     b'r="XFD1048576"',
@@ -79,6 +88,8 @@ TOKENS = (
     b"</row><row>",
     b"<c>",
     b's="1"',
+    b'uniqueCount="4294967295"',
+    b"<si><t>name</t></si>",
 )
 FORMULA_AND_PERCENT = '<c r="M2"><f>1/0</f></c><c r="N2" s="1"><v>0.124</v></c>'
 STYLES = (
@@ -87,27 +98,42 @@ STYLES = (
 )
 
 
+FIELD_IDS = [*FIRM, "revenue_growth", "high_tech_enterprise", "net_profit"]
+# The header row's ids come from a shared-string table, as Excel writes them.
+SST_XML = (
+    f'{XML_DECL}<sst xmlns="{NS}" count="{len(FIELD_IDS)}" uniqueCount="{len(FIELD_IDS)}">'
+    + "".join(f"<si><t>{field_id}</t></si>" for field_id in FIELD_IDS)
+    + "</sst>"
+).encode()
+
+
 def _sample_sheet() -> bytes:
-    firm = {**FIRM, "revenue_growth": 12.5, "high_tech_enterprise": "是", "net_profit": -300}
-    ids = [*firm, "rd_staff", "market_share"]
-    rows = [row(1, ids), row(2, list(firm.values()), raw=FORMULA_AND_PERCENT)]
+    ids = "".join(f'<c r="{col_letter(i)}1" t="s"><v>{i}</v></c>' for i in range(len(FIELD_IDS)))
+    values = [*FIRM.values(), 12.5, "是", -300]
+    rows = [f'<row r="1">{ids}</row>', row(2, values, raw=FORMULA_AND_PERCENT)]
     return sheet_xml(rows).encode()
 
 
 SHEET_XML = _sample_sheet()
 
 
-def _zip(sheet: bytes) -> bytes:
+def _zip(sheet: bytes, sst: bytes = SST_XML) -> bytes:
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_xlsx(Path(tmp) / "s.xlsx", "", parts={"xl/styles.xml": STYLES})
+        path = write_xlsx(
+            Path(tmp) / "s.xlsx",
+            "",
+            parts={"xl/styles.xml": STYLES, SST: ""},
+            content_types=CONTENT_TYPES.replace("</Types>", SST_CONTENT_TYPE),
+            rels=WORKBOOK_RELS.replace("</Relationships>", SST_REL),
+        )
         with (
             zipfile.ZipFile(path) as src,
             zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out,
         ):
             for info in src.infolist():
-                data = sheet if info.filename == SHEET1 else src.read(info)
-                out.writestr(info.filename, data)
+                given = {SHEET1: sheet, SST: sst}
+                out.writestr(info.filename, given.get(info.filename) or src.read(info))
     return buffer.getvalue()
 
 
@@ -161,11 +187,13 @@ def mutate(blob: bytes, recipe: Recipe) -> bytes:
 
 def workbook_bytes(data: bytes) -> bytes:
     recipe = Recipe(data)
-    mode = recipe.int(0, 2)
+    mode = recipe.int(0, 3)
     if mode == 0:
         return mutate(SAMPLE, recipe)
     if mode == 1:
         return _zip(mutate(SHEET_XML, recipe))
+    if mode == 2:
+        return _zip(SHEET_XML, mutate(SST_XML, recipe))
     return _zip(recipe.rest())
 
 

@@ -82,6 +82,8 @@ FILE_REFUSALS = {
     "far_cell.xlsx": r"批量 工作表的数据延伸到第 1,048,576 行，超过每个工作表 100,000 行的上限",
     "far_empty_string.xlsx": r"批量 工作表的数据延伸到第 1,048,576 行",
     "far_cell_other_case.xlsx": r"批量 工作表的数据延伸到第 1,048,576 行",
+    "shared_strings_claim.xlsx": r"已拒绝：xl/sharedStrings\.xml 声称有 4,294,967,295 个"
+    r"共享字符串，实际只有 1 个",
     "sheet_part_missing.xlsx": r"is damaged \(no part of the file holds the 批量 sheet\)",
     "batch_200k.xlsx": r"批量 工作表的数据延伸到第 200,001 行.*每个不超过 100,000 行",
 }
@@ -94,7 +96,8 @@ def test_file_is_refused_in_one_line(corpus: Path, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["dimension_claim.xlsx", "far_styled_empty.xlsx", "empty_rows_1m.xlsx"]
+    "name",
+    ["dimension_claim.xlsx", "far_styled_empty.xlsx", "empty_rows_1m.xlsx", "shared_strings.xlsx"],
 )
 def test_sheet_that_only_claims_to_be_huge_is_scored(corpus: Path, name: str) -> None:
     """A <dimension> claim, a formatted empty cell at XFD1048576 or a million empty rows

@@ -265,8 +265,32 @@ def open_zip(path: Path, source: str) -> Book:
         # Every other part calamine may read: a part that lies about its size fails its CRC.
         for name in names:
             if name.endswith((".xml", ".rels")) and "worksheets/" not in name:
-                _read_entry(zf, name, source)
+                _guard_shared_strings(_read_entry(zf, name, source), source, name)
     return result
+
+
+_SST = re.compile(rb"<(?:[\w.-]+:)?sst[\s>/][^>]*>")
+_UNIQUE_COUNT = re.compile(rb'uniqueCount *= *"(\d+)"')
+_SI = re.compile(rb"<(?:[\w.-]+:)?si[\s>/]")
+
+
+def _guard_shared_strings(data: bytes, source: str, name: str) -> None:
+    """calamine reserves room for the `uniqueCount` its shared-string table claims, 24
+    bytes each, before reading one: "4294967295" asks for 96 GB and aborts the process.
+    A real table holds the strings it counts; one claiming more than it holds is refused."""
+    root = _SST.search(data, 0, 1 << 16)  # the root element, after the prolog
+    if root is None:
+        return
+    claim = _UNIQUE_COUNT.search(root.group().translate(_CANONICAL))
+    if claim is None:
+        return
+    held = len(_SI.findall(data))
+    if int(claim.group(1)[:12]) > held + 1000:
+        raise fail(
+            source,
+            f"已拒绝：{name} 声称有 {int(claim.group(1)[:12]):,} 个共享字符串，实际只有 "
+            f"{held:,} 个（文件已损坏或被改动）：请在 Excel 或 WPS 中打开并另存为 .xlsx",
+        )
 
 
 def _percent_styles(styles: Any) -> frozenset[int]:

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 # ---- a minimal workbook, written by hand ---------------------------------------------------
 
-_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -48,7 +48,7 @@ SHEET1 = "xl/worksheets/sheet1.xml"
 
 def workbook_xml(sheet: str) -> str:
     return (
-        f'{XML_DECL}<workbook xmlns="{_NS}" xmlns:r="{_REL_NS}"><sheets>'
+        f'{XML_DECL}<workbook xmlns="{NS}" xmlns:r="{_REL_NS}"><sheets>'
         f'<sheet name="{sheet}" sheetId="1" r:id="rId1"/></sheets></workbook>'
     )
 
@@ -83,7 +83,7 @@ def row(number: int, values: Sequence[object], raw: str = "") -> str:
 def sheet_xml(rows: Iterable[str], dimension: str = "", before: str = "") -> str:
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
     body = "".join(rows)
-    head = f'{before or XML_DECL}<worksheet xmlns="{_NS}">{dim}'
+    head = f'{before or XML_DECL}<worksheet xmlns="{NS}">{dim}'
     return f"{head}<sheetData>{body}</sheetData></worksheet>"
 
 
@@ -130,6 +130,36 @@ def batch_sheet(firms: Sequence[dict[str, object]], *, extra_rows: str = "", **k
     rows = [row(1, ids)]
     rows += [row(i, [firm.get(k) for k in ids]) for i, firm in enumerate(firms, start=2)]
     return sheet_xml([*rows, extra_rows], **kw)
+
+
+SST_CONTENT_TYPE = (
+    '<Override PartName="/xl/sharedStrings.xml" '
+    f'ContentType="{_OFFICE}.sharedStrings+xml"/></Types>'
+)
+SST_REL = (
+    f'<Relationship Id="rId2" Type="{_REL_NS}/sharedStrings" Target="sharedStrings.xml"/>'
+    "</Relationships>"
+)
+
+
+def shared_strings_xlsx(path: Path, texts: Sequence[str], *, unique_count: str = "") -> Path:
+    """A 批量 sheet whose row 1 (`name`, `assessment_year`) and row 2 (`texts[0]`, 2026)
+    take their text from a shared-string table of `texts`."""
+    counted = f' uniqueCount="{unique_count or len(texts)}"'
+    items = "".join(f"<si><t>{escape(t)}</t></si>" for t in texts)
+    sst = f'{XML_DECL}<sst xmlns="{NS}" count="{len(texts)}"{counted}>{items}</sst>'
+    rows = [
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>assessment_year</t></is></c></row>',
+        '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2"><v>2026</v></c></row>',
+    ]
+    return write_xlsx(
+        path,
+        sheet_xml(rows),
+        parts={"xl/sharedStrings.xml": sst},
+        content_types=CONTENT_TYPES.replace("</Types>", SST_CONTENT_TYPE),
+        rels=WORKBOOK_RELS.replace("</Relationships>", SST_REL),
+    )
 
 
 def firm_xlsx(path: Path, **changes: object) -> Path:
@@ -214,12 +244,12 @@ BILLION_LAUGHS = (
         f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
         for i in range(1, 10)
     )
-    + f']><worksheet xmlns="{_NS}"><sheetData><row r="1">'
+    + f']><worksheet xmlns="{NS}"><sheetData><row r="1">'
     '<c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
 )
 EXTERNAL_ENTITY = (
     '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-    f'<worksheet xmlns="{_NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>name</t>'
+    f'<worksheet xmlns="{NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>name</t>'
     '</is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>&xxe;</t></is></c></row>'
     "</sheetData></worksheet>"
 )
@@ -332,6 +362,10 @@ def _sizes(d: Path) -> list[Path]:
             d / "far_cell_other_case.xlsx",
             batch_sheet(firm, extra_rows=far),
             rels=WORKBOOK_RELS.replace('"worksheets/', '"Worksheets/'),
+        ),
+        shared_strings_xlsx(d / "shared_strings.xlsx", [str(FIRM["name"])]),
+        shared_strings_xlsx(
+            d / "shared_strings_claim.xlsx", [str(FIRM["name"])], unique_count="4294967295"
         ),
         write_xlsx(
             d / "sheet_part_missing.xlsx",
