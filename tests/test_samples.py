@@ -95,3 +95,54 @@ def test_borderline_srdi_says_local_indicators_were_not_assessed() -> None:
     local = next(i for i in result["indicators"] if i["id"] == "SRDI-09")
     assert local["status"] == "not_assessed" and local["points"] == 0
     assert "not assessed: no local indicators for 湖南省" in local["reason"]
+
+
+# srdi-readiness, indicator by indicator (see rubrics/srdi-readiness.yaml):
+READINESS = {
+    # 研发 6.5% → 10, 1210 万元 → 4, rising with 6.5% and 1050/16200 = 6.48% → 6,
+    #   staff 23.8% → 3, deduction 3, 技改 820/18600 = 4.4% → 4 = 30.
+    # 协同 4 partners → cap 5, 7 projects → 6, joint institution 3, co-training 3, chain 4,
+    #   large-firm co-innovation 4 = 25.
+    # 细分 11 years → 5, 93.0% → 5, share 12.4% → 7, brand 1, key link 3, Class I IP 1,
+    #   9 applied → 3 = 25.
+    # 生态 专精特新 title 5, high-tech 3, platform 3, priority 2, digital level 3 → 3,
+    #   equity 3000 in 2 years → 2, dialogue 2 = 20.
+    "strong": {"rd_input": 30, "collaboration": 25, "niche": 25, "ecosystem": 20, "total": 100},
+    # 研发 3.5% → 6, 238 万元 → 2, rising with 3.5% and 205/6300 = 3.25% → 6, staff 12.9% → 2,
+    #   deduction 3, 技改 90/6800 = 1.32% → 2 = 21.
+    # 协同 1 partner 2, 1 project 2, own municipal institution 1, 0, chain 4, 0 = 9 (< 10).
+    # 细分 5 years → 4, 80% → 4, share 3.1% → 2 but rank 9 → 4, brand 1, 六基 2, IP 1,
+    #   1 applied → 1 = 17.
+    # 生态 创新型 title 3, high-tech 3, 0, priority 2, level 2 → 2, no equity 0, dialogue 2 = 12.
+    "borderline": {"rd_input": 21, "collaboration": 9, "niche": 17, "ecosystem": 12, "total": 59},
+    # Only the niche years (3 → 4) score; the market share 0.4% without a rank or an
+    # international share leaves RDY-NI-03 open (up to 7 more).
+    "weak": {"rd_input": 0, "collaboration": 0, "niche": 4, "ecosystem": 0, "total": 4},
+}
+
+
+@pytest.mark.parametrize("firm", ["strong", "borderline", "weak"])
+def test_sample_readiness_matches_the_hand_arithmetic(firm: str) -> None:
+    (result,) = score(firm, "srdi-readiness")
+    want = READINESS[firm]
+    assert result["total"] == want["total"]
+    for cls in result["classes"]:
+        assert cls["points"] == want[cls["id"]], cls["id"]
+    assert result["passed"] is (firm == "strong")
+
+
+def test_partial_sample_shows_the_guaranteed_points_and_passes_on_them() -> None:
+    """samples/partial.json leaves the high-value IP count blank: the 2022 创新型 table
+    guarantees 15 points for its self-developed Class I IP and could give 20; 80 is already
+    above every line, so the verdict is a pass, not "undetermined"."""
+    data = json.loads((ROOT / "samples" / "partial.json").read_text(encoding="utf-8"))
+    assert "ip_class1_high_value" not in data
+    results = {r["rubric"]: r for r in score("partial")}  # the ladder of its year, 2026
+    innovative = results["miit-2022-innovative"]
+    ip = next(i for i in innovative["indicators"] if i["id"] == "INN-01")
+    assert (ip["status"], ip["points"], ip["at_most"]) == ("unknown", 15, 20)
+    assert (innovative["total"], innovative["at_most"]) == (80, 85)
+    assert innovative["pass_status"] == "pass" and innovative["passed"] is True
+    # The 2026 专精特新 conditions read the applied count, which is given: decided.
+    srdi = results["miit-2026-srdi"]
+    assert srdi["pass_status"] == "pass"
