@@ -11,10 +11,14 @@ reporters word it.
 
 from __future__ import annotations
 
+import copy
+import math
+import operator
 from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
+from itertools import product
 from typing import Any
 
 from assess import plan as planning
@@ -94,6 +98,45 @@ class _Context:
 
     def score_part(self, score: ScoreModel, maximum: Decimal) -> Outcome:
         return _score(self, score, maximum)
+
+    def sweep(self, name: str) -> list[Fraction]:
+        return sweep(self, name)
+
+    def fillings(self, names: Iterable[str]) -> list[_Context] | None:
+        """This firm with the blanks `names` are computed from filled in, every way worth
+        trying: booleans both ways, every choice, each number over its grid (`_grid`;
+        coarser for two blanks).  None when there is no blank to fill, a blank is text, or
+        there are more than two."""
+        blanks = sorted(
+            {
+                leaf
+                for n in names
+                for leaf in self.inputs_of(n)
+                if leaf in FIELDS_BY_ID and self.env.get(leaf) is None
+            }
+        )
+        if not blanks or len(blanks) > 2:
+            return None
+        grids: list[list[Any]] = []
+        for b in blanks:
+            spec = FIELDS_BY_ID[b]
+            if spec.type is FieldType.BOOL:
+                grids.append([False, True])
+            elif spec.type is FieldType.ENUM:
+                grids.append(list(spec.choice_values))
+            elif spec.type in _NUMERIC:
+                grids.append(_grid(b, coarse=len(blanks) > 1))
+            else:
+                return None
+        return [self.filled(dict(zip(blanks, combo, strict=True))) for combo in product(*grids)]
+
+    def filled(self, values: dict[str, Any]) -> _Context:
+        """A copy with `values` entered and the metrics computed again."""
+        other = copy.copy(self)
+        other.env = {**self.env, **values}
+        for metric in self.rubric.metrics:
+            other.env[metric.id] = metric.expr.evaluate(other.env, self.describe)
+        return other
 
     def names_figure(self, names: Iterable[str]) -> str:
         return "，".join(self.show(n) for n in sorted(names))
@@ -208,6 +251,88 @@ def solve_lever(
     return lever, start, start + (target - f0) / (f1 - f0)
 
 
+# ---- the values a metric can take while its inputs are blank -----------------------------
+
+_NUMERIC = (FieldType.INT, FieldType.NUMBER, FieldType.MONEY, FieldType.PERCENT)
+_STEPS = (1, 2, 3, 5, 7)
+
+
+def _grid(name: str, coarse: bool = False) -> list[Fraction]:
+    """Values a blank field may be filled with: the smallest entry (a cent, or one), then
+    1-2-3-5-7 steps (1-3 when `coarse`) to a billion, within the field's limits (mirrored
+    when negative values are allowed)."""
+    spec = FIELDS_BY_ID[name]
+    unit = Fraction(1) if spec.type is FieldType.INT else Fraction(1, 100)
+    top = Fraction(spec.maximum) if spec.maximum is not None else Fraction(10**9)
+    bottom = Fraction(spec.minimum) if spec.minimum is not None else Fraction(0)
+    values = {Fraction(0), unit, top}
+    scale = unit
+    while scale <= top:
+        values.update(scale * k for k in ((1, 3) if coarse else _STEPS))
+        scale *= 10
+    if spec.negative_ok and spec.minimum is None:
+        values |= {-v for v in values}
+        bottom = -top
+    return sorted(v for v in values if bottom <= v <= top)
+
+
+def sweep(ctx: _Context, name: str) -> list[Fraction]:
+    """The values `name` (a metric, or a field) takes while the blanks it is computed from
+    range over what may be entered: a search over each blank's grid, refined by ternary
+    search between the grid points around the least and the greatest value found (one
+    blank), to the precision the field is entered with.  [] when a blank is not a number
+    or there are more than two."""
+    blanks = [n for n in ctx.inputs_of(name) if ctx.env.get(n) is None]
+    if (
+        not blanks
+        or len(blanks) > 2
+        or any(b not in FIELDS_BY_ID or FIELDS_BY_ID[b].type not in _NUMERIC for b in blanks)
+    ):
+        return []
+    chain = _metric_chain(ctx.rubric, name) if name in ctx.metrics else ()
+
+    def at(values: tuple[Fraction, ...]) -> Fraction | None:
+        env = dict(ctx.env)
+        env.update(zip(blanks, values, strict=True))
+        for mm in chain:
+            env[mm.id] = mm.expr.evaluate(env, ctx.describe)
+        v = env.get(name)
+        return v if isinstance(v, Fraction) else None
+
+    grids = [_grid(b) for b in blanks]
+    if len(blanks) == 2:
+        found = [at((x, y)) for x in grids[0] for y in grids[1]]
+        return [v for v in found if v is not None]
+    xs = grids[0]
+    ys = [at((x,)) for x in xs]
+    out = [v for v in ys if v is not None]
+    if not out:
+        return []
+    unit = Fraction(1) if FIELDS_BY_ID[blanks[0]].type is FieldType.INT else Fraction(1, 100)
+    for pick in (min, max):
+        i = ys.index(pick(out))
+        lo, hi = xs[max(i - 1, 0)], xs[min(i + 1, len(xs) - 1)]
+        better = operator.lt if pick is min else operator.gt
+        for _ in range(60):  # ternary search for an extreme between grid points
+            if hi - lo <= unit:
+                break
+            m1, m2 = lo + (hi - lo) / 3, hi - (hi - lo) / 3
+            f1, f2 = at((m1,)), at((m2,))
+            if f1 is None or f2 is None:
+                break
+            if better(f1, f2):
+                hi = m2
+            else:
+                lo = m1
+        # The extreme at the precision of the field, on either side of where it lies.
+        for x in (lo, hi, (lo + hi) / 2):
+            for near in (math.floor(x / unit) * unit, math.ceil(x / unit) * unit):
+                v = at((near,))
+                if v is not None:
+                    out.append(v)
+    return out
+
+
 def scoring_context(rubric: m.Rubric, firm: Firm) -> _Context:
     """The firm's values and computed metrics for one rubric: the `Scope` operators and
     the plan work in."""
@@ -232,16 +357,41 @@ def _metric_chain(rubric: m.Rubric, metric: str) -> tuple[m.Metric, ...]:
 # ---- indicators: each scored by its operator ---------------------------------------------
 
 
-def _score(ctx: _Context, score: ScoreModel, maximum: Decimal) -> Outcome:
-    """An operator's decision, worded by the same operator (for a local block's parts)."""
+def _bounded(ctx: _Context, score: ScoreModel, maximum: Decimal) -> Outcome:
+    """An operator's decision with its bounds: undecided, its points are what the known
+    data guarantees and `high` the most the blanks could bring."""
     op = operator_for(score)
     o = op.score(score, ctx, maximum)
-    return replace(o, reason=op.reason(score, o))
+    if o.status != "unknown":
+        return o
+    low, high = op.bounds(score, ctx, maximum, o)
+    return replace(o, points=low, high=high)
+
+
+def _score(ctx: _Context, score: ScoreModel, maximum: Decimal) -> Outcome:
+    """An operator's decision, worded by the same operator (for a local block's parts)."""
+    o = _bounded(ctx, score, maximum)
+    return replace(o, reason=_reason(ctx, score, o))
+
+
+def _reason(ctx: _Context, score: ScoreModel, o: Outcome) -> str:
+    reason = operator_for(score).reason(score, o)
+    if o.high is None:
+        return reason
+    return f"{reason}。{range_words(o.points, o.high, [ctx.label(n) for n in o.missing])}"
+
+
+def range_words(low: Decimal, high: Decimal, missing: list[str]) -> str:
+    """至少 15 分；补充 Ⅰ类高价值知识产权数 后最多 20 分."""
+    names = "、".join(missing)
+    if low == high:
+        return f"无论{names or '缺少的数据'}如何，均得 {fmt(low)} 分"
+    fill = f"补充 {names} 后" if missing else "数据齐全后"
+    return f"至少 {fmt(low)} 分；{fill}最多 {fmt(high)} 分"
 
 
 def _score_indicator(ctx: _Context, ind: m.Indicator) -> IndicatorResult:
-    op = operator_for(ind.score)
-    o = op.score(ind.score, ctx, ind.max)
+    o = _bounded(ctx, ind.score, ind.max)
     status = ind.status or ctx.rubric.status
     return IndicatorResult(
         id=ind.id,
@@ -250,7 +400,7 @@ def _score_indicator(ctx: _Context, ind: m.Indicator) -> IndicatorResult:
         points=o.points,
         max=ind.max,
         status=o.status,
-        reason=op.reason(ind.score, o),
+        reason=_reason(ctx, ind.score, o),
         figure=o.figure,
         value=None if o.value is None else to_decimal(o.value),
         band=o.band,
@@ -263,6 +413,7 @@ def _score_indicator(ctx: _Context, ind: m.Indicator) -> IndicatorResult:
         source=ind.source,
         effort=ind.effort,
         code=o.code,
+        high=o.high,
     )
 
 
@@ -392,6 +543,29 @@ class _Judge:
         return v
 
 
+# The national platform's development score (发展评价得分) of the last year and the year
+# before (a review accepts either): only the platform computes it.
+PLATFORM_FIELDS = frozenset({"platform_score", "platform_score_prev"})
+
+
+def _only_the_platform_score_open(
+    rubric: m.Rubric,
+    total: Decimal,
+    open_total: Decimal,
+    classes: list[ClassResult],
+    conditions: tuple[ConditionResult, ...],
+) -> bool:
+    """Whether the rule, undecided, would pass once the platform's score meets its line:
+    every open condition waits only for a platform score, and with them met the rule
+    holds whatever else is open."""
+    waiting = [c for c in conditions if c.ok is None]
+    if not waiting or not all(c.missing and set(c.missing) <= PLATFORM_FIELDS for c in waiting):
+        return False
+    met = tuple(replace(c, ok=True) if c.ok is None else c for c in conditions)
+    judge = _Judge(total, open_total, {c.id: c for c in classes}, {c.id: c for c in met})
+    return judge.rule(rubric.pass_rule) is True
+
+
 class _Planner:
     """Makes an assessment's plan from the context it was scored in (no second one)."""
 
@@ -412,7 +586,7 @@ def evaluate(rubric: m.Rubric, firm: Firm) -> Assessment:
     for cls in rubric.classes:
         members = [i for i in indicators if i.class_id == cls.id]
         points = sum((i.points for i in members), Decimal(0))
-        open_max = sum((i.max for i in members if i.status == "unknown"), Decimal(0))
+        open_max = sum((i.at_most - i.points for i in members), Decimal(0))
         classes.append(
             ClassResult(
                 cls.id,
@@ -425,11 +599,15 @@ def evaluate(rubric: m.Rubric, firm: Firm) -> Assessment:
             )
         )
     total = sum((i.points for i in indicators), Decimal(0))
-    open_total = sum((i.max for i in indicators if i.status == "unknown"), Decimal(0))
+    open_total = sum((i.at_most - i.points for i in indicators), Decimal(0))
     conditions = tuple(_condition(ctx, c) for c in rubric.conditions)
     judge = _Judge(total, open_total, {c.id: c for c in classes}, {c.id: c for c in conditions})
     verdict = judge.rule(rubric.pass_rule)
     status: PassStatus = "pass" if verdict else "fail" if verdict is False else "undetermined"
+    if verdict is None and _only_the_platform_score_open(
+        rubric, total, open_total, classes, conditions
+    ):
+        status = "platform_pending"
     notes = []
     if rubric.status == "advisory":
         notes.append(
@@ -452,7 +630,12 @@ def evaluate(rubric: m.Rubric, firm: Firm) -> Assessment:
     if open_total:
         notes.append(
             f"数据不完整：{sum(1 for i in indicators if i.status == 'unknown')} 项指标"
-            f"无法计算，最多还有 {fmt(open_total)} 分未计入。"
+            f"待补充数据，已知数据保证 {fmt(total)} 分，补齐后最多 {fmt(total + open_total)} 分。"
+        )
+    if status == "platform_pending":
+        notes.append(
+            "其余条件均已满足，待平台发展评价得分：该得分由优质中小企业梯度培育平台根据企业"
+            "填报的数据计算，计算方法未公开，本工具不能代算。"
         )
     return Assessment(
         rubric=rubric.id,

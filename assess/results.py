@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from assess.plan import TierPlan
 
 IndicatorStatus = Literal["ok", "unknown", "not_assessed"]
-PassStatus = Literal["pass", "fail", "undetermined"]
+# "platform_pending": every condition of the rule holds except the national platform's
+# development score (发展评价得分), which is still to be had.
+PassStatus = Literal["pass", "fail", "undetermined", "platform_pending"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,14 @@ class IndicatorResult:
     source: str = ""
     effort: Decimal = Decimal(1)
     code: str = ""  # what decided it, from its operator: "band", "tier", ... or "unknown"
+    # Undecided (status "unknown"): `points` are what the known data guarantees and `high`
+    # the most it could reach once the blanks in `missing` are filled.  None when decided.
+    high: Decimal | None = None
+
+    @property
+    def at_most(self) -> Decimal:
+        """The most this row could score: its points once decided."""
+        return self.points if self.high is None else self.high
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,11 @@ class Assessment:
     @property
     def passed(self) -> bool:
         return self.pass_status == "pass"
+
+    @property
+    def at_most(self) -> Decimal:
+        """The most the total could reach once every blank is filled."""
+        return self.total + sum((i.at_most - i.points for i in self.indicators), Decimal(0))
 
     def rows(self) -> Iterator[tuple[IndicatorResult, IndicatorResult]]:
         """(indicator, row) for every scored row: an indicator, or each part of one made

@@ -88,6 +88,14 @@ class AtLeast(Operator):
         return Outcome(points, "ok", "reached" if reached else "short", {}, figure, value, "", nxt)
 
     @classmethod
+    def bounds(
+        cls, score: AtLeastScore, scope: Scope, maximum: Decimal, outcome: Outcome
+    ) -> tuple[Decimal, Decimal]:
+        if outcome.status != "unknown":
+            return outcome.points, outcome.points
+        return Decimal(0), score.points  # the blank may put the metric on either side
+
+    @classmethod
     def explain(cls, score: AtLeastScore, outcome: Outcome) -> str:
         word = "达到" if outcome.code == "reached" else "未达到"
         return f"{outcome.figure}，{word} {fmt(score.min)}，得 {fmt(outcome.points)} 分"
@@ -179,6 +187,12 @@ def test_a_new_operator_is_scored_planned_read_and_documented(
     assert [(s.indicator, s.points_to) for s in p.steps] == [("T1", Decimal(10))]
     done = firm_from_mapping({"name": "测试企业", "rd_expense": 30, "revenue": 1000}, "test")
     assert evaluate(rubric, done).passed
+    # Bounded: a blank gives the toy's range, and the verdict stays open across it.
+    blank = evaluate(rubric, firm_from_mapping({"name": "测试企业", "revenue": 1000}, "test"))
+    (t1,) = blank.indicators
+    assert (t1.status, t1.points, t1.high) == ("unknown", 0, 10)
+    assert "至少 0 分；补充 上年度研发费用 后最多 10 分" in t1.reason
+    assert (blank.total, blank.at_most, blank.pass_status) == (0, 10, "undetermined")
     # Read: the questionnaire asks for what the toy reads.
     assert names_read(rubric.indicators[0].score) == {"rd_share"}
     # Documented on the rubric's reference page.
@@ -239,6 +253,7 @@ def test_a_name_is_registered_once() -> None:
         name = "bands"
         model = m.BandsScore
         score = AtLeast.score
+        bounds = AtLeast.bounds
         explain = AtLeast.explain
         rungs = AtLeast.rungs
         names_read = AtLeast.names_read

@@ -4,6 +4,11 @@ Contract (more keys are welcome, these never change meaning): `rubric`, `total`,
 `passed`, `size_class`, `indicators` [{id, title, points, max, status, reason}],
 `gates` [{id, ok, reason}].
 
+With blanks in the data, `points` (and `total`, each class's `points`) are what the known
+data guarantees and `at_most` the most it could reach once they are filled.  `pass_status`
+is `pass`, `fail`, `undetermined` (the range crosses the line) or `platform_pending`
+(every condition holds but the national platform's development score, still to be had).
+
 `record` also carries the improvement plan (`plan`: null once passed); `compact_record`,
 written for every applicant of a batch round, leaves it out (a plan costs ten times the
 scoring, and a round's reports make their own).
@@ -49,6 +54,7 @@ def _indicator(ind: IndicatorResult) -> dict[str, Any]:
         "id": ind.id,
         "title": ind.title,
         "points": number(ind.points),
+        "at_most": number(ind.at_most),
         "max": number(ind.max),
         "status": ind.status,
         "reason": ind.reason,
@@ -160,6 +166,7 @@ def record(a: Assessment) -> dict[str, Any]:
         "firm": a.firm,
         "source": a.source,
         "total": number(a.total),
+        "at_most": number(a.at_most),
         "max": number(a.max),
         "pass_mark": number(a.pass_mark),
         "passed": a.passed,
@@ -172,6 +179,7 @@ def record(a: Assessment) -> dict[str, Any]:
                 "id": c.id,
                 "title": c.title,
                 "points": number(c.points),
+                "at_most": number(c.points + c.unknown_max),
                 "max": number(c.max),
                 "maturity": c.maturity,
             }
@@ -197,6 +205,7 @@ def _indicator_compact(ind: IndicatorResult) -> dict[str, Any]:
         "id": ind.id,
         "title": ind.title,
         "points": number(ind.points),
+        "at_most": number(ind.at_most),
         "max": number(ind.max),
         "status": ind.status,
         "reason": ind.reason,
@@ -237,6 +246,7 @@ def record_head(a: Assessment) -> dict[str, Any]:
         "firm": a.firm,
         "source": a.source,
         "total": number(a.total),
+        "at_most": number(a.at_most),
         "max": number(a.max),
         "pass_mark": number(a.pass_mark),
         "passed": a.passed,
@@ -249,6 +259,7 @@ def record_head(a: Assessment) -> dict[str, Any]:
                 "id": c.id,
                 "title": c.title,
                 "points": number(c.points),
+                "at_most": number(c.points + c.unknown_max),
                 "max": number(c.max),
                 "maturity": c.maturity,
             }

@@ -12,14 +12,15 @@ from rich.table import Table
 from rich.text import Text
 
 from assess.numbers import fmt
-from assess.report.words import explanation_lines, plan_lines
+from assess.report.words import PASS_WORDS, explanation_lines, plan_lines, points_words
 from assess.results import Assessment, ConditionResult
 from assess.rubric.size import SIZE_LABELS
 
-_VERDICT = {
-    "pass": ("通过", "bold green"),
-    "fail": ("未通过", "bold red"),
-    "undetermined": ("待定（数据不全）", "bold yellow"),
+_STYLE = {
+    "pass": "bold green",
+    "fail": "bold red",
+    "undetermined": "bold yellow",
+    "platform_pending": "bold cyan",
 }
 _MARK = {True: ("✓", "green"), False: ("✗", "red"), None: ("?", "yellow")}
 _STATUS = {"ok": "", "unknown": "数据缺失", "not_assessed": "未评估"}
@@ -36,7 +37,7 @@ def _conditions(conds: Sequence[ConditionResult]) -> Table:
 
 
 def render(a: Assessment) -> Group:
-    label, style = _VERDICT[a.pass_status]
+    label, style = PASS_WORDS[a.pass_status], _STYLE[a.pass_status]
     head = Text.assemble(
         (f"{a.rubric_title}", "bold"),
         f"  {a.rubric} v{a.rubric_version}",
@@ -45,7 +46,7 @@ def render(a: Assessment) -> Group:
     summary = Text.assemble(
         ("结论：", "bold"),
         (label, style),
-        f"    总分 {fmt(a.total)} / {fmt(a.max)}" if a.max else "",
+        f"    总分 {points_words(a.total, a.at_most, a.max)}" if a.max else "",
         f"（及格线 {fmt(a.pass_mark)}）" if a.pass_mark is not None else "",
         f"    企业规模：{SIZE_LABELS.get(a.size_class or '', '未知')}",
     )
@@ -54,7 +55,7 @@ def render(a: Assessment) -> Group:
         parts.append(
             Text(
                 "    ".join(
-                    f"{c.title} {fmt(c.points)}/{fmt(c.max)}"
+                    f"{c.title} {points_words(c.points, c.points + c.unknown_max, c.max)}"
                     + (f"（{c.maturity}）" if c.maturity else "")
                     for c in a.classes
                 )
@@ -66,7 +67,9 @@ def render(a: Assessment) -> Group:
         # One block per indicator rather than a table: Chinese text has no spaces to wrap
         # at, and table cells would cut the reasons short on a narrow terminal.
         line = Text.assemble(
-            (f"{ind.id} ", "dim"), (ind.title, "bold"), f"  {fmt(ind.points)}/{fmt(ind.max)} 分"
+            (f"{ind.id} ", "dim"),
+            (ind.title, "bold"),
+            f"  {points_words(ind.points, ind.at_most, ind.max)} 分",
         )
         if ind.status != "ok":
             line.append(f"  [{_STATUS[ind.status]}]", style="yellow")

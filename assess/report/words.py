@@ -8,10 +8,30 @@ everywhere.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 from assess.numbers import fmt
 from assess.plan import TierPlan
 from assess.results import RuleLine
+
+# A verdict as the reports say it.
+PASS_WORDS = {
+    "pass": "通过",
+    "fail": "未通过",
+    "undetermined": "待定（数据不全）",
+    "platform_pending": "其余条件均已满足，待平台发展评价得分",
+}
+# The platform score's own step in the plan.
+PLATFORM_STEP = "在梯度培育平台完成填报，取得发展评价得分 ≥ {line}"
+
+
+def points_words(low: Decimal, high: Decimal, maximum: Decimal | None = None) -> str:
+    """ "62 / 100", or "至少 62 分，最多 75 / 100" when blanks leave a range."""
+    top = f" / {fmt(maximum)}" if maximum else ""
+    if high == low:
+        return f"{fmt(low)}{top}"
+    return f"至少 {fmt(low)}，最多 {fmt(high)}{top}"
+
 
 ROLE_LABEL = {
     "eligibility": "资格条件",

@@ -31,6 +31,7 @@ from assess.rubric.operators.base import (
     ScoreModel,
     move_lever,
     next_step,
+    settled,
     unknown,
 )
 from assess.rubric.operators.registry import (
@@ -66,6 +67,7 @@ __all__ = [
     "register",
     "registered",
     "score_union",
+    "settled",
     "unknown",
     "unregister",
 ]

@@ -24,6 +24,7 @@ from assess.rubric.operators.base import (
     ScoreModel,
     move_lever,
     next_step,
+    settled,
     unknown,
 )
 from assess.rubric.operators.registry import register
@@ -137,6 +138,20 @@ def band_for(score: BandsScore, edge: str, value: Fraction) -> Band:
     return lower if edge == "lower_band" else upper
 
 
+def band_range(score: BandsScore, scope: Scope) -> tuple[Decimal, Decimal]:
+    """The fewest and most points the metric's bands give over the values it can take
+    while its blanks are filled (`Scope.sweep`); any band when those cannot be searched
+    (the bands tile every value)."""
+    values = scope.sweep(score.metric)
+    if not values:
+        points = [b.points for b in score.bands]
+        return min(points), max(points)
+    edge = score.edge or scope.edge_rule
+    # Points rise or fall with the metric (checked on load): its extremes give theirs.
+    ends = [band_for(score, edge, min(values)).points, band_for(score, edge, max(values)).points]
+    return min(ends), max(ends)
+
+
 def band_label(
     band: Band, unit: str, score: BandsScore | None = None, edge: str = "better_band"
 ) -> str:
@@ -240,6 +255,15 @@ class Bands(Operator):
     @classmethod
     def score(cls, score: BandsScore, scope: Scope, maximum: Decimal) -> Outcome:
         return score_bands(score, scope)
+
+    @classmethod
+    def bounds(
+        cls, score: BandsScore, scope: Scope, maximum: Decimal, outcome: Outcome
+    ) -> tuple[Decimal, Decimal]:
+        known = settled(outcome)
+        if known is not None:
+            return known
+        return band_range(score, scope)
 
     @classmethod
     def explain(cls, score: BandsScore, outcome: Outcome) -> str:

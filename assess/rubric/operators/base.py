@@ -1,6 +1,7 @@
 """What every scoring operator is made of, and what it may ask of the engine.
 
 An operator is one class in one module: the model of its YAML block, how it scores a firm,
+the points its known data guarantees and the most the blanks could reach (`bounds`),
 how it words the outcome, the plan levers above the band reached, the names it reads (for
 the questionnaire), its checks against the whole rubric and its reference-page lines.  The
 parts are abstract here and `Operator.__init_subclass__` refuses, at import, an operator
@@ -16,7 +17,7 @@ from __future__ import annotations
 import inspect
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -78,8 +79,17 @@ class Scope(Protocol):
     def solve(self, metric: str, target: Fraction) -> tuple[str, Fraction, Fraction] | None:
         """(lever, its value now, its exact value that brings `metric` to `target`)."""
 
+    def sweep(self, name: str) -> list[Fraction]:
+        """The values a metric (or field) takes while the blanks it is computed from range
+        over what may be entered; [] when that cannot be searched (then any value)."""
+
+    def fillings(self, names: Iterable[str]) -> Sequence[Scope] | None:
+        """This firm with the blanks `names` read filled in every way worth trying (a
+        search, for an operator's bounds); None when that cannot be searched."""
+
     def score_part(self, score: ScoreModel, maximum: Decimal) -> Outcome:
-        """Score a nested operator block (a local part) with its own operator."""
+        """Score a nested operator block (a local part) with its own operator, its bounds
+        given (`Outcome.points` the least, `Outcome.high` the most when undecided)."""
 
 
 class Checker(Protocol):
@@ -132,6 +142,10 @@ class Outcome:
     parts: tuple[IndicatorResult, ...] = ()
     provisional: bool = False  # the figures used come from a provisional source
     reason: str = ""
+    # For an undecided outcome, once the engine has asked the operator's `bounds`: `points`
+    # are the points the known data guarantees and `high` the most the blanks could add up
+    # to.  None when decided (the points are the points).
+    high: Decimal | None = None
 
 
 def unknown(why: Unknown | str, missing: tuple[str, ...] = ()) -> Outcome:
@@ -139,6 +153,13 @@ def unknown(why: Unknown | str, missing: tuple[str, ...] = ()) -> Outcome:
     if isinstance(why, Unknown):
         return Outcome(Decimal(0), "unknown", "unknown", {"why": why.reason}, missing=why.missing)
     return Outcome(Decimal(0), "unknown", "unknown", {"why": why}, missing=missing)
+
+
+def settled(outcome: Outcome) -> tuple[Decimal, Decimal] | None:
+    """A decided outcome's bounds (its points, twice); None when it is undecided."""
+    if outcome.status == "unknown":
+        return None
+    return outcome.points, outcome.points
 
 
 def next_step(level: Level, points: Decimal, metric_target: Decimal | None = None) -> NextStep:
@@ -185,7 +206,7 @@ def move_lever(scope: Scope, metric: str, target: Fraction, inclusive: bool) -> 
 
 # The parts every operator must define itself (not inherit): a missing one is an error when
 # the class is created.
-REQUIRED_PARTS = ("score", "explain", "rungs", "names_read", "check", "document")
+REQUIRED_PARTS = ("score", "bounds", "explain", "rungs", "names_read", "check", "document")
 
 
 class Operator(ABC):
@@ -227,6 +248,17 @@ class Operator(ABC):
     def score(cls, score: Any, scope: Scope, maximum: Decimal) -> Outcome:
         """Decide: points, status, the band reached and the next one.  `maximum` is the
         indicator's (or the part's) max."""
+        raise NotImplementedError
+
+    @classmethod
+    @abstractmethod
+    def bounds(
+        cls, score: Any, scope: Scope, maximum: Decimal, outcome: Outcome
+    ) -> tuple[Decimal, Decimal]:
+        """(the fewest, the most) points over every way of filling in the blanks the
+        outcome lists as `missing`: the least is what the known data guarantees, the most
+        what it could reach.  Both are reached by some filling-in (tight), and a decided
+        outcome's are its points.  `outcome` is the operator's own `score`."""
         raise NotImplementedError
 
     @classmethod

@@ -15,6 +15,7 @@ from assess.results import IndicatorResult, Level, NextStep
 from assess.rubric.operators.bands import (
     Bands,
     BandsScore,
+    band_range,
     band_target,
     reach,
     reach_word,
@@ -28,6 +29,7 @@ from assess.rubric.operators.base import (
     Scope,
     ScoreModel,
     next_step,
+    settled,
     unknown,
 )
 from assess.rubric.operators.registry import register
@@ -87,6 +89,21 @@ class BestOf(Operator):
         return replace(
             best, code="best", facts=facts, next=steps[0] if steps else None, figure=figure
         )
+
+    @classmethod
+    def bounds(
+        cls, score: BestOfScore, scope: Scope, maximum: Decimal, outcome: Outcome
+    ) -> tuple[Decimal, Decimal]:
+        # The better of the options: at least the best any option surely gives, at most
+        # the best any could reach.
+        known = settled(outcome)
+        if known is not None:
+            return known
+        ranges = []
+        for option in score.options:
+            o = score_bands(option, scope)
+            ranges.append((o.points, o.points) if o.status == "ok" else band_range(option, scope))
+        return max(lo for lo, _ in ranges), max(hi for _, hi in ranges)
 
     @classmethod
     def explain(cls, score: BestOfScore, outcome: Outcome) -> str:

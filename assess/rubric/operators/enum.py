@@ -21,6 +21,7 @@ from assess.rubric.operators.base import (
     Scope,
     ScoreModel,
     next_step,
+    settled,
     unknown,
 )
 from assess.rubric.operators.registry import register
@@ -67,6 +68,16 @@ class Enum(Operator):
         facts = {"field": spec.label, "label": label}
         advice = score.advice.get(value, "")
         return Outcome(points, "ok", "choice", facts, label, None, label, nxt, advice)
+
+    @classmethod
+    def bounds(
+        cls, score: EnumScore, scope: Scope, maximum: Decimal, outcome: Outcome
+    ) -> tuple[Decimal, Decimal]:
+        known = settled(outcome)
+        if known is not None:
+            return known
+        points = score.points.values()  # any choice may be made
+        return min(points), max(points)
 
     @classmethod
     def explain(cls, score: EnumScore, outcome: Outcome) -> str:

@@ -21,6 +21,7 @@ from assess.rubric.operators.base import (
     Scope,
     ScoreModel,
     next_step,
+    settled,
     unknown,
 )
 from assess.rubric.operators.registry import register
@@ -45,6 +46,17 @@ class ItemsScore(ScoreModel):
     @property
     def max_points(self) -> Decimal:
         return min(self.cap, self.points_each * len(self.items))
+
+
+def _held(score: ItemsScore, scope: Scope) -> Decimal | None:
+    """The points of the items held; None when one is undecided."""
+    held = 0
+    for item in score.items:
+        ok = scope.eval(item.when)
+        if isinstance(ok, Unknown):
+            return None
+        held += ok is True
+    return min(score.cap, score.points_each * held)
 
 
 @register
@@ -76,6 +88,29 @@ class Items(Operator):
         facts = {"held": len(held), "labels": labels}
         advice = score.advice if nxt else ""
         return Outcome(points, "ok", "items", facts, f"{len(held)} 项", None, labels, nxt, advice)
+
+    @classmethod
+    def bounds(
+        cls, score: ItemsScore, scope: Scope, maximum: Decimal, outcome: Outcome
+    ) -> tuple[Decimal, Decimal]:
+        known = settled(outcome)
+        if known is not None:
+            return known
+        each = score.points_each
+        fillings = scope.fillings(set().union(*(i.when.names for i in score.items)))
+        if fillings is not None:
+            found = {p for f in fillings if (p := _held(score, f)) is not None}
+            if found:
+                return min(found), max(found)
+        # Too many blanks to try: each open item may be held or not, independently.
+        held = open_ = 0
+        for item in score.items:
+            ok = scope.eval(item.when)
+            if isinstance(ok, Unknown):
+                open_ += 1
+            elif ok:
+                held += 1
+        return min(score.cap, each * held), min(score.cap, each * (held + open_))
 
     @classmethod
     def explain(cls, score: ItemsScore, outcome: Outcome) -> str:

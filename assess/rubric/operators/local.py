@@ -25,6 +25,7 @@ from assess.rubric.operators.base import (
     Outcome,
     Scope,
     ScoreModel,
+    settled,
     unknown,
 )
 from assess.rubric.operators.registry import PartBlock, on_change, register
@@ -134,6 +135,7 @@ class Local(Operator):
                     advice=o.advice or part.advice,
                     evidence=tuple(part.evidence),
                     missing=o.missing,
+                    high=o.high,
                     provisional=provisional,
                     source=part.source or block.source,
                     code=o.code,
@@ -162,6 +164,27 @@ class Local(Operator):
             parts=tuple(parts),
             provisional=provisional,
         )
+
+    @classmethod
+    def bounds(
+        cls, score: LocalScore, scope: Scope, maximum: Decimal, outcome: Outcome
+    ) -> tuple[Decimal, Decimal]:
+        known = settled(outcome)
+        if known is not None:
+            return known
+        if outcome.parts:  # the block is known; some of its parts are open
+            low = sum((p.points for p in outcome.parts), Decimal(0))
+            high = sum((p.points if p.high is None else p.high for p in outcome.parts), Decimal(0))
+            return low, high
+        # The province is blank: any block may apply, or none (a province without one).
+        totals = [Decimal(0)]
+        for block in score.blocks:
+            total = Decimal(0)
+            for part in block.parts:
+                o = scope.score_part(part.score, part.max)
+                total += o.points if o.high is None else o.high
+            totals.append(min(maximum, total))
+        return Decimal(0), max(totals)
 
     @classmethod
     def explain(cls, score: LocalScore, outcome: Outcome) -> str:

@@ -23,6 +23,7 @@ from assess.rubric.operators.base import (
     Scope,
     ScoreModel,
     next_step,
+    settled,
     unknown,
 )
 from assess.rubric.operators.registry import register
@@ -78,6 +79,23 @@ class Stepped(Operator):
         facts = {"metric": scope.label(score.metric), "unit": scope.unit(score.metric)}
         advice = score.advice if nxt else ""
         return Outcome(points, "ok", "steps", facts, figure, value, f"{steps} 档", nxt, advice)
+
+    @classmethod
+    def bounds(
+        cls, score: SteppedScore, scope: Scope, maximum: Decimal, outcome: Outcome
+    ) -> tuple[Decimal, Decimal]:
+        known = settled(outcome)
+        if known is not None:
+            return known
+        values = scope.sweep(score.metric)
+        if not values:
+            return Decimal(0), score.cap  # below one step, or as many as the cap takes
+        step = Fraction(score.step)
+
+        def points(v: Fraction) -> Decimal:
+            return min(score.cap, score.points_per_step * max(0, floor(v / step)))
+
+        return points(min(values)), points(max(values))
 
     @classmethod
     def explain(cls, score: SteppedScore, outcome: Outcome) -> str:

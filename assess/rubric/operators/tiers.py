@@ -21,6 +21,7 @@ from assess.rubric.operators.base import (
     Scope,
     ScoreModel,
     next_step,
+    settled,
     unknown,
 )
 from assess.rubric.operators.registry import register
@@ -73,6 +74,17 @@ def _next(better: list[Tier], points: Decimal) -> Level | None:
     return _reach(nxt.label, nxt.points, points)
 
 
+def _first(score: TiersScore, scope: Scope) -> Decimal | None:
+    """The points of the first tier that holds; None when one before it is undecided."""
+    for tier in score.tiers:
+        ok = scope.eval(tier.when)
+        if isinstance(ok, Unknown):
+            return None
+        if ok is True:
+            return tier.points
+    return score.otherwise.points
+
+
 @register
 class Tiers(Operator):
     name = "tiers"
@@ -107,6 +119,34 @@ class Tiers(Operator):
         return Outcome(
             other.points, "ok", "otherwise", facts, figure, None, other.label, nxt, other.advice
         )
+
+    @classmethod
+    def bounds(
+        cls, score: TiersScore, scope: Scope, maximum: Decimal, outcome: Outcome
+    ) -> tuple[Decimal, Decimal]:
+        # Each tier whose condition is open may hold or not; the first that surely holds
+        # (or otherwise) ends the list: every tier open above it, and it, can be the one.
+        known = settled(outcome)
+        if known is not None:
+            return known
+        names = set().union(*(t.when.names for t in score.tiers))
+        fillings = scope.fillings(names)
+        if fillings is not None:
+            found = {p for f in fillings if (p := _first(score, f)) is not None}
+            if found:
+                return min(found), max(found)
+        # Too many blanks to try: each open tier may hold or not, independently.
+        possible: list[Decimal] = []
+        for tier in score.tiers:
+            ok = scope.eval(tier.when)
+            if ok is True:
+                possible.append(tier.points)
+                break
+            if isinstance(ok, Unknown):
+                possible.append(tier.points)
+        else:
+            possible.append(score.otherwise.points)
+        return min(possible), max(possible)
 
     @classmethod
     def explain(cls, score: TiersScore, outcome: Outcome) -> str:
