@@ -173,7 +173,7 @@ def score(
     """Score a firm's data against one or more rubrics."""
     from assess.engine import evaluate
     from assess.intake import load_records
-    from assess.rubric.selection import NO_RUBRIC_IN_FORCE, RubricPlan
+    from assess.rubric.selection import NO_RUBRIC_IN_FORCE, RubricPlan, reference_rubric
 
     records = load_records(file)
     if len(records) != 1:
@@ -191,7 +191,8 @@ def score(
     chosen = plan.rubrics_for(firm)
     if not chosen:
         _fail(NO_RUBRIC_IN_FORCE.format(year=firm.get("assessment_year")))
-    assessments = [evaluate(rubric, firm) for rubric in chosen]
+    reference = reference_rubric()
+    assessments = [evaluate(rubric, firm, reference) for rubric in chosen]
     if fmt is OutFormat.json:
         from assess.report.jsonout import dumps
 

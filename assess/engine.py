@@ -31,6 +31,7 @@ from assess.results import (
     ConditionResult,
     IndicatorResult,
     PassStatus,
+    Reference,
     RuleLine,
 )
 from assess.rubric import models as m
@@ -566,6 +567,20 @@ def _only_the_platform_score_open(
     return judge.rule(rubric.pass_rule) is True
 
 
+def _platform_line(
+    ctx: _Context, rubric: m.Rubric, conditions: tuple[ConditionResult, ...]
+) -> Decimal | None:
+    """The least whole development score that meets the open platform conditions (the
+    line the plan prints), found by trying the scores 0–100 in the rubric's own checks."""
+    waiting = {c.id for c in conditions if c.ok is None}
+    checks = [ch for c in rubric.conditions if c.id in waiting for ch in c.require]
+    for score in range(101):
+        filled = ctx.filled(dict.fromkeys(PLATFORM_FIELDS, Fraction(score)))
+        if all(filled.eval(ch.when) is True for ch in checks):
+            return Decimal(score)
+    return None
+
+
 class _Planner:
     """Makes an assessment's plan from the context it was scored in (no second one)."""
 
@@ -576,9 +591,11 @@ class _Planner:
         return planning.build(a, self.ctx.rubric, self.ctx)
 
 
-def evaluate(rubric: m.Rubric, firm: Firm) -> Assessment:
+def evaluate(rubric: m.Rubric, firm: Firm, reference: m.Rubric | None = None) -> Assessment:
     """Score one firm against one rubric.  The plan (`Assessment.plan`) is made from the
-    same scoring context when first asked for."""
+    same scoring context when first asked for.  When the verdict waits only for the
+    platform's score, the firm's points under `reference` (the 2022 专精特新 table) are
+    given beside it."""
     ctx = _Context(rubric, firm)
     indicators = tuple(_score_indicator(ctx, ind) for ind in rubric.indicators)
     minima = planning.class_minima_of(rubric)
@@ -604,10 +621,12 @@ def evaluate(rubric: m.Rubric, firm: Firm) -> Assessment:
     judge = _Judge(total, open_total, {c.id: c for c in classes}, {c.id: c for c in conditions})
     verdict = judge.rule(rubric.pass_rule)
     status: PassStatus = "pass" if verdict else "fail" if verdict is False else "undetermined"
+    platform_need = None
     if verdict is None and _only_the_platform_score_open(
         rubric, total, open_total, classes, conditions
     ):
         status = "platform_pending"
+        platform_need = _platform_line(ctx, rubric, conditions)
     notes = []
     if rubric.status == "advisory":
         notes.append(
@@ -663,8 +682,17 @@ def evaluate(rubric: m.Rubric, firm: Firm) -> Assessment:
         effective_from=rubric.effective_from,
         effective_to=rubric.effective_to,
         source_notes=tuple(rubric.source_notes),
+        reference=_reference(reference, firm) if status == "platform_pending" else None,
+        platform_need=platform_need,
         planner=_Planner(ctx),
     )
+
+
+def _reference(rubric: m.Rubric | None, firm: Firm) -> Reference | None:
+    if rubric is None or rubric.max_total <= 0:
+        return None
+    r = evaluate(rubric, firm)
+    return Reference(r.rubric, r.rubric_title, r.total, r.at_most, r.max, r.pass_mark)
 
 
 def maturity_level(

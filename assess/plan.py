@@ -478,6 +478,13 @@ def _route_plan(
     )
 
 
+# The one step left when only the platform's development score is missing.
+PLATFORM_STEP = (
+    "其余条件均已满足：在梯度培育平台完成填报，取得发展评价得分 ≥ {line}（由平台计算，"
+    "取得后填入问卷即可得出结论）"
+)
+
+
 def plan(
     a: Assessment, rubric: m.Rubric | None = None, firm: Firm | None = None
 ) -> TierPlan | None:
@@ -533,6 +540,8 @@ def build(a: Assessment, rubric: m.Rubric | None, scope: Scope | None) -> TierPl
         if extra:
             alternatives.append(Alternative(r.label or "其他途径", extra))
     notes = list(main.notes)
+    if a.pass_status == "platform_pending" and a.platform_need is not None:
+        notes.insert(0, PLATFORM_STEP.format(line=fmt(a.platform_need)))
     if rubric is None:
         notes.append(
             "未能读取评价标准文件，计划只按总分及格线和各指标的下一档计算，未考虑分类最低分。"

@@ -123,6 +123,20 @@ class RuleLine(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A firm's points under another scoring table, shown beside a verdict that waits for
+    a figure only someone else computes: the 2022 专精特新 table beside a 2026 verdict
+    waiting for the platform's development score.  Not that score, nor its method."""
+
+    rubric: str
+    title: str
+    total: Decimal
+    at_most: Decimal
+    max: Decimal
+    pass_mark: Decimal | None
+
+
+@dataclass(frozen=True)
 class Assessment:
     rubric: str
     rubric_title: str
@@ -150,6 +164,9 @@ class Assessment:
     effective_from: dt.date | None = None
     effective_to: dt.date | None = None
     source_notes: tuple[str, ...] = ()
+    reference: Reference | None = None  # see `Reference`: only for platform_pending
+    # platform_pending: the development score the platform must give (发展评价得分 ≥ this)
+    platform_need: Decimal | None = None
     # The engine's plan maker for this assessment (it holds the firm's scoring context);
     # `plan` calls it at most once.  Not part of the value: equal results compare equal.
     planner: Callable[[Assessment], TierPlan | None] | None = field(

@@ -3,6 +3,7 @@ the inputs, ranks and percentiles, the summary rows' round trip, the cohort char
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from decimal import Decimal
 from pathlib import Path
@@ -438,3 +439,34 @@ def test_a_held_outdir_lock_refuses_a_second_holder_and_is_free_after(tmp_path: 
         assert str(refused.value.problems[0]) == BUSY.format(outdir=tmp_path, pid=os.getpid())
     with outdir_lock(folder, tmp_path):  # released when the first holder was done
         assert (folder / "lock").read_text().strip() == str(os.getpid())
+
+
+def test_a_round_shows_the_platform_status_in_summary_and_results(tmp_path: Path) -> None:
+    import json
+
+    import openpyxl
+
+    from assess.batch import BatchOptions, run_batch
+
+    root = Path(__file__).resolve().parents[1]
+    data = json.loads((root / "samples" / "strong.json").read_text(encoding="utf-8"))
+    data.pop("platform_score")
+    data["assessment_year"] = 2026
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    out = tmp_path / "out"
+    options = BatchOptions(inputs=(tmp_path / "in",), outdir=out, pdf=False, progress=False)
+    assert run_batch(dataclasses.replace(options, workers=0)).exit_code == 0
+    wb = openpyxl.load_workbook(out / "summary.xlsx")
+    head, row = list(wb["汇总"].iter_rows(values_only=True))[:2]
+    got = dict(zip(head, row, strict=True))
+    assert got["专精特新 结论"] == got["小巨人 结论"] == "其余条件均已满足，待平台发展评价得分"
+    assert got["创新型 结论"] == "通过"
+    stats = [r for r in wb["统计"].iter_rows(values_only=True) if r[0] == "miit-2026-srdi"]
+    heads = next(r for r in wb["统计"].iter_rows(values_only=True) if "通过率(%)" in r)
+    assert dict(zip(heads, stats[0], strict=True))["待平台评分"] == 1
+    wb.close()
+    line = json.loads((out / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    srdi = next(r for r in line["results"] if r["rubric"] == "miit-2026-srdi")
+    assert srdi["pass_status"] == "platform_pending" and srdi["platform_need"] == 50
+    assert srdi["reference"]["rubric"] == "miit-2022-srdi"

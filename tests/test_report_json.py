@@ -85,3 +85,57 @@ def test_the_terminal_shows_the_plan() -> None:
     assert len(lines) > 3
     for line in lines:
         assert squash(line) in out
+
+
+def _waiting_for_the_platform() -> dict[str, object]:
+    """The strong sample without its platform score: every other 2026 condition holds."""
+    data = json.loads(Path("samples/strong.json").read_text(encoding="utf-8"))
+    data.pop("platform_score")
+    data["assessment_year"] = 2026
+    return data
+
+
+def test_only_the_platform_score_missing_is_its_own_status(tmp_path: Path) -> None:
+    path = tmp_path / "firm.json"
+    path.write_text(json.dumps(_waiting_for_the_platform(), ensure_ascii=False), "utf-8")
+    firm = load_firm_file(path)
+    reference = get_rubric("miit-2022-srdi")
+    for rubric_id, line in (("miit-2026-srdi", 50), ("miit-2026-little-giant", 60)):
+        a = evaluate(get_rubric(rubric_id), firm, reference)
+        assert a.pass_status == "platform_pending" and not a.passed
+        assert a.platform_need == line
+        rec = record(a)
+        assert rec["pass_status"] == "platform_pending" and rec["platform_need"] == line
+        assert rec["reference"]["rubric"] == "miit-2022-srdi"
+        assert "2022 年专精特新评分表" in rec["reference"]["text"]
+        assert "不是平台发展评价的计算方法" in rec["reference"]["text"]
+        assert any(f"取得发展评价得分 ≥ {line}" in n for n in rec["plan"]["notes"])
+        out = io.StringIO()
+        print_assessments([a], Console(file=out, width=200))
+        assert "其余条件均已满足，待平台发展评价得分" in out.getvalue()
+        # A failed condition besides it is a fail, not a wait.
+        short = _waiting_for_the_platform()
+        short["total_liabilities"] = short["total_assets"]  # debt ratio 100%
+        p2 = tmp_path / "short.json"
+        p2.write_text(json.dumps(short, ensure_ascii=False), "utf-8")
+        assert evaluate(get_rubric(rubric_id), load_firm_file(p2)).pass_status == "fail"
+    # With the score given, the verdict is the rule's.
+    given = evaluate(get_rubric("miit-2026-srdi"), load_firm_file(Path("samples/strong.json")))
+    assert given.pass_status == "pass" and given.reference is None
+
+
+def test_a_blank_field_gives_the_range_in_text_and_json() -> None:
+    firm = load_firm_file(Path("samples/strong.json"))
+    data = {k: v for k, v in firm.values.items() if k != "ip_class1_high_value"}
+    from assess.intake.firm import Firm
+
+    a = evaluate(get_rubric("miit-2022-innovative"), Firm(data, "t"))
+    ip = next(i for i in a.indicators if i.id == "INN-01")
+    assert (ip.status, ip.points, ip.at_most) == ("unknown", 15, 20)
+    assert "至少 15 分；补充 " in ip.reason and ip.reason.endswith("后最多 20 分")
+    assert a.pass_status == "pass"  # the lower bound already passes
+    rec = record(a)
+    assert rec["total"] < rec["at_most"] and rec["indicators"][0]["at_most"] == 20
+    out = io.StringIO()
+    print_assessments([a], Console(file=out, width=200))
+    assert "至少 15，最多 20 / 20 分" in out.getvalue()

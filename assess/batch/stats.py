@@ -36,7 +36,7 @@ class RubricTally:
     tier: str
     max: Decimal
     outcomes: dict[str, int] = field(
-        default_factory=lambda: {"pass": 0, "fail": 0, "undetermined": 0}
+        default_factory=lambda: {"pass": 0, "fail": 0, "undetermined": 0, "platform_pending": 0}
     )
     classes: dict[str, str] = field(default_factory=dict)  # class id → title, in order
     totals: list[Decimal] = field(default_factory=list)

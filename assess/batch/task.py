@@ -199,6 +199,20 @@ def _rubric(ref: str, context: Context) -> Rubric:
     return custom if custom is not None else bundled(ref)
 
 
+def _assess(job: Job, context: Context) -> list[Assessment]:
+    """The applicant's assessments, a verdict waiting for the platform's score with the
+    2022 专精特新 points beside it."""
+    from assess.engine import evaluate
+    from assess.errors import RubricError
+    from assess.rubric.selection import REFERENCE_RUBRIC
+
+    try:
+        reference: Rubric | None = bundled(REFERENCE_RUBRIC)
+    except RubricError:  # not bundled: no reference figure
+        reference = None
+    return [evaluate(_rubric(ref, context), job.firm, reference) for ref in job.rubrics]
+
+
 def _dumps(obj: Any) -> bytes:
     # backslashreplace: a lone surrogate in an applicant's text stays a valid JSON escape
     # (`assess.batch.outputs.utf8`) instead of failing the applicant.
@@ -297,11 +311,10 @@ def score_job(job: Job, context: Context, tally: MarkTally) -> Outcome:
     """Score one applicant; its indicator marks go into `tally`."""
     digest = ""
     try:
-        from assess.engine import evaluate
         from assess.report.jsonout import compact_record
 
         digest = input_hash(job.firm, job.rubrics, context.fingerprints)
-        assessments = [evaluate(_rubric(ref, context), job.firm) for ref in job.rubrics]
+        assessments = _assess(job, context)
         results = _dumps([compact_record(a) for a in assessments])
         row = scored_row(job, assessments, digest)
         journal = journal_line(row, _marks(assessments, tally))
@@ -350,9 +363,7 @@ def render_report(item: ReportJob, context: Context) -> Rendered:
     start = time.thread_time()
     job = item.job
     try:
-        from assess.engine import evaluate
-
-        assessments = [evaluate(_rubric(ref, context), job.firm) for ref in job.rubrics]
+        assessments = _assess(job, context)
         data = _pdf(job, assessments, item.place, context)
     except Exception as exc:
         return Rendered(

@@ -33,7 +33,12 @@ STATUS_LABELS: dict[str, str] = {
     "failed": "处理出错",
     "pending": "未完成",
 }
-PASS_LABELS: dict[str, str] = {"pass": "通过", "fail": "未通过", "undetermined": "待定"}
+PASS_LABELS: dict[str, str] = {
+    "pass": "通过",
+    "fail": "未通过",
+    "undetermined": "待定",
+    "platform_pending": "其余条件均已满足，待平台发展评价得分",
+}
 ISSUE_LABELS: dict[str, str] = {
     "error": "数据错误",
     "file": "文件无法读取",
@@ -164,7 +169,7 @@ def band_svg(
 
 
 def rate_svg(counts: Mapping[str, int], *, width: float = 200, height: float = 12) -> str:
-    """A stacked bar: passed, undetermined, failed."""
+    """A stacked bar: passed, waiting for the platform's score, undetermined, failed."""
     n = sum(counts.values())
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart rate" width="{_n(width)}" '
@@ -172,7 +177,13 @@ def rate_svg(counts: Mapping[str, int], *, width: float = 200, height: float = 1
         f'<rect x="0" y="0" width="{_n(width)}" height="{_n(height)}" fill="{TRACK}"/>',
     ]
     x = 0.0
-    for key, colour in (("pass", PASS), ("undetermined", "#b26a00"), ("fail", FAIL)):
+    stack = (
+        ("pass", PASS),
+        ("platform_pending", ACCENT),
+        ("undetermined", "#b26a00"),
+        ("fail", FAIL),
+    )
+    for key, colour in stack:
         w = width * counts.get(key, 0) / n if n else 0
         if w > 0:
             out.append(

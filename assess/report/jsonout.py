@@ -7,7 +7,9 @@ Contract (more keys are welcome, these never change meaning): `rubric`, `total`,
 With blanks in the data, `points` (and `total`, each class's `points`) are what the known
 data guarantees and `at_most` the most it could reach once they are filled.  `pass_status`
 is `pass`, `fail`, `undetermined` (the range crosses the line) or `platform_pending`
-(every condition holds but the national platform's development score, still to be had).
+(every condition holds but the national platform's development score, still to be had;
+`platform_need` is the score needed and `reference` the firm's points under the 2022
+专精特新 table, a reference figure only — not the platform's method).
 
 `record` also carries the improvement plan (`plan`: null once passed); `compact_record`,
 written for every applicant of a batch round, leaves it out (a plan costs ten times the
@@ -22,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from assess.plan import MustFix, Step, TierPlan
-from assess.report.words import explanation_lines, plan_summary
+from assess.report.words import explanation_lines, plan_summary, reference_words
 from assess.results import Assessment, ConditionResult, IndicatorResult, Level, NextStep
 
 
@@ -156,6 +158,22 @@ def plan_record(p: TierPlan | None) -> dict[str, Any] | None:
     }
 
 
+def _reference(a: Assessment) -> dict[str, Any] | None:
+    """The 2022 专精特新 points beside a verdict waiting for the platform (not its score)."""
+    r = a.reference
+    if r is None:
+        return None
+    return {
+        "rubric": r.rubric,
+        "title": r.title,
+        "total": number(r.total),
+        "at_most": number(r.at_most),
+        "max": number(r.max),
+        "pass_mark": number(r.pass_mark),
+        "text": reference_words(a),
+    }
+
+
 def record(a: Assessment) -> dict[str, Any]:
     return {
         "rubric": a.rubric,
@@ -171,6 +189,8 @@ def record(a: Assessment) -> dict[str, Any]:
         "pass_mark": number(a.pass_mark),
         "passed": a.passed,
         "pass_status": a.pass_status,
+        "platform_need": number(a.platform_need),
+        "reference": _reference(a),
         "complete": a.complete,
         "size_class": a.size_class,
         "size_reason": a.size_reason,
@@ -251,6 +271,8 @@ def record_head(a: Assessment) -> dict[str, Any]:
         "pass_mark": number(a.pass_mark),
         "passed": a.passed,
         "pass_status": a.pass_status,
+        "platform_need": number(a.platform_need),
+        "reference": _reference(a),
         "complete": a.complete,
         "size_class": a.size_class,
         "size_reason": a.size_reason,

@@ -530,7 +530,7 @@ def _stats_sheet(
     line("问题清单条数", issues)
 
     title("各梯度通过率")
-    line("评价标准", "梯度", "版本", "评价数", "通过", "待定", "未通过", "通过率(%)")
+    line("评价标准", "梯度", "版本", "评价数", "通过", "待平台评分", "待定", "未通过", "通过率(%)")
     for t in tallies:
         line(
             t.rubric,
@@ -538,6 +538,7 @@ def _stats_sheet(
             t.version,
             t.n,
             t.outcomes["pass"],
+            t.outcomes.get("platform_pending", 0),
             t.outcomes["undetermined"],
             t.outcomes["fail"],
             t.pass_rate,

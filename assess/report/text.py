@@ -12,7 +12,13 @@ from rich.table import Table
 from rich.text import Text
 
 from assess.numbers import fmt
-from assess.report.words import PASS_WORDS, explanation_lines, plan_lines, points_words
+from assess.report.words import (
+    PASS_WORDS,
+    explanation_lines,
+    plan_lines,
+    points_words,
+    reference_words,
+)
 from assess.results import Assessment, ConditionResult
 from assess.rubric.size import SIZE_LABELS
 
@@ -51,6 +57,8 @@ def render(a: Assessment) -> Group:
         f"    企业规模：{SIZE_LABELS.get(a.size_class or '', '未知')}",
     )
     parts: list[object] = [head, summary]
+    if a.reference is not None:
+        parts.append(Text(reference_words(a), style="cyan", overflow="fold"))
     if a.classes:
         parts.append(
             Text(

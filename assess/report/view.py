@@ -23,7 +23,7 @@ from assess.intake.firm import Firm
 from assess.numbers import fmt
 from assess.report import charts
 from assess.report.environment import safe_glyphs, stylesheet
-from assess.report.words import rule_text
+from assess.report.words import PASS_WORDS, reference_words, rule_text
 from assess.results import Assessment, CohortPlace, ConditionResult, IndicatorResult, RuleLine
 
 TIER_ORDER = ("innovative", "srdi", "little_giant", "readiness")
@@ -60,6 +60,7 @@ _STATUS = {  # pass status → (word, glyph, css class)
     "pass": ("通过", "✓", "pass"),
     "fail": ("未通过", "×", "fail"),
     "undetermined": ("待定", "?", "pending"),
+    "platform_pending": ("待平台评分", "…", "pending"),
 }
 
 
@@ -95,6 +96,8 @@ class Verdict:
     anchor: str = ""
     scored: bool = False
     basis: str = ""
+    at_most: Decimal | None = None  # the most the total could reach once blanks are filled
+    reference: str = ""  # a reference figure shown beside a verdict waiting for the platform
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,8 @@ def _verdict(a: Assessment, anchor: str) -> Verdict:
     basis = ""
     if a.passed and scored and a.pass_mark is not None and a.total < a.pass_mark:
         basis = "经直通条件通过"
+    if a.pass_status == "platform_pending":
+        basis = PASS_WORDS["platform_pending"]
     return Verdict(
         a.tier,
         TIER_LABELS.get(a.tier, a.tier),
@@ -250,6 +255,8 @@ def _verdict(a: Assessment, anchor: str) -> Verdict:
         anchor,
         scored,
         basis,
+        a.at_most,
+        reference_words(a),
     )
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from assess.numbers import fmt
 from assess.plan import TierPlan
-from assess.results import RuleLine
+from assess.results import Assessment, RuleLine
 
 # A verdict as the reports say it.
 PASS_WORDS = {
@@ -21,8 +21,18 @@ PASS_WORDS = {
     "undetermined": "待定（数据不全）",
     "platform_pending": "其余条件均已满足，待平台发展评价得分",
 }
-# The platform score's own step in the plan.
-PLATFORM_STEP = "在梯度培育平台完成填报，取得发展评价得分 ≥ {line}"
+
+
+def reference_words(a: Assessment) -> str:
+    """The reference figure beside a verdict waiting for the platform's score."""
+    r = a.reference
+    if r is None:
+        return ""
+    mark = f"（及格线 {fmt(r.pass_mark)}）" if r.pass_mark is not None else ""
+    return (
+        f"参考：按 2022 年专精特新评分表（{r.rubric}，不是平台发展评价的计算方法）"
+        f"得 {points_words(r.total, r.at_most, r.max)} 分{mark}"
+    )
 
 
 def points_words(low: Decimal, high: Decimal, maximum: Decimal | None = None) -> str:

@@ -24,6 +24,16 @@ NO_RUBRIC_IN_FORCE = (
 )
 
 
+# The table whose points are shown beside a verdict waiting for the platform's score.
+REFERENCE_RUBRIC = "miit-2022-srdi"
+
+
+def reference_rubric() -> Rubric | None:
+    from assess.rubric.loader import builtin_rubrics
+
+    return builtin_rubrics().get(REFERENCE_RUBRIC)
+
+
 class RubricPlan:
     """The rubrics for each firm (see the module docstring).  Raises UserError for options
     that contradict each other, an edition that is not bundled or a rubric that does not
