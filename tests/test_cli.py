@@ -203,3 +203,47 @@ def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path: 
     [line] = [x for x in out.stderr.splitlines() if x.startswith("error:")]
     assert str(target) in line and "没有写入权限" in line
     assert not target.exists()
+
+
+def _year(tmp_path: Path, stem: str, **changes: object) -> Path:
+    data = json.loads((SAMPLES / f"{stem}.json").read_text(encoding="utf-8"))
+    data.update(assessment_year=2026, **changes)
+    path = tmp_path / f"{stem}.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("stem", ["strong", "borderline", "weak"])
+def test_a_2026_firm_sees_three_tiers_the_bottom_one_by_the_2022_criteria(
+    tmp_path: Path, stem: str
+) -> None:
+    path = _year(tmp_path, stem)
+    out = run("score", str(path), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    ladder = [r["rubric"] for r in json.loads(out.stdout) if r["tier"] != "readiness"]
+    assert ladder == ["miit-2022-innovative", "miit-2026-srdi", "miit-2026-little-giant"]
+    text = run("score", str(path))
+    assert text.returncode == 0 and text.stderr == ""
+    assert "未评估" not in text.stdout.split("创新型中小企业评价标准")[0]
+    assert "note:" not in text.stdout + text.stderr
+
+
+def test_review_picks_the_review_rubrics(tmp_path: Path) -> None:
+    path = _year(tmp_path, "strong")
+    out = run("score", str(path), "--review", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    ids = [r["rubric"] for r in json.loads(out.stdout)]
+    assert "miit-2026-srdi-review" in ids and "miit-2026-little-giant-review" in ids
+    old = run("score", str(path), "--review", "--standard", "2022", "--format", "json")
+    assert old.returncode == 0, old.stderr
+    assert [r["rubric"] for r in json.loads(old.stdout)][:3] == [
+        "miit-2022-innovative",
+        "miit-2022-srdi",
+        "miit-2022-little-giant",
+    ]
+    # The questionnaire's field asks for the same.
+    asked = _year(tmp_path, "strong", review=True)
+    same = run("score", str(asked), "--format", "json")
+    assert [r["rubric"] for r in json.loads(same.stdout)] == ids
+    both = run("score", str(path), "--review", "-r", "miit-2026-srdi")
+    assert both.returncode == 2 and "--review" in both.stderr
