@@ -126,16 +126,31 @@ class _Context:
             elif spec.type is FieldType.ENUM:
                 grids.append(list(spec.choice_values))
             elif spec.type in _NUMERIC:
-                grids.append(_grid(b, coarse=len(blanks) > 1))
+                grids.append(_grid(b, steps=(1, 3) if len(blanks) > 1 else (1, 2, 5)))
             else:
                 return None
-        return [self.filled(dict(zip(blanks, combo, strict=True))) for combo in product(*grids)]
+        chain = self._depending_on(set(blanks))
+        return [
+            self.filled(dict(zip(blanks, combo, strict=True)), chain) for combo in product(*grids)
+        ]
 
-    def filled(self, values: dict[str, Any]) -> _Context:
-        """A copy with `values` entered and the metrics computed again."""
+    def _depending_on(self, names: set[str]) -> tuple[m.Metric, ...]:
+        """The metrics computed, directly or not, from any of `names`, in order."""
+        out, hit = [], set(names)
+        for metric in self.rubric.metrics:
+            if metric.expr.names & hit:
+                out.append(metric)
+                hit.add(metric.id)
+        return tuple(out)
+
+    def filled(
+        self, values: dict[str, Any], metrics: tuple[m.Metric, ...] | None = None
+    ) -> _Context:
+        """A copy with `values` entered and the metrics computed from them again (all of
+        them unless `metrics` names those)."""
         other = copy.copy(self)
         other.env = {**self.env, **values}
-        for metric in self.rubric.metrics:
+        for metric in self.rubric.metrics if metrics is None else metrics:
             other.env[metric.id] = metric.expr.evaluate(other.env, self.describe)
         return other
 
@@ -258,9 +273,9 @@ _NUMERIC = (FieldType.INT, FieldType.NUMBER, FieldType.MONEY, FieldType.PERCENT)
 _STEPS = (1, 2, 3, 5, 7)
 
 
-def _grid(name: str, coarse: bool = False) -> list[Fraction]:
+def _grid(name: str, steps: tuple[int, ...] = _STEPS) -> list[Fraction]:
     """Values a blank field may be filled with: the smallest entry (a cent, or one), then
-    1-2-3-5-7 steps (1-3 when `coarse`) to a billion, within the field's limits (mirrored
+    `steps` in each decade (1-2-3-5-7) to a billion, within the field's limits (mirrored
     when negative values are allowed)."""
     spec = FIELDS_BY_ID[name]
     unit = Fraction(1) if spec.type is FieldType.INT else Fraction(1, 100)
@@ -269,7 +284,7 @@ def _grid(name: str, coarse: bool = False) -> list[Fraction]:
     values = {Fraction(0), unit, top}
     scale = unit
     while scale <= top:
-        values.update(scale * k for k in ((1, 3) if coarse else _STEPS))
+        values.update(scale * k for k in steps)
         scale *= 10
     if spec.negative_ok and spec.minimum is None:
         values |= {-v for v in values}
@@ -300,7 +315,7 @@ def sweep(ctx: _Context, name: str) -> list[Fraction]:
         v = env.get(name)
         return v if isinstance(v, Fraction) else None
 
-    grids = [_grid(b) for b in blanks]
+    grids = [_grid(b, (1, 3)) for b in blanks] if len(blanks) == 2 else [_grid(blanks[0])]
     if len(blanks) == 2:
         found = [at((x, y)) for x in grids[0] for y in grids[1]]
         return [v for v in found if v is not None]
