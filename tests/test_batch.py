@@ -473,10 +473,10 @@ def test_an_exception_while_scoring_one_applicant_is_recorded(
 
     real = assess.engine.evaluate
 
-    def flaky(rubric: Any, firm: Any) -> Any:
+    def flaky(rubric: Any, firm: Any, reference: Any = None) -> Any:
         if firm.name == "成都锦城包装制品有限公司":
             raise ZeroDivisionError("boom")
-        return real(rubric, firm)
+        return real(rubric, firm, reference)
 
     monkeypatch.setattr(assess.engine, "evaluate", flaky)
     result = run_batch(
