@@ -15,8 +15,8 @@ from assess.intake.checks import (
     credit_code_check_char,
     credit_code_warning,
 )
-from assess.intake.excel import read_workbook
 from assess.intake.firm import firm_from_mapping
+from assess.intake.workbook import read_workbook
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 

@@ -23,8 +23,10 @@ import pytest
 from assess.errors import InputError
 from assess.fields import FIELDS_BY_ID
 from assess.intake import Record, guard, load_records
-from assess.intake import excel as xl
-from assess.intake.excel import read_workbook, write_template
+from assess.intake.cells import scan_bad_cells
+from assess.intake.labels import header_label
+from assess.intake.template import write_template
+from assess.intake.workbook import read_workbook
 
 SHEET1 = "xl/worksheets/sheet1.xml"
 
@@ -76,7 +78,7 @@ def batch_book(
     ws = wb.active
     ws.title = "批量"
     if labels:
-        ws.append([xl._header_label(FIELDS_BY_ID[i]) if i in FIELDS_BY_ID else i for i in ids])
+        ws.append([header_label(FIELDS_BY_ID[i]) if i in FIELDS_BY_ID else i for i in ids])
     if id_row:
         ws.append(list(ids))
     for row in rows:
@@ -322,7 +324,7 @@ def test_scan_finds_prefixed_and_shared_formulas() -> None:
         b'</x:c><x:c r="E2" t="str"><x:f>A1</x:f><x:v></x:v></x:c>'
         b'<x:c r="F2"><x:f>B1</x:f><x:v>4</x:v></x:c></x:row></x:sheetData></x:worksheet>'
     )
-    bad = xl.scan_bad_cells(xml)
+    bad = scan_bad_cells(xml)
     assert set(bad) == {(1, 3)}  # E2 is a cached empty text, F2 has a value
 
 
@@ -550,7 +552,7 @@ def test_zip_without_a_workbook(tmp_path: Path) -> None:
 def test_zip_bomb_by_ratio(tmp_path: Path) -> None:
     path = form_book(tmp_path / "bomb.xlsx", BASE)
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("xl/media/filler.xml", b"\0" * (xl.RATIO_CHECK_FROM + 2**20))
+        zf.writestr("xl/media/filler.xml", b"\0" * (guard.RATIO_CHECK_FROM + 2**20))
     refused(path, r"refused: xl/media/filler\.xml expands \d+ times .*zip bomb")
 
 

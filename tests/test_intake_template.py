@@ -20,11 +20,13 @@ from hypothesis import strategies as st
 from assess.engine import evaluate
 from assess.errors import InputError, RubricError
 from assess.fields import FIELDS, FIELDS_BY_ID, NUMERIC_TYPES, Field, FieldType, Section
-from assess.intake import excel as xl
-from assess.intake import load_records
-from assess.intake.excel import read_workbook, write_template
+from assess.intake import layout, load_records
+from assess.intake import template as tpl
 from assess.intake.firm import load_firm_file
+from assess.intake.places import col_letter
+from assess.intake.template import write_template
 from assess.intake.values import parse_value
+from assess.intake.workbook import read_workbook
 from assess.rubric.loader import builtin_rubrics, get_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +47,7 @@ def book(template: Path) -> Any:
 
 
 def default_ids() -> list[str]:
-    wanted = set(xl.BASIC_FIELDS)
+    wanted = set(tpl.BASIC_FIELDS)
     for rubric in builtin_rubrics().values():
         wanted |= set(rubric.inputs)
     return [f.id for f in FIELDS if f.id in wanted]
@@ -201,9 +203,9 @@ def test_batch_sheet(book: Any) -> None:
     assert labels[ids.index("revenue")] == "上年度营业收入(万元)"
     assert labels[ids.index("market_share")] == "主导产品全国细分市场占有率(%)"
     found = validations(ws)
-    last = xl.BATCH_FIRST_ROW + xl.BATCH_ROWS - 1
+    last = layout.BATCH_FIRST_ROW + layout.BATCH_ROWS - 1
     for col, field_id in enumerate(ids):
-        letter = xl.col_letter(col)
+        letter = col_letter(col)
         want = expected_rule(FIELDS_BY_ID[field_id])
         dv = found.get(f"{letter}3:{letter}{last}")
         assert (dv is None) == (want is None), field_id
@@ -257,7 +259,7 @@ def test_subset_of_rubrics(tmp_path: Path) -> None:
     write_template(path, ["miit-2022-innovative"])
     ids = [c.value for c in openpyxl.load_workbook(path)["批量"][2]]
     rubric = get_rubric("miit-2022-innovative")
-    assert set(ids) == set(xl.BASIC_FIELDS) | set(rubric.inputs)
+    assert set(ids) == set(tpl.BASIC_FIELDS) | set(rubric.inputs)
     assert "sd_key_industry" not in ids
 
 
@@ -395,7 +397,7 @@ def _values(spec: Field) -> st.SearchStrategy[Any]:
 def test_cell_value_parses_back(data: st.DataObject) -> None:
     spec = data.draw(st.sampled_from(FIELDS))
     value = data.draw(_values(spec))
-    assert parse_value(spec, xl.cell_value(spec, value)) == value
+    assert parse_value(spec, tpl.cell_value(spec, value)) == value
 
 
 # ---- LibreOffice ---------------------------------------------------------------------------
@@ -438,7 +440,7 @@ def test_long_dropdown_lists_go_to_a_hidden_sheet() -> None:
     choices = tuple((f"v{i}", f"很长的选项名称第{i}项，含逗号") for i in range(30))
     spec = Field("x_long", "长列表", FieldType.ENUM, Section.BASIC, choices=choices)
     wb = openpyxl.Workbook()
-    lists = xl._Lists(wb)
+    lists = tpl._Lists(wb)
     formula = lists.formula(spec)
     assert formula == "'选项'!$A$1:$A$30"
     assert wb["选项"].sheet_state == "hidden"
