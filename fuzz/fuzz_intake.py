@@ -197,14 +197,18 @@ def workbook_bytes(data: bytes) -> bytes:
     return _zip(recipe.rest())
 
 
-_DIR = tempfile.mkdtemp(prefix="fuzz-intake-")
-_PATH = Path(_DIR) / "input.xlsx"
+# One file per process, removed after each input: libFuzzer ends the process without
+# running exit handlers, so nothing may be left to clean up at the end.
+_PATH = Path(tempfile.gettempdir()) / f"fuzz-intake-{os.getpid()}.xlsx"
 
 
 def one_input(data: bytes) -> None:
     _PATH.write_bytes(workbook_bytes(data))
-    with contextlib.suppress(InputError):  # a located refusal is a correct outcome
-        read_workbook(_PATH)
+    try:
+        with contextlib.suppress(InputError):  # a located refusal is a correct outcome
+            read_workbook(_PATH)
+    finally:
+        _PATH.unlink(missing_ok=True)
 
 
 def random_loop(seconds: float) -> int:
