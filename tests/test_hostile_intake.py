@@ -179,3 +179,14 @@ def test_markup_in_names_is_kept_as_text(corpus: Path, index: int) -> None:
     assert record.firm is not None and record.firm.name == MARKUP[index]
     records = scored(corpus / f"markup_{index}.xlsx")
     assert records[0]["firm"] == MARKUP[index]
+
+
+def test_markup_in_names_is_printed_as_written_by_the_text_output(corpus: Path) -> None:
+    for index in (0, len(MARKUP) - 1):
+        ran = run_assess(
+            ["score", corpus / f"markup_{index}.xlsx"], timeout=60, as_limit_mb=AS_LIMIT_MB
+        )
+        assert ran.code == 0 and not has_traceback(ran), ran.describe()
+        # The console wraps long lines at spaces: compare with spaces evened out.
+        shown_words, name_words = " ".join(ran.stdout.split()), " ".join(MARKUP[index].split())
+        assert shown_words.startswith(name_words), ran.describe()

@@ -271,6 +271,7 @@ MARKUP = (
     "<link rel=stylesheet href=http://127.0.0.1:9/x.css>",
     "@import url(http://127.0.0.1:9/x.css);",
     "<script>alert(1)</script>",
+    "[bold red]假[/bold red][link=file:///etc/passwd]点我[/link]",  # terminal markup
 )
 LONG_NAME = "测" * 100_000
 
