@@ -9,10 +9,15 @@ from typing import Any
 import openpyxl
 import pytest
 
+from assess.catalog import using
+from assess.errors import Problem
+from assess.fields import FIELDS_BY_ID
 from assess.intake.checks import (
     CREDIT_CODE_CHARSET,
     consistency_warnings,
     credit_code_check_char,
+    credit_code_message,
+    credit_code_valid,
     credit_code_warning,
 )
 from assess.intake.firm import firm_from_mapping
@@ -44,6 +49,10 @@ GOOD: dict[str, Any] = {
 
 def warnings_for(**changes: Any) -> tuple[str, ...]:
     return firm_from_mapping({**GOOD, **changes}, "firm.json").warnings
+
+
+def notices_for(**changes: Any) -> tuple[Problem, ...]:
+    return firm_from_mapping({**GOOD, **changes}, "firm.json").notices
 
 
 def test_consistent_firm_has_no_warnings() -> None:
@@ -79,9 +88,12 @@ def test_samples_are_consistent(stem: str) -> None:
 def test_figure_above_the_figure_that_contains_it(
     changes: dict[str, Any], fields: tuple[str, ...], words: tuple[str, ...]
 ) -> None:
-    (warning,) = warnings_for(**changes)
-    for text in (*(f"({f})" for f in fields), *words):
-        assert text in warning, warning
+    (notice,) = notices_for(**changes)
+    assert notice.code == "intake.check.not_above" and notice.path == fields[0]
+    for text in (*(FIELDS_BY_ID[f].label for f in fields), *words):
+        assert text in notice.message, notice.message
+    assert not any(f in notice.message for f in fields)  # labels, never field ids
+    assert notice.message.count("请核对") == 1
 
 
 def test_equal_figures_are_fine() -> None:
@@ -101,10 +113,12 @@ def test_growth_above_500_percent(this: str, before: str) -> None:
     big = {this: GOOD[before] * 7}
     if this.startswith("main_revenue"):
         big["revenue"] = big[this] + 1  # keep main ≤ total
-    warnings = [w for w in warnings_for(**big) if "增长" in w]
-    assert len(warnings) == 1, warnings_for(**big)
-    assert f"({this})" in warnings[0] and f"({before})" in warnings[0]
-    assert "600%" in warnings[0] and "超过 500%" in warnings[0]
+    found = [n for n in notices_for(**big) if n.code == "intake.check.growth"]
+    assert len(found) == 1, warnings_for(**big)
+    message = found[0].message
+    assert found[0].path == this
+    assert FIELDS_BY_ID[this].label in message and FIELDS_BY_ID[before].label in message
+    assert "600%" in message and "超过 500%" in message
 
 
 def test_growth_of_exactly_500_percent_and_from_zero_are_fine() -> None:
@@ -135,10 +149,21 @@ def test_check_character_rules() -> None:
     ],
 )
 def test_bad_credit_codes(code: str, words: tuple[str, ...]) -> None:
-    (warning,) = warnings_for(credit_code=code)
-    assert "统一社会信用代码(credit_code)" in warning
+    (notice,) = notices_for(credit_code=code)
+    assert notice.path == "credit_code" and notice.code.startswith("intake.check.credit_")
+    assert notice.message.startswith(f"统一社会信用代码 {code}")
     for text in words:
-        assert text in warning, warning
+        assert text in notice.message, notice.message
+    assert not credit_code_valid(code)
+    with using("en"):
+        message = credit_code_message(code)
+        assert message is not None and "credit code" in message.text()
+
+
+def test_a_bad_credit_code_is_reported_once_in_the_first_run(tmp_path: Path) -> None:
+    """Read once, warned once: the firm's warnings hold it a single time."""
+    firm = firm_from_mapping({**GOOD, "credit_code": "914403001922038217"}, "firm.json")
+    assert sum("统一社会信用代码" in w for w in firm.warnings) == 1
 
 
 def test_warnings_are_not_errors_and_reach_excel(tmp_path: Path) -> None:
@@ -152,8 +177,10 @@ def test_warnings_are_not_errors_and_reach_excel(tmp_path: Path) -> None:
     (record,) = read_workbook(tmp_path / "f.xlsx")
     assert record.ok
     assert len(record.warnings) == 2
-    assert any("(main_revenue)" in w for w in record.warnings)
-    assert any("(credit_code)" in w for w in record.warnings)
+    assert record.firm is not None
+    assert {n.path for n in record.firm.notices} == {"main_revenue", "credit_code"}
+    assert any("上年度主营业务收入" in w for w in record.warnings)
+    assert any("统一社会信用代码" in w for w in record.warnings)
 
 
 def test_consistency_warnings_ignore_missing_and_non_numbers() -> None:

@@ -285,8 +285,8 @@ def test_formula_without_saved_result_is_an_error_naming_the_cell(tmp_path: Path
     assert record.firm is None
     (message,) = messages(record)
     row = len(rows) + 1
-    assert message.startswith(f"{tmp_path / 'f.xlsx'} › 问卷!D{row} (total_assets): ")
-    assert "=1000+2000" in message and "no saved result" in message
+    assert message.startswith(f"{tmp_path / 'f.xlsx'} › 问卷!D{row} total_assets: ")
+    assert "=1000+2000" in message and "没有保存计算结果" in message
 
 
 def test_formula_error_result_is_an_error(tmp_path: Path) -> None:
@@ -299,7 +299,7 @@ def test_formula_error_result_is_an_error(tmp_path: Path) -> None:
         ),
     )
     (message,) = messages(one(path))
-    assert "(total_assets)" in message and "#DIV/0!" in message
+    assert "total_assets: 单元格显示错误值 #DIV/0!（公式 =1/0）" in message
 
 
 def test_formula_outside_the_value_column_is_ignored(tmp_path: Path) -> None:
@@ -315,7 +315,7 @@ def test_cells_without_addresses_use_the_slow_path(tmp_path: Path) -> None:
     path = form_book(tmp_path / "f.xlsx", rows)
     edit_entry(path, SHEET1, lambda x: re.sub(r'<c r="[A-Z]+\d+"', "<c", x))
     (message,) = messages(one(path))
-    assert f"问卷!D{len(rows) + 1} (total_assets)" in message
+    assert f"问卷!D{len(rows) + 1} total_assets: 公式 =1000+2000 没有保存计算结果" in message
 
 
 def test_scan_finds_prefixed_and_shared_formulas() -> None:
@@ -335,7 +335,8 @@ def test_error_names_file_sheet_cell_and_field(tmp_path: Path) -> None:
     rows = [("name", "甲"), ("revenue", 100), ("rd_expense", "约300")]
     path = form_book(tmp_path / "申报表.xlsx", rows)
     assert messages(one(path)) == [
-        f"{path} › 问卷!D4 (rd_expense): expected a number of 万元, got '约300'"
+        f"{path} › 问卷!D4 rd_expense: 上年度研发费用填的是 “约300”："
+        "请填写数字，单位万元，如 1234.5"
     ]
 
 
@@ -355,30 +356,33 @@ def test_all_errors_of_a_file_at_once(tmp_path: Path) -> None:
     assert len(found) == 7
     joined = "\n".join(found)
     for cell, field_id, expected in [
-        ("D3", "revenue", "a number of 万元"),
-        ("D4", "employees", "a whole number 人"),
-        ("D5", "rd_institution", "one of 国家级 (national)"),
-        ("D6", "high_tech_enterprise", "是 or 否"),
-        ("D7", "assessment_year", "at least 2000"),
-        ("D9", "total_assets", "(not negative)"),
-        ("D10", "market_share", "a percentage"),
+        ("D3", "revenue", "上年度营业收入填的是 “很多”：请填写数字，单位万元"),
+        ("D4", "employees", "不是整数：请填写整数，单位人"),
+        ("D5", "rd_institution", "请填写下拉列表中的一项：“国家级”“省级”"),
+        ("D6", "high_tech_enterprise", "请填写“是”或“否”"),
+        ("D7", "assessment_year", "小于 2000：请填写不小于 2000 的整数，单位年"),
+        ("D9", "total_assets", "不能为负数"),
+        ("D10", "market_share", "请填写百分数的数值"),
     ]:
-        assert re.search(
-            rf"问卷!{cell} \({field_id}\): expected [^\n]*{re.escape(expected)}", joined
-        ), (cell, joined)
+        assert re.search(rf"问卷!{cell} {field_id}: [^\n]*{re.escape(expected)}", joined), (
+            cell,
+            joined,
+        )
+    for message in found:  # no field id, no English word in what the firm reads
+        assert not re.search(r"[A-Za-z]{3,}", message.split(": ", 1)[1]), message
 
 
 def test_required_name_blank(tmp_path: Path) -> None:
     rows = [("name", ""), ("revenue", 100)]
     assert messages(one(form_book(tmp_path / "f.xlsx", rows))) == [
-        f"{tmp_path / 'f.xlsx'} › 问卷!D2 (name): expected 企业名称 (required), got blank"
+        f"{tmp_path / 'f.xlsx'} › 问卷!D2 name: 企业名称是必填项，未填写：请填写文字"
     ]
 
 
 def test_field_twice_in_the_form(tmp_path: Path) -> None:
     record = one(form_book(tmp_path / "f.xlsx", [*BASE, ("revenue", 9000)]))
     (message,) = messages(record)
-    assert "问卷!D10 (revenue)" in message and "twice, here and at D6" in message
+    assert "问卷!D10 revenue: 上年度营业收入出现了两次（这里和 D6）" in message
 
 
 def test_batch_bad_row_does_not_sink_the_others(tmp_path: Path) -> None:
@@ -398,12 +402,10 @@ def test_batch_bad_row_does_not_sink_the_others(tmp_path: Path) -> None:
     assert [r.row for r in records] == [3, 4, 6, 7]
     assert [r.ok for r in records] == [True, False, True, False]
     assert messages(records[1]) == [
-        f"{path} › 批量!B4 (revenue): expected a number of 万元, got '约300'",
-        f"{path} › 批量!C4 (employees): expected a whole number 人, got 40.5",
+        f"{path} › 批量!B4 revenue: 上年度营业收入填的是 “约300”：请填写数字，单位万元，如 1234.5",
+        f"{path} › 批量!C4 employees: 从业人员数填的是 40.5，不是整数：请填写整数，单位人",
     ]
-    assert messages(records[3]) == [
-        f"{path} › 批量!A7 (name): expected 企业名称 (required), got blank"
-    ]
+    assert messages(records[3]) == [f"{path} › 批量!A7 name: 企业名称是必填项，未填写：请填写文字"]
     assert records[2].firm is not None and records[2].firm.get("revenue") == 2000
     assert records[0].where == f"{path} › 批量!3:3"
     assert records[0].firm is not None and records[0].firm.source == records[0].where
@@ -443,13 +445,13 @@ def test_batch_unknown_column_with_a_value_is_a_warning(tmp_path: Path) -> None:
 
 def test_batch_column_twice_is_refused(tmp_path: Path) -> None:
     path = batch_book(tmp_path / "b.xlsx", ["name", "revenue", "revenue"], [["甲", 1, 2]])
-    with pytest.raises(InputError, match=r"批量!C2 \(revenue\): .*twice"):
+    with pytest.raises(InputError, match=r"批量!C2 revenue: .*出现了两次"):
         read_workbook(path)
 
 
 def test_batch_without_a_name_column_is_refused(tmp_path: Path) -> None:
     path = batch_book(tmp_path / "b.xlsx", ["revenue", "employees"], [[1, 2]])
-    with pytest.raises(InputError, match=r"no column for 企业名称"):
+    with pytest.raises(InputError, match=r"缺少必填项目“企业名称”这一列"):
         read_workbook(path)
 
 
@@ -490,7 +492,7 @@ def cfb(*streams: str) -> bytes:
 def test_legacy_xls(tmp_path: Path) -> None:
     path = tmp_path / "旧表.xls"
     path.write_bytes(cfb("Root Entry", "Workbook", "SummaryInformation"))
-    refused(path, r"Excel 97-2003 format \(\.xls\).*save it as .*\.xlsx")
+    refused(path, r"Excel 97-2003 格式（\.xls）.*另存为.*\.xlsx")
 
 
 def test_xls_renamed_to_xlsx(tmp_path: Path) -> None:
@@ -502,32 +504,32 @@ def test_xls_renamed_to_xlsx(tmp_path: Path) -> None:
 def test_password_protected(tmp_path: Path) -> None:
     path = tmp_path / "加密.xlsx"
     path.write_bytes(cfb("Root Entry", "EncryptionInfo", "EncryptedPackage"))
-    refused(path, r"password-protected")
+    refused(path, r"工作簿设有密码")
 
 
 def test_csv(tmp_path: Path) -> None:
     path = tmp_path / "firms.csv"
     path.write_text("name,revenue\n甲,100\n", encoding="utf-8")
-    refused(path, r"CSV is not read")
+    refused(path, r"不读取 CSV 文件")
 
 
 def test_text_saved_as_xlsx(tmp_path: Path) -> None:
     path = tmp_path / "firms.xlsx"
     path.write_text("name,revenue\n甲,100\n", encoding="utf-8")
-    refused(path, r"text file, not an Excel workbook")
+    refused(path, r"是文本文件，不是 Excel 工作簿")
 
 
 def test_not_a_zip(tmp_path: Path) -> None:
     path = tmp_path / "junk.xlsx"
     path.write_bytes(bytes(range(256)) * 4)
-    refused(path, r"damaged or not an Excel workbook")
+    refused(path, r"文件已损坏，或不是 Excel 工作簿")
 
 
 def test_corrupted_zip(tmp_path: Path) -> None:
     good = form_book(tmp_path / "good.xlsx", BASE)
     path = tmp_path / "truncated.xlsx"
     path.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
-    refused(path, r"damaged")
+    refused(path, r"文件已损坏")
 
 
 def test_zip_entry_corrupted_inside(tmp_path: Path) -> None:
@@ -539,27 +541,27 @@ def test_zip_entry_corrupted_inside(tmp_path: Path) -> None:
     data[start : start + 20] = b"\xff" * 20  # flip bytes of the compressed sheet
     path = tmp_path / "flipped.xlsx"
     path.write_bytes(bytes(data))
-    refused(path, r"damaged")
+    refused(path, r"文件已损坏")
 
 
 def test_zip_without_a_workbook(tmp_path: Path) -> None:
     path = tmp_path / "other.xlsx"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("hello.txt", "hi")
-    refused(path, r"not an Excel workbook")
+    refused(path, r"不是 Excel 工作簿")
 
 
 def test_zip_bomb_by_ratio(tmp_path: Path) -> None:
     path = form_book(tmp_path / "bomb.xlsx", BASE)
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("xl/media/filler.xml", b"\0" * (guard.RATIO_CHECK_FROM + 2**20))
-    refused(path, r"refused: xl/media/filler\.xml expands \d+ times .*zip bomb")
+    refused(path, r"已拒绝：xl/media/filler\.xml 解压后放大 \d+ 倍.*压缩炸弹")
 
 
 def test_zip_bomb_by_total_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(guard, "MAX_TOTAL_BYTES", 4096)
     path = form_book(tmp_path / "big.xlsx", BASE)
-    refused(path, r"refused: the workbook expands to .*zip bomb")
+    refused(path, r"已拒绝：工作簿解压后达.*压缩炸弹")
 
 
 def test_zip_entry_that_lies_about_its_size(tmp_path: Path) -> None:
@@ -575,7 +577,7 @@ def test_zip_entry_that_lies_about_its_size(tmp_path: Path) -> None:
                 data[pos + size_at : pos + size_at + 4] = struct.pack("<I", 100)
             pos = data.find(sig, pos + 4)
     path.write_bytes(bytes(data))
-    refused(path, r"damaged")
+    refused(path, r"文件已损坏")
 
 
 def test_xml_bomb_is_refused(tmp_path: Path) -> None:
@@ -585,22 +587,22 @@ def test_xml_bomb_is_refused(tmp_path: Path) -> None:
         '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
     )
     edit_entry(path, "xl/workbook.xml", lambda x: bomb + x.split("?>", 1)[-1])
-    refused(path, r"refused: xl/workbook\.xml declares XML entities")
+    refused(path, r"已拒绝：xl/workbook\.xml 声明了 XML 实体")
 
 
 def test_no_form_or_batch_sheet(tmp_path: Path) -> None:
     path = form_book(tmp_path / "f.xlsx", BASE, title="Sheet1")
-    refused(path, r"no 问卷 or 批量 sheet \(its sheets: Sheet1\)")
+    refused(path, r"没有“问卷”或“批量”工作表（现有工作表：Sheet1）")
 
 
 def test_empty_template(tmp_path: Path) -> None:
     path = tmp_path / "empty.xlsx"
     write_template(path, ["miit-2022-innovative"])
-    refused(path, r"holds no firm data")
+    refused(path, r"没有企业数据")
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    refused(tmp_path / "nope.xlsx", r"no such file")
+    refused(tmp_path / "nope.xlsx", r"找不到这个文件")
 
 
 def test_openpyxl_uses_defusedxml() -> None:
@@ -621,16 +623,16 @@ def test_load_records_json_yaml_and_bad_values(tmp_path: Path) -> None:
     (bad,) = load_records(tmp_path / "b.yaml")
     assert bad.firm is None
     assert [str(p) for p in bad.problems] == [
-        f"{tmp_path / 'b.yaml'}:2:10 revenue: 上年度营业收入: "
-        "expected a number of 万元, got '约300'"
+        f"{tmp_path / 'b.yaml'}:2:10 revenue: 上年度营业收入填的是 “约300”："
+        "请填写数字，单位万元，如 1234.5"
     ]
 
 
 def test_load_records_refuses_other_files(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("x", encoding="utf-8")
-    refused(tmp_path / "a.txt", r"must be \.json, \.yaml or \.xlsx")
+    refused(tmp_path / "a.txt", r"企业数据应是 \.json、\.yaml 或 \.xlsx 文件")
     (tmp_path / "b.json").write_text("{", encoding="utf-8")
-    with pytest.raises(InputError, match="not valid JSON"):
+    with pytest.raises(InputError, match="不是有效的 JSON"):
         load_records(tmp_path / "b.json")
 
 
@@ -657,7 +659,7 @@ def test_xml_bomb_in_shared_strings_is_refused(tmp_path: Path) -> None:
     bomb = '<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "aaaaaaaaaa">]>'
     with zipfile.ZipFile(path, "a") as zf:
         zf.writestr("xl/sharedStrings.xml", bomb + "<sst/>")
-    refused(path, r"refused: xl/sharedStrings\.xml declares XML entities")
+    refused(path, r"已拒绝：xl/sharedStrings\.xml 声明了 XML 实体")
 
 
 def test_xlsx_saved_with_an_xls_name_is_read(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from assess.catalog import Message
 from assess.errors import InputError
 from assess.fields import FIELDS, FIELDS_BY_ID, TEXT_MAX_LENGTH, FieldType
 from assess.intake.firm import MAX_JSON_DEPTH, firm_from_mapping, read_mapping
@@ -44,9 +45,12 @@ def test_every_format_character_is_removed_and_nothing_else() -> None:
 
 
 def test_format_characters_are_removed_with_a_note() -> None:
-    notes: list[str] = []
+    notes: list[Message] = []
     assert parse_value(NAME, "\u202e某某\u200b科技\ufeff", notes) == "某某科技"
-    assert notes == ["企业名称中的 3 个不可见格式字符（U+200B、U+202E、U+FEFF）已删除"]
+    assert [n.text() for n in notes] == [
+        "企业名称中的 3 个不可见格式字符（U+200B、U+202E、U+FEFF）已删除"
+    ]
+    assert notes[0].code == "intake.warn.format_chars"
     notes.clear()
     assert parse_value(NAME, "\u200b", notes) is None  # nothing left: blank
     assert notes
@@ -92,10 +96,10 @@ def test_every_text_field_has_a_limit() -> None:
 
 
 def test_shown_values_are_short_and_printable() -> None:
-    assert shown("x" * 100_000) == f"{'x' * 40!r}…（共 100,000 个字符）"
+    assert shown("x" * 100_000) == f"“{'x' * 40}…（共 100,000 个字符）"
     assert shown(10**5000).startswith("一个约 5,0")
     assert shown([[[]]]) == "一个列表 […]" and shown({"a": 1}) == "一个对象 {…}"
-    assert shown("\u202e\x00") == "'\\u202e\\x00'"
+    assert shown("\u202e\x00") == "“\\u202e\\x00”"
 
 
 # ---- numbers -----------------------------------------------------------------------------
@@ -108,11 +112,11 @@ def test_shown_values_are_short_and_printable() -> None:
         (-1e300, "超出可处理的范围"),
         (10**15, "超出可处理的范围"),
         pytest.param(10**5000, "一个约 5,001 位的整数 超出可处理的范围", id="10**5000"),
-        ("1e400", "'1e400' 超出可处理的范围"),
+        ("1e400", "“1e400” 超出可处理的范围"),
         ("1e999999999", "超出可处理的范围"),
         ("1e-31", "过小（不足 10^-30）"),
         ("1e-999999999", "过小"),
-        (float("nan"), "nan 不是一个数（非数值 NaN 或无穷大）：请填写数字（单位：万元）"),
+        (float("nan"), "nan 不是一个数（非数值 NaN 或无穷大）：请填写数字，单位万元"),
         (float("-inf"), "-inf 不是一个数"),
         (Decimal("sNaN"), "不是一个数"),
         ("9" * 41, "请填写不超过 40 个字符的数字"),
@@ -151,10 +155,11 @@ def refused(path: Path) -> str:
 def test_json_duplicate_key_names_both_lines(tmp_path: Path) -> None:
     path = write(tmp_path, '{\n  "name": "甲",\n  "revenue": 1,\n  "name": "乙"\n}')
     assert refused(path) == (
-        f"{path}:4: 字段 'name' 出现了两次（第 2 行和第 4 行）：不知道该用哪一个值，请只保留一个"
+        f"{path}:4 name: 字段 “name” 出现了两次（第 2 行和第 4 行）："
+        "不知道该用哪一个值，请只保留一个"
     )
     # Inside a nested object too (the object is then refused as a value anyway).
-    assert "字段 'a' 出现了两次" in refused(write(tmp_path, '{"x": {"a": 1, "a": 2}}'))
+    assert "字段 “a” 出现了两次" in refused(write(tmp_path, '{"x": {"a": 1, "a": 2}}'))
 
 
 def test_json_depth_is_bounded_before_parsing(tmp_path: Path) -> None:
@@ -189,7 +194,7 @@ def test_oversized_firm_file_is_refused_unread(tmp_path: Path) -> None:
 def test_unknown_huge_key_is_a_short_warning() -> None:
     firm = firm_from_mapping({"name": "甲", "k" * 100_000: 1}, "firm.json")
     (warning,) = firm.warnings
-    assert warning.startswith("未知字段 'kkkk") and len(warning) < 200
+    assert warning.startswith("未知的项目 “kkkk") and len(warning) < 200
 
 
 # ---- the sheet-size guard ----------------------------------------------------------------

@@ -46,7 +46,6 @@ def load_records(path: Path) -> list[Record]:
         from assess.intake.excel import read_workbook
 
         return read_workbook(path)
-    raise InputError(
-        f"{path}: firm data must be .json, .yaml or .xlsx, not "
-        f"{suffix or 'a file without an extension'}"
-    )
+    from assess.intake.firm import wrong_suffix
+
+    raise wrong_suffix(str(path), suffix)

@@ -11,11 +11,12 @@ from itertools import chain, islice
 
 from assess.errors import InputError, Problem
 from assess.fields import FIELDS, Field, FieldType
-from assess.intake.firm import Record
+from assess.intake.firm import Record, unknown_field
 from assess.intake.labels import HEADER_SEARCH_ROWS, Header, at, find_header
 from assess.intake.layout import BATCH_ID_ROW, BATCH_LABEL_ROW
-from assess.intake.places import cell_name, col_letter
+from assess.intake.places import col_letter
 from assess.intake.sheet import CellReader, Sheet, blank, record
+from assess.intake.values import want
 
 
 def _check_header(header: Header, header_row: int, sheet: Sheet) -> None:
@@ -25,20 +26,19 @@ def _check_header(header: Header, header_row: int, sheet: Sheet) -> None:
     for col, spec in header.columns:
         if spec.id in first_col:
             problems.append(
-                Problem(
+                Problem.coded(
                     sheet.ref(header_row, col),
-                    f"({spec.id})",
-                    f"the column of {spec.label} appears twice, here and at "
-                    f"column {col_letter(first_col[spec.id])}; keep one",
+                    spec.id,
+                    "intake.batch.column_twice",
+                    label=spec.label,
+                    first=col_letter(first_col[spec.id]),
                 )
             )
         first_col.setdefault(spec.id, col)
     for spec in FIELDS:
         if spec.required and spec.id not in first_col:
             problems.append(
-                Problem(
-                    sheet.place, f"({spec.id})", f"no column for {spec.label}, which is required"
-                )
+                Problem.coded(sheet.place, spec.id, "intake.batch.no_column", label=spec.label)
             )
     if problems:
         raise InputError(problems)
@@ -52,8 +52,15 @@ def read_batch(sheet: Sheet) -> list[Record]:
     header = find_header([row for _, row in head])
     if header is None:
         raise InputError(
-            f"{sheet.place}: no header row: row {BATCH_ID_ROW} should hold the field "
-            f"ids (or row {BATCH_LABEL_ROW} the 项目 labels) as in the template"
+            [
+                Problem.coded(
+                    sheet.place,
+                    "",
+                    "intake.batch.no_header",
+                    ids=BATCH_ID_ROW,
+                    labels=BATCH_LABEL_ROW,
+                )
+            ]
         )
     _check_header(header, head[header.last][0], sheet)
     columns: list[tuple[int, Field]] = list(header.columns)
@@ -75,21 +82,21 @@ def read_batch(sheet: Sheet) -> list[Record]:
             held |= reader.cell(spec, r, col, raw, col in percent and r in percent[col])
         if not held:
             continue  # a blank row
-        warnings = [
-            f"未知字段 {name!r}（{sheet.name}!{cell_name(r, col)}）的值已忽略"
+        notices = [
+            unknown_field(sheet.ref(r, col), name)
             for col, name in header.unknown.items()
             if not blank(at(row, col))
         ]
         for col, spec in required:
-            if spec.id not in reader.values and not any(
-                p.path == f"({spec.id})" for p in reader.problems
-            ):
+            if spec.id not in reader.values and not any(p.path == spec.id for p in reader.problems):
                 reader.problems.append(
-                    Problem(
+                    Problem.coded(
                         sheet.ref(r, col),
-                        f"({spec.id})",
-                        f"expected {spec.label} (required), got blank",
+                        spec.id,
+                        "intake.value.required",
+                        label=spec.label,
+                        want=want(spec),
                     )
                 )
-        records.append(record(sheet, r + 1, reader, warnings))
+        records.append(record(sheet, r + 1, reader, notices))
     return records

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from xml.sax.saxutils import unescape
 
+from assess.catalog import Message
 from assess.intake.places import col_index
 
 _F_TAG = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
@@ -28,7 +29,7 @@ class NoCellRefs(Exception):
     """A sheet whose cells do not carry their `r` address: the slow path reads it."""
 
 
-def scan_bad_cells(xml: bytes) -> dict[tuple[int, int], str]:
+def scan_bad_cells(xml: bytes) -> dict[tuple[int, int], Message]:
     """(row, column) from 0 → why the cell's value cannot be used: a formula without a
     saved result, or an error result such as #DIV/0!."""
     # Most sheets hold neither; a plain substring test (far faster than the patterns) says
@@ -39,7 +40,7 @@ def scan_bad_cells(xml: bytes) -> dict[tuple[int, int], str]:
         ({m.start() for m in _F_TAG.finditer(xml)} if formulas else set())
         | ({m.start() for m in _ERROR_T.finditer(xml)} if errors else set())
     )
-    bad: dict[tuple[int, int], str] = {}
+    bad: dict[tuple[int, int], Message] = {}
     done_until = -1
     for pos in hits:
         if pos < done_until:
@@ -68,29 +69,31 @@ def scan_bad_cells(xml: bytes) -> dict[tuple[int, int], str]:
         value = _V_TEXT.search(body)
         formula = _F_TEXT.search(body)
         shown = (
-            f" ={unescape(formula.group(1).decode('utf-8', 'replace'))}"
+            unescape(formula.group(1).decode("utf-8", "replace"))
             if formula and formula.group(1)
             else ""
         )
         if cell_type == "e":
             error = value.group(1).decode() if value else "#VALUE!"
-            origin = f" from the formula{shown}" if shown else ""
-            bad[where] = f"the cell holds the error {error}{origin}"
+            bad[where] = _cell_error(error, shown)
         elif _F_TAG.search(body) and (value is None or (not value.group(1) and cell_type != "str")):
-            bad[where] = (
-                f"the formula{shown} has no saved result; open the file in Excel or "
-                "WPS, let it calculate and save it, or type the number"
-            )
+            bad[where] = Message("intake.value.formula_unsaved", {"formula": shown})
     return bad
 
 
-def scan_with_openpyxl(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+def _cell_error(error: str, formula: str) -> Message:
+    if formula:
+        return Message("intake.value.cell_error_formula", {"error": error, "formula": formula})
+    return Message("intake.value.cell_error", {"error": error})
+
+
+def scan_with_openpyxl(path: Path, sheet: str) -> dict[tuple[int, int], Message]:
     """The slow path for the rare sheet without cell addresses."""
     import openpyxl
 
     formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    bad: dict[tuple[int, int], str] = {}
+    bad: dict[tuple[int, int], Message] = {}
     try:
         for row_f, row_v in zip(
             formulas[sheet].iter_rows(), values[sheet].iter_rows(), strict=False
@@ -98,13 +101,10 @@ def scan_with_openpyxl(path: Path, sheet: str) -> dict[tuple[int, int], str]:
             for cf, cv in zip(row_f, row_v, strict=False):
                 where = (getattr(cf, "row", 0) - 1, getattr(cf, "column", 0) - 1)
                 if getattr(cv, "data_type", "") == "e":
-                    bad[where] = f"the cell holds the error {cv.value}"
+                    bad[where] = _cell_error(str(cv.value), "")
                 elif getattr(cf, "data_type", "") == "f" and cv.value is None:
-                    bad[where] = (
-                        f"the formula {cf.value} has no saved result; open the file "
-                        "in Excel or WPS, let it calculate and save it, or type the "
-                        "number"
-                    )
+                    formula = str(cf.value).removeprefix("=")
+                    bad[where] = Message("intake.value.formula_unsaved", {"formula": formula})
     finally:
         formulas.close()
         values.close()

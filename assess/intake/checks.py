@@ -3,7 +3,7 @@
 A figure that contradicts another (主营业务收入 above 营业收入, a credit code whose check
 character is wrong, revenue that grew seven-fold in a year) is usually a typo or a unit
 slip, but it can be true, so the firm is still assessed and the warning is shown beside
-the result.  Each rule names both fields, in Chinese, with the field ids.
+the result.  Each rule is a coded warning naming both fields by their labels.
 """
 
 from __future__ import annotations
@@ -11,21 +11,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from assess.catalog import Message, t
+from assess.errors import Problem
 from assess.fields import FIELDS_BY_ID
 from assess.intake.values import FieldValue
 
-# (smaller, larger, why): `smaller` above `larger` is suspicious.
+# (smaller, larger, why): `smaller` above `larger` is suspicious; `why` is a catalog key.
 NOT_ABOVE: tuple[tuple[str, str, str], ...] = (
-    ("main_revenue", "revenue", "主营业务收入是营业收入的一部分"),
-    ("main_revenue_prev", "revenue_prev", "主营业务收入是营业收入的一部分"),
-    ("main_revenue_prev2", "revenue_prev2", "主营业务收入是营业收入的一部分"),
-    ("rd_staff", "employees", "研发人员包含在从业人员之中"),
-    ("rd_expense", "revenue", "研发费用通常不超过营业收入，请核对单位是否都是万元"),
-    ("rd_expense_prev", "revenue_prev", "研发费用通常不超过营业收入，请核对单位是否都是万元"),
-    ("ip_class1_self", "ip_class1", "自主研发的Ⅰ类知识产权包含在Ⅰ类知识产权之中"),
-    ("ip_class1_high_value", "ip_class1", "高价值Ⅰ类知识产权包含在Ⅰ类知识产权之中"),
-    ("ip_class1_applied", "ip_class1", "已应用的Ⅰ类知识产权包含在Ⅰ类知识产权之中"),
-    ("equity_financing_2y", "equity_financing_3y", "近3年的股权融资包含近2年的"),
+    ("main_revenue", "revenue", "intake.check.why.part_of_revenue"),
+    ("main_revenue_prev", "revenue_prev", "intake.check.why.part_of_revenue"),
+    ("main_revenue_prev2", "revenue_prev2", "intake.check.why.part_of_revenue"),
+    ("rd_staff", "employees", "intake.check.why.rd_staff"),
+    ("rd_expense", "revenue", "intake.check.why.rd_expense"),
+    ("rd_expense_prev", "revenue_prev", "intake.check.why.rd_expense"),
+    ("ip_class1_self", "ip_class1", "intake.check.why.ip_self"),
+    ("ip_class1_high_value", "ip_class1", "intake.check.why.ip_high_value"),
+    ("ip_class1_applied", "ip_class1", "intake.check.why.ip_applied"),
+    ("equity_financing_2y", "equity_financing_3y", "intake.check.why.equity"),
 )
 
 # (this year, the year before): growth above MAX_GROWTH_PERCENT is suspicious.
@@ -53,22 +55,32 @@ def credit_code_check_char(first17: str) -> str:
     return CREDIT_CODE_CHARSET[0 if check == 31 else check]
 
 
-def credit_code_warning(code: str) -> str | None:
-    """Why `code` is not a valid 统一社会信用代码, in Chinese, or None."""
-    label = f"{FIELDS_BY_ID['credit_code'].label}(credit_code) {code}"
+def credit_code_message(code: str) -> Message | None:
+    """Why `code` is not a valid 统一社会信用代码 (GB 32100-2015), as a coded message, or
+    None when it is valid.  The report cover asks this to mark a failing code."""
     text = code.strip().upper()
     if len(text) != 18:
-        return f"{label} 应为 18 位，实际 {len(text)} 位，请核对"
+        return Message("intake.check.credit_length", {"value": code.strip(), "length": len(text)})
     bad = sorted({c for c in text if c not in CREDIT_CODE_CHARSET})
     if bad:
-        return (
-            f"{label} 含有不允许的字符 {''.join(bad)}"
-            "（只能是数字和除 I、O、Z、S、V 以外的大写字母），请核对"
-        )
+        return Message("intake.check.credit_chars", {"value": text, "chars": "".join(bad)})
     want = credit_code_check_char(text[:17])
     if text[17] != want:
-        return f"{label} 的校验位应为 {want}，实际为 {text[17]}（GB 32100-2015），请核对是否抄错"
+        return Message(
+            "intake.check.credit_check_char", {"value": text, "want": want, "got": text[17]}
+        )
     return None
+
+
+def credit_code_valid(code: str) -> bool:
+    """True when `code` is a valid 统一社会信用代码: 18 characters, check character right."""
+    return credit_code_message(code) is None
+
+
+def credit_code_warning(code: str) -> str | None:
+    """Why `code` is not a valid 统一社会信用代码, worded in the language in force, or None."""
+    message = credit_code_message(code)
+    return message.text() if message is not None else None
 
 
 def _number(value: FieldValue | None) -> Decimal | None:
@@ -81,16 +93,28 @@ def _show(field_id: str, value: Decimal) -> str:
     spec = FIELDS_BY_ID[field_id]
     unit = f" {spec.unit}" if spec.unit else ""
     text = f"{value.normalize():,f}" if value == value.to_integral_value() else f"{value:,f}"
-    return f"{spec.label}({field_id}) {text}{unit}"
+    return f"{text}{unit}"
 
 
-def consistency_warnings(values: Mapping[str, FieldValue]) -> list[str]:
-    """Every suspicious combination of figures in `values`, as Chinese sentences."""
-    out: list[str] = []
+def consistency_warnings(values: Mapping[str, FieldValue], where: str = "") -> list[Problem]:
+    """Every suspicious combination of figures in `values`, as coded warnings about the
+    first field of each (the place is the firm's, `where`)."""
+    out: list[Problem] = []
     for small, large, why in NOT_ABOVE:
         a, b = _number(values.get(small)), _number(values.get(large))
         if a is not None and b is not None and a > b:
-            out.append(f"{_show(small, a)} 大于 {_show(large, b)}：{why}，请核对")
+            out.append(
+                Problem.coded(
+                    where,
+                    small,
+                    "intake.check.not_above",
+                    small=FIELDS_BY_ID[small].label,
+                    small_value=_show(small, a),
+                    large=FIELDS_BY_ID[large].label,
+                    large_value=_show(large, b),
+                    why=t(why),
+                )
+            )
     for this, before in GROWTH_PAIRS:
         a, b = _number(values.get(this)), _number(values.get(before))
         if a is None or b is None or b <= 0:
@@ -98,12 +122,21 @@ def consistency_warnings(values: Mapping[str, FieldValue]) -> list[str]:
         growth = (a / b - 1) * 100
         if growth > MAX_GROWTH_PERCENT:
             out.append(
-                f"{_show(this, a)} 比 {_show(before, b)} 增长 {growth:.0f}%，"
-                f"超过 {MAX_GROWTH_PERCENT}%：请核对两年的单位是否都是万元"
+                Problem.coded(
+                    where,
+                    this,
+                    "intake.check.growth",
+                    this=FIELDS_BY_ID[this].label,
+                    this_value=_show(this, a),
+                    before=FIELDS_BY_ID[before].label,
+                    before_value=_show(before, b),
+                    growth=f"{growth:.0f}",
+                    limit=MAX_GROWTH_PERCENT,
+                )
             )
     code = values.get("credit_code")
     if isinstance(code, str) and code.strip():
-        warning = credit_code_warning(code)
-        if warning:
-            out.append(warning)
+        message = credit_code_message(code)
+        if message is not None:
+            out.append(Problem.coded(where, "credit_code", message.code, **message.params))
     return out

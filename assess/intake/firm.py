@@ -5,12 +5,13 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from assess.catalog import Message, t
 from assess.errors import InputError, Problem
 from assess.fields import FIELDS_BY_ID
 from assess.intake.checks import consistency_warnings
@@ -21,11 +22,17 @@ from assess.yamlsrc import load_located
 
 @dataclass(frozen=True)
 class Firm:
-    """One applicant's answers.  A field that is absent is unknown; zero is a value."""
+    """One applicant's answers.  A field that is absent is unknown; zero is a value.
+
+    `notices` are the coded warnings (code, field, place, parameters) for JSON and the
+    agency's 问题清单; `warnings` are the same worded, in the language in force when the
+    firm was read, each with its cell.
+    """
 
     values: Mapping[str, FieldValue]
     source: str = ""
     warnings: tuple[str, ...] = field(default=())
+    notices: tuple[Problem, ...] = field(default=())
 
     @property
     def name(self) -> str:
@@ -62,11 +69,25 @@ class Record:
         return self.firm.warnings if self.firm is not None else ()
 
 
+def worded(notice: Problem, source: str = "") -> str:
+    """A warning as the firm reads it: the message, then its cell (`问卷!D14`) if any."""
+    where = "" if notice.where == source else notice.where
+    if " › " in where:
+        where = where.split(" › ", 1)[1]  # the sheet and cell; the file is the firm's
+    return f"{notice.message}（{where}）" if where else notice.message
+
+
 def make_firm(
-    values: Mapping[str, FieldValue], source: str, warnings: tuple[str, ...] = ()
+    values: Mapping[str, FieldValue], source: str, notices: Sequence[Problem] = ()
 ) -> Firm:
     """A `Firm` from values already checked one by one, with the cross-field warnings."""
-    return Firm(values, source, (*warnings, *consistency_warnings(values)))
+    every = (*notices, *consistency_warnings(values))
+    return Firm(values, source, tuple(worded(n, source) for n in every), every)
+
+
+def note_problem(where: str, field_id: str, note: Message) -> Problem:
+    """A coded warning at `where` about `field_id`, from a value reader's note."""
+    return Problem.coded(where, field_id, note.code, **note.params)
 
 
 def firm_from_mapping(
@@ -77,30 +98,39 @@ def firm_from_mapping(
     `where` maps a field id to its place in the source (a line, a cell) for messages.
     """
     problems: list[Problem] = []
-    warnings: list[str] = []
+    notices: list[Problem] = []
     values: dict[str, FieldValue] = {}
     for key, raw in data.items():
         spec = FIELDS_BY_ID.get(key) if isinstance(key, str) else None
         if spec is None:
-            near = key if isinstance(key, str) and len(key) <= 64 else ""
-            guess = difflib.get_close_matches(near, FIELDS_BY_ID, n=1) if near else []
-            hint = f"; did you mean {guess[0]!r}?" if guess else ""
-            warnings.append(f"未知字段 {shown(key)} 已忽略 (unknown field ignored{hint})")
+            notices.append(unknown_field(source, key))
             continue
         at = (where or {}).get(spec.id, source)
-        notes: list[str] = []
+        notes: list[Message] = []
         try:
             value = parse_value(spec, raw, notes)
         except ValueProblem as exc:
-            message = str(exc) if exc.labelled else f"{spec.label}: {exc}"
-            problems.append(Problem(at, spec.id, message))
+            problems.append(Problem.coded(at, spec.id, exc.code, **exc.params))
             continue
-        warnings.extend(f"{note}（{at} {spec.id}）" for note in notes)
+        notices.extend(note_problem(at, spec.id, n) for n in notes)
         if value is not None:
             values[spec.id] = value
     if problems:
         raise InputError(problems)
-    return make_firm(values, source, tuple(warnings))
+    return make_firm(values, source, notices)
+
+
+def unknown_field(where: str, key: object) -> Problem:
+    """The warning for a key or column that names no field, with the nearest one."""
+    near = key if isinstance(key, str) and len(key) <= 64 else ""
+    guess = difflib.get_close_matches(near, FIELDS_BY_ID, n=1) if near else []
+    if guess:
+        spec = FIELDS_BY_ID.get(guess[0])
+        label = spec.label if spec is not None else guess[0]
+        return Problem.coded(
+            where, "", "intake.warn.unknown_field_guess", name=shown(key), guess=label
+        )
+    return Problem.coded(where, "", "intake.warn.unknown_field", name=shown(key))
 
 
 # A firm is a few kilobytes of "field id: value"; 100,000-character names, the longest a
@@ -110,6 +140,20 @@ MAX_FILE_BYTES = 8 * 2**20
 # recursion could fail on it (100,000 nested lists are a few hundred kilobytes).
 MAX_JSON_DEPTH = 32
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]+|\\.)*"|[\[\]{}]')
+
+
+_EXAMPLE = '{"name": "某某科技有限公司", "revenue": 12000}'
+
+
+def file_error(source: str, code: str, **params: Any) -> InputError:
+    """A file that cannot be read at all: one coded problem naming the file."""
+    return InputError([Problem.coded(source, "", code, **params)])
+
+
+def wrong_suffix(source: str, suffix: str) -> InputError:
+    return file_error(
+        source, "intake.file.wrong_suffix", suffix=suffix or t("intake.file.no_suffix")
+    )
 
 
 class _DuplicateKey(Exception):
@@ -149,9 +193,15 @@ def _check_depth(text: str, source: str) -> None:
             depth += 1
             if depth > MAX_JSON_DEPTH:
                 raise InputError(
-                    f"{source}:{_line_col(text, token.start())}: JSON 嵌套超过 "
-                    f"{MAX_JSON_DEPTH} 层：企业数据应是一层“字段ID: 值”的对象，"
-                    '如 {"name": "某某科技有限公司", "revenue": 12000}'
+                    [
+                        Problem.coded(
+                            f"{source}:{_line_col(text, token.start())}",
+                            "",
+                            "intake.file.json_too_deep",
+                            depth=MAX_JSON_DEPTH,
+                            example=_EXAMPLE,
+                        )
+                    ]
                 )
         elif char in "]}":
             depth -= 1
@@ -164,7 +214,18 @@ def _load_json(text: str, source: str) -> Any:
             text, parse_float=str, parse_int=_json_int, object_pairs_hook=_unique_pairs
         )
     except json.JSONDecodeError as exc:
-        raise InputError(f"{source}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+        raise InputError(
+            [
+                Problem.coded(
+                    source,
+                    "",
+                    "intake.file.bad_json",
+                    line=exc.lineno,
+                    column=exc.colno,
+                    reason=exc.msg,
+                )
+            ]
+        ) from None
     except _DuplicateKey as dup:
         quoted = json.dumps(dup.key, ensure_ascii=False)
         lines = [
@@ -172,12 +233,26 @@ def _load_json(text: str, source: str) -> Any:
             for m in re.finditer(re.escape(quoted) + r"\s*:", text)
         ]
         at = f"{source}:{lines[1]}" if len(lines) >= 2 else source
-        rows = f"（第 {lines[0]} 行和第 {lines[1]} 行）" if len(lines) >= 2 else ""
+        rows = (
+            t("intake.file.duplicate_rows", first=lines[0], second=lines[1])
+            if len(lines) >= 2
+            else ""
+        )
         raise InputError(
-            f"{at}: 字段 {shown(dup.key)} 出现了两次{rows}：不知道该用哪一个值，请只保留一个"
+            [
+                Problem.coded(
+                    at, str(dup.key), "intake.file.duplicate_key", key=shown(dup.key), rows=rows
+                )
+            ]
         ) from None
     except RecursionError:  # _check_depth should have refused it first
-        raise InputError(f"{source}: JSON 嵌套过深：企业数据应是一层“字段ID: 值”的对象") from None
+        raise InputError(
+            [
+                Problem.coded(
+                    source, "", "intake.file.json_too_deep", depth=MAX_JSON_DEPTH, example=_EXAMPLE
+                )
+            ]
+        ) from None
 
 
 def load_firm_file(path: Path) -> Firm:
@@ -195,15 +270,19 @@ def read_mapping(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(
-                f"{source}: 文件过大（{size / 2**20:,.1f} MB）：一家企业的数据不超过 "
-                f"{MAX_FILE_BYTES // 2**20} MB，请检查是否选错了文件"
+            raise file_error(
+                source,
+                "intake.file.too_large",
+                size=f"{size / 2**20:,.1f}",
+                limit=MAX_FILE_BYTES // 2**20,
             )
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InputError(f"{source}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{source}: cannot read: {exc}") from None
+        raise file_error(source, "intake.file.no_such_file") from None
+    except UnicodeDecodeError:
+        raise file_error(source, "intake.file.not_utf8") from None
+    except OSError as exc:
+        raise file_error(source, "intake.file.cannot_read", reason=exc.strerror or exc) from None
     suffix = path.suffix.lower()
     where: dict[str, str] = {}
     if suffix == ".json":
@@ -216,10 +295,7 @@ def read_mapping(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
         if isinstance(data, dict):
             where = {str(k): doc.where((k,)) for k in data}
     else:
-        raise InputError(
-            f"{source}: firm data must be .json, .yaml or .xlsx, not "
-            f"{suffix or 'a file without an extension'}"
-        )
+        raise wrong_suffix(source, suffix)
     if not isinstance(data, dict):
-        raise InputError(f"{source}: firm data must be an object of field id → value")
+        raise file_error(source, "intake.file.not_object", example=_EXAMPLE)
     return data, where

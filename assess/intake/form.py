@@ -10,11 +10,11 @@ from typing import Any
 
 from assess.errors import Problem
 from assess.fields import FIELDS, FIELDS_BY_ID, FieldType
-from assess.intake.firm import Record
+from assess.intake.firm import Record, unknown_field
 from assess.intake.labels import IDENT, at, field_by_label, norm
 from assess.intake.layout import FORM_HEADER, FORM_ID_COL, FORM_LABEL_COL, FORM_VALUE_COL
-from assess.intake.places import cell_name
 from assess.intake.sheet import CellReader, Sheet, blank, record
+from assess.intake.values import want
 
 
 def form_layout(rows: list[tuple[int, list[Any]]]) -> tuple[int, int, int, int]:
@@ -42,7 +42,7 @@ def read_form(sheet: Sheet) -> Record | None:
     first, id_col, label_col, value_col = form_layout(rows)
     reader = CellReader(sheet)
     seen: dict[str, str] = {}
-    warnings: list[str] = []
+    notices: list[Problem] = []
     held = False
     percent = sheet.percent_cells(value_col)
     for r, row in rows[first:]:
@@ -54,19 +54,13 @@ def read_form(sheet: Sheet) -> Record | None:
         raw = at(row, value_col)
         if spec is None:
             if isinstance(key, str) and IDENT.match(key.strip()) and not blank(raw):
-                warnings.append(
-                    f"未知字段 {key.strip()!r}（{sheet.name}!{cell_name(r, id_col)}）已忽略"
-                )
+                notices.append(unknown_field(sheet.ref(r, id_col), key.strip()))
             continue
         ref = sheet.ref(r, value_col)
         if spec.id in seen:
             first_at = seen[spec.id].rsplit("!", 1)[-1]
             reader.problems.append(
-                Problem(
-                    ref,
-                    f"({spec.id})",
-                    f"{spec.label} appears twice, here and at {first_at}; keep one row",
-                )
+                Problem.coded(ref, spec.id, "intake.value.twice", label=spec.label, first=first_at)
             )
             continue
         seen[spec.id] = ref
@@ -79,10 +73,12 @@ def read_form(sheet: Sheet) -> Record | None:
         if (
             spec.required
             and spec.id not in reader.values
-            and spec.id not in {p.path.strip("()") for p in reader.problems}
+            and spec.id not in {p.path for p in reader.problems}
         ):
             where = seen.get(spec.id, sheet.place)
             reader.problems.append(
-                Problem(where, f"({spec.id})", f"expected {spec.label} (required), got blank")
+                Problem.coded(
+                    where, spec.id, "intake.value.required", label=spec.label, want=want(spec)
+                )
             )
-    return record(sheet, None, reader, warnings)
+    return record(sheet, None, reader, notices)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assess.errors import InputError
+from assess.errors import InputError, Problem
 from assess.intake.layout import SHEET_BATCH, SHEET_FORM, find_sheet
 from assess.intake.places import col_index, col_letter
 
@@ -41,62 +41,39 @@ _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or e
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 
 
-def fail(source: str, message: str) -> InputError:
-    return InputError(f"{source}: {message}")
+def fail(source: str, code: str, **params: Any) -> InputError:
+    """A file that cannot be read at all: one coded problem naming the file."""
+    return InputError([Problem.coded(source, "", code, **params)])
 
 
 def sniff(path: Path, source: str) -> None:
     """Refuse, with one line, what is not an .xlsx workbook."""
     if not path.exists():
-        raise fail(source, "no such file")
+        raise fail(source, "intake.file.no_such_file")
     if not path.is_file():
-        raise fail(source, "is a folder, not a workbook")
+        raise fail(source, "intake.file.folder")
     try:
         with path.open("rb") as fh:
             head = fh.read(4096)
     except OSError as exc:
-        raise fail(source, f"cannot read: {exc.strerror or exc}") from None
+        raise fail(source, "intake.file.cannot_read", reason=exc.strerror or exc) from None
     suffix = path.suffix.lower()
     if head.startswith(_CFB_MAGIC):
         if _is_encrypted(path):
-            raise fail(
-                source,
-                "the workbook is password-protected; open it in Excel or WPS, "
-                "remove the password (文件 › 信息 › 保护工作簿) and save again "
-                "as .xlsx",
-            )
-        raise fail(
-            source,
-            "is in the old Excel 97-2003 format (.xls); open it in Excel or "
-            "WPS and save it as an Excel 工作簿 (.xlsx)",
-        )
+            raise fail(source, "intake.file.password")
+        raise fail(source, "intake.file.xls")
     if suffix == ".csv":
-        raise fail(
-            source,
-            "CSV is not read; fill the Excel template (问卷 or 批量 sheet) and save it as .xlsx",
-        )
+        raise fail(source, "intake.file.csv")
     if suffix == ".ods":
-        raise fail(source, "OpenDocument spreadsheets are not read; save it as .xlsx")
+        raise fail(source, "intake.file.ods")
     if not head.startswith(b"PK"):
         if suffix in (".xls", ".et"):
-            raise fail(
-                source,
-                f"is not a real {suffix} file (an export from another "
-                "system?); open it in Excel or WPS and save it as .xlsx",
-            )
+            raise fail(source, "intake.file.fake_xls", suffix=suffix)
         if head.startswith(b"%PDF"):
-            raise fail(
-                source,
-                "是 PDF 文件，不是 Excel 工作簿：请提交填好的 Excel 问卷（.xlsx），"
-                "扫描件或打印稿请另行报送",
-            )
+            raise fail(source, "intake.file.pdf")
         if head and _looks_like_text(head):
-            raise fail(
-                source,
-                "is a text file, not an Excel workbook; open it in Excel or "
-                "WPS and save it as .xlsx",
-            )
-        raise fail(source, "is damaged or not an Excel workbook (not a valid .xlsx file)")
+            raise fail(source, "intake.file.text")
+        raise fail(source, "intake.file.not_xlsx")
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -131,26 +108,27 @@ class Book:
 def _guard_zip(zf: zipfile.ZipFile, source: str) -> None:
     infos = zf.infolist()
     if len(infos) > MAX_ENTRIES:
-        raise fail(source, f"refused: the workbook has {len(infos)} parts (a zip bomb?)")
+        raise fail(source, "intake.file.too_many_parts", count=len(infos))
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
-            raise fail(
-                source, "the workbook is encrypted; remove the password and save again as .xlsx"
-            )
+            raise fail(source, "intake.file.password")
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_CHECK_FROM and ratio > MAX_RATIO:
             raise fail(
                 source,
-                f"refused: {info.filename} expands {ratio:.0f} times to "
-                f"{info.file_size / 2**20:.0f} MB (a zip bomb?)",
+                "intake.file.ratio",
+                name=info.filename,
+                ratio=f"{ratio:.0f}",
+                size=f"{info.file_size / 2**20:.0f}",
             )
     if total > MAX_TOTAL_BYTES:
         raise fail(
             source,
-            f"refused: the workbook expands to {total / 2**20:.0f} MB, more "
-            f"than {MAX_TOTAL_BYTES // 2**20} MB (a zip bomb?); split it",
+            "intake.file.total",
+            size=f"{total / 2**20:.0f}",
+            limit=MAX_TOTAL_BYTES // 2**20,
         )
 
 
@@ -161,11 +139,11 @@ def _read_entry(zf: zipfile.ZipFile, name: str, source: str) -> bytes:
         with zf.open(name) as fh:
             data = fh.read(MAX_TOTAL_BYTES + 1)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
-        raise fail(source, f"is damaged ({name}: {exc})") from None
+        raise fail(source, "intake.file.damaged", detail=f"{name}: {exc}") from None
     # No part of a real workbook has a DTD; one that does may define entities that expand
     # (an XML bomb), and calamine, not defusedxml, would parse the parts we do not.
     if name.endswith((".xml", ".rels")) and declares_dtd(data):
-        raise fail(source, f"refused: {name} declares XML entities (an XML bomb?)")
+        raise fail(source, "intake.file.entities", name=name)
     return data
 
 
@@ -202,9 +180,9 @@ def _xml(data: bytes, source: str, name: str) -> Any:
     try:
         return ElementTree.fromstring(data)
     except DefusedXmlException:
-        raise fail(source, f"refused: {name} declares XML entities (an XML bomb?)") from None
+        raise fail(source, "intake.file.entities", name=name) from None
     except Exception:
-        raise fail(source, f"is damaged ({name} is not valid XML)") from None
+        raise fail(source, "intake.file.damaged", detail=name) from None
 
 
 def _local(tag: str) -> str:
@@ -223,12 +201,12 @@ def open_zip(path: Path, source: str) -> Book:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise fail(source, f"is damaged or not an Excel workbook ({exc})") from None
+        raise fail(source, "intake.file.damaged", detail=exc) from None
     with zf:
         _guard_zip(zf, source)
         names = set(zf.namelist())
         if "xl/workbook.xml" not in names:
-            raise fail(source, "is not an Excel workbook (no xl/workbook.xml inside)")
+            raise fail(source, "intake.file.no_workbook_part")
         book = _xml(_read_entry(zf, "xl/workbook.xml", source), source, "xl/workbook.xml")
         targets: dict[str, str] = {}
         rels_name = "xl/_rels/workbook.xml.rels"
@@ -288,8 +266,10 @@ def _guard_shared_strings(data: bytes, source: str, name: str) -> None:
     if int(claim.group(1)[:12]) > held + 1000:
         raise fail(
             source,
-            f"已拒绝：{name} 声称有 {int(claim.group(1)[:12]):,} 个共享字符串，实际只有 "
-            f"{held:,} 个（文件已损坏或被改动）：请在 Excel 或 WPS 中打开并另存为 .xlsx",
+            "intake.file.strings",
+            name=name,
+            claimed=f"{int(claim.group(1)[:12]):,}",
+            held=f"{held:,}",
         )
 
 
@@ -366,21 +346,23 @@ def _guard_extent(xml: bytes, source: str, sheet: str) -> None:
     rows, cols = box
     if rows > MAX_SHEET_ROWS:
         raise fail(
-            source,
-            f"{sheet} 工作表的数据延伸到第 {rows:,} 行，超过每个工作表 "
-            f"{MAX_SHEET_ROWS:,} 行的上限：请删除多余的行，或把企业分到几个工作簿中，"
-            f"每个不超过 {MAX_SHEET_ROWS:,} 行",
+            source, "intake.file.rows", sheet=sheet, rows=f"{rows:,}", limit=f"{MAX_SHEET_ROWS:,}"
         )
     if cols > MAX_SHEET_COLUMNS:
         raise fail(
             source,
-            f"{sheet} 工作表的数据延伸到第 {cols:,} 列，超过 Excel 的 {MAX_SHEET_COLUMNS:,} 列"
-            "上限：文件已损坏或不是 Excel 保存的，请在 Excel 或 WPS 中打开并另存为 .xlsx",
+            "intake.file.columns",
+            sheet=sheet,
+            cols=f"{cols:,}",
+            limit=f"{MAX_SHEET_COLUMNS:,}",
         )
     if rows * cols > MAX_SHEET_CELLS:
         raise fail(
             source,
-            f"{sheet} 工作表的数据范围是 {rows:,} 行 × {cols:,} 列（最后一列 "
-            f"{col_letter(cols - 1)}），超过 {MAX_SHEET_CELLS:,} 个单元格的上限：请删除远离"
-            "数据区的单元格中的内容（Ctrl+End 可以找到最后一个单元格）",
+            "intake.file.cells",
+            sheet=sheet,
+            rows=f"{rows:,}",
+            cols=f"{cols:,}",
+            last=col_letter(cols - 1),
+            limit=f"{MAX_SHEET_CELLS:,}",
         )

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from assess.catalog import Message
 from assess.errors import Problem
 from assess.fields import Field
 from assess.intake.cells import percent_rows
-from assess.intake.firm import Record, make_firm
-from assess.intake.places import cell_name, cell_place, col_letter, place
+from assess.intake.firm import Record, make_firm, note_problem
+from assess.intake.places import cell_place, col_letter, place
 from assess.intake.values import FieldValue, ValueProblem, parse_value
 
 
@@ -24,7 +25,7 @@ class Sheet:
     source: str  # the file, as given
     name: str
     rows: Iterator[tuple[int, list[Any]]]  # (row from 0, values from column A)
-    bad: dict[tuple[int, int], str]
+    bad: dict[tuple[int, int], Message]
     xml: bytes
     percent_xfs: frozenset[int]
 
@@ -66,14 +67,16 @@ class CellReader:
         self.sheet = sheet
         self.problems: list[Problem] = []
         self.values: dict[str, FieldValue] = {}
-        self.warnings: list[str] = []  # what was changed in a value, with its cell
-        self._notes: list[str] = []
+        self.notices: list[Problem] = []  # what was changed in a value, with its cell
+        self._notes: list[Message] = []
 
     def cell(self, spec: Field, row: int, col: int, raw: object, percent: bool) -> bool:
         """Parse one cell; True when it held something (a value or a problem)."""
         why = self.sheet.bad.get((row, col)) if self.sheet.bad else None
         if why is not None:
-            self.problems.append(Problem(self.sheet.ref(row, col), f"({spec.id})", why))
+            self.problems.append(
+                Problem.coded(self.sheet.ref(row, col), spec.id, why.code, **why.params)
+            )
             return True
         if raw == "" or raw is None:
             return False
@@ -82,11 +85,13 @@ class CellReader:
         try:
             value = parse_value(spec, raw, self._notes)
         except ValueProblem as exc:
-            self.problems.append(Problem(self.sheet.ref(row, col), f"({spec.id})", str(exc)))
+            self.problems.append(
+                Problem.coded(self.sheet.ref(row, col), spec.id, exc.code, **exc.params)
+            )
             return True
         if self._notes:
-            at = f"{self.sheet.name}!{cell_name(row, col)}"
-            self.warnings += [f"{note}（{at}）" for note in self._notes]
+            at = self.sheet.ref(row, col)
+            self.notices += [note_problem(at, spec.id, note) for note in self._notes]
             self._notes.clear()
         if value is None:
             return False
@@ -94,10 +99,11 @@ class CellReader:
         return True
 
 
-def record(sheet: Sheet, row: int | None, reader: CellReader, warnings: list[str]) -> Record:
+def record(sheet: Sheet, row: int | None, reader: CellReader, notices: list[Problem]) -> Record:
     """The firm read from `sheet` (a 批量 `row` from 1, or None for the 问卷 sheet)."""
     if reader.problems:
         return Record(sheet.source, row, None, tuple(reader.problems), sheet.name)
-    notes = (*warnings, *reader.warnings)
-    firm = make_firm(reader.values, place(sheet.source, sheet.name, row), notes)
+    firm = make_firm(
+        reader.values, place(sheet.source, sheet.name, row), (*notices, *reader.notices)
+    )
     return Record(sheet.source, row, firm, (), sheet.name)

@@ -2,7 +2,11 @@
 
 Shared by every intake path (JSON, YAML, Excel).  Tolerant of how figures are really
 written: "1,234.5", full-width digits, "12%" in a percent field, "300万元" in a 万元 field,
-"3,000,000元" (converted to 万元), 是/否, Y/N, TRUE/FALSE, 1/0, a dropdown's Chinese label.
+"3,000,000元" (converted to 万元), an accountant's "(35.2)" for -35.2, a count written
+"5项" or "5 件", "无" for none (0) in a count or an amount, 是/否, Y/N, TRUE/FALSE, 1/0, a
+dropdown's Chinese label, an industry named as in GB/T 4754 ("制造业" is 工业, with a
+warning).  "—", "/", "不适用", "N/A" mean "not known": the value is blank and the firm is
+told so, since zero and unknown score differently.
 
 Strict about what no one means to type, so that nothing downstream (reports, the summary
 workbook, file names) meets it:
@@ -33,7 +37,9 @@ import functools
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
+from assess.catalog import Message, t
 from assess.fields import (
     MAX_NUMBER_DIGITS,
     MAX_NUMBER_TEXT,
@@ -65,42 +71,70 @@ _SHOWN = 40  # characters of a refused value repeated in its message
 def shown(got: object) -> str:
     """A refused value as a message repeats it: quoted, escaped, and short."""
     if isinstance(got, dict):
-        return "一个对象 {…}"
+        return t("intake.shown.object")
     if isinstance(got, list | tuple | set):
-        return "一个列表 […]"
+        return t("intake.shown.list")
     if isinstance(got, int) and got.bit_length() > 4 * _SHOWN:  # repr() of 10**5000 fails
-        return f"一个约 {int(got.bit_length() * 0.30103) + 1:,} 位的整数"
-    if isinstance(got, str) and len(got) > _SHOWN:
-        return f"{got[:_SHOWN]!r}…（共 {len(got):,} 个字符）"
+        return t("intake.shown.long_int", digits=f"{int(got.bit_length() * 0.30103) + 1:,}")
+    if isinstance(got, dt.date | dt.time):
+        return got.isoformat()
+    if isinstance(got, str):
+        if not got.strip():
+            return t("intake.shown.blank")
+        head = repr(got[:_SHOWN])[1:-1]  # escapes what a terminal cannot show
+        if len(got) > _SHOWN:
+            return t("intake.shown.cut", head=f"“{head}", length=f"{len(got):,}")
+        return f"“{head}”"
     text = str(got) if isinstance(got, Decimal) else repr(got)
-    return text if len(text) <= 2 * _SHOWN else f"{text[:_SHOWN]}…（共 {len(text):,} 个字符）"
+    if len(text) <= 2 * _SHOWN:
+        return text
+    return t("intake.shown.cut", head=text[:_SHOWN], length=f"{len(text):,}")
 
 
 class ValueProblem(ValueError):
-    """Expected what, got what (or a whole sentence, in `message`): the caller adds the
-    place.  `labelled` says the message already names the field."""
+    """Why a value was refused, as a catalog code and its parameters; the caller adds the
+    place.  The message (worded now, in the language in force) names the field by its
+    label and says what to write instead."""
 
-    def __init__(self, expected: str, got: object, message: str | None = None):
-        self.expected, self.got = expected, got
-        self.labelled = message is not None
-        super().__init__(message or f"expected {expected}, got {shown(got)}")
+    def __init__(self, code: str, **params: Any):
+        self.code, self.params = code, params
+        super().__init__(t(code, **params))
 
 
-def expected(spec: Field) -> str:
+def want(spec: Field) -> str:
+    """What a field expects, worded for a person: `数字，单位万元，如 1234.5`."""
     match spec.type:
         case FieldType.MONEY:
-            return "a number of 万元"  # a negative one says "(not negative)" when refused
+            return t("intake.want.money_signed" if spec.negative_ok else "intake.want.money")
         case FieldType.PERCENT:
-            return "a percentage such as 12.5 or 12.5%"
+            return t("intake.want.percent")
         case FieldType.INT:
-            return "a whole number" + (f" {spec.unit}" if spec.unit else "")
+            if spec.unit:
+                return t("intake.want.whole_unit", unit=spec.unit)
+            return t("intake.want.whole")
         case FieldType.NUMBER:
-            return "a number" + (f" of {spec.unit}" if spec.unit else "")
+            if spec.unit:
+                return t("intake.want.number_unit", unit=spec.unit)
+            return t("intake.want.number")
         case FieldType.BOOL:
-            return "是 or 否"
+            return t("intake.want.bool")
         case FieldType.ENUM:
-            return "one of " + ", ".join(f"{label} ({v})" for v, label in spec.choices)
-    return "text"
+            return t("intake.want.choice", choices="".join(f"“{x}”" for _, x in spec.choices))
+    return t("intake.want.text")
+
+
+def _wrong(spec: Field, raw: object) -> ValueProblem:
+    return ValueProblem("intake.value.wrong", label=spec.label, got=shown(raw), want=want(spec))
+
+
+# Written for "not applicable" or "not known": read as blank, and the firm is told so.
+BLANK_MARKERS = frozenset(
+    {"—", "——", "–", "―", "-", "--", "/", "\\", "不适用", "n/a", "na", "#n/a", "不详", "未知"}
+)
+# Written for "none" in a count or an amount: zero.
+NONE_WORDS = frozenset({"无", "没有", "暂无"})
+# A count may carry its measure word: "5项", "5 件".
+_COUNT_WORDS = ("项", "件", "家", "人", "名", "个", "篇", "次", "份")
 
 
 def _normalise(text: str) -> str:
@@ -120,16 +154,25 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
-def parse_value(spec: Field, raw: object, notes: list[str] | None = None) -> FieldValue | None:
+def parse_value(spec: Field, raw: object, notes: list[Message] | None = None) -> FieldValue | None:
     """The typed value, None for blank, or `ValueProblem`.
 
-    `notes` receives what was changed on the way (invisible characters removed), in
-    Chinese, for the caller to show with the value's place.
+    `notes` receives, as coded messages, what was changed on the way (invisible
+    characters removed, "—" read as blank, an industry named by its GB/T 4754 name), for
+    the caller to show with the value's place.
     """
     if raw is None:
         return None
-    if isinstance(raw, str) and not _normalise(raw):
-        return None
+    if isinstance(raw, str):
+        text = _normalise(raw)
+        if not text:
+            return None
+        if text.lower() in BLANK_MARKERS:
+            if notes is not None:
+                notes.append(
+                    Message("intake.warn.blank_marker", {"label": spec.label, "got": text})
+                )
+            return None
     match spec.type:
         case FieldType.TEXT:
             if isinstance(raw, float) and raw.is_integer():
@@ -138,7 +181,7 @@ def parse_value(spec: Field, raw: object, notes: list[str] | None = None) -> Fie
         case FieldType.BOOL:
             return _parse_bool(spec, raw)
         case FieldType.ENUM:
-            return _parse_enum(spec, raw)
+            return _parse_enum(spec, raw, notes)
     return _parse_number(spec, raw)
 
 
@@ -148,34 +191,36 @@ def _string(spec: Field, raw: object) -> str:
     if isinstance(raw, str):
         return raw
     if isinstance(raw, dict | list | tuple | set):
-        raise ValueProblem(expected(spec), raw)
+        raise _wrong(spec, raw)
     return str(raw)
 
 
-def _text(spec: Field, text: str, notes: list[str] | None) -> str | None:
+def _text(spec: Field, text: str, notes: list[Message] | None) -> str | None:
     if not text.isprintable():  # a C-speed test that passes nearly all text untouched
         text = _clean(spec, text, notes)
     text = text.strip()
     if len(text) > spec.text_limit:
         raise ValueProblem(
-            "text",
-            text,
-            f"{spec.label}过长（{len(text):,} 个字符）：请填写不超过 {spec.text_limit} 个字符",
+            "intake.value.too_long",
+            label=spec.label,
+            length=f"{len(text):,}",
+            limit=spec.text_limit,
         )
     return text or None
 
 
-def _clean(spec: Field, text: str, notes: list[str] | None) -> str:
+def _clean(spec: Field, text: str, notes: list[Message] | None) -> str:
     """`text` without its format characters; `ValueProblem` for a control or surrogate."""
     bad = _REFUSED_CHARS.search(text)
     if bad is not None:
         char = bad.group()
-        kind = "不成对的代理项，不是有效的字符" if "\ud800" <= char <= "\udfff" else "控制字符"
+        code = (
+            "intake.value.surrogate"
+            if "\ud800" <= char <= "\udfff"
+            else "intake.value.control_char"
+        )
         raise ValueProblem(
-            "text",
-            text,
-            f"{spec.label}的第 {bad.start() + 1:,} 个字符是 U+{ord(char):04X}（{kind}）："
-            "请删除它，或重新输入这段文字",
+            code, label=spec.label, position=f"{bad.start() + 1:,}", char=f"U+{ord(char):04X}"
         )
     if _FORMAT_CHARS.search(text) is not None:
         removed = sorted({f"U+{ord(c):04X}" for c in _FORMAT_CHARS.findall(text)})
@@ -183,7 +228,10 @@ def _clean(spec: Field, text: str, notes: list[str] | None) -> str:
         text = _FORMAT_CHARS.sub("", text)
         if notes is not None:
             notes.append(
-                f"{spec.label}中的 {count} 个不可见格式字符（{'、'.join(removed[:5])}）已删除"
+                Message(
+                    "intake.warn.format_chars",
+                    {"label": spec.label, "count": count, "chars": "、".join(removed[:5])},
+                )
             )
     return text
 
@@ -193,7 +241,7 @@ def _parse_bool(spec: Field, raw: object) -> bool:
         return raw
     if isinstance(raw, int | float | Decimal):
         if isinstance(raw, Decimal) and not raw.is_finite():
-            raise ValueProblem(expected(spec), raw)  # comparing a signalling NaN raises
+            raise _wrong(spec, raw)  # comparing a signalling NaN raises
         if raw in (0, 1):
             return bool(raw)
     text = _normalise(_string(spec, raw)).lower()
@@ -201,7 +249,7 @@ def _parse_bool(spec: Field, raw: object) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValueProblem(expected(spec), raw)
+    raise _wrong(spec, raw)
 
 
 @functools.cache
@@ -213,13 +261,34 @@ def _enum_lookup(spec: Field) -> tuple[dict[str, str], dict[str, str]]:
     )
 
 
-def _parse_enum(spec: Field, raw: object) -> str:
+def _parse_enum(spec: Field, raw: object, notes: list[Message] | None) -> str:
     text = _normalise(_string(spec, raw))
     labels, values = _enum_lookup(spec)
     found = values.get(text.lower()) or labels.get(text)
-    if found is None:
-        raise ValueProblem(expected(spec), raw)
-    return found
+    if found is not None:
+        return found
+    if spec.id == "industry":
+        from assess.intake.industry import industry_rows
+
+        rows = industry_rows(text)
+        if len(rows) == 1:
+            if notes is not None:
+                row = spec.choice_label(rows[0])
+                notes.append(
+                    Message(
+                        "intake.warn.industry_synonym",
+                        {"label": spec.label, "got": text, "row": row},
+                    )
+                )
+            return rows[0]
+        if rows:
+            raise ValueProblem(
+                "intake.value.industry_ambiguous",
+                label=spec.label,
+                got=text,
+                rows="".join(f"“{spec.choice_label(r)}”" for r in rows),
+            )
+    raise _wrong(spec, raw)
 
 
 def _parse_number(spec: Field, raw: object) -> Decimal | int:
@@ -232,15 +301,31 @@ def _parse_number(spec: Field, raw: object) -> Decimal | int:
         number = _exact_number(spec, raw)
         _check_number(spec, number, raw)
     if number < 0 and not spec.negative_ok:
-        raise ValueProblem(expected(spec) + " (not negative)", raw)
+        raise ValueProblem(
+            "intake.value.negative", label=spec.label, got=shown(raw), want=want(spec)
+        )
     if spec.type is FieldType.INT:
         if number != number.to_integral_value():
-            raise ValueProblem(expected(spec), raw)
+            raise ValueProblem(
+                "intake.value.not_whole", label=spec.label, got=shown(raw), want=want(spec)
+            )
         number = Decimal(int(number))
     if spec.minimum is not None and number < spec.minimum:
-        raise ValueProblem(f"{expected(spec)} of at least {spec.minimum}", raw)
+        raise ValueProblem(
+            "intake.value.below_min",
+            label=spec.label,
+            got=shown(raw),
+            minimum=spec.minimum,
+            want=want(spec),
+        )
     if spec.maximum is not None and number > spec.maximum:
-        raise ValueProblem(f"{expected(spec)} of at most {spec.maximum}", raw)
+        raise ValueProblem(
+            "intake.value.above_max",
+            label=spec.label,
+            got=shown(raw),
+            maximum=spec.maximum,
+            want=want(spec),
+        )
     return int(number) if spec.type is FieldType.INT else number
 
 
@@ -251,7 +336,7 @@ _FLOAT_SMALL = float(f"1e{MIN_NUMBER_EXPONENT}")
 
 def _exact_number(spec: Field, raw: object) -> Decimal:
     if isinstance(raw, bool | dt.date | dt.time):  # a datetime is a date
-        raise ValueProblem(expected(spec), raw)
+        raise _wrong(spec, raw)
     if isinstance(raw, int):
         if not -_INT_LIMIT < raw < _INT_LIMIT:  # before Decimal(), slow on 10**5000
             raise _too_large(spec, raw)
@@ -278,33 +363,26 @@ def _check_magnitude(spec: Field, number: Decimal, raw: object) -> None:
         raise _too_large(spec, raw)
     if magnitude < MIN_NUMBER_EXPONENT:
         raise ValueProblem(
-            expected(spec),
-            raw,
-            f"{spec.label} {shown(raw)} 过小（不足 10^{MIN_NUMBER_EXPONENT}）："
-            "请填写 0，或核对数值和单位",
+            "intake.value.too_small",
+            label=spec.label,
+            got=shown(raw),
+            exponent=MIN_NUMBER_EXPONENT,
         )
 
 
 def _not_finite(spec: Field, raw: object) -> ValueProblem:
     return ValueProblem(
-        expected(spec),
-        raw,
-        f"{spec.label} {shown(raw)} 不是一个数（非数值 NaN 或无穷大）：请填写{expected_zh(spec)}",
+        "intake.value.not_finite", label=spec.label, got=shown(raw), want=want(spec)
     )
 
 
-def expected_zh(spec: Field) -> str:
-    unit = f"（单位：{spec.unit}）" if spec.unit else ""
-    return ("整数" if spec.type is FieldType.INT else "数字") + unit
-
-
 def _too_large(spec: Field, raw: object) -> ValueProblem:
-    unit = f" {spec.unit}" if spec.unit else ""
     return ValueProblem(
-        expected(spec),
-        raw,
-        f"{spec.label} {shown(raw)} 超出可处理的范围：绝对值应小于 10^{MAX_NUMBER_DIGITS}"
-        f"{unit}，请核对数值和单位",
+        "intake.value.too_large",
+        label=spec.label,
+        got=shown(raw),
+        digits=MAX_NUMBER_DIGITS,
+        unit=f" {spec.unit}" if spec.unit else "",
     )
 
 
@@ -312,11 +390,14 @@ def _parse_number_text(spec: Field, raw: str) -> Decimal:
     text = _normalise(raw)
     if len(text) > MAX_NUMBER_TEXT:
         raise ValueProblem(
-            expected(spec),
-            raw,
-            f"{spec.label} {shown(raw)} 不是一个可用的数字（{len(text):,} 个字符）："
-            f"请填写不超过 {MAX_NUMBER_TEXT} 个字符的数字",
+            "intake.value.number_too_long",
+            label=spec.label,
+            got=shown(raw),
+            length=f"{len(text):,}",
+            limit=MAX_NUMBER_TEXT,
         )
+    if text in NONE_WORDS and (spec.minimum is None or spec.minimum <= 0):
+        return Decimal(0)  # "无": none, a value; "不清楚" is a blank cell
     scale = Decimal(1)
     if spec.type is FieldType.PERCENT and text.endswith("%"):
         text = text[:-1]
@@ -329,9 +410,13 @@ def _parse_number_text(spec: Field, raw: str) -> Decimal:
             text, scale = text[:-1], Decimal("0.0001")  # yuan -> 万元
     elif spec.unit and text.endswith(spec.unit):
         text = text[: -len(spec.unit)]
+    elif spec.type is FieldType.INT and text.endswith(_COUNT_WORDS):
+        text = text[:-1]
+    if len(text) > 2 and text[0] == "(" and text[-1] == ")":
+        text = "-" + text[1:-1]  # an accountant's negative: (35.2) is -35.2
     number = _decimal(text)
     if number is None:
-        raise ValueProblem(expected(spec), raw)
+        raise _wrong(spec, raw)
     if not number.is_finite():
         raise _not_finite(spec, raw)
     if not -1000 < number.adjusted() < 1000 and number:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assess.catalog import t
 from assess.intake import EXCEL_SUFFIXES
 from assess.intake.batch_sheet import read_batch
 from assess.intake.cells import NoCellRefs, scan_bad_cells, scan_with_openpyxl
@@ -48,20 +49,17 @@ def read_workbook(path: Path) -> list[Record]:
             with path.open("rb") as fh:
                 workbook = python_calamine.CalamineWorkbook.from_filelike(fh)
     except python_calamine.PasswordError:
-        raise fail(
-            source,
-            "the workbook is password-protected; remove the password and save again as .xlsx",
-        ) from None
+        raise fail(source, "intake.file.password") from None
     except Exception as exc:  # calamine's own errors: zip, XML, unsupported content
-        raise fail(source, f"is damaged or not an Excel workbook ({exc})") from None
+        raise fail(source, "intake.file.damaged", detail=exc) from None
     names = list(workbook.sheet_names)
     form_name = find_sheet(names, SHEET_FORM)
     batch_name = find_sheet(names, SHEET_BATCH)
     if form_name is None and batch_name is None:
         raise fail(
             source,
-            f"has no {SHEET_FORM} or {SHEET_BATCH} sheet (its sheets: "
-            f"{', '.join(names) or 'none'}); fill the questionnaire template",
+            "intake.file.no_sheet",
+            sheets="、".join(names) or t("intake.file.no_sheets"),
         )
     wanted = [n for n in (form_name, batch_name) if n is not None]
     records: list[Record] = []
@@ -69,18 +67,18 @@ def read_workbook(path: Path) -> list[Record]:
         for name in wanted:
             xml = book.xml.get(name)
             if xml is None:  # never let calamine read a sheet the guard has not measured
-                raise fail(source, f"is damaged (no part of the file holds the {name} sheet)")
+                raise fail(source, "intake.file.sheet_missing", sheet=name)
             try:
                 data = workbook.get_sheet_by_name(name)  # parses the XML: damage shows here
             except Exception as exc:
-                raise fail(source, f"is damaged (sheet {name}: {exc})") from None
+                raise fail(source, "intake.file.damaged", detail=f"{name}: {exc}") from None
             try:
                 bad = scan_bad_cells(xml)
             except NoCellRefs:
                 try:
                     bad = scan_with_openpyxl(path, name)
                 except Exception as exc:  # openpyxl's own errors on XML calamine accepted
-                    raise fail(source, f"is damaged (sheet {name}: {exc})") from None
+                    raise fail(source, "intake.file.damaged", detail=f"{name}: {exc}") from None
             sheet = Sheet(source, name, sheet_rows(data), bad, xml, book.percent_xfs)
             if name == form_name:
                 record = read_form(sheet)
@@ -91,9 +89,5 @@ def read_workbook(path: Path) -> list[Record]:
     finally:
         workbook.close()
     if not records:
-        raise fail(
-            source,
-            f"holds no firm data: fill column D of the {SHEET_FORM} sheet, "
-            f"or the {SHEET_BATCH} sheet from row {BATCH_FIRST_ROW}",
-        )
+        raise fail(source, "intake.file.empty", row=BATCH_FIRST_ROW)
     return records
