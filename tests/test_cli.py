@@ -92,9 +92,9 @@ def test_every_bad_value_is_reported_at_once(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [
-        ('{"name": ', "firm.json", "not valid JSON"),
-        ("[1, 2]", "firm.json", "must be an object"),
-        ("name: x", "firm.txt", "must be .json, .yaml or .xlsx"),
+        ('{"name": ', "firm.json", "不是有效的 JSON"),
+        ("[1, 2]", "firm.json", "企业数据应是一层“字段ID: 值”的对象"),
+        ("name: x", "firm.txt", "企业数据应是 .json、.yaml 或 .xlsx 文件"),
     ],
 )
 def test_unreadable_firm_files_exit_2(
@@ -109,7 +109,7 @@ def test_unreadable_firm_files_exit_2(
 
 def test_missing_file_and_unknown_rubric_exit_2() -> None:
     out = run("score", "samples/nope.json", "-r", "miit-2022-innovative")
-    assert out.returncode == 2 and "no such file" in out.stderr
+    assert out.returncode == 2 and "找不到这个文件" in out.stderr
     out = run("score", "samples/strong.json", "-r", "miit-2022-inovative")
     assert out.returncode == 2 and "Did you mean 'miit-2022-innovative'" in out.stderr
 
