@@ -88,7 +88,11 @@ class _Context:
         return self.rubric.edge_rule
 
     def value(self, name: str) -> Any:
-        return self.env.get(name)
+        if name in self.env:
+            return self.env[name]
+        # A field the rubric does not score on (the assessment year a plan dates its
+        # targets by) is still the firm's to read.
+        return self.firm.get(name) if name in FIELDS_BY_ID else None
 
     def places(self, name: str) -> int:
         spec = FIELDS_BY_ID.get(name)

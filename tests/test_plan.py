@@ -326,8 +326,9 @@ def _sample_assessments() -> list[tuple[str, Assessment, m.Rubric, Firm]]:
 _SAMPLE_CASES = _sample_assessments()
 
 
-# "（上年度主营业务收入由 1,480 万元 调整到 1,499.74 万元，+19.74 万元）"
-_PRINTED = re.compile(r"由 [-\d,.]+(?: [^ ，]+)? 调整到 (?P<to>-?[\d,]+(?:\.\d+)?)")
+# "（上年度 -2.63%；主营业务收入不少于 1,499.74 万元，还差 19.74 万元）", "负债总额不超过
+# 2,325 万元", "从事特定细分市场年限：2031 年起满 10 年"
+_PRINTED = re.compile(r"(?:不少于|不超过|满) (?P<to>-?[\d,]+(?:\.\d+)?)")
 
 
 def printed_target(text: str) -> Decimal:
@@ -423,7 +424,8 @@ def test_a_printed_target_is_rounded_towards_the_band() -> None:
     firm = load_firm_file(SAMPLES / "weak.json")
     growth = next(i for i in evaluate(rubric, firm).indicators if i.id == "SRDI-02")
     assert growth.next is not None and growth.points == 0
-    assert "调整到 1,499.74 万元，+19.74 万元" in growth.next.text
+    assert "主营业务收入不少于 1,499.74 万元，还差 19.74 万元" in growth.next.text
+    assert growth.next.text.startswith("下一年度")  # a past year's figure is not adjusted
     assert growth.next.lever == "main_revenue" and growth.next.lever_to == Decimal("1499.74")
 
     def scored(revenue: str) -> Decimal:
@@ -440,7 +442,7 @@ def test_a_count_lever_is_printed_whole() -> None:
     firm = load_firm_file(SAMPLES / "weak.json")
     staff = next(i for i in evaluate(rubric, firm).indicators if i.id == "RDY-RD-04")
     assert staff.next is not None and staff.next.lever == "rd_staff"
-    assert staff.next.lever_to == 4 and "调整到 4，+1" in staff.next.text
+    assert staff.next.lever_to == 4 and "研发人员数不少于 4 人，还差 1 人" in staff.next.text
 
 
 def test_a_bound_outside_its_band_is_passed_by_one_unit(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
@@ -41,7 +42,10 @@ def test_json_carries_the_plan() -> None:
     for step in plan["steps"]:
         for level in step["levels"]:
             if level["lever"] is not None:
-                assert f"调整到 {level['lever_to']:,}" in level["text"].replace(".0 ", " ")
+                printed = re.findall(r"(?:不少于|不超过|满) (-?[\d,]+(?:\.\d+)?)", level["text"])
+                assert [Decimal(x.replace(",", "")) for x in printed] == [
+                    Decimal(str(level["lever_to"]))
+                ], level["text"]
     assert plan["alternatives"] and "直通" in plan["alternatives"][0]["label"]
     assert plan["summary"].startswith("当前总分 20，要求 ≥ 60")
 

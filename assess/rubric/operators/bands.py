@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from assess.catalog import t
 from assess.errors import Problem
 from assess.numbers import fmt, fmt_unit, to_decimal
 from assess.results import IndicatorResult, Level
@@ -22,8 +23,11 @@ from assess.rubric.operators.base import (
     Outcome,
     Scope,
     ScoreModel,
+    is_past,
+    lever_words,
     move_lever,
     next_step,
+    plain_label,
     settled,
     unknown,
 )
@@ -189,10 +193,11 @@ def band_target(score: BandsScore, edge: str, pts: Decimal) -> tuple[Band, Decim
     return band, bound, band_for(score, edge, Fraction(bound)) is band
 
 
-def reach_word(score: BandsScore, inclusive: bool) -> str:
+def reach_goal(score: BandsScore, inclusive: bool, value: str) -> str:
+    """ "达到 5%", "超过 5%", "降至 50% 以下", "降至低于 50%"."""
     if score.direction == "higher":
-        return "达到" if inclusive else "超过"
-    return "降到" if inclusive else "降到低于"
+        return t("operator.goal.at_least" if inclusive else "operator.goal.above", value=value)
+    return t("operator.goal.at_most" if inclusive else "operator.goal.below", value=value)
 
 
 def reach(
@@ -200,28 +205,30 @@ def reach(
 ) -> tuple[Level, Decimal] | None:
     """The rung worth `pts` from a metric at `value` scoring `points`, and the metric
     value to reach: the one next-band function of the engine's next step and the plan's
-    ladder, so both print the same lever figure, rounded so that it reaches the band."""
+    ladder, so both print the same lever figure, rounded so that it reaches the band.
+    A figure of last year becomes a target for next year; the lever says what it must
+    become and how far it is from it."""
     edge = score.edge or scope.edge_rule
     target = band_target(score, edge, pts)
     if target is None:
         return None
     band, bound, inclusive = target
     unit = scope.unit(score.metric)
-    text = (
-        f"{scope.label(score.metric)} {fmt_unit(value, unit)} → {reach_word(score, inclusive)} "
-        f"{fmt_unit(bound, unit)} 可再得 {fmt(pts - points)} 分"
-    )
+    words = {
+        "metric": plain_label(scope, score.metric),
+        "now": fmt_unit(value, unit),
+        "goal": reach_goal(score, inclusive, fmt_unit(bound, unit)),
+        "gain": fmt(pts - points),
+    }
     lever = lever_from = lever_to = None
     move = move_lever(scope, score.metric, Fraction(bound), inclusive)
     if move is not None:
-        lever, lever_unit = move.lever, scope.unit(move.lever)
-        delta = Fraction(move.goal) - move.start
-        sign = "+" if delta > 0 else "−"
-        text += (
-            f"（{scope.label(lever)}由 {fmt_unit(move.start, lever_unit)} 调整到 "
-            f"{fmt_unit(move.goal, lever_unit)}，{sign}{fmt_unit(abs(delta), lever_unit)}）"
-        )
-        lever_from, lever_to = to_decimal(move.start), move.goal
+        lever, lever_from, lever_to = move.lever, to_decimal(move.start), move.goal
+        key = "operator.reach.past" if is_past(scope, move.lever) else "operator.reach.now"
+        text = t(key, lever=lever_words(scope, move), **words)
+    else:
+        words["metric"] = scope.label(score.metric)
+        text = t("operator.reach.plain", **words)
     level = Level(pts, band_label(band, unit, score, edge), text, lever, lever_from, lever_to)
     return level, bound
 

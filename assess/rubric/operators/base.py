@@ -23,7 +23,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ClassVar, Protocol, get_args
 
+from assess.catalog import t
 from assess.errors import Problem
+from assess.fields import FIELDS_BY_ID
+from assess.numbers import fmt, fmt_unit
 from assess.results import IndicatorResult, IndicatorStatus, Level, NextStep
 from assess.rubric.common import Strict
 from assess.rubric.expr import Expr, Result, Unknown
@@ -200,6 +203,66 @@ def move_lever(scope: Scope, metric: str, target: Fraction, inclusive: bool) -> 
     if not inclusive and whole == scaled:
         whole += 1 if up else -1  # the bound itself is outside the band: one unit past it
     return LeverMove(lever, start, Decimal(whole).scaleb(-places) + Decimal(0))
+
+
+# A figure of a past year, as the questionnaire labels it: the firm cannot change it, only
+# aim for it next year.  "近3年…" counts are rolling windows the firm still adds to.
+_PAST = ("上年度", "上年末")
+
+
+def is_past(scope: Scope, name: str) -> bool:
+    """Whether `name` (a field or metric) is a figure of last year's accounts."""
+    label = scope.label(name)
+    if label.startswith(_PAST):
+        return True
+    return any(scope.label(n).startswith(_PAST) for n in _inputs(scope, name))
+
+
+def _inputs(scope: Scope, name: str) -> tuple[str, ...]:
+    lever = scope.solve(name, Fraction(0))
+    return (lever[0],) if lever is not None else ()
+
+
+def plain_label(scope: Scope, name: str) -> str:
+    """A label without its "上年度" / "上年末" / "(截至上年末)": the figure, whichever year."""
+    label = scope.label(name).removesuffix("(截至上年末)").removesuffix("（截至上年末）")
+    for prefix in _PAST:
+        if label.startswith(prefix):
+            return label[len(prefix) :]
+    return label
+
+
+def _shown(scope: Scope, name: str, value: Fraction | Decimal) -> str:
+    """A value with its unit; a count with its own (人, 件), a year count with 年."""
+    spec = FIELDS_BY_ID.get(name)
+    unit = scope.unit(name)
+    if spec is not None and unit == "number" and spec.unit:
+        return f"{fmt(value)} {spec.unit}"
+    return fmt_unit(value, unit)
+
+
+def is_time(name: str) -> bool:
+    """A count of years the firm reaches only by waiting (细分市场年限)."""
+    spec = FIELDS_BY_ID.get(name)
+    return spec is not None and spec.unit == "年" and name != "assessment_year"
+
+
+def lever_words(scope: Scope, move: LeverMove) -> str:
+    """What the lever must become, as a target with the gap still to close: "研发费用不少于
+    340 万元，还差 102 万元"; for years in a niche, the year they are reached."""
+    gap = abs(Fraction(move.goal) - move.start)
+    value = _shown(scope, move.lever, move.goal)
+    gap_text = _shown(scope, move.lever, gap)
+    name = plain_label(scope, move.lever)
+    if is_time(move.lever) and Fraction(move.goal) > move.start:
+        year = scope.value("assessment_year")
+        if isinstance(year, int | Decimal | Fraction) and not isinstance(year, bool):
+            wait = math.ceil(gap)
+            when = str(int(year) + wait)  # a year, not a quantity: no thousands separator
+            return t("operator.lever.time", lever=name, year=when, value=value, gap=gap_text)
+        return t("operator.lever.time_no_year", lever=name, value=value, gap=gap_text)
+    key = "operator.lever.more" if Fraction(move.goal) > move.start else "operator.lever.less"
+    return t(key, lever=name, value=value, gap=gap_text)
 
 
 # ---- the operator ------------------------------------------------------------------------

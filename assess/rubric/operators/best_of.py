@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from assess.catalog import t
 from assess.errors import Problem
 from assess.numbers import fmt, fmt_unit, to_decimal
 from assess.results import IndicatorResult, Level, NextStep
@@ -18,7 +19,7 @@ from assess.rubric.operators.bands import (
     band_range,
     band_target,
     reach,
-    reach_word,
+    reach_goal,
     score_bands,
 )
 from assess.rubric.operators.base import (
@@ -123,13 +124,14 @@ class BestOf(Operator):
                 target = band_target(option, edge, worth[0]) if worth else None
                 if target is not None:
                     unit = scope.unit(option.metric)
+                    goal = reach_goal(option, target[2], fmt_unit(target[1], unit))
                     ways.append(
-                        f"{scope.label(option.metric)}{reach_word(option, target[2])} "
-                        f"{fmt_unit(target[1], unit)}"
+                        t("operator.best.way", metric=scope.label(option.metric), goal=goal)
                     )
             if ways:
-                text = f"{' 或 '.join(dict.fromkeys(ways))} 可再得 {fmt(pts - cur)} 分"
-                out.append(Level(pts, f"{fmt(pts)} 分档", text))
+                joined = t("operator.best.or").join(dict.fromkeys(ways))
+                text = t("operator.best.rung", ways=joined, gain=fmt(pts - cur))
+                out.append(Level(pts, t("operator.best.label", points=fmt(pts)), text))
         return out
 
     @classmethod
