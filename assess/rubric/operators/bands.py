@@ -214,21 +214,18 @@ def reach(
         return None
     band, bound, inclusive = target
     unit = scope.unit(score.metric)
-    words = {
-        "metric": plain_label(scope, score.metric),
-        "now": fmt_unit(value, unit),
-        "goal": reach_goal(score, inclusive, fmt_unit(bound, unit)),
-        "gain": fmt(pts - points),
-    }
+    now, gain = fmt_unit(value, unit), fmt(pts - points)
+    goal = reach_goal(score, inclusive, fmt_unit(bound, unit))
     lever = lever_from = lever_to = None
     move = move_lever(scope, score.metric, Fraction(bound), inclusive)
     if move is not None:
         lever, lever_from, lever_to = move.lever, to_decimal(move.start), move.goal
         key = "operator.reach.past" if is_past(scope, move.lever) else "operator.reach.now"
-        text = t(key, lever=lever_words(scope, move), **words)
+        metric = plain_label(scope, score.metric)
+        text = t(key, metric=metric, now=now, goal=goal, gain=gain, lever=lever_words(scope, move))
     else:
-        words["metric"] = scope.label(score.metric)
-        text = t("operator.reach.plain", **words)
+        metric = scope.label(score.metric)
+        text = t("operator.reach.plain", metric=metric, now=now, goal=goal, gain=gain)
     level = Level(pts, band_label(band, unit, score, edge), text, lever, lever_from, lever_to)
     return level, bound
 
