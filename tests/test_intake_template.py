@@ -25,6 +25,7 @@ from assess.intake import template as tpl
 from assess.intake.firm import load_firm_file
 from assess.intake.places import col_letter
 from assess.intake.template import write_template
+from assess.intake.uses import gate_fields
 from assess.intake.values import parse_value
 from assess.intake.workbook import read_workbook
 from assess.rubric.loader import builtin_rubrics, get_rubric
@@ -44,6 +45,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def book(template: Path) -> Any:
     return openpyxl.load_workbook(template)
+
+
+GATES = gate_fields(list(builtin_rubrics().values()))
 
 
 def default_ids() -> list[str]:
@@ -147,12 +151,16 @@ def test_form_cells(book: Any) -> None:
     for field_id, r in rows.items():
         spec = FIELDS_BY_ID[field_id]
         assert ws.cell(r, 1).font.color.rgb.endswith("808080"), field_id  # greyed id
-        assert ws.cell(r, 2).value == ("* " if spec.required else "") + spec.label
+        marked = spec.required or field_id in GATES
+        assert ws.cell(r, 2).value == ("* " if marked else "") + spec.label
         assert (ws.cell(r, 3).value or "") == spec.unit
         assert ws.cell(r, 4).value is None
     name = rows["name"]
     assert ws.cell(name, 2).font.bold and "必填" in ws.cell(name, 5).value
-    assert ws.cell(name, 4).fill.fgColor.rgb != ws.cell(rows["revenue"], 4).fill.fgColor.rgb
+    assert ws.cell(name, 4).fill.fgColor.rgb != ws.cell(rows["main_product"], 4).fill.fgColor.rgb
+    assert ws.cell(name, 4).fill.fgColor.rgb == ws.cell(rows["revenue"], 4).fill.fgColor.rgb
+    assert "必填：决定企业规模" in ws.cell(rows["revenue"], 5).value
+    assert "必填：决定能否参评" in ws.cell(rows["niche_years"], 5).value
     assert "经审计的财务报表" in ws.cell(rows["revenue"], 5).value  # the source
     assert ws.cell(rows["revenue"], 4).number_format == "#,##0.00"
     assert ws.cell(rows["credit_code"], 4).number_format == "@"
@@ -200,8 +208,9 @@ def test_batch_sheet(book: Any) -> None:
     assert ids == default_ids()
     labels = [c.value for c in ws[1]]
     assert labels[ids.index("name")] == "* 企业名称"
-    assert labels[ids.index("revenue")] == "上年度营业收入(万元)"
-    assert labels[ids.index("market_share")] == "主导产品全国细分市场占有率(%)"
+    assert labels[ids.index("revenue")] == "* 上年度营业收入(万元)"
+    assert labels[ids.index("main_product")] == "主导产品"
+    assert labels[ids.index("market_share")] == "* 主导产品全国细分市场占有率(%)"
     found = validations(ws)
     last = layout.BATCH_FIRST_ROW + layout.BATCH_ROWS - 1
     for col, field_id in enumerate(ids):
@@ -231,11 +240,11 @@ def test_guide(book: Any) -> None:
     for words in (
         "万元",
         "12.5% 填 12.5",
-        "人数填“人”",
+        "人数、件数填整数",
         "“上年度”指评价年度的前一年",
         "问卷",
         "批量",
-        "不要填 0",
+        "没有请填 0，不清楚才留空",
         "证明材料清单",
     ):
         assert words in text, words
@@ -266,7 +275,7 @@ def test_subset_of_rubrics(tmp_path: Path) -> None:
 def test_unknown_rubric_or_field(tmp_path: Path) -> None:
     with pytest.raises(RubricError, match="no rubric"):
         write_template(tmp_path / "t.xlsx", ["miit-2099"])
-    with pytest.raises(InputError, match="unknown field"):
+    with pytest.raises(InputError, match="没有编号为 revnue 的项目"):
         write_template(tmp_path / "t.xlsx", fields=["revnue"])
     assert not (tmp_path / "t.xlsx").exists()
 

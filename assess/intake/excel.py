@@ -30,7 +30,7 @@ from assess.intake.layout import (
 from assess.intake.places import col_letter
 from assess.intake.template import (
     BASIC_FIELDS,
-    GUIDE_NOTES,
+    GUIDE_EXAMPLES,
     _Lists,
     cell_value,
     template_fields,
@@ -49,7 +49,7 @@ __all__ = [
     "FORM_ID_COL",
     "FORM_LABEL_COL",
     "FORM_VALUE_COL",
-    "GUIDE_NOTES",
+    "GUIDE_EXAMPLES",
     "MAX_ENTRIES",
     "MAX_RATIO",
     "MAX_TOTAL_BYTES",

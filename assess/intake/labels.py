@@ -51,9 +51,10 @@ def field_by_label(text: str) -> Field | None:
     return spec
 
 
-def header_label(spec: Field) -> str:
-    """`* 企业名称`, `上年度营业收入(万元)`: the 批量 sheet's row 1."""
-    star = "* " if spec.required else ""
+def header_label(spec: Field, marked: bool | None = None) -> str:
+    """`* 企业名称`, `上年度营业收入(万元)`: the 批量 sheet's row 1 (`marked`: whether to
+    star it; by default, when the reader requires it)."""
+    star = "* " if (spec.required if marked is None else marked) else ""
     unit = f"({spec.unit})" if spec.unit else ""
     return f"{star}{spec.label}{unit}"
 

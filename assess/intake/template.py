@@ -4,6 +4,12 @@
 where each figure comes from, the evidence to prepare), 问卷 (one firm: field id in column
 A, value in column D) and 批量 (agencies: labels in row 1, field ids in row 2, one firm
 per row from row 3).  Both data sheets carry dropdowns and numeric validation.
+
+Every word in it comes from the catalog (`assess/catalog/template.yaml`).  The examples
+the instructions give are data (`GUIDE_EXAMPLES`), so a test can check each one against
+the validation of its field's cell.  Fields that decide a condition of a rubric or the size
+class are marked required (`*`): a blank one leaves the verdict pending.  With a
+`province`, other provinces' local indicators are left out.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from assess.errors import InputError
+from assess.catalog import t
+from assess.errors import InputError, Problem
 from assess.fields import FIELDS, FIELDS_BY_ID, NUMERIC_TYPES, Field, FieldType, Section
 from assess.intake.labels import header_label
 from assess.intake.layout import (
@@ -30,7 +37,14 @@ from assess.intake.layout import (
     SHEET_LISTS,
 )
 from assess.intake.places import col_letter
-from assess.intake.uses import FieldUse, field_uses
+from assess.intake.uses import (
+    SIZE_FIELDS,
+    FieldUse,
+    evidence_documents,
+    field_uses,
+    gate_fields,
+    province_key,
+)
 from assess.intake.values import parse_value
 
 # Always in the template, whatever the rubrics read: they identify the firm.
@@ -54,16 +68,28 @@ def _rubrics(rubric_ids: Sequence[str] | None) -> list[Any]:
 
 
 def template_fields(
-    rubric_ids: Sequence[str] | None = None, extra: Iterable[str] = ()
+    rubric_ids: Sequence[str] | None = None,
+    extra: Iterable[str] = (),
+    province: str | None = None,
 ) -> list[Field]:
     """The fields a template asks for, in registry order: the basic ones, every field the
-    rubrics read, and `extra`."""
-    wanted = set(BASIC_FIELDS) | set(extra)
-    for rubric in _rubrics(rubric_ids):
+    rubrics read (for `province`, not those only other provinces' blocks read), and
+    `extra`."""
+    extra = set(extra)
+    rubrics = _rubrics(rubric_ids)
+    wanted = set(BASIC_FIELDS) | extra
+    for rubric in rubrics:
         wanted |= set(rubric.inputs)
     unknown = sorted(wanted - set(FIELDS_BY_ID))
     if unknown:
-        raise InputError(f"unknown field(s): {', '.join(unknown)}")
+        raise InputError(
+            [Problem.coded("", name, "template.unknown_field", name=name) for name in unknown]
+        )
+    if province is not None:
+        uses = field_uses(rubrics)
+        wanted = {
+            f for f in wanted if f in extra or f not in uses or uses[f].for_province(province)
+        }
     return [spec for spec in FIELDS if spec.id in wanted]
 
 
@@ -82,23 +108,52 @@ _NUMBER_FORMATS = {
     FieldType.TEXT: "@",
 }
 
-GUIDE_NOTES = (
-    "本工作簿用于专精特新自评：填好后用 assess 读取，按所选评价标准逐项打分并给出改进建议。",
-    "单个企业：只填“问卷”工作表的 D 列（填写值）。A 列是程序识别用的字段ID，请勿修改或删除；"
-    "可以插入空行，但不要改动 A 列。",
-    "服务机构批量自评：在“批量”工作表第 3 行起每行填一家企业。第 1 行是项目及单位，第 2 行是"
-    "字段ID，请勿修改；列的顺序可以调整。",
-    "单位：金额一律以“万元”填写（1,234.5 万元填 1234.5；也可写“300万元”或“3,000,000元”，"
-    "程序会换算）；比例以百分数填写（12.5% 填 12.5）；人数填“人”，件数填“件”。",
-    "年度口径：“评价年度”填自评或申报的年份，如 2026。“上年度”指评价年度的前一年（2025 年），"
-    "“前年”指 2024 年，“大前年”指 2023 年；“上年末”指上年度 12 月 31 日。",
-    "财务数据以经审计的年度财务报表为准；研发费用以研发费用加计扣除申报表或专项审计报告为准。",
-    "是/否项和选项类项目请从下拉列表中选择；也可填 是/否、Y/N、1/0。",
-    "不知道或不适用的项目请留空，不要填 0：留空的指标判为“无法判断”并提示补充，"
-    "0 是一个真实的数值。",
-    "带 * 的项目为必填。",
-    "请勿在填写值中使用公式；如果使用，请在 Excel 或 WPS 中计算并保存后再读取。",
-)
+# The examples the instructions give, by the field whose cell takes them: each must pass
+# that cell's validation and read back as the value meant (a test checks both).
+GUIDE_EXAMPLES: dict[str, tuple[str, object]] = {
+    "money": ("revenue", 1234.5),
+    "percent": ("market_share", 12.5),
+    "count": ("employees", 120),
+    "year": ("assessment_year", 2026),
+    "yes": ("high_tech_enterprise", "是"),
+    "no": ("high_tech_enterprise", "否"),
+    "industry": ("industry", "工业"),
+    "zero": ("tech_upgrade_expense", 0),
+    "loss": ("net_profit", -35.2),
+    "credit": ("credit_code", "91370100MA3C4X5Y6W"),
+}
+
+
+def _example(name: str) -> object:
+    return GUIDE_EXAMPLES[name][1]
+
+
+def guide_notes() -> list[str]:
+    """The numbered instructions, in the language in force."""
+    year = int(str(_example("year")))
+    return [
+        t("template.note.purpose"),
+        t("template.note.form"),
+        t("template.note.batch"),
+        t(
+            "template.note.units",
+            money=_example("money"),
+            percent=_example("percent"),
+            count=_example("count"),
+        ),
+        t("template.note.years", year=year, last=year - 1, prev=year - 2, prev2=year - 3),
+        t("template.note.sources"),
+        t(
+            "template.note.choices",
+            yes=_example("yes"),
+            no=_example("no"),
+            industry=_example("industry"),
+        ),
+        t("template.note.zero", zero=_example("zero"), loss=_example("loss")),
+        t("template.note.required"),
+        t("template.note.credit", credit=_example("credit")),
+        t("template.note.formulas"),
+    ]
 
 
 def write_template(
@@ -108,13 +163,15 @@ def write_template(
     fields: Iterable[str] = (),
     form: Mapping[str, object] | None = None,
     batch: Sequence[Mapping[str, object]] = (),
+    province: str | None = None,
 ) -> None:
     """Write the questionnaire workbook to `path`.
 
     `rubric_ids`: the rubrics whose inputs it asks for (default: every bundled rubric);
     `fields`: more field ids to ask for besides those.  `form` prefills column D of 问卷
     and `batch` the rows of 批量 (field id → value, as in firm JSON); the fields they use
-    are always in the template.
+    are always in the template.  `province` (湖南省): leave out other provinces' local
+    indicators and their evidence, and prefill 所在省份.
     """
     from openpyxl import Workbook
 
@@ -122,21 +179,22 @@ def write_template(
 
     rubrics = _rubrics(rubric_ids)
     used = set(fields) | set(form or {}) | {k for firm in batch for k in firm}
-    specs = (
-        template_fields([r.id for r in rubrics], used)
-        if rubric_ids is not None
-        else template_fields(None, used)
+    specs = template_fields(
+        [r.id for r in rubrics] if rubric_ids is not None else None, used, province
     )
     uses = field_uses(rubrics)
+    gates = gate_fields(rubrics)
+    if province is not None and not (form or {}).get("province"):
+        form = {**(form or {}), "province": province}
     wb = Workbook()
     guide = wb.active
     guide.title = SHEET_GUIDE
     form_ws = wb.create_sheet(SHEET_FORM)
     batch_ws = wb.create_sheet(SHEET_BATCH)
     lists = _Lists(wb)
-    _write_guide(guide, specs, uses, rubrics)
-    _write_form(form_ws, specs, lists, form or {})
-    _write_batch(batch_ws, specs, lists, batch)
+    _write_guide(guide, specs, uses, gates, rubrics, province)
+    _write_form(form_ws, specs, gates, lists, form or {})
+    _write_batch(batch_ws, specs, gates, lists, batch)
     wb.active = 0
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -186,8 +244,8 @@ def _validation(spec: Field, lists: _Lists) -> Any:
     title = spec.label[:32]
     if spec.type in (FieldType.BOOL, FieldType.ENUM):
         dv = DataValidation(type="list", formula1=lists.formula(spec), allow_blank=True)
-        dv.error = "请从下拉列表中选择。"
-        prompt = "请从下拉列表中选择"
+        dv.error = t("template.dv.list_error")
+        prompt = t("template.dv.list_prompt")
     elif spec.type in NUMERIC_TYPES:
         low: int | None = (
             spec.minimum if spec.minimum is not None else (None if spec.negative_ok else 0)
@@ -196,6 +254,8 @@ def _validation(spec: Field, lists: _Lists) -> Any:
         if spec.type is FieldType.PERCENT and high is None:
             high = 100
         kind = "whole" if spec.type is FieldType.INT else "decimal"
+        what = t("template.dv.whole" if spec.type is FieldType.INT else "template.dv.number")
+        unit = t("template.dv.unit", unit=spec.unit) if spec.unit else ""
         if low is not None and high is not None:
             dv = DataValidation(
                 type=kind,
@@ -204,12 +264,12 @@ def _validation(spec: Field, lists: _Lists) -> Any:
                 formula2=str(high),
                 allow_blank=True,
             )
-            rule = f"{low} 到 {high} 之间的"
+            dv.error = t("template.dv.between", low=low, high=high, what=what, unit=unit)
         elif low is not None:
             dv = DataValidation(
                 type=kind, operator="greaterThanOrEqual", formula1=str(low), allow_blank=True
             )
-            rule = f"不小于 {low} 的"
+            dv.error = t("template.dv.at_least", low=low, what=what, unit=unit)
         else:
             dv = DataValidation(
                 type=kind,
@@ -218,31 +278,36 @@ def _validation(spec: Field, lists: _Lists) -> Any:
                 formula2="999999999",
                 allow_blank=True,
             )
-            rule = "（可为负数）"
-        what = "整数" if spec.type is FieldType.INT else "数字"
-        unit = f"，单位：{spec.unit}" if spec.unit else ""
-        dv.error = f"请填写{rule}{what}{unit}。"
-        prompt = {
-            FieldType.MONEY: "单位：万元，填数字，如 1234.5",
-            FieldType.PERCENT: "填百分数的数值：12.5% 填 12.5",
-        }.get(spec.type, f"填{what}{unit}")
+            dv.error = t("template.dv.signed", what=what, unit=unit)
+        if spec.type is FieldType.MONEY:
+            prompt = t(
+                "template.dv.prompt_money_signed"
+                if spec.negative_ok
+                else "template.dv.prompt_money"
+            )
+        elif spec.type is FieldType.PERCENT:
+            prompt = t("template.dv.prompt_percent")
+        else:
+            prompt = t("template.dv.prompt_number", what=what, unit=unit)
+        if low is not None and low <= 0 and spec.id not in ("digital_level",):
+            prompt += t("template.dv.prompt_zero")
     elif spec.id == "credit_code":
         dv = DataValidation(type="textLength", operator="equal", formula1="18", allow_blank=True)
-        dv.error = "统一社会信用代码为 18 位。"
-        prompt = "18 位统一社会信用代码，见营业执照"
+        dv.error = t("template.dv.credit_error")
+        prompt = t("template.dv.credit_prompt")
     elif spec.type is FieldType.TEXT:
         # The reader refuses longer text with the same limit (fields.Field.text_limit).
         limit = spec.text_limit
         dv = DataValidation(
             type="textLength", operator="lessThanOrEqual", formula1=str(limit), allow_blank=True
         )
-        dv.error = f"请填写不超过 {limit} 个字符。"
-        prompt = f"不超过 {limit} 个字符"
+        dv.error = t("template.dv.text_error", limit=limit)
+        prompt = t("template.dv.text_prompt", limit=limit)
     else:
         return None
     if spec.help and spec.id != "credit_code":
         prompt = f"{prompt}。{spec.help}"
-    dv.errorTitle = "填写有误"
+    dv.errorTitle = t("template.dv.title")
     dv.errorStyle = "stop"
     dv.showErrorMessage = True
     dv.promptTitle = title
@@ -287,17 +352,27 @@ def _print_setup(ws: Any, landscape: bool, title_rows: str) -> None:
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     if title_rows:
         ws.print_title_rows = title_rows
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.text = t("template.footer")
 
 
-def _help_text(spec: Field) -> str:
+def _mark(spec: Field, gates: frozenset[str]) -> bool:
+    """Whether a field is marked required (*): the reader's own required fields, and those
+    that decide a rubric's condition or the size class."""
+    return spec.required or spec.id in gates
+
+
+def _help_text(spec: Field, gates: frozenset[str]) -> str:
     parts = []
     if spec.required:
-        parts.append("必填")
+        parts.append(t("template.help.required"))
+    elif spec.id in SIZE_FIELDS:
+        parts.append(t("template.help.size"))
+    elif spec.id in gates:
+        parts.append(t("template.help.gate"))
     if spec.help:
         parts.append(spec.help)
     if spec.source:
-        parts.append(f"来源：{spec.source}")
+        parts.append(t("template.help.source", source=spec.source))
     return "；".join(parts)
 
 
@@ -308,53 +383,68 @@ def _lines(text: str, per_line: int) -> int:
 
 def _first(items: list[str], n: int) -> str:
     shown = "；".join(items[:n])
-    return f"{shown} 等 {len(items)} 项" if len(items) > n else shown
+    return t("template.guide.more", shown=shown, count=len(items)) if len(items) > n else shown
 
 
 def _write_guide(
-    ws: Any, specs: list[Field], uses: dict[str, FieldUse], rubrics: Sequence[Any]
+    ws: Any,
+    specs: list[Field],
+    uses: dict[str, FieldUse],
+    gates: frozenset[str],
+    rubrics: Sequence[Any],
+    province: str | None,
 ) -> None:
     st = _style()
     widths = {"A": 22, "B": 34, "C": 8, "D": 34, "E": 44, "F": 40}
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = width
-    ws["A1"] = "专精特新自评问卷 填写说明"
+    ws["A1"] = t("template.title")
     ws["A1"].font = st["title"]
     row = 2
+    heads_above = []
     if rubrics:
-        ws.cell(row, 1, "评价标准：" + "；".join(r.title.zh for r in rubrics))
+        heads_above.append(t("template.rubrics", names="；".join(r.title.zh for r in rubrics)))
+    if province is not None:
+        heads_above.append(t("template.province", province=province))
+    for text in heads_above:
+        cell = ws.cell(row, 1, text)
+        cell.alignment = st["wrap"]
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
+        ws.row_dimensions[row].height = 16 * _lines(text, 95)
         row += 1
     row += 1
-    for i, note in enumerate(GUIDE_NOTES, start=1):
+    for i, note in enumerate(guide_notes(), start=1):
         cell = ws.cell(row, 1, f"{i}. {note}")
         cell.alignment = st["wrap"]
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
         ws.row_dimensions[row].height = 16 * _lines(note, 95)
         row += 1
     row += 1
-    ws.cell(row, 1, "各项目的数据来源和需准备的证明材料").font = st["bold"]
+    ws.cell(row, 1, t("template.guide.fields")).font = st["bold"]
     row += 1
-    heads = ("字段ID", "项目", "单位", "数据来源", "需准备的证明材料", "用于评分")
+    heads = [
+        t(f"template.head.{k}") for k in ("id", "label", "unit", "source", "evidence", "used_by")
+    ]
     for col, text in enumerate(heads, start=1):
         cell = ws.cell(row, col, text)
         cell.font, cell.fill, cell.border = st["bold"], st["fill_header"], st["border"]
         cell.alignment = st["center"]
     header_row = row
     row += 1
-    all_evidence: list[str] = []
     for spec in specs:
         use = uses.get(spec.id, FieldUse())
-        for item in use.evidence:
-            if item not in all_evidence:
-                all_evidence.append(item)
+        used_by = [
+            title
+            for title in use.used_by
+            if province is None or "：" not in title or _same_province(title, province)
+        ]
         cells = (
             spec.id,
-            ("* " if spec.required else "") + spec.label,
+            ("* " if _mark(spec, gates) else "") + spec.label,
             spec.unit,
             spec.source or "—",
             "；".join(use.evidence) or "—",
-            _first(use.used_by, 4) or "企业基本信息",
+            _first(used_by, 4) or t("template.guide.basic"),
         )
         for col, text in enumerate(cells, start=1):
             cell = ws.cell(row, col, text)
@@ -365,13 +455,21 @@ def _write_guide(
         )
         row += 1
     row += 1
-    ws.cell(row, 1, "证明材料清单（汇总）").font = st["bold"]
+    ws.cell(row, 1, t("template.guide.documents")).font = st["bold"]
     row += 1
-    for i, item in enumerate(all_evidence, start=1):
-        ws.cell(row, 1, f"{i}. {item}")
+    documents = evidence_documents(rubrics, [s.id for s in specs], province)
+    for i, (document, titles) in enumerate(documents, start=1):
+        text = t("template.guide.document", index=i, document=document, uses=_first(titles, 5))
+        cell = ws.cell(row, 1, text)
+        cell.alignment = st["wrap"]
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
+        ws.row_dimensions[row].height = 15 * _lines(text, 95)
         row += 1
     _print_setup(ws, landscape=False, title_rows=f"{header_row}:{header_row}")
+
+
+def _same_province(title: str, province: str) -> bool:
+    return province_key(title.split("：", 1)[0]) == province_key(province)
 
 
 def cell_value(spec: Field, raw: object) -> object:
@@ -388,7 +486,13 @@ def cell_value(spec: Field, raw: object) -> object:
     return value
 
 
-def _write_form(ws: Any, specs: list[Field], lists: _Lists, values: Mapping[str, object]) -> None:
+def _write_form(
+    ws: Any,
+    specs: list[Field],
+    gates: frozenset[str],
+    lists: _Lists,
+    values: Mapping[str, object],
+) -> None:
     st = _style()
     for col, text in enumerate(FORM_HEADER, start=1):
         cell = ws.cell(1, col, text)
@@ -410,17 +514,18 @@ def _write_form(ws: Any, specs: list[Field], lists: _Lists, values: Mapping[str,
         for spec in members:
             a = ws.cell(row, 1, spec.id)
             a.font, a.fill = st["grey"], st["fill_id"]
-            b = ws.cell(row, 2, ("* " if spec.required else "") + spec.label)
+            marked = _mark(spec, gates)
+            b = ws.cell(row, 2, ("* " if marked else "") + spec.label)
             b.alignment = st["wrap"]
-            if spec.required:
+            if marked:
                 b.font = st["required"]
             a.alignment = st["wrap"]
             ws.cell(row, 3, spec.unit).alignment = st["center"]
             d = ws.cell(row, 4, cell_value(spec, values.get(spec.id)))
-            d.fill = st["fill_required"] if spec.required else st["fill_input"]
+            d.fill = st["fill_required"] if marked else st["fill_input"]
             d.number_format = _NUMBER_FORMATS.get(spec.type, "General")
             d.alignment = st["middle"]
-            e = ws.cell(row, 5, _help_text(spec))
+            e = ws.cell(row, 5, _help_text(spec, gates))
             e.alignment = st["wrap"]
             e.font = st["grey"]
             for col in range(1, 6):
@@ -435,14 +540,19 @@ def _write_form(ws: Any, specs: list[Field], lists: _Lists, values: Mapping[str,
 
 
 def _write_batch(
-    ws: Any, specs: list[Field], lists: _Lists, firms: Sequence[Mapping[str, object]]
+    ws: Any,
+    specs: list[Field],
+    gates: frozenset[str],
+    lists: _Lists,
+    firms: Sequence[Mapping[str, object]],
 ) -> None:
     st = _style()
     last = BATCH_FIRST_ROW + BATCH_ROWS - 1
     for col, spec in enumerate(specs, start=1):
         letter = col_letter(col - 1)
-        head = ws.cell(BATCH_LABEL_ROW, col, header_label(spec))
-        head.font = st["required"] if spec.required else st["bold"]
+        marked = _mark(spec, gates)
+        head = ws.cell(BATCH_LABEL_ROW, col, header_label(spec, marked))
+        head.font = st["required"] if marked else st["bold"]
         head.fill, head.border, head.alignment = st["fill_header"], st["border"], st["center"]
         ident = ws.cell(BATCH_ID_ROW, col, spec.id)
         ident.font, ident.fill, ident.border = st["grey"], st["fill_id"], st["border"]
@@ -462,6 +572,13 @@ def _write_batch(
                 ws.cell(r, col, value).number_format = _NUMBER_FORMATS.get(spec.type, "General")
     ws.row_dimensions[BATCH_LABEL_ROW].height = 48
     ws.freeze_panes = "B3"
+    # Landscape, the header rows and the firm's name on every page; as many columns to a
+    # page as stay legible (about 16 on A4), so that a wide sheet runs over a few pages
+    # across rather than shrinking to a line of dots.
     _print_setup(ws, landscape=True, title_rows=f"{BATCH_LABEL_ROW}:{BATCH_ID_ROW}")
-    ws.page_setup.fitToWidth = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.print_title_cols = "A:A"
+    ws.page_setup.fitToWidth = max(1, -(-len(specs) // 16))
+    ws.page_setup.fitToHeight = 0
+    ws.page_setup.pageOrder = "overThenDown"
+    last_row = BATCH_FIRST_ROW + max(len(firms), 1) - 1
+    ws.print_area = f"A{BATCH_LABEL_ROW}:{col_letter(len(specs) - 1)}{last_row}"
