@@ -302,6 +302,10 @@ class TierPlan:
     scored: bool  # the route has score thresholds (else it is conditions only)
     alternatives: tuple[Alternative, ...]
     notes: tuple[str, ...] = ()
+    # Filling in the blanks comes first when that alone can add points or change the
+    # verdict: `fill_gain` is the most the blanks could add (the engine's bounds).
+    fill_first: bool = False
+    fill_gain: Decimal = Decimal(0)
 
     @property
     def cost(self) -> Decimal:
@@ -546,7 +550,16 @@ def build(a: Assessment, rubric: m.Rubric | None, scope: Scope | None) -> TierPl
         notes.append(
             "未能读取评价标准文件，计划只按总分及格线和各指标的下一档计算，未考虑分类最低分。"
         )
-    return replace(main, alternatives=tuple(alternatives), notes=tuple(notes))
+    fill_gain = sum((i.at_most - i.points for i in main.missing), Decimal(0))
+    undecided = a.pass_status == "undetermined" or any(f.unknown for f in main.must_fix)
+    fill_first = bool(main.missing or undecided) and (fill_gain > 0 or undecided)
+    return replace(
+        main,
+        alternatives=tuple(alternatives),
+        notes=tuple(notes),
+        fill_first=fill_first,
+        fill_gain=fill_gain,
+    )
 
 
 def plans(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -530,3 +531,60 @@ def test_the_plan_is_made_once_and_carried_in_the_assessment() -> None:
     assert again == p and again is not p
     # Without the firm, only the engine's next steps are known: a plan still, cruder.
     assert planning.plan(bare, rubric) is not None
+
+
+def test_filling_the_blanks_comes_first_when_it_alone_adds_points() -> None:
+    """samples/partial.json leaves one IP count blank: the engine's bounds say filling it
+    can add points, so the plan asks for it before any step (in every reporter's words)."""
+    from assess.report.words import plan_lines
+
+    rubric = get_rubric("miit-2022-srdi")
+    firm = load_firm_file(SAMPLES / "partial.json")
+    a = evaluate(rubric, firm)
+    p = a.plan
+    assert p is not None and p.missing
+    gain = sum((i.at_most - i.points for i in p.missing), Decimal(0))
+    assert p.fill_first and p.fill_gain == gain > 0
+    lines = list(plan_lines(p))
+    fill = next(n for n, line in enumerate(lines) if "补齐数据" in line)
+    assert lines[fill].startswith("第一步：补齐数据") and f"再得 {gain} 分" in lines[fill]
+    assert all(fill < n for n, line in enumerate(lines) if line.startswith("提升步骤"))
+
+
+def test_blanks_that_change_nothing_are_asked_for_last() -> None:
+    """A blank whose every filling scores the same neither adds points nor changes the
+    verdict: it stays after the steps, under a plain heading."""
+    rubric = get_rubric("miit-2022-innovative")
+    firm = load_firm_file(SAMPLES / "weak.json")
+    a = evaluate(rubric, firm)
+    p = a.plan
+    assert p is not None
+    fake = replace(
+        p,
+        missing=(replace(a.indicators[0], status="unknown", high=None),),
+        fill_first=False,
+        fill_gain=Decimal(0),
+    )
+    from assess.report.words import plan_lines
+
+    lines = list(plan_lines(fake))
+    fill = lines.index("先补齐数据：")
+    assert all(n < fill for n, line in enumerate(lines) if line.startswith("提升步骤"))
+
+
+def test_no_plan_adjusts_a_past_year_and_counts_are_whole() -> None:
+    """Over every sample and rubric: no step says 调整 (a past year's audited figure is a
+    target for next year), every step shows the gap still to close, and a lever on a count
+    (persons, patents, years) is a whole number."""
+    from assess.fields import FIELDS_BY_ID, FieldType
+
+    for _, a, rubric, firm in _SAMPLE_CASES:
+        for result in a.indicators:
+            for rung in planning.ladder(result, rubric.indicator(result.id), rubric, firm):
+                assert "调整" not in rung.text, rung.text
+                if rung.lever is None:
+                    continue
+                assert "还差" in rung.text or "还需减少" in rung.text, rung.text
+                spec = FIELDS_BY_ID.get(rung.lever)
+                if spec is not None and spec.type is FieldType.INT:
+                    assert rung.lever_to == rung.lever_to.to_integral_value(), rung.text

@@ -154,7 +154,11 @@ def test_unknown_indicator_is_marked_with_its_reason() -> None:
     for ind in unknown:
         assert "数据缺失" in text and ind.reason in text
     assert "前年主营业务收入（main_revenue_prev）" in text  # what to fill in
-    assert "待定" in text and "无法判断" in text and "先补齐数据" in text
+    assert "待定" in text and "无法判断" in text
+    # The verdict turns on the blanks: filling them is the plan's first step.
+    plan = text[text.rindex("提升计划") :]
+    assert "第一步：补齐数据" in plan
+    assert plan.index("第一步：补齐数据") < plan.index("必须解决的条件（")
 
 
 def test_provisional_rubric_is_flagged() -> None:

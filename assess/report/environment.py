@@ -15,6 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 import assess
+from assess.catalog import t
 from assess.numbers import fmt
 from assess.rubric.loader import data_dir
 
@@ -94,6 +95,7 @@ def environment() -> jinja2.Environment:
     )
     filters: dict[str, Callable[..., Any]] = {"num": fmt, "glyphs": safe_glyphs, "pad": pad_label}
     env.filters.update(filters)
+    env.globals["t"] = t  # the catalog's words, in the language of the report being made
     return env
 
 

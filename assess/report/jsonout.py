@@ -150,6 +150,8 @@ def plan_record(p: TierPlan | None) -> dict[str, Any] | None:
         "steps": [_step(st) for st in p.steps],
         "must_fix": [_must_fix(f) for f in p.must_fix],
         "missing": [i.id for i in p.missing],
+        "fill_first": p.fill_first,
+        "fill_gain": number(p.fill_gain),
         "alternatives": [
             {"label": alt.label, "must_fix": [_must_fix(f) for f in alt.must_fix]}
             for alt in p.alternatives

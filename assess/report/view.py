@@ -23,7 +23,7 @@ from assess.intake.firm import Firm
 from assess.numbers import fmt
 from assess.report import charts
 from assess.report.environment import safe_glyphs, stylesheet
-from assess.report.words import PASS_WORDS, reference_words, rule_text
+from assess.report.words import PASS_WORDS, fill_heading, reference_words, rule_text
 from assess.results import Assessment, CohortPlace, ConditionResult, IndicatorResult, RuleLine
 
 TIER_ORDER = ("innovative", "srdi", "little_giant", "readiness")
@@ -174,6 +174,10 @@ class PlanView:
     verdict: Verdict
     class_titles: Mapping[str, str]
     total_bar: Markup | None
+
+    @property
+    def fill_heading(self) -> str:
+        return fill_heading(self.p).rstrip("：:")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+from assess.catalog import t
 from assess.numbers import fmt
 from assess.plan import TierPlan
 from assess.results import Assessment, RuleLine
@@ -81,50 +82,85 @@ def explanation_lines(lines: Iterable[RuleLine]) -> list[str]:
 def plan_summary(p: TierPlan) -> str:
     """ "当前总分 44，要求 ≥ 60；完成下列 3 项后可达 62 分。" (as the report's plan says it)."""
     if not p.scored:
-        return f"按此途径准备：{p.route}" if p.route else ""
-    need = f"，要求 ≥ {fmt(p.target_total)}" if p.target_total is not None else ""
+        return t("plan.summary.route", route=p.route) if p.route else ""
+    need = t("plan.summary.need", mark=fmt(p.target_total)) if p.target_total is not None else ""
     short = ""
     if not p.reachable:
         met = p.target_total is None or p.total_after >= p.target_total
-        short = "，但分类最低分仍未全部达到" if met else "，仍不足"
-    return (
-        f"当前总分 {fmt(p.total)}{need}；完成下列 {len(p.steps)} 项后可达 "
-        f"{fmt(p.total_after)} 分{short}。"
+        short = t("plan.summary.classes_short") if met else t("plan.summary.short")
+    return t(
+        "plan.summary.scored",
+        total=fmt(p.total),
+        need=need,
+        count=len(p.steps),
+        after=fmt(p.total_after),
+        short=short,
     )
 
 
+def fill_heading(p: TierPlan) -> str:
+    """The heading of the data to fill in: first, with what it can add, when filling the
+    blanks alone can add points or change the verdict."""
+    if not p.fill_first:
+        return t("plan.fill")
+    if p.fill_gain > 0:
+        return t("plan.fill_first", gain=fmt(p.fill_gain))
+    return t("plan.fill_first_verdict")
+
+
+def _fill_lines(p: TierPlan) -> Iterator[str]:
+    yield fill_heading(p)
+    for i in p.missing:
+        yield "  ? " + t("plan.fill_item", title=i.title, max=fmt(i.max), reason=i.reason)
+
+
 def plan_lines(p: TierPlan) -> Iterator[str]:
-    """The plan for one tier as plain lines: summary, must-fix conditions, steps, data to
-    fill in, other routes and notes."""
+    """The plan for one tier as plain lines: summary, the blanks to fill first when they
+    alone can change the outcome, must-fix conditions, steps, other data to fill in, other
+    routes and notes."""
     summary = plan_summary(p)
     if summary:
         yield summary
     if p.scored and p.route and p.alternatives:
-        yield f"途径：{p.route}"
+        yield t("plan.route", route=p.route)
     for c in p.classes:
         if c.minimum is not None:
-            yield f"  {c.title} {fmt(c.points)} → {fmt(c.after)}（≥ {fmt(c.minimum)}）"
+            yield "  " + t(
+                "plan.class_line",
+                title=c.title,
+                now=fmt(c.points),
+                after=fmt(c.after),
+                minimum=fmt(c.minimum),
+            )
+    if p.missing and p.fill_first:
+        yield from _fill_lines(p)
     if p.must_fix:
-        yield "必须解决的条件（分数无法替代）："
+        yield t("plan.must_fix")
         for f in p.must_fix:
             yield f"  {'?' if f.unknown else '✗'} {f.summary}"
             for option in f.options:
                 if option.advice:
-                    yield f"    建议：{option.advice}"
+                    yield "    " + t("plan.advice", advice=option.advice)
     if p.steps:
-        yield "提升步骤：" if p.reachable else "可争取的全部提升（仍不足以达到要求）："
+        yield t("plan.steps") if p.reachable else t("plan.steps_short")
         for n, st in enumerate(p.steps, 1):
-            yield (
-                f"  {n}. {st.title} {fmt(st.points_from)} → {fmt(st.points_to)} 分"
-                f"（+{fmt(st.gain)}）：{st.text}"
+            yield "  " + t(
+                "plan.step",
+                n=n,
+                title=st.title,
+                now=fmt(st.points_from),
+                after=fmt(st.points_to),
+                gain=fmt(st.gain),
+                text=st.text,
             )
     elif p.scored and not p.must_fix:
-        yield "评分已满足要求。"
-    if p.missing:
-        yield "先补齐数据："
-        for i in p.missing:
-            yield f"  ? {i.title}（满分 {fmt(i.max)}）：{i.reason}"
+        yield t("plan.score_met")
+    if p.missing and not p.fill_first:
+        yield from _fill_lines(p)
+    sep = t("plan.separator")
     for alt in p.alternatives:
-        yield f"另一途径 — {alt.label}：" + "；".join(f.summary for f in alt.must_fix)
+        yield t(
+            "plan.alternative", label=alt.label, needs=sep.join(f.summary for f in alt.must_fix)
+        )
     for note in p.notes:
         yield f"! {note}"
