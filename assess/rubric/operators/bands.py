@@ -23,11 +23,9 @@ from assess.rubric.operators.base import (
     Outcome,
     Scope,
     ScoreModel,
-    is_past,
-    lever_words,
     move_lever,
     next_step,
-    plain_label,
+    reach_words,
     settled,
     unknown,
 )
@@ -220,9 +218,7 @@ def reach(
     move = move_lever(scope, score.metric, Fraction(bound), inclusive)
     if move is not None:
         lever, lever_from, lever_to = move.lever, to_decimal(move.start), move.goal
-        key = "operator.reach.past" if is_past(scope, move.lever) else "operator.reach.now"
-        metric = plain_label(scope, score.metric)
-        text = t(key, metric=metric, now=now, goal=goal, gain=gain, lever=lever_words(scope, move))
+        text = reach_words(scope, score.metric, move, now, goal, gain)
     else:
         metric = scope.label(score.metric)
         text = t("operator.reach.plain", metric=metric, now=now, goal=goal, gain=gain)

@@ -265,6 +265,20 @@ def lever_words(scope: Scope, move: LeverMove) -> str:
     return t(key, lever=name, value=value, gap=gap_text)
 
 
+def reach_words(scope: Scope, metric: str, move: LeverMove, now: str, goal: str, gain: str) -> str:
+    """One rung in words: the metric's goal and, when a lever moves it, what the lever must
+    become (a next-year target for a figure of last year); a metric that is its own lever
+    is said once."""
+    lever = lever_words(scope, move)
+    past = is_past(scope, move.lever)
+    if move.lever == metric:
+        key = "operator.reach.past_direct" if past else "operator.reach.direct"
+        return t(key, lever=lever, now=_shown(scope, metric, move.start), gain=gain)
+    key = "operator.reach.past" if past else "operator.reach.now"
+    name = plain_label(scope, metric)
+    return t(key, metric=name, now=now, goal=goal, gain=gain, lever=lever)
+
+
 # ---- the operator ------------------------------------------------------------------------
 
 # The parts every operator must define itself (not inherit): a missing one is an error when

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from assess.catalog import t
 from assess.errors import Problem
 from assess.numbers import fmt, fmt_unit, to_decimal
 from assess.results import IndicatorResult, Level
@@ -22,7 +23,9 @@ from assess.rubric.operators.base import (
     Outcome,
     Scope,
     ScoreModel,
+    move_lever,
     next_step,
+    reach_words,
     settled,
     unknown,
 )
@@ -46,16 +49,22 @@ class SteppedScore(ScoreModel):
 
 
 def _rung(score: SteppedScore, scope: Scope, value: Fraction, done: int, k: int) -> Level:
-    """The rung k steps above the `done` full steps of `value`."""
+    """The rung k steps above the `done` full steps of `value`; with the lever figure that
+    reaches it when the metric has one (a count the firm can raise: 合作高校数不少于 2)."""
     unit = scope.unit(score.metric)
     cur = min(score.cap, score.points_per_step * done)
     pts = min(score.cap, score.points_per_step * (done + k))
     reach = (done + k) * Fraction(score.step)
-    text = (
-        f"{scope.label(score.metric)} {fmt_unit(value, unit)} → 满 "
-        f"{fmt_unit(reach, unit)} 可再得 {fmt(pts - cur)} 分"
-    )
-    return Level(pts, fmt_unit(reach, unit), text)
+    now, gain = fmt_unit(value, unit), fmt(pts - cur)
+    goal = t("operator.step.goal", value=fmt_unit(reach, unit))
+    move = move_lever(scope, score.metric, reach, inclusive=True)
+    if move is None:
+        text = t(
+            "operator.reach.plain", metric=scope.label(score.metric), now=now, goal=goal, gain=gain
+        )
+        return Level(pts, fmt_unit(reach, unit), text)
+    text = reach_words(scope, score.metric, move, now, goal, gain)
+    return Level(pts, fmt_unit(reach, unit), text, move.lever, to_decimal(move.start), move.goal)
 
 
 @register
