@@ -498,6 +498,36 @@ FIELDS: tuple[Field, ...] = (
 
 FIELDS_BY_ID: dict[str, Field] = {f.id: f for f in FIELDS}
 
+# Fields a loaded rubric declared (`assess.rubric.local_fields`), in the order declared.
+# They join FIELDS_BY_ID, so that every lookup by id sees them, and `all_fields()`.
+_LOCAL: dict[str, Field] = {}
+_BUILTIN = frozenset(FIELDS_BY_ID)
+
+
+def register_local(spec: Field) -> str | None:
+    """Add a rubric's own field; the reason, in the language in force, when it cannot be."""
+    from assess.catalog import t
+
+    if spec.id in _BUILTIN:
+        return t("intake.local.builtin", id=spec.id, label=FIELDS_BY_ID[spec.id].label)
+    known = _LOCAL.get(spec.id)
+    if known is not None and known != spec:
+        return t("intake.local.differs", id=spec.id, label=known.label)
+    _LOCAL[spec.id] = spec
+    FIELDS_BY_ID[spec.id] = spec
+    return None
+
+
+def local_fields() -> tuple[Field, ...]:
+    """The fields loaded rubrics declared, in the order declared."""
+    return tuple(_LOCAL.values())
+
+
+def all_fields() -> tuple[Field, ...]:
+    """The built-in fields, then those loaded rubrics declared."""
+    return (*FIELDS, *_LOCAL.values())
+
+
 NUMERIC_TYPES = frozenset({T.INT, T.NUMBER, T.MONEY, T.PERCENT})
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assess.fields import FIELDS, FIELDS_BY_ID, Field
+from assess.fields import FIELDS, FIELDS_BY_ID, Field, local_fields
 
 HEADER_SEARCH_ROWS = 12  # a 批量 sheet's header is within its first rows
 
@@ -43,11 +43,15 @@ _LABELS = _build_labels()
 
 
 def field_by_label(text: str) -> Field | None:
-    """The field a Chinese header names: `* 上年度营业收入(万元)` → revenue."""
+    """The field a Chinese header names: `* 上年度营业收入(万元)` → revenue; a field a
+    loaded rubric declared is found by its label too."""
     key = _label_key(text)
-    spec = _LABELS.get(key)
-    if spec is None and key.endswith(")"):
-        spec = _LABELS.get(_UNIT_SUFFIX.sub("", key))  # drop a unit: "(万元)", "(%)"
+    bare = _UNIT_SUFFIX.sub("", key) if key.endswith(")") else key  # drop "(万元)", "(%)"
+    spec = _LABELS.get(key) or _LABELS.get(bare)
+    if spec is None:
+        for local in local_fields():
+            if _label_key(local.label) in (key, bare):
+                return local
     return spec
 
 

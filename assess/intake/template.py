@@ -23,7 +23,7 @@ from typing import Any
 
 from assess.catalog import t
 from assess.errors import InputError, Problem
-from assess.fields import FIELDS, FIELDS_BY_ID, NUMERIC_TYPES, Field, FieldType, Section
+from assess.fields import FIELDS_BY_ID, NUMERIC_TYPES, Field, FieldType, Section, all_fields
 from assess.intake.labels import header_label
 from assess.intake.layout import (
     BATCH_FIRST_ROW,
@@ -74,9 +74,12 @@ def template_fields(
 ) -> list[Field]:
     """The fields a template asks for, in registry order: the basic ones, every field the
     rubrics read (for `province`, not those only other provinces' blocks read), and
-    `extra`."""
+    `extra`.  A rubric is an id or a file's path."""
+    return _fields_for(_rubrics(rubric_ids), extra, province)
+
+
+def _fields_for(rubrics: Sequence[Any], extra: Iterable[str], province: str | None) -> list[Field]:
     extra = set(extra)
-    rubrics = _rubrics(rubric_ids)
     wanted = set(BASIC_FIELDS) | extra
     for rubric in rubrics:
         wanted |= set(rubric.inputs)
@@ -90,7 +93,7 @@ def template_fields(
         wanted = {
             f for f in wanted if f in extra or f not in uses or uses[f].for_province(province)
         }
-    return [spec for spec in FIELDS if spec.id in wanted]
+    return [spec for spec in all_fields() if spec.id in wanted]
 
 
 _GREY = "808080"
@@ -179,9 +182,7 @@ def write_template(
 
     rubrics = _rubrics(rubric_ids)
     used = set(fields) | set(form or {}) | {k for firm in batch for k in firm}
-    specs = template_fields(
-        [r.id for r in rubrics] if rubric_ids is not None else None, used, province
-    )
+    specs = _fields_for(rubrics, used, province)
     uses = field_uses(rubrics)
     gates = gate_fields(rubrics)
     if province is not None and not (form or {}).get("province"):

@@ -1,0 +1,94 @@
+"""Fields a local rubric brings with it: a park or a province that scores what the national
+questionnaire does not ask (园区入驻年限, 本地配套率 …) declares those fields in its own file.
+
+    fields:
+      - {id: park_years, label: 入驻园区年限, unit: 年, type: number, minimum: 0}
+      - {id: local_supply_share, label: 本地配套率, unit: "%", type: percent}
+
+A declared field is then like any other: the questionnaire (`assess template -r
+park.yaml`) asks for it in the 地方特色指标 section, `score` and `batch` read it from JSON,
+YAML, the 问卷 sheet or a 批量 column (by id or by label), and the rubric's formulas may
+name it; it is an input of the rubric without being listed in `inputs`.  A rubric that
+`extends` another inherits its fields (merged by id, `remove: {fields: [id]}` drops one).
+
+An id may not be one of the built-in fields, and two rubrics loaded together may declare
+the same id only with the same definition: a figure means one thing in a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import Field as ModelField
+from pydantic import model_validator
+
+from assess import fields as registry
+from assess.fields import Field, FieldType, Section
+from assess.rubric.common import Strict
+
+_TYPES: dict[str, FieldType] = {
+    "int": FieldType.INT,
+    "number": FieldType.NUMBER,
+    "money": FieldType.MONEY,
+    "percent": FieldType.PERCENT,
+    "bool": FieldType.BOOL,
+    "text": FieldType.TEXT,
+    "enum": FieldType.ENUM,
+}
+
+
+class LocalChoice(Strict):
+    value: str = ModelField(pattern=r"^[a-z0-9_]+$")
+    label: str = ModelField(min_length=1, max_length=60)
+
+
+class LocalField(Strict):
+    """One field a rubric declares: id, label, unit, type and bounds."""
+
+    id: str = ModelField(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
+    label: str = ModelField(min_length=1, max_length=60)
+    type: Literal["int", "number", "money", "percent", "bool", "text", "enum"]
+    unit: str = ModelField(default="", max_length=10)
+    minimum: int | None = None
+    maximum: int | None = None
+    negative_ok: bool = False
+    help: str = ModelField(default="", max_length=200)
+    source: str = ModelField(default="", max_length=100)
+    choices: list[LocalChoice] = ModelField(default=[])
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LocalField:
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError(f"minimum {self.minimum} is above maximum {self.maximum}")
+        if (self.type == "enum") != bool(self.choices):
+            raise ValueError("an enum field lists its choices, and only an enum field does")
+        numeric = self.type in ("int", "number", "money", "percent")
+        if not numeric and (self.minimum is not None or self.maximum is not None):
+            raise ValueError("only a number field has a minimum or a maximum")
+        return self
+
+    def to_field(self) -> Field:
+        return Field(
+            self.id,
+            self.label,
+            _TYPES[self.type],
+            Section.LOCAL,
+            unit=self.unit,
+            help=self.help,
+            choices=tuple((c.value, c.label) for c in self.choices),
+            negative_ok=self.negative_ok,
+            minimum=self.minimum,
+            maximum=self.maximum,
+            source=self.source,
+        )
+
+
+def register(declared: Iterable[LocalField]) -> list[tuple[int, str]]:
+    """Make a rubric's fields known to every field lookup; (index, why) for each refused."""
+    refused = []
+    for i, item in enumerate(declared):
+        why = registry.register_local(item.to_field())
+        if why is not None:
+            refused.append((i, why))
+    return refused
