@@ -20,6 +20,7 @@ from assess.fields import FIELDS_BY_ID, NUMERIC_TYPES, FieldType
 from assess.intake.firm import Firm
 from assess.rubric import models as m
 from assess.rubric.expr import Expr, Kind, kind_problems
+from assess.rubric.local_fields import register as register_fields
 from assess.rubric.operators import OPERATORS, ScoreModel, operator_for
 from assess.rubric.size import SizeStandard
 from assess.yamlsrc import Loc, Located, load_file
@@ -140,14 +141,14 @@ def _pydantic_problems(exc: ValidationError, doc: Located) -> list[Problem]:
     return problems
 
 
-_MERGED_LISTS = ("metrics", "classes", "indicators", "conditions")
+_MERGED_LISTS = ("fields", "metrics", "classes", "indicators", "conditions")
 
 
 def _resolve_extends(doc: Located, path: Path, chain: tuple[Path, ...]) -> Located:
     """A rubric that `extends` another: the parent's keys, overridden by the child's.
 
-    Lists of things with ids (metrics, classes, indicators, conditions) merge by id: an item
-    with a parent's id replaces it in place, a new id is added at the end, and
+    Lists of things with ids (fields, metrics, classes, indicators, conditions) merge by
+    id: an item with a parent's id replaces it in place, a new id is added at the end, and
     `remove: {indicators: [id, ...]}` drops parent items. `inputs` is the union. Every
     place stays in the file it came from, so errors point at parent or child.
     """
@@ -271,6 +272,7 @@ def load_rubric(path: Path, display: str | None = None) -> m.Rubric:
                 )
             ]
         )
+    _declared_fields_are_inputs(doc.data)
     try:
         rubric = m.Rubric.model_validate(doc.data)
     except ValidationError as exc:
@@ -278,6 +280,9 @@ def load_rubric(path: Path, display: str | None = None) -> m.Rubric:
         # Whole-rubric checks still run on the parts that did load, so one pass shows all.
         problems += _partial_checks(doc)
         raise RubricError(_dedupe(problems)) from None
+    refused = register_fields(rubric.fields)
+    if refused:
+        raise RubricError([doc.problem(("fields", i, "id"), why) for i, why in refused])
     problems = list(check_rubric(rubric, doc))
     if problems:
         raise RubricError(problems)
@@ -285,6 +290,16 @@ def load_rubric(path: Path, display: str | None = None) -> m.Rubric:
         # Resolved now, so that scoring reads no file (check_rubric found it loads).
         rubric = rubric.with_size_table(load_size_standard(rubric.size_standard))
     return rubric
+
+
+def _declared_fields_are_inputs(data: dict[str, Any]) -> None:
+    """A field the rubric declares (`fields:`) is one of its inputs without being listed."""
+    declared, names = data.get("fields"), data.get("inputs")
+    if isinstance(declared, list) and isinstance(names, list):
+        for item in declared:
+            ident = item.get("id") if isinstance(item, dict) else None
+            if isinstance(ident, str) and ident not in names:
+                names.append(ident)
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

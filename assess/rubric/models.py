@@ -19,6 +19,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from assess.fields import FIELDS_BY_ID, FieldType
 from assess.numbers import UNIT_SUFFIX as _UNIT_SUFFIX
 from assess.rubric.common import EdgeRule, ExprText, MetricUnit, Points, Strict, Text
+from assess.rubric.local_fields import LocalField
 from assess.rubric.operators import OPERATORS, on_change
 from assess.rubric.operators.bands import Band, BandsScore
 from assess.rubric.operators.best_of import BestOfScore
@@ -204,6 +205,8 @@ class Rubric(Strict):
     edge_rule: EdgeRule
     size_standard: str | None = None
     inputs: list[str]
+    # Fields this rubric brings with it (assess.rubric.local_fields); inputs of it too.
+    fields: list[LocalField] = Field(default=[])
     metrics: list[Metric] = Field(default=[])
     classes: list[ScoreClass] = Field(default=[])
     indicators: list[Indicator] = Field(default=[])
