@@ -1,18 +1,29 @@
 """The `assess` command: wiring only.  Heavy modules are imported inside the commands that
 need them, so `assess --help` and JSON scoring stay fast.
 
+Every word printed comes from the catalog (`assess/catalog/cli.yaml`), in Chinese unless
+`--lang en` or an English locale asks otherwise.  The language is settled before the app
+is built, so help texts, click's own usage words and every message agree.
+
 Exit codes: 0 done; 1 the firm fell short where --fail-under asked; 2 bad input or rubric
 (one short message naming the file and field); 3 an internal error (a bug: please report).
 """
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from typer import _click as click
+from typer._click import exceptions as errors
+from typer.core import TyperCommand, TyperGroup, TyperOption
+
+from assess.catalog import Lang, catalog, language, language_from_env, parse_lang, set_language, t
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -22,17 +33,6 @@ if TYPE_CHECKING:
     from assess.rubric.models import Rubric
 
 EXIT_OK, EXIT_SHORT, EXIT_USER, EXIT_BUG = 0, 1, 2, 3
-
-app = typer.Typer(
-    name="assess",
-    help="专精特新 self-assessment: score a firm against the official MIIT criteria and see "
-    "what to improve.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-rubric_app = typer.Typer(help="Inspect and check rubrics.", no_args_is_help=True)
-app.add_typer(rubric_app, name="rubric")
 
 
 class OutFormat(StrEnum):
@@ -45,6 +45,153 @@ class DocFormat(StrEnum):
     md = "md"
 
 
+# Typer words its section titles, defaults and a few errors with gettext's `_()`, bound in
+# its modules when they are imported; the English text is the message id.  Its own copy of
+# click writes English directly: the command classes and `usage_error` below word those.
+CLICK_WORDS: dict[str, str] = {
+    "Options": "cli.click.options",
+    "Arguments": "cli.click.arguments",
+    "Commands": "cli.click.commands",
+    "default: {default}": "cli.click.default",
+    "required": "cli.click.required",
+    "Missing command.": "cli.click.missing_command",
+    "No such command {name!r}.": "cli.click.no_such_command",
+    "Aborted!": "cli.click.aborted",
+}
+
+
+def click_gettext(message: str) -> str:
+    """Typer's `_()`: the catalog's text (placeholders kept for typer to fill) or, for a
+    message `assess` never shows, typer's own."""
+    key = CLICK_WORDS.get(message)
+    return catalog()[key].texts[language()] if key else message
+
+
+def click_ngettext(singular: str, plural: str, n: int) -> str:
+    return click_gettext(singular if n == 1 else plural)
+
+
+def word_click() -> None:
+    """Route typer's gettext words through the catalog: every module of typer (or click)
+    that bound gettext's functions gets ours (idempotent)."""
+    import gettext
+
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".", 1)[0] not in ("click", "typer"):
+            continue
+        if getattr(module, "_", None) is gettext.gettext:
+            module._ = click_gettext  # type: ignore[attr-defined]
+        if getattr(module, "ngettext", None) is gettext.ngettext:
+            module.ngettext = click_ngettext  # type: ignore[attr-defined]
+
+
+class _Worded:
+    """The usage line and the help option in the language in force."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
+        prefix = t("cli.click.usage")
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=prefix)
+
+    def get_help_option(self, ctx: click.Context) -> TyperOption | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = t("cli.click.help")
+        return option  # type: ignore[no-any-return]
+
+
+class PlainGroup(_Worded, TyperGroup):
+    pass
+
+
+class PlainCommand(_Worded, TyperCommand):
+    """Typer's plain help, each argument shown by its metavar and help alone: typer adds
+    a type tag such as <path>, which is English whatever the language."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        args, opts = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                args.append((record[0].split(" <", 1)[0], record[1]))
+            else:
+                opts.append(record)
+        if args:
+            with formatter.section(click_gettext("Arguments")):
+                formatter.write_dl(args)
+        if opts:
+            with formatter.section(click_gettext("Options")):
+                formatter.write_dl(opts)
+
+
+_EXTRA = re.compile(r"Got unexpected extra arguments? ?(?:\(s\))? \((?P<args>.*)\)$", re.S)
+_REQUIRES = re.compile(r"Option (?P<name>'.*') requires ")
+_NO_VALUE = re.compile(r"Option (?P<name>'.*') does not take a value")
+_GUESS = re.compile(r"^(?P<message>.*?)\.? Did you mean (?P<guess>.*)\?$", re.S)
+
+
+def usage_error(exc: errors.UsageError) -> str:
+    """One line for a command line click refused, in the language in force."""
+    if isinstance(exc, errors.NoSuchOption):
+        text = t("cli.usage.no_such_option", name=exc.option_name)
+        if exc.possibilities:
+            guesses = "、".join(sorted(exc.possibilities))
+            text += t("cli.usage.did_you_mean", guess=guesses)
+        return text
+    if isinstance(exc, errors.BadParameter):
+        param = exc.param
+        hint = param.get_error_hint() if param is not None else ""
+        if isinstance(exc, errors.MissingParameter):
+            kind = param.param_type_name if param is not None else ""
+            key = "cli.usage.missing_option" if kind == "option" else "cli.usage.missing_argument"
+            return t(key, name=hint)
+        if param is not None and param.name == "lang":
+            return t("cli.usage.bad_value", name=hint, message=exc.message)
+        return t("cli.usage.bad_value", name=hint, message=_want(param))
+    message = exc.message
+    if m := _EXTRA.match(message):
+        return t("cli.usage.extra", args=m["args"])
+    if m := _REQUIRES.match(message):
+        return t("cli.usage.requires_value", name=m["name"])
+    if m := _NO_VALUE.match(message):
+        return t("cli.usage.no_value", name=m["name"])
+    if m := _GUESS.match(message):
+        return m["message"].rstrip("。.") + t("cli.usage.did_you_mean", guess=m["guess"])
+    return message
+
+
+def _want(param: click.Parameter | None) -> str:
+    """What a refused option value should be, from the option itself."""
+    minimum = getattr(param, "min", None)
+    kind = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    if kind in (int, int | None):
+        if minimum is not None:
+            return t("cli.usage.want_whole_min", minimum=minimum)
+        return t("cli.usage.want_whole")
+    choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
+    if choices:
+        return t("cli.usage.want_choice", choices="、".join(str(c) for c in choices))
+    return t("cli.usage.want_other")
+
+
+def lang_from_argv(args: Sequence[str]) -> Lang | None:
+    """The `--lang` given before the subcommand, if it names a language; an unknown value
+    is left for the option itself to refuse, in the locale's language."""
+    it = iter(args)
+    for arg in it:
+        if not arg.startswith("-"):
+            return None  # the subcommand: --lang belongs before it
+        value = next(it, "") if arg == "--lang" else arg.removeprefix("--lang=")
+        if arg == "--lang" or arg.startswith("--lang="):
+            try:
+                return parse_lang(value)
+            except ValueError:
+                return None
+    return None
+
+
 def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
@@ -52,261 +199,290 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _fail(message: str, code: int = EXIT_USER) -> NoReturn:
-    typer.echo(message, err=True)
+    typer.echo(t("cli.error", message=message), err=True)
     raise typer.Exit(code)
 
 
-@app.command("rubrics")
-def list_rubrics() -> None:
-    """List the bundled rubrics: id, title, version, status, in force from/to."""
-    from assess.rubric.loader import builtin_rubrics
-
-    # Two lines per rubric rather than a table: Chinese titles are long and a table
-    # squeezed into 80 columns breaks them one character per line.
-    console = _console()
-    for rubric in sorted(builtin_rubrics().values(), key=lambda r: (r.effective_from, r.id)):
-        status = "official" if rubric.status == "official" else "[yellow]provisional[/]"
-        console.print(
-            f"[bold]{rubric.id}[/]  v{rubric.version}  {status}  "
-            f"in force {rubric.effective_from} → {rubric.effective_to or 'now'}"
-        )
-        console.print(f"    {rubric.title.zh} / {rubric.title.en}")
-
-
-@rubric_app.command("show")
-def rubric_show(
-    rubric_id: Annotated[str, typer.Argument(metavar="ID", help="A rubric id or a YAML file.")],
-    fmt: Annotated[DocFormat, typer.Option("--format", help="text or md")] = DocFormat.text,
-) -> None:
-    """Show a rubric's indicators, bands and points, conditions and pass rule."""
-    from assess.report import rubric_doc
-    from assess.rubric.loader import get_rubric
-
-    rubric = get_rubric(rubric_id)
-    if fmt is DocFormat.md:
-        sys.stdout.write(rubric_doc.markdown(rubric))
-    else:
-        rubric_doc.render(rubric, _console())
-
-
-@rubric_app.command("check")
-def rubric_check(
-    files: Annotated[
-        list[Path], typer.Argument(metavar="FILE.yaml...", help="Rubric files to validate.")
-    ],
-) -> None:
-    """Validate rubric files; print every problem with file:line:col and key path."""
-    from assess.errors import RubricError
-    from assess.rubric.loader import load_rubric
-
-    failed = 0
-    for path in files:
+def _set_lang(value: str | None) -> str | None:
+    if value is not None:
         try:
-            rubric = load_rubric(path)
-        except RubricError as exc:
-            failed += 1
-            for problem in exc.problems:
-                typer.echo(str(problem), err=True)
-            continue
-        typer.echo(
-            f"{path}: ok ({rubric.id} v{rubric.version}, "
-            f"{len(rubric.indicators)} indicators, {len(rubric.conditions)} conditions)"
-        )
-    if failed:
-        raise typer.Exit(EXIT_USER)
+            set_language(parse_lang(value))
+        except ValueError:
+            raise typer.BadParameter(t("cli.app.bad_lang", value=value)) from None
+    return value
 
 
-@app.command("template")
-def template(
-    out: Annotated[Path, typer.Option("-o", "--output", help="The .xlsx file to write.")],
-    rubrics: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--rubric", "-r", help="Ask only the fields these rubrics read (default: all)."
-        ),
-    ] = None,
-) -> None:
-    """Write the Excel questionnaire: instructions, a one-firm form and a 批量 sheet."""
-    from assess.intake.excel import write_template
-    from assess.rubric.loader import get_rubric
-
-    if out.suffix.lower() != ".xlsx":
-        _fail(f"{out}: the questionnaire is an .xlsx workbook; name the file ….xlsx")
-    for ref in rubrics or []:
-        get_rubric(ref)  # a wrong id fails here with the list of ids, not deep inside
-    write_template(out, rubrics or None)
-    typer.echo(f"questionnaire → {out}", err=True)
-
-
-@app.command("score")
-def score(
-    file: Annotated[
-        Path, typer.Argument(metavar="FILE", help="Firm data: .json, .yaml or .xlsx questionnaire.")
-    ],
-    rubrics: Annotated[
-        list[str] | None,
-        typer.Option("--rubric", "-r", help="Rubric id or YAML file; repeat for several."),
-    ] = None,
-    fmt: Annotated[OutFormat, typer.Option("--format", help="text or json")] = OutFormat.text,
-    pdf: Annotated[Path | None, typer.Option("--pdf", help="Also write a PDF scorecard.")] = None,
-    html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML report.")] = None,
-    standard: Annotated[
-        int | None,
-        typer.Option(
-            "--standard",
-            help="Without --rubric: the edition of the official ladder (2022 or "
-            "2026). Default: the one in force for the firm's assessment_year.",
-        ),
-    ] = None,
-    review: Annotated[
-        bool,
-        typer.Option(
-            "--review",
-            help="Score a title holder's review (复核): the edition's review rubrics where it "
-            "has them (2026), else its own (2022). Also set by the firm's `review` field.",
-        ),
-    ] = False,
-    fail_under: Annotated[
-        bool, typer.Option("--fail-under", help="Exit 1 when the firm does not pass every rubric.")
-    ] = False,
-) -> None:
-    """Score a firm's data against one or more rubrics."""
-    from assess.engine import evaluate
-    from assess.intake import load_records
-    from assess.rubric.selection import NO_RUBRIC_IN_FORCE, RubricPlan, reference_rubric
-
-    records = load_records(file)
-    if len(records) != 1:
-        _fail(
-            f"{file}: holds {len(records)} firms; score one firm at a time, or use "
-            f"`assess batch` for a 批量 workbook"
-        )
-    record = records[0]
-    if record.firm is None:
-        from assess.errors import InputError
-
-        raise InputError(list(record.problems))
-    firm = record.firm
-    plan = RubricPlan(rubrics or (), standard, review)
-    chosen = plan.rubrics_for(firm)
-    if not chosen:
-        _fail(NO_RUBRIC_IN_FORCE.format(year=firm.get("assessment_year")))
-    reference = reference_rubric()
-    assessments = [evaluate(rubric, firm, reference) for rubric in chosen]
-    if fmt is OutFormat.json:
-        from assess.report.jsonout import dumps
-
-        sys.stdout.write(dumps(assessments) + "\n")
-    else:
-        from assess.report.text import print_assessments
-
-        print_assessments(assessments, _console())
-    _write_reports(assessments, firm, pdf, html, {r.id: r for r in chosen})
-    if fail_under and not all(a.passed for a in assessments):
-        raise typer.Exit(EXIT_SHORT)
-
-
-@app.command("batch")
-def batch(
-    inputs: Annotated[
-        list[Path],
-        typer.Argument(
-            metavar="INPUT",
-            help="Questionnaire files (.json, .yaml, .xlsx), folders of them "
-            "(searched recursively) and 批量 workbooks, in any mix.",
-        ),
-    ],
-    outdir: Annotated[
-        Path,
-        typer.Option("--out", "-o", metavar="OUTDIR", help="The folder to write the outputs into."),
-    ],
-    rubrics: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--rubric",
-            "-r",
-            help="Rubric id or YAML file; repeat for several. Default: the "
-            "official ladder in force for each firm's assessment_year, plus readiness.",
-        ),
-    ] = None,
-    standard: Annotated[
-        int | None,
-        typer.Option(
-            "--standard",
-            help="Without --rubric: the edition of the official ladder (2022 or "
-            "2026) for every firm.",
-        ),
-    ] = None,
-    review: Annotated[
-        bool,
-        typer.Option(
-            "--review",
-            help="Score a title holder's review (复核): the edition's review rubrics where it "
-            "has them (2026), else its own (2022). Also set by the firm's `review` field.",
-        ),
-    ] = False,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            "-w",
-            min=0,
-            help="Local worker processes (default: one per CPU; 0: score in this process).",
-        ),
-    ] = None,
-    no_pdf: Annotated[
-        bool, typer.Option("--no-pdf", help="Skip the per-applicant PDF reports.")
-    ] = False,
-    resume: Annotated[
-        bool,
-        typer.Option(
-            "--resume",
-            help="Skip applicants already done in OUTDIR whose data and rubrics are unchanged.",
-        ),
-    ] = False,
-    reader_memory: Annotated[
-        int,
-        typer.Option(
-            "--reader-memory",
-            metavar="MB",
-            min=64,
-            help="Memory (MB) the process that reads the input files may use; a file that "
-            "needs more is listed as unreadable and the batch goes on.",
-        ),
-    ] = 2048,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            metavar="ADDRESS",
-            help="Run the applicants on a Dask cluster, e.g. "
-            "tcp://host:8786 (needs the Dask extra: srdi-assess with 'cluster').",
-        ),
-    ] = None,
-) -> None:
-    """Score a round of applicants: summary.xlsx, results.jsonl, reports/*.pdf, cohort.pdf.
-
-    Exit 0 when every applicant was scored, 1 when some were rejected or failed (all are
-    still reported, unreadable files and folders included), 2 when nothing could be read,
-    when another batch is using OUTDIR, or when OUTDIR cannot be written (full, read-only).
-    """
-    from assess.batch import BatchOptions, run_batch
-
-    result = run_batch(
-        BatchOptions(
-            inputs=tuple(inputs),
-            outdir=outdir,
-            rubrics=tuple(rubrics or ()),
-            standard=standard,
-            review=review,
-            workers=workers,
-            pdf=not no_pdf,
-            resume=resume,
-            scheduler=scheduler,
-            reader_memory_mb=reader_memory,
-        )
+def build_app() -> typer.Typer:
+    """The command, worded in the language in force (set it first)."""
+    plain = {
+        "no_args_is_help": True,
+        "cls": PlainGroup,
+        # Click's plain help: its words go through the catalog (typer's rich panels
+        # would print their own English titles and type names).
+        "rich_markup_mode": None,
+        "options_metavar": t("cli.metavar.options"),
+        "subcommand_metavar": t("cli.metavar.command"),
+    }
+    app = typer.Typer(
+        name="assess",
+        help=t("cli.app.help"),
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        **plain,  # type: ignore[arg-type]
     )
-    raise typer.Exit(result.exit_code)
+    rubric_app = typer.Typer(help=t("cli.rubric.help"), **plain)  # type: ignore[arg-type]
+    app.add_typer(rubric_app, name="rubric")
+    opts = t("cli.metavar.options")
+
+    @app.callback()
+    def options(
+        lang: Annotated[
+            str | None,
+            typer.Option(
+                "--lang",
+                metavar=t("cli.metavar.lang"),
+                help=t("cli.app.lang"),
+                callback=_set_lang,
+                is_eager=True,
+            ),
+        ] = None,
+    ) -> None:
+        pass
+
+    @app.command("rubrics", help=t("cli.rubrics.help"), options_metavar=opts, cls=PlainCommand)
+    def list_rubrics() -> None:
+        from assess.catalog import table
+        from assess.rubric.loader import builtin_rubrics
+
+        statuses = table("label.rubric_status")
+        # Two lines per rubric rather than a table: Chinese titles are long and a table
+        # squeezed into 80 columns breaks them one character per line.
+        console = _console()
+        for rubric in sorted(builtin_rubrics().values(), key=lambda r: (r.effective_from, r.id)):
+            status = statuses[rubric.status]
+            if rubric.status != "official":
+                status = f"[yellow]{status}[/]"
+            line = t(
+                "cli.rubrics.line",
+                id=f"[bold]{rubric.id}[/]",
+                version=rubric.version,
+                status=status,
+                start=rubric.effective_from,
+                end=rubric.effective_to or t("cli.rubrics.now"),
+            )
+            console.print(line)
+            title = rubric.title.zh if language() == "zh" else rubric.title.en
+            console.print(f"    {title}")
+
+    @rubric_app.command("show", help=t("cli.show.help"), options_metavar=opts, cls=PlainCommand)
+    def rubric_show(
+        rubric_id: Annotated[
+            str, typer.Argument(metavar=t("cli.metavar.id"), help=t("cli.show.id"))
+        ],
+        fmt: Annotated[
+            DocFormat, typer.Option("--format", metavar="text|md", help=t("cli.show.format"))
+        ] = DocFormat.text,
+    ) -> None:
+        from assess.report import rubric_doc
+        from assess.rubric.loader import get_rubric
+
+        rubric = get_rubric(rubric_id)
+        if fmt is DocFormat.md:
+            sys.stdout.write(rubric_doc.markdown(rubric))
+        else:
+            rubric_doc.render(rubric, _console())
+
+    @rubric_app.command("check", help=t("cli.check.help"), options_metavar=opts, cls=PlainCommand)
+    def rubric_check(
+        files: Annotated[
+            list[Path],
+            typer.Argument(metavar=t("cli.metavar.files_yaml"), help=t("cli.check.files")),
+        ],
+    ) -> None:
+        from assess.errors import RubricError
+        from assess.rubric.loader import load_rubric
+
+        failed = 0
+        for path in files:
+            try:
+                rubric = load_rubric(path)
+            except RubricError as exc:
+                failed += 1
+                for problem in exc.problems:
+                    typer.echo(str(problem), err=True)
+                continue
+            typer.echo(
+                t(
+                    "cli.check.ok",
+                    path=path,
+                    id=rubric.id,
+                    version=rubric.version,
+                    indicators=len(rubric.indicators),
+                    conditions=len(rubric.conditions),
+                )
+            )
+        if failed:
+            raise typer.Exit(EXIT_USER)
+
+    @app.command("template", help=t("cli.template.help"), options_metavar=opts, cls=PlainCommand)
+    def template(
+        out: Annotated[
+            Path,
+            typer.Option(
+                "-o", "--output", metavar=t("cli.metavar.xlsx"), help=t("cli.template.output")
+            ),
+        ],
+        rubrics: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--rubric",
+                "-r",
+                metavar=t("cli.metavar.rubric"),
+                help=t("cli.template.rubric"),
+            ),
+        ] = None,
+    ) -> None:
+        from assess.intake.template import write_template
+        from assess.rubric.loader import get_rubric
+
+        if out.suffix.lower() != ".xlsx":
+            _fail(t("cli.template.not_xlsx", path=out))
+        for ref in rubrics or []:
+            get_rubric(ref)  # a wrong id fails here with the list of ids, not deep inside
+        write_template(out, rubrics or None)
+        typer.echo(t("cli.template.done", path=out), err=True)
+
+    @app.command("score", help=t("cli.score.help"), options_metavar=opts, cls=PlainCommand)
+    def score(
+        file: Annotated[
+            Path, typer.Argument(metavar=t("cli.metavar.file"), help=t("cli.score.file"))
+        ],
+        rubrics: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--rubric", "-r", metavar=t("cli.metavar.rubric"), help=t("cli.score.rubric")
+            ),
+        ] = None,
+        fmt: Annotated[
+            OutFormat,
+            typer.Option("--format", metavar="text|json", help=t("cli.score.format")),
+        ] = OutFormat.text,
+        pdf: Annotated[
+            Path | None,
+            typer.Option("--pdf", metavar=t("cli.metavar.file"), help=t("cli.score.pdf")),
+        ] = None,
+        html: Annotated[
+            Path | None,
+            typer.Option("--html", metavar=t("cli.metavar.file"), help=t("cli.score.html")),
+        ] = None,
+        standard: Annotated[
+            int | None,
+            typer.Option("--standard", metavar=t("cli.metavar.year"), help=t("cli.score.standard")),
+        ] = None,
+        review: Annotated[bool, typer.Option("--review", help=t("cli.score.review"))] = False,
+        fail_under: Annotated[
+            bool, typer.Option("--fail-under", help=t("cli.score.fail_under"))
+        ] = False,
+    ) -> None:
+        from assess.engine import evaluate
+        from assess.intake import load_records
+        from assess.rubric.selection import RubricPlan, no_rubric_in_force, reference_rubric
+
+        records = load_records(file)
+        if len(records) != 1:
+            _fail(t("cli.score.many_firms", path=file, count=len(records)))
+        record = records[0]
+        if record.firm is None:
+            from assess.errors import InputError
+
+            raise InputError(list(record.problems))
+        firm = record.firm
+        plan = RubricPlan(rubrics or (), standard, review)
+        chosen = plan.rubrics_for(firm)
+        if not chosen:
+            _fail(no_rubric_in_force(firm.get("assessment_year")))
+        reference = reference_rubric()
+        assessments = [evaluate(rubric, firm, reference) for rubric in chosen]
+        if fmt is OutFormat.json:
+            from assess.report.jsonout import dumps
+
+            sys.stdout.write(dumps(assessments) + "\n")
+        else:
+            from assess.report.text import print_assessments
+
+            print_assessments(assessments, _console())
+        _write_reports(assessments, firm, pdf, html, {r.id: r for r in chosen})
+        if fail_under and not all(a.passed for a in assessments):
+            raise typer.Exit(EXIT_SHORT)
+
+    @app.command("batch", help=t("cli.batch.help"), options_metavar=opts, cls=PlainCommand)
+    def batch(
+        inputs: Annotated[
+            list[Path],
+            typer.Argument(metavar=t("cli.metavar.input"), help=t("cli.batch.inputs")),
+        ],
+        outdir: Annotated[
+            Path,
+            typer.Option("--out", "-o", metavar=t("cli.metavar.outdir"), help=t("cli.batch.out")),
+        ],
+        rubrics: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--rubric", "-r", metavar=t("cli.metavar.rubric"), help=t("cli.batch.rubric")
+            ),
+        ] = None,
+        standard: Annotated[
+            int | None,
+            typer.Option("--standard", metavar=t("cli.metavar.year"), help=t("cli.batch.standard")),
+        ] = None,
+        review: Annotated[bool, typer.Option("--review", help=t("cli.score.review"))] = False,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                "--workers",
+                "-w",
+                min=0,
+                metavar=t("cli.metavar.count"),
+                help=t("cli.batch.workers"),
+            ),
+        ] = None,
+        no_pdf: Annotated[bool, typer.Option("--no-pdf", help=t("cli.batch.no_pdf"))] = False,
+        resume: Annotated[bool, typer.Option("--resume", help=t("cli.batch.resume"))] = False,
+        reader_memory: Annotated[
+            int,
+            typer.Option(
+                "--reader-memory",
+                metavar=t("cli.metavar.mb"),
+                min=64,
+                help=t("cli.batch.reader_memory"),
+            ),
+        ] = 2048,
+        scheduler: Annotated[
+            str | None,
+            typer.Option(
+                "--scheduler", metavar=t("cli.metavar.address"), help=t("cli.batch.scheduler")
+            ),
+        ] = None,
+    ) -> None:
+        from assess.batch import BatchOptions, run_batch
+
+        result = run_batch(
+            BatchOptions(
+                inputs=tuple(inputs),
+                outdir=outdir,
+                rubrics=tuple(rubrics or ()),
+                standard=standard,
+                review=review,
+                workers=workers,
+                pdf=not no_pdf,
+                resume=resume,
+                scheduler=scheduler,
+                reader_memory_mb=reader_memory,
+            )
+        )
+        raise typer.Exit(result.exit_code)
+
+    return app
 
 
 def _write_reports(
@@ -325,15 +501,15 @@ def _write_reports(
         from assess.atomic import write_text
 
         write_text(html, text)
-        typer.echo(f"HTML → {html}", err=True)
+        typer.echo(t("cli.score.written", kind="HTML", path=html), err=True)
     if pdf is not None:
         from assess.report.pdf import write_pdf
 
         write_pdf(text, pdf)
-        typer.echo(f"PDF → {pdf}", err=True)
+        typer.echo(t("cli.score.written", kind="PDF", path=pdf), err=True)
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: user errors exit 2 with a short message, bugs exit 3.
 
     Click's standalone mode handles usage errors (exit 2) and exits with each command's
@@ -341,14 +517,33 @@ def main() -> None:
     """
     from assess.errors import UserError
 
+    args = list(sys.argv[1:] if argv is None else argv)
+    set_language(lang_from_argv(args) or language_from_env())
+    word_click()
     try:
-        app()
+        code = build_app()(args, prog_name="assess", standalone_mode=False)
+    except errors.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+        sys.exit(EXIT_USER)
+    except errors.UsageError as exc:
+        if exc.ctx is not None:
+            typer.echo(exc.ctx.get_usage(), err=True)
+            command = exc.ctx.command_path
+            typer.echo(t("cli.usage.try_help", command=f"{command} --help"), err=True)
+        typer.echo(t("cli.error", message=usage_error(exc)), err=True)
+        sys.exit(EXIT_USER)
+    except errors.ClickException as exc:
+        typer.echo(t("cli.error", message=exc.format_message()), err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo(t("cli.click.aborted"), err=True)
+        sys.exit(1)
     except UserError as exc:
         for problem in exc.problems:
-            typer.echo(f"error: {problem}", err=True)
+            typer.echo(t("cli.error", message=problem), err=True)
         sys.exit(EXIT_USER)
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
+        typer.echo(t("cli.interrupted"), err=True)
         sys.exit(130)
     except OSError as exc:
         from assess.atomic import output_problem
@@ -356,18 +551,16 @@ def main() -> None:
         message = output_problem(exc)
         if message is None:
             _bug()
-        typer.echo(f"error: {message}", err=True)
+        typer.echo(t("cli.error", message=message), err=True)
         sys.exit(EXIT_USER)
     except Exception:
         _bug()
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
 def _bug() -> NoReturn:
     import traceback
 
     traceback.print_exc()
-    typer.echo(
-        "internal error: this is a bug in assess; please report it with the traceback above",
-        err=True,
-    )
+    typer.echo(t("cli.bug"), err=True)
     sys.exit(EXIT_BUG)

@@ -124,7 +124,7 @@ def test_rubric_check_reports_three_located_errors_and_exits_2() -> None:
 
 def test_rubric_check_accepts_a_good_rubric() -> None:
     out = run("rubric", "check", "rubrics/miit-2022-innovative.yaml")
-    assert out.returncode == 0 and "ok" in out.stdout
+    assert out.returncode == 0 and "无误" in out.stdout
 
 
 def test_rubrics_lists_ids_versions_and_dates() -> None:
@@ -168,7 +168,7 @@ def test_internal_error_exits_3(
     with pytest.raises(SystemExit) as info:
         cli.main()
     assert info.value.code == 3
-    assert "internal error" in capsys.readouterr().err
+    assert "程序内部错误" in capsys.readouterr().err
 
 
 def test_help_and_json_scoring_do_not_import_weasyprint() -> None:
@@ -200,7 +200,7 @@ def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path: 
     out = run("score", "samples/strong.json", "-r", "miit-2022-innovative", "--html", str(target))
     assert out.returncode == 2, out.stderr
     assert "Traceback" not in out.stderr
-    [line] = [x for x in out.stderr.splitlines() if x.startswith("error:")]
+    [line] = [x for x in out.stderr.splitlines() if x.startswith("错误：")]
     assert str(target) in line and "没有写入权限" in line
     assert not target.exists()
 

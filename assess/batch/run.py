@@ -66,7 +66,7 @@ from assess.batch.task import (
 )
 from assess.errors import UserError
 from assess.intake.firm import Record
-from assess.rubric.selection import NO_RUBRIC_IN_FORCE, RubricPlan
+from assess.rubric.selection import RubricPlan, no_rubric_in_force
 
 if TYPE_CHECKING:
     from assess.results import CohortPlace
@@ -222,7 +222,7 @@ class _Batch:
         rubrics = self.plan.for_firm(firm)
         if not rubrics:
             year = firm.get("assessment_year")
-            message = NO_RUBRIC_IN_FORCE.format(year=year)
+            message = no_rubric_in_force(year)
             issue = Issue("error", record.where, "assessment_year", message)
             row = replace(base, status="rejected", issues=(issue,), warnings=firm.warnings)
             self.rows.append(row)

@@ -12,16 +12,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assess.catalog import t
 from assess.errors import UserError
 
 if TYPE_CHECKING:
     from assess.intake.firm import Firm
     from assess.rubric.models import Rubric
 
-NO_RUBRIC_IN_FORCE = (
-    "no bundled rubric is in force for assessment_year {year}; name one with --rubric or an "
-    "edition with --standard"
-)
+
+def no_rubric_in_force(year: object) -> str:
+    """Why a firm has no rubric: none in force for its assessment year, and what to give."""
+    return t("rubric.selection.none_in_force", year=year)
 
 
 # The table whose points are shown beside a verdict waiting for the platform's score.
@@ -45,12 +46,16 @@ class RubricPlan:
         from assess.rubric.loader import get_rubric, standards
 
         if refs and standard is not None:
-            raise UserError("choose either --rubric or --standard, not both")
+            raise UserError(t("rubric.selection.rubric_and_standard"))
         if refs and review:
-            raise UserError("--review chooses the review rubrics itself; leave out --rubric")
+            raise UserError(t("rubric.selection.review_and_rubric"))
         if standard is not None and standard not in standards():
             raise UserError(
-                f"no bundled standard {standard}; available: {', '.join(map(str, standards()))}"
+                t(
+                    "rubric.selection.no_standard",
+                    standard=standard,
+                    available="、".join(map(str, standards())),
+                )
             )
         self.standard = standard
         self.review = review
@@ -100,6 +105,10 @@ class RubricPlan:
     def describe(self) -> str:
         if self.fixed is not None:
             return ", ".join(Path(r).name if r in self.custom else r for r in self.fixed)
-        edition = f"{self.standard} 年版" if self.standard else "按评价年度适用的"
-        review = "（复核）" if self.review else ""
-        return f"{edition}官方梯度{review} + 申报准备度"
+        edition = (
+            t("rubric.selection.edition", year=self.standard)
+            if self.standard
+            else t("rubric.selection.edition_by_year")
+        )
+        review = t("rubric.selection.review") if self.review else ""
+        return t("rubric.selection.describe", edition=edition, review=review)
