@@ -25,7 +25,7 @@ from assess.intake import template as tpl
 from assess.intake.firm import load_firm_file
 from assess.intake.places import col_letter
 from assess.intake.template import write_template
-from assess.intake.uses import gate_fields
+from assess.intake.uses import document_of, gate_fields
 from assess.intake.values import parse_value
 from assess.intake.workbook import read_workbook
 from assess.rubric.loader import builtin_rubrics, get_rubric
@@ -256,7 +256,7 @@ def test_guide(book: Any) -> None:
     rubric = get_rubric("miit-2022-innovative")
     for indicator in rubric.indicators:
         for item in indicator.evidence:
-            assert item in text, item
+            assert document_of(item) in text, item
     # evidence is listed beside the fields that need it
     rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
     assert "研发费用专项审计报告" in ws.cell(rows["rd_expense"], 5).value

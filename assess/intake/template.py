@@ -40,6 +40,7 @@ from assess.intake.places import col_letter
 from assess.intake.uses import (
     SIZE_FIELDS,
     FieldUse,
+    document_of,
     evidence_documents,
     field_uses,
     gate_fields,
@@ -444,14 +445,14 @@ def _write_guide(
             ("* " if _mark(spec, gates) else "") + spec.label,
             spec.unit,
             spec.source or "—",
-            "；".join(use.evidence) or "—",
+            "；".join(dict.fromkeys(document_of(e) for e in use.evidence)) or "—",
             _first(used_by, 4) or t("template.guide.basic"),
         )
         for col, text in enumerate(cells, start=1):
             cell = ws.cell(row, col, text)
             cell.alignment, cell.border = st["wrap"], st["border"]
         ws.cell(row, 1).font = st["grey"]
-        ws.row_dimensions[row].height = 15 * max(
+        ws.row_dimensions[row].height = 16 * max(
             _lines(cells[1], 17), _lines(cells[3], 17), _lines(cells[4], 22), _lines(cells[5], 20)
         )
         row += 1
@@ -557,7 +558,8 @@ def _write_batch(
         head.fill, head.border, head.alignment = st["fill_header"], st["border"], st["center"]
         ident = ws.cell(BATCH_ID_ROW, col, spec.id)
         ident.font, ident.fill, ident.border = st["grey"], st["fill_id"], st["border"]
-        ws.column_dimensions[letter].width = max(12, min(28, len(spec.label) * 1.2 + 2))
+        wide = 26 if spec.id == "name" else min(28, len(spec.label) * 1.2 + 2)
+        ws.column_dimensions[letter].width = max(12, wide)
         dv = _validation(spec, lists)
         if dv is not None:
             ws.add_data_validation(dv)
