@@ -561,4 +561,4 @@ def test_bad_options_exit_2(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert out.returncode == 2 and "no bundled standard 1999" in out.stderr
+    assert out.returncode == 2 and "没有 1999 年版的内置标准" in out.stderr

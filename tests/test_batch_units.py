@@ -114,7 +114,7 @@ def test_discover_skips_temp_files_and_the_output_folder(tmp_path: Path) -> None
 
 def test_an_empty_folder_is_reported(tmp_path: Path) -> None:
     [source] = discover([tmp_path])
-    assert "no questionnaire files" in source.problem
+    assert "文件夹中没有问卷文件" in source.problem
 
 
 def test_standings_rank_ties_and_percentiles() -> None:

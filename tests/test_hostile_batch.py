@@ -266,7 +266,7 @@ def test_a_full_disk_fails_with_one_line_and_no_half_written_file(
     )
     _bounded(ran)
     assert ran.code == 2, ran.describe()
-    lines = [x for x in ran.stderr.strip().splitlines() if x.startswith("error:")]
+    lines = [x for x in ran.stderr.strip().splitlines() if x.startswith("错误：")]
     assert len(lines) == 1 and "磁盘空间已满" in lines[0], ran.describe()
     _no_temp_files(outdir)
     for name in ("summary.xlsx", "cohort.pdf"):  # whatever is there is whole
@@ -309,7 +309,7 @@ def test_a_second_batch_on_the_same_outdir_is_refused(tmp_path: Path) -> None:
         _bounded(second)
         assert second.code == 2, second.describe()
         [line] = second.stderr.strip().splitlines()
-        assert line == "error: " + BUSY.format(outdir=outdir, pid=first.pid)
+        assert line == "错误：" + BUSY.format(outdir=outdir, pid=first.pid)
         _, err = first.communicate(timeout=SECONDS)
     finally:
         first.kill()

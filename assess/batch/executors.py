@@ -23,6 +23,7 @@ from multiprocessing.context import BaseContext
 from typing import Any, Protocol, TypeVar
 
 from assess.batch.task import worker_init
+from assess.catalog import t
 from assess.errors import UserError
 
 T = TypeVar("T")
@@ -149,14 +150,12 @@ class DaskPool:
         try:
             from distributed import Client as client_type
         except ImportError:
-            raise UserError(
-                "--scheduler needs the Dask distributed package: pip install 'srdi-assess[cluster]'"
-            ) from None
+            raise UserError(t("batch.dask_missing")) from None
         try:
             make: Any = client_type
             self._client: Any = make(address, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError) as exc:
-            raise UserError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+            raise UserError(t("batch.dask_unreachable", address=address, reason=exc)) from None
         # pure=False: two applicants with the same data are still two tasks.
         self._executor: Executor = self._client.get_executor(pure=False)
         threads = sum(self._client.nthreads().values()) or 1

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assess.catalog import t
 from assess.intake import EXCEL_SUFFIXES
 from assess.intake.firm import Record
 
@@ -40,7 +41,6 @@ LINKED_FOLDER = (
     "是指向文件夹的符号链接，未读取其中的文件：请把问卷直接放进输入文件夹，或把该文件夹单独列为输入"
 )
 UNLISTABLE = "无法列出该文件夹的内容，其中的问卷未能读取：请授予读取权限后重新运行（可加 --resume）"
-EMPTY_FOLDER = "the folder holds no questionnaire files (.json, .yaml, .xlsx)"
 
 
 def is_temp(name: str) -> bool:
@@ -161,7 +161,7 @@ def discover(inputs: Sequence[Path], exclude: Path | None = None) -> list[Source
         if item.is_dir():
             found = _walk(item, excluded)
             if not found:
-                add(Source(item, EMPTY_FOLDER))
+                add(Source(item, t("batch.empty_folder")))
             for source in found:
                 add(source)
         else:

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assess.catalog import t
+
 READER_MEMORY_MB = 2048  # default of --reader-memory
 EXIT_OK, EXIT_SOME_REJECTED, EXIT_NOTHING_READ = 0, 1, 2
 REPORTS = "reports"
@@ -54,15 +56,15 @@ class BatchResult:
     duplicates: int = 0  # applicants sharing a credit code with another
 
     def summary_line(self, outdir: Path) -> str:
-        parts = [f"{self.applicants} applicants: {self.scored} scored"]
-        if self.rejected:
-            parts.append(f"{self.rejected} rejected")
-        if self.failed:
-            parts.append(f"{self.failed} failed")
-        if self.reused:
-            parts.append(f"{self.reused} taken from the previous run")
-        if self.reports_failed:
-            parts.append(f"{self.reports_failed} PDF reports failed")
-        if self.duplicates:
-            parts.append(f"{self.duplicates} with a duplicated credit code")
-        return ", ".join(parts) + f" → {outdir}/{SUMMARY}"
+        parts = [t("batch.summary.applicants", count=self.applicants, scored=self.scored)]
+        for key, count in (
+            ("batch.summary.rejected", self.rejected),
+            ("batch.summary.failed", self.failed),
+            ("batch.summary.reused", self.reused),
+            ("batch.summary.reports_failed", self.reports_failed),
+            ("batch.summary.duplicates", self.duplicates),
+        ):
+            if count:
+                parts.append(t(key, count=count))
+        joined = t("batch.summary.sep").join(parts)
+        return t("batch.summary.line", parts=joined, path=f"{outdir}/{SUMMARY}")

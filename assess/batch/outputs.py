@@ -22,6 +22,7 @@ from assess.batch.progress import Progress
 from assess.batch.records import ApplicantRow, Issue, Standing, standings
 from assess.batch.stats import Cohort
 from assess.batch.task import cohort_pdf_bytes, describe_exception
+from assess.catalog import t
 
 if TYPE_CHECKING:
     from assess.batch.executors import Pool
@@ -198,7 +199,8 @@ def write_outputs(
         try:
             data = pdf.result()
         except Exception as exc:  # the other outputs stand; say what went wrong
-            progress.say(f"error: cohort.pdf could not be made: {describe_exception(exc)}")
+            reason = describe_exception(exc)
+            progress.say(t("cli.error", message=t("batch.cohort_failed", reason=reason)))
             cohort_failed = True
         else:
             publish(outdir / COHORT, data)

@@ -6,6 +6,8 @@ import sys
 import time
 from typing import Any, Protocol, TextIO
 
+from assess.catalog import t
+
 PLAIN_EVERY = 5.0  # seconds between plain progress lines
 BAR_EVERY = 0.1  # seconds between updates of the rich bar (100,000 updates would cost ~2 s)
 MAX_NOTES = 50  # refused applicants listed one by one before "and N more"
@@ -32,6 +34,21 @@ def _eta(seconds: float) -> str:
     return f"{seconds}s"
 
 
+_COUNTS = {
+    "scored": "batch.count.scored",
+    "rejected": "batch.count.rejected",
+    "failed": "batch.count.failed",
+    "pending": "batch.count.pending",
+    "made": "batch.count.made",
+}
+
+
+def _count_label(status: str) -> str:
+    """An applicant's (or a report's) status as the progress line counts it."""
+    key = _COUNTS.get(status)
+    return t(key) if key else status
+
+
 class PlainProgress:
     """A line every few seconds, one per refused applicant (up to MAX_NOTES)."""
 
@@ -43,7 +60,7 @@ class PlainProgress:
         self.start = time.monotonic()
         self.last = self.start
         self.notes = 0
-        self.label = "batch"
+        self.label = t("batch.stage.scoring")
 
     def _line(self, *, closing: bool = False) -> str:
         """`batch: 120/300 done (rejected 2, scored 118), 4.1/s, ETA 44s`; a closing line
@@ -51,16 +68,25 @@ class PlainProgress:
         elapsed = time.monotonic() - self.start
         rate = self.done / elapsed if elapsed > 0 else 0.0
         left = (self.total - self.done) / rate if rate > 0 else 0.0
-        parts = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
-        line = f"{self.label}: {self.done}/{self.total} done ({parts}), {rate:.1f}/s"
-        return line if closing else f"{line}, ETA {_eta(left)}"
+        parts = t("batch.summary.sep").join(
+            f"{_count_label(k)} {v}" for k, v in sorted(self.counts.items())
+        )
+        line = t(
+            "batch.progress.line",
+            stage=self.label,
+            done=self.done,
+            total=self.total,
+            counts=parts,
+            rate=f"{rate:.1f}",
+        )
+        return line if closing else line + t("batch.progress.eta", eta=_eta(left))
 
     def stage(self, label: str, total: int) -> None:
         """A second stage (the PDF reports, once every applicant is scored): counting
         starts again."""
         if self.done:
             self.say(self._line(closing=True))
-        self.label = "reports" if label == "报告" else label
+        self.label = label
         self.total, self.done, self.counts = total, 0, {}
         self.start = self.last = time.monotonic()
 
@@ -76,7 +102,7 @@ class PlainProgress:
             if self.notes <= MAX_NOTES:
                 self.say(note)
             elif self.notes == MAX_NOTES + 1:
-                self.say("… more problems in summary.xlsx (问题清单)")
+                self.say(t("batch.progress.more"))
 
     def advance(self, status: str, note: str = "") -> None:
         self._count(status, note)
@@ -115,11 +141,11 @@ class RichProgress(PlainProgress):
             MofNCompleteColumn(),
             TextColumn("{task.fields[detail]}"),
             TimeElapsedColumn(),
-            TextColumn("ETA"),
+            TextColumn(t("batch.progress.eta_label")),
             TimeRemainingColumn(),
             console=self.console,
         )
-        self.task: Any = self.bar.add_task("评分", total=0, detail="")
+        self.task: Any = self.bar.add_task(t("batch.stage.scoring"), total=0, detail="")
         self.bar.start()
 
     def grow(self, n: int) -> None:
@@ -140,7 +166,9 @@ class RichProgress(PlainProgress):
 
     def _update(self) -> None:
         detail = " ".join(
-            f"{k} {v}" for k, v in sorted(self.counts.items()) if k not in ("scored", "made")
+            f"{_count_label(k)} {v}"
+            for k, v in sorted(self.counts.items())
+            if k not in ("scored", "made")
         )
         self.bar.update(self.task, completed=self.done, detail=detail)
 

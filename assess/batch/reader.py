@@ -21,6 +21,7 @@ from assess.batch.inputs import Source, identify
 from assess.batch.options import READER_MEMORY_MB
 from assess.batch.records import Issue
 from assess.batch.task import describe_exception
+from assess.catalog import Lang, language, t, using
 from assess.errors import Problem, UserError
 from assess.intake.firm import Record
 
@@ -68,7 +69,7 @@ def load(source: Source) -> Loaded:
     except MemoryError:
         return Loaded(None, [Issue("file", source.display, "", TOO_BIG.format(mb=_limit_mb))])
     except Exception as exc:  # a reader bug must not sink the round
-        message = f"could not be read: {describe_exception(exc)}"
+        message = t("batch.read_failed", reason=describe_exception(exc))
         return Loaded(None, [Issue("file", source.display, "", message)])
     names = identify(records) if any(r.firm is None for r in records) else {}
     return Loaded(records, (), names, time.perf_counter() - started)
@@ -98,6 +99,13 @@ def crashed(source: Source) -> Loaded:
     return Loaded(None, [Issue("file", source.display, "", message)])
 
 
+def load_in(source: Source, lang: Lang) -> Loaded:
+    """`load` with its problems worded in the parent's language (a child process or a
+    thread starts with the default one)."""
+    with using(lang):
+        return load(source)
+
+
 class Reader:
     """Reads the batch's files in a child process (see the module docstring); with
     `in_process` (`--workers 0`, for debugging) in a thread of this one instead."""
@@ -122,10 +130,10 @@ class Reader:
 
     def submit(self, source: Source) -> Future[Loaded]:
         try:
-            return self._executor.submit(load, source)
+            return self._executor.submit(load_in, source, language())
         except BrokenExecutor:  # the child died after an earlier file: a fresh one
             self._restart()
-            return self._executor.submit(load, source)
+            return self._executor.submit(load_in, source, language())
 
     def _restart(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -142,12 +150,12 @@ class Reader:
             except BrokenExecutor:
                 self._restart()
                 if attempt == 0:
-                    future = self._executor.submit(load, source)
+                    future = self._executor.submit(load_in, source, language())
             except MemoryError:  # the child's records did not fit through the pipe
                 message = TOO_BIG.format(mb=self._memory_mb)
                 return Loaded(None, [Issue("file", source.display, "", message)])
             except Exception as exc:
-                message = f"could not be read: {describe_exception(exc)}"
+                message = t("batch.read_failed", reason=describe_exception(exc))
                 return Loaded(None, [Issue("file", source.display, "", message)])
         return crashed(source)
 

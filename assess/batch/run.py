@@ -64,6 +64,7 @@ from assess.batch.task import (
     input_hash,
     place_hash,
 )
+from assess.catalog import language, t
 from assess.errors import UserError
 from assess.intake.firm import Record
 from assess.rubric.selection import RubricPlan, no_rubric_in_force
@@ -99,6 +100,7 @@ class _Batch:
             custom=plan.custom,
             fingerprints=plan.fingerprints,
             file_mode=file_mode(),
+            lang=language(),
         )
         self.scheduler = Scheduler(pool, context, self._scored, self._rendered)
         self.rows: list[ApplicantRow] = []
@@ -162,7 +164,10 @@ class _Batch:
         self.rows.append(row)
         self.progress.grow(1)
         self._final(
-            row, note=f"unreadable: {issues[0].where}: {issues[0].message}" if issues else ""
+            row,
+            note=t("batch.note.unreadable", where=issues[0].where, message=issues[0].message)
+            if issues
+            else "",
         )
 
     def _take(self, source: Source, loaded: Loaded) -> None:
@@ -205,7 +210,15 @@ class _Batch:
             self.rows.append(row)
             first = issues[0] if issues else None
             self._final(
-                row, note=f"rejected: {first.where} {first.field}: {first.message}" if first else ""
+                row,
+                note=t(
+                    "batch.note.rejected",
+                    where=first.where,
+                    field=first.field,
+                    message=first.message,
+                )
+                if first
+                else "",
             )
             return
         code = firm.get("credit_code")
@@ -226,7 +239,15 @@ class _Batch:
             issue = Issue("error", record.where, "assessment_year", message)
             row = replace(base, status="rejected", issues=(issue,), warnings=firm.warnings)
             self.rows.append(row)
-            self._final(row, note=f"rejected: {record.where}: {issue.message}")
+            self._final(
+                row,
+                note=t(
+                    "batch.note.rejected",
+                    where=record.where,
+                    field=issue.field,
+                    message=issue.message,
+                ),
+            )
             return
         report = self.names.take(firm, index) if self.options.pdf else ""
         job = Job(index, key, record.source, record.sheet, record.row, firm, rubrics, report)
@@ -261,7 +282,10 @@ class _Batch:
         self.cohort.add_marks(scored.marks)
         for outcome in scored.outcomes:
             row = outcome.row
-            self._final(row, note=f"failed: {row.error}" if row.status == "failed" else "")
+            self._final(
+                row,
+                note=t("batch.note.failed", message=row.error) if row.status == "failed" else "",
+            )
         self._finished(len(scored.outcomes))
 
     def _finished(self, n: int) -> None:
@@ -319,7 +343,7 @@ class _Batch:
             return
         self.phase = "reports"
         self.pool.reports_next()
-        self.progress.stage("报告", len(todo))
+        self.progress.stage(t("batch.stage.reports"), len(todo))
         self.scheduler.reports(todo)
 
     def _rendered(self, rendered: Rendered) -> None:
@@ -338,7 +362,7 @@ class _Batch:
                 (self.outdir / rendered.report).unlink(missing_ok=True)
             self.rows[index - 1] = replace(row, error=error)
             self.reports_failed += 1
-            self.progress.advance("failed", f"failed: {error}")
+            self.progress.advance("failed", t("batch.note.failed", message=error))
         else:
             self.journal.record_report(
                 row.key, row.input_hash, self.place_hashes[index], rendered.report
@@ -437,16 +461,16 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
     KeyboardInterrupt after writing the outputs when interrupted."""
     outdir = options.outdir
     if outdir.exists() and not outdir.is_dir():
-        raise UserError(f"{outdir}: exists and is not a folder")
+        raise UserError(t("batch.not_a_folder", outdir=outdir))
     if not options.inputs:
-        raise UserError("name at least one questionnaire file or folder")
+        raise UserError(t("batch.no_inputs"))
     plan = RubricPlan(options.rubrics, options.standard, options.review)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
         with outdir_lock(outdir / STATE_DIR, outdir):
             return _run(options, plan, progress)
     except OSError as exc:
-        hint = "请腾出空间、改正权限或用 -o 换一个可写的输出目录，再加 --resume 接着做"
+        hint = t("batch.output_hint")
         message = output_problem(exc, exc.filename or outdir, hint)
         if message is None:
             raise
@@ -491,10 +515,7 @@ def _run(options: BatchOptions, plan: RubricPlan, progress: Progress | None) -> 
         except KeyboardInterrupt:
             interrupted = True
             with sigint_deferred(progress, AGAIN):
-                progress.say(
-                    "interrupted: finishing the applicants in progress and writing "
-                    "the outputs for what is done; run again with --resume to go on"
-                )
+                progress.say(t("batch.interrupted"))
                 reader.close()
                 pool.close(cancel=True)
                 batch.scheduler.drain()

@@ -28,6 +28,7 @@ from assess.batch.task import (
     render_reports,
     score_jobs,
 )
+from assess.catalog import t
 from assess.intake.firm import place
 
 MAX_CHUNK = 64  # applicants per round trip to a worker while scoring
@@ -180,8 +181,11 @@ class Scheduler:
             Rendered(
                 item.job.index,
                 item.job.report,
-                f"{place(item.job.source, item.job.sheet, item.job.row)}: "
-                f"the PDF report failed: {message}",
+                t(
+                    "batch.report_failed",
+                    place=place(item.job.source, item.job.sheet, item.job.row),
+                    reason=message,
+                ),
             )
             for item in items
         ]

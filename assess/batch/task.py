@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import assess
 from assess.batch.records import ApplicantRow, ClassScore, MarkTally, RubricLine
+from assess.catalog import Lang, language, t, using
 from assess.intake.firm import Firm, place
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ class Context:
     custom: Mapping[str, Rubric] = field(default_factory=dict)  # rubric files by ref
     fingerprints: Mapping[str, str] = field(default_factory=dict)  # ref → content hash
     file_mode: int = 0o644  # for the PDFs workers write (mkstemp would leave 0600)
+    lang: Lang = "zh"  # the parent's language: a worker words problems and reports in it
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,10 @@ def input_hash(
 
 
 def place_hash(place: CohortPlace | None, generated: dt.date) -> str:
-    """What a report shows beyond the applicant's own data: its place in the round and
-    the date printed.  A report is made again when this (or the input hash) changed."""
-    fields: list[Any] = [generated.isoformat()]
+    """What a report shows beyond the applicant's own data: its place in the round, the
+    date printed and the language it is worded in.  A report is made again when this (or
+    the input hash) changed."""
+    fields: list[Any] = [generated.isoformat(), language()]
     if place is not None:
         fields += [
             place.round_name,
@@ -319,7 +322,9 @@ def score_job(job: Job, context: Context, tally: MarkTally) -> Outcome:
         row = scored_row(job, assessments, digest)
         journal = journal_line(row, _marks(assessments, tally))
     except Exception as exc:
-        return failed_outcome(job, f"scoring failed: {describe_exception(exc)}", digest)
+        return failed_outcome(
+            job, t("batch.scoring_failed", reason=describe_exception(exc)), digest
+        )
     return Outcome(job.index, row, results, journal)
 
 
@@ -327,7 +332,8 @@ def score_jobs(jobs: Sequence[Job], context: Context) -> Scored:
     """Phase 1 for a chunk of applicants: one round trip to the worker for all of them."""
     start = time.thread_time()
     tally: MarkTally = {}
-    outcomes = [score_job(job, context, tally) for job in jobs]
+    with using(context.lang):
+        outcomes = [score_job(job, context, tally) for job in jobs]
     return Scored(outcomes, tally, time.thread_time() - start)
 
 
@@ -369,7 +375,7 @@ def render_report(item: ReportJob, context: Context) -> Rendered:
         return Rendered(
             job.index,
             job.report,
-            f"{_where(job)}: the PDF report failed: {describe_exception(exc)}",
+            t("batch.report_failed", place=_where(job), reason=describe_exception(exc)),
             None,
             time.thread_time() - start,
         )
@@ -378,7 +384,8 @@ def render_report(item: ReportJob, context: Context) -> Rendered:
 
 def render_reports(items: Sequence[ReportJob], context: Context) -> list[Rendered]:
     """Phase 2 for a few reports (usually one: a report takes long enough on its own)."""
-    return [render_report(item, context) for item in items]
+    with using(context.lang):
+        return [render_report(item, context) for item in items]
 
 
 def cohort_pdf_bytes(html: str) -> bytes:
