@@ -9,6 +9,11 @@ Speed (an agency's round renders a thousand reports): `pdf_bytes` reuses the cal
 FontConfiguration, lays the document out with a trimmed user-agent stylesheet (see
 `_ua_stylesheet`) and pauses the cyclic garbage collector while WeasyPrint builds its box
 trees.  `bench/render_bench.py` measures it.
+
+Size: WeasyPrint subsets a font but keeps every glyph's slot up to the last one used, so
+a Noto CJK subset carries ~63,000 empty glyphs (about 150 KB each, compressed).  After
+layout, `_lighter_fonts` re-embeds each such font as a bare CID-keyed CFF holding only the
+glyphs drawn (see its note).  `tests/test_pdf_size.py` holds the report to its size.
 """
 
 from __future__ import annotations
@@ -219,8 +224,204 @@ def pdf_bytes(html: str, *, font_config: object | None = None, fetcher: Any = No
         string=html, base_url=templates_dir().as_uri() + "/", url_fetcher=fetcher
     )
     with _gc_paused():
-        data: bytes = document.write_pdf(font_config=font_config, stylesheets=stylesheets)
+        data: bytes = document.write_pdf(
+            font_config=font_config, stylesheets=stylesheets, finisher=_lighter_fonts
+        )
     return data
+
+
+# ---- lighter fonts -------------------------------------------------------------------------
+#
+# WeasyPrint writes each glyph as its glyph id and embeds the subset with the glyph ids
+# kept ("retain GIDs"): the glyphs drawn, and an empty slot for every other glyph below the
+# last one used.  A report draws ~1,100 distinct glyphs of Noto Sans CJK SC, whose ids run
+# to 63,282: the subset is 860 KB (235 KB compressed), mostly offsets of empty charstrings
+# and advance widths of glyphs never drawn.
+#
+# Noto CJK's CFF is CID-keyed, and in a CID-keyed CFF a glyph is found by its CID through
+# the font's charset, not by its position (ISO 32000-1 §9.7.4.2).  WeasyPrint's text uses
+# CID = original glyph id, so HarfBuzz can drop the empty slots, as long as the charset
+# keeps each glyph's original CID (it does).  The font is then embedded as a bare CFF
+# (FontFile3 /CIDFontType0C, the form PDF producers have used for CJK since PDF 1.3): every
+# reader maps CIDs through a bare CFF's charset, and the OpenType wrapper's per-glyph
+# tables go too.  A font that is not CID-keyed CFF, or anything unexpected, stays as
+# WeasyPrint wrote it.
+
+_HB_MEMORY_MODE_READONLY = 1
+_HB_SUBSET_FLAGS_DESUBROUTINIZE = 0x04
+_HB_SUBSET_FLAGS_NOTDEF_OUTLINE = 0x40
+_CFF_TAG = int.from_bytes(b"CFF ", "big")
+
+
+@functools.cache
+def _harfbuzz() -> Any:
+    """libharfbuzz-subset through ctypes (its handle also finds libharfbuzz's symbols), or
+    None."""
+    lib = None
+    for name in (*_HARFBUZZ_SUBSET, ctypes.util.find_library("harfbuzz-subset")):
+        if name is None:
+            continue
+        try:
+            lib = ctypes.CDLL(name)
+        except OSError:
+            continue
+        break
+    if lib is None:
+        return None
+    p, u = ctypes.c_void_p, ctypes.c_uint
+    signatures: dict[str, tuple[Any, list[Any]]] = {
+        "hb_blob_create": (p, [ctypes.c_char_p, u, ctypes.c_int, p, p]),
+        "hb_blob_destroy": (None, [p]),
+        "hb_blob_get_data": (p, [p, ctypes.POINTER(u)]),
+        "hb_face_create": (p, [p, u]),
+        "hb_face_destroy": (None, [p]),
+        "hb_face_get_glyph_count": (u, [p]),
+        "hb_face_reference_table": (p, [p, ctypes.c_uint32]),
+        "hb_set_add": (None, [p, ctypes.c_uint32]),
+        "hb_subset_input_create_or_fail": (p, []),
+        "hb_subset_input_destroy": (None, [p]),
+        "hb_subset_input_glyph_set": (p, [p]),
+        "hb_subset_input_set_flags": (None, [p, u]),
+        "hb_subset_or_fail": (p, [p, p]),
+    }
+    try:
+        for function, (restype, argtypes) in signatures.items():
+            getattr(lib, function).restype = restype
+            getattr(lib, function).argtypes = argtypes
+    except AttributeError:  # a HarfBuzz older than 2.9
+        return None
+    return lib
+
+
+def _cff_subset(font: bytes, glyphs: set[int]) -> tuple[bytes, set[int]] | None:
+    """The CFF table of `font` (OpenType) with `glyphs` (glyph ids; .notdef added; HarfBuzz
+    may keep one more) and the glyph ids asked for, or None.  Glyph ids the font does not
+    have are left out (WeasyPrint gives a character no face has such an id: it shows as
+    .notdef either way)."""
+    hb = _harfbuzz()
+    if hb is None:
+        return None
+    blob = hb.hb_blob_create(font, len(font), _HB_MEMORY_MODE_READONLY, None, None)
+    face = hb.hb_face_create(blob, 0)
+    request = hb.hb_subset_input_create_or_fail()
+    subset = table = None
+    try:
+        if not request:
+            return None
+        count = hb.hb_face_get_glyph_count(face)
+        kept = {0} | {g for g in glyphs if g < count}
+        glyph_set = hb.hb_subset_input_glyph_set(request)
+        for glyph in sorted(kept):
+            hb.hb_set_add(glyph_set, glyph)
+        hb.hb_subset_input_set_flags(
+            request, _HB_SUBSET_FLAGS_DESUBROUTINIZE | _HB_SUBSET_FLAGS_NOTDEF_OUTLINE
+        )
+        subset = hb.hb_subset_or_fail(face, request)
+        if not subset:
+            return None
+        table = hb.hb_face_reference_table(subset, _CFF_TAG)
+        length = ctypes.c_uint(0)
+        data = hb.hb_blob_get_data(table, ctypes.byref(length))
+        if not data or not length.value:
+            return None
+        return ctypes.string_at(data, length.value), kept
+    finally:
+        if table:
+            hb.hb_blob_destroy(table)
+        if subset:
+            hb.hb_face_destroy(subset)
+        if request:
+            hb.hb_subset_input_destroy(request)
+        hb.hb_face_destroy(face)
+        hb.hb_blob_destroy(blob)
+
+
+def cff_cids(cff: bytes) -> set[int] | None:
+    """The CIDs of a CID-keyed CFF font program (its charset), or None when it is not one."""
+    import io
+
+    from fontTools.cffLib import CFFFontSet  # type: ignore[import-untyped]
+
+    fonts = CFFFontSet()
+    try:
+        fonts.decompile(io.BytesIO(cff), None)
+        top = fonts.topDictIndex[0]
+        if not hasattr(top, "ROS"):
+            return None
+        names = top.charset
+    except Exception:  # a font program we cannot read is left as it was
+        return None
+    cids = set()
+    for name in names:
+        if name == ".notdef":
+            cids.add(0)
+        elif name.startswith("cid") and name[3:].isdigit():
+            cids.add(int(name[3:]))
+        else:
+            return None
+    return cids
+
+
+def _widths_cids(widths: Sequence[Any]) -> set[int]:
+    """The CIDs a CIDFont's /W array gives widths for (`c [w…]` and `c_first c_last w`)."""
+    cids: set[int] = set()
+    i = 0
+    while i + 1 < len(widths):
+        first, following = widths[i], widths[i + 1]
+        if isinstance(following, list):
+            cids.update(range(int(first), int(first) + len(following)))
+            i += 2
+        else:
+            cids.update(range(int(first), int(following) + 1))
+            i += 3
+    return cids
+
+
+def _lighter_fonts(document: Any, pdf: Any) -> None:
+    """WeasyPrint finisher: each CID-keyed CFF font embedded as an OpenType subset with
+    retained glyph ids becomes a bare CFF of the glyphs drawn, same CIDs (see above)."""
+    import pydyf  # type: ignore[import-untyped]
+
+    objects = pdf.objects
+
+    def resolve(reference: Any) -> Any:
+        if isinstance(reference, str):
+            reference = reference.encode()
+        parts = reference.split() if isinstance(reference, bytes) else []
+        if len(parts) == 3 and parts[0].isdigit() and int(parts[0]) < len(objects):
+            found = objects[int(parts[0])]
+            return found if found.number == int(parts[0]) else None
+        return None
+
+    users: dict[int, tuple[Any, list[Any], set[int]]] = {}
+    for obj in objects:
+        if not isinstance(obj, pydyf.Dictionary) or obj.get("Subtype") != "/CIDFontType0":
+            continue
+        descriptor = resolve(obj.get("FontDescriptor", b""))
+        if not isinstance(descriptor, pydyf.Dictionary):
+            continue
+        stream = resolve(descriptor.get("FontFile3", b""))
+        if not isinstance(stream, pydyf.Stream) or stream.extra.get("Subtype") != "/OpenType":
+            continue
+        _, fonts, cids = users.setdefault(stream.number, (stream, [], set()))
+        fonts.append(obj)
+        cids |= _widths_cids(obj.get("W", ()))
+    for stream, fonts, cids in users.values():
+        if not all(isinstance(part, bytes) for part in stream.stream):
+            continue
+        program = b"".join(stream.stream)
+        if not program.startswith(b"OTTO"):
+            continue
+        subset = _cff_subset(program, cids)
+        if subset is None:
+            continue
+        cff, kept = subset
+        if not kept <= (cff_cids(cff) or set()):  # each glyph drawn still has its CID
+            continue
+        stream.stream = [cff]
+        stream.extra["Subtype"] = "/CIDFontType0C"
+        for font in fonts:
+            font.pop("CIDToGIDMap", None)  # a CIDFontType2 entry
 
 
 def write_pdf(
