@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
 
 from assess import plan as planning
 from assess.engine import evaluate
@@ -18,6 +19,7 @@ from assess.report.words import explanation_lines
 from assess.results import Assessment, IndicatorResult
 from assess.rubric import models as m
 from assess.rubric.loader import builtin_rubrics, get_rubric, load_rubric
+from tests.test_properties import RUBRICS, firms
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -588,3 +590,39 @@ def test_no_plan_adjusts_a_past_year_and_counts_are_whole() -> None:
                 spec = FIELDS_BY_ID.get(rung.lever)
                 if spec is not None and spec.type is FieldType.INT:
                     assert rung.lever_to == rung.lever_to.to_integral_value(), rung.text
+
+
+def _operators_with_levers() -> set[str]:
+    """The operators whose rungs can name a lever figure (a numeric metric to reach)."""
+    return {"bands", "best_of", "stepped"}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(firms())
+def test_every_printed_target_reaches_its_band_for_any_firm(data: dict[str, Any]) -> None:
+    """Whatever the firm, under every built-in rubric: each rung of each indicator's
+    ladder (every operator's `rungs`, the engine's next step first) that prints a target
+    figure, typed back in exactly as printed, scores at least the points it promises; a
+    count's target is a whole number; no step adjusts a past year."""
+    from assess.engine import scoring_context
+    from assess.fields import FIELDS_BY_ID, FieldType
+
+    firm = firm_from_mapping(data, "generated")
+    for rubric in RUBRICS.values():
+        a = evaluate(rubric, firm)
+        scope = scoring_context(rubric, firm)
+        for result in a.indicators:
+            score = rubric.indicator(result.id).score
+            rungs = planning._ladder(result, score, scope)
+            for rung in rungs:
+                assert "调整" not in rung.text, rung.text
+                if rung.lever is None:
+                    continue
+                assert score.operator in _operators_with_levers(), score.operator
+                typed = printed_target(rung.text)
+                assert typed == rung.lever_to, (typed, rung.lever_to, rung.text)
+                spec = FIELDS_BY_ID.get(rung.lever)
+                if spec is not None and spec.type is FieldType.INT:
+                    assert typed == typed.to_integral_value(), rung.text
+                after = evaluate(rubric, Firm({**firm.values, rung.lever: typed}, firm.source))
+                assert _points(after, result.id) >= rung.points, (result.id, rung.text)
