@@ -165,7 +165,8 @@ class _Context:
         if name in self.metrics:
             return self.metrics[name].title.zh
         spec = FIELDS_BY_ID.get(name)
-        return f"{spec.label} ({name})" if spec else name
+        # The questionnaire's label, as the firm reads it; the id stays in `missing`.
+        return spec.label if spec else name
 
     def label(self, name: str) -> str:
         return self.rubric.label_of(name)

@@ -153,7 +153,8 @@ def test_unknown_indicator_is_marked_with_its_reason() -> None:
     text = visible_text(render_html([a], firm, generated=GENERATED))
     for ind in unknown:
         assert "数据缺失" in text and ind.reason in text
-    assert "前年主营业务收入（main_revenue_prev）" in text  # what to fill in
+    assert "需补充：前年主营业务收入" in text  # what to fill in, by its questionnaire label
+    assert "main_revenue_prev" not in text
     assert "待定" in text and "无法判断" in text
     # The verdict turns on the blanks: filling them is the plan's first step.
     plan = text[text.rindex("提升计划") :]

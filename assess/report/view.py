@@ -228,8 +228,9 @@ class Fact:
 
 
 def _field_label(name: str) -> str:
+    # The label the questionnaire shows: a finance officer fills in 前年主营业务收入, not an id.
     spec = FIELDS_BY_ID.get(name)
-    return f"{spec.label}（{name}）" if spec else name
+    return spec.label if spec else name
 
 
 def _verdict(a: Assessment, anchor: str) -> Verdict:
