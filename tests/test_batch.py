@@ -459,7 +459,7 @@ def test_cli_ctrl_c_exit_130_then_resume_exit_1(inputs: list[Path], tmp_path: Pa
     assert "--resume" in first.stderr
     second = subprocess.run([*args, "--resume"], capture_output=True, text=True, timeout=120)
     assert second.returncode == 1, second.stderr
-    assert "taken from the previous run" in second.stderr
+    assert "沿用上次结果" in second.stderr
     assert "broken.xlsx" in second.stderr  # plain progress lines name the refused ones
 
 

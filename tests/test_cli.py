@@ -111,7 +111,7 @@ def test_missing_file_and_unknown_rubric_exit_2() -> None:
     out = run("score", "samples/nope.json", "-r", "miit-2022-innovative")
     assert out.returncode == 2 and "找不到这个文件" in out.stderr
     out = run("score", "samples/strong.json", "-r", "miit-2022-inovative")
-    assert out.returncode == 2 and "Did you mean 'miit-2022-innovative'" in out.stderr
+    assert out.returncode == 2 and "是否想写 'miit-2022-innovative'" in out.stderr
 
 
 def test_rubric_check_reports_three_located_errors_and_exits_2() -> None:
