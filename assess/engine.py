@@ -22,6 +22,7 @@ from itertools import product
 from typing import Any
 
 from assess import plan as planning
+from assess.catalog import t, table
 from assess.fields import FIELDS_BY_ID, FieldType
 from assess.intake.firm import Firm
 from assess.numbers import fmt, fmt_unit, to_decimal
@@ -38,7 +39,7 @@ from assess.rubric import models as m
 from assess.rubric.expr import Expr, Result, Unknown
 from assess.rubric.operators import Outcome, ScoreModel, operator_for
 from assess.rubric.operators.bands import band_for, band_label
-from assess.rubric.size import SIZE_LABELS, classify
+from assess.rubric.size import classify
 
 __all__ = ["band_for", "band_label", "evaluate", "maturity_level", "scoring_context", "solve_lever"]
 
@@ -193,10 +194,10 @@ class _Context:
     def number(self, name: str) -> Fraction | Unknown:
         value = self.env.get(name)
         if value is None:
-            return Unknown((f"缺少数据：{self.describe(name)}",), (name,))
+            return Unknown((t("operator.missing", name=self.describe(name)),), (name,))
         if isinstance(value, Unknown | Fraction):
             return value
-        return Unknown((f"{self.describe(name)} 不是数值",))
+        return Unknown((t("operator.not_number", name=self.describe(name)),))
 
     def show(self, name: str) -> str:
         """`上年度研发费用 420 万元` for a field; a metric with its inputs."""
@@ -207,15 +208,22 @@ class _Context:
                 and self.size_candidates[:1] != ("large",)
                 and (self.size_candidates)
             ):
-                return f"企业规模 中小企业（{self.size_reason}）"
-            return f"企业规模 {SIZE_LABELS.get(str(value), '未知')}"
+                return t("operator.size_sme", reason=self.size_reason)
+            if value == "large":
+                return t("operator.size_large")
+            sizes = table("label.size")
+            if str(value) not in sizes:
+                return t("operator.unknown_value", name=t("report.text.size_name"))
+            return t("operator.size", size=sizes[str(value)])
         if isinstance(value, Unknown) or value is None:
-            return f"{self.label(name)} 未知"
+            return t("operator.unknown_value", name=self.label(name))
         if isinstance(value, bool):
-            return f"{self.label(name)}：{'是' if value else '否'}"
+            word = t("operator.yes") if value else t("operator.no")
+            return t("operator.choice", name=self.label(name), value=word)
         if isinstance(value, str):
             spec = FIELDS_BY_ID.get(name)
-            return f"{self.label(name)}：{spec.choice_label(value) if spec else value}"
+            choice = spec.choice_label(value) if spec else value
+            return t("operator.choice", name=self.label(name), value=choice)
         return f"{self.label(name)} {fmt_unit(value, self.unit(name))}"
 
     def inputs_of(self, name: str) -> list[str]:
@@ -231,7 +239,8 @@ class _Context:
 
     def figure(self, name: str) -> str:
         value = self.env.get(name)
-        head = fmt_unit(value, self.unit(name)) if isinstance(value, Fraction) else "未知"
+        known = isinstance(value, Fraction)
+        head = fmt_unit(value, self.unit(name)) if known else t("operator.unknown")
         if name not in self.metrics:
             return head
         parts = "，".join(self.show(x) for x in self.inputs_of(name))
@@ -404,11 +413,13 @@ def _reason(ctx: _Context, score: ScoreModel, o: Outcome) -> str:
 
 def range_words(low: Decimal, high: Decimal, missing: list[str]) -> str:
     """至少 15 分；补充 Ⅰ类高价值知识产权数 后最多 20 分."""
-    names = "、".join(missing)
+    names = t("operator.list_separator").join(missing)
     if low == high:
-        return f"无论{names or '缺少的数据'}如何，均得 {fmt(low)} 分"
-    fill = f"补充 {names} 后" if missing else "数据齐全后"
-    return f"至少 {fmt(low)} 分；{fill}最多 {fmt(high)} 分"
+        return t(
+            "operator.range_same", names=names or t("operator.range_missing_data"), low=fmt(low)
+        )
+    fill = t("operator.range_fill", names=names) if missing else t("operator.range_complete")
+    return t("operator.range", low=fmt(low), fill=fill, high=fmt(high))
 
 
 def _score_indicator(ctx: _Context, ind: m.Indicator) -> IndicatorResult:
@@ -458,14 +469,14 @@ def _condition(ctx: _Context, cond: m.Condition) -> ConditionResult:
     shown = failed or open_checks or list(cond.require)
     figure = ctx.names_figure(frozenset().union(*(c.when.names for c in shown)))
     if failed:
-        labels = "；".join(c.label for c in failed)
+        labels = t("operator.and_separator").join(c.label for c in failed)
         return ConditionResult(
             cond.id,
             cond.title.zh,
             cond.role,
             cond.group,
             False,
-            f"不满足：{labels}（{figure}）",
+            t("operator.condition.failed", labels=labels, figure=figure),
             cond.advice,
             provisional=provisional,
             evidence=evidence,
@@ -477,7 +488,7 @@ def _condition(ctx: _Context, cond: m.Condition) -> ConditionResult:
             cond.role,
             cond.group,
             None,
-            f"无法判断：{unknown.reason}",
+            t("operator.condition.unknown", reason=unknown.reason),
             cond.advice,
             unknown.missing,
             provisional=provisional,
@@ -489,7 +500,7 @@ def _condition(ctx: _Context, cond: m.Condition) -> ConditionResult:
         cond.role,
         cond.group,
         True,
-        f"满足（{figure}）",
+        t("operator.condition.met", figure=figure),
         provisional=provisional,
         evidence=evidence,
     )
@@ -649,33 +660,27 @@ def evaluate(rubric: m.Rubric, firm: Firm, reference: m.Rubric | None = None) ->
         platform_need = _platform_line(ctx, rubric, conditions)
     notes = []
     if rubric.status == "advisory":
-        notes.append(
-            f"{rubric.title.zh}是自评参考，不是官方认定标准：它衡量申报准备程度，"
-            "用于发现短板和改进方向。"
-        )
+        notes.append(t("operator.note.advisory", title=rubric.title.zh))
     elif rubric.status == "provisional":
-        notes.append(
-            f"本评价标准（{rubric.title.zh}）为暂定版本：部分数值来自第三方整理或尚未"
-            "核实，结果仅供参考。"
-        )
+        notes.append(t("operator.note.provisional_rubric", title=rubric.title.zh))
     else:
         provisional = [i.title for i in indicators if i.provisional]
         provisional += [c.title for c in conditions if c.provisional]
         if provisional:
-            notes.append(
-                "以下指标或条件的数值来自第三方整理、尚未核实，结果仅供参考："
-                f"{'、'.join(provisional)}。"
-            )
+            items = t("operator.list_separator").join(provisional)
+            notes.append(t("operator.note.provisional_items", items=items))
     if open_total:
+        count = sum(1 for i in indicators if i.status == "unknown")
         notes.append(
-            f"数据不完整：{sum(1 for i in indicators if i.status == 'unknown')} 项指标"
-            f"待补充数据，已知数据保证 {fmt(total)} 分，补齐后最多 {fmt(total + open_total)} 分。"
+            t(
+                "operator.note.incomplete",
+                count=count,
+                low=fmt(total),
+                high=fmt(total + open_total),
+            )
         )
     if status == "platform_pending":
-        notes.append(
-            "其余条件均已满足，待平台发展评价得分：该得分由优质中小企业梯度培育平台根据企业"
-            "填报的数据计算，计算方法未公开，本工具不能代算。"
-        )
+        notes.append(t("operator.note.platform"))
     return Assessment(
         rubric=rubric.id,
         rubric_title=rubric.title.zh,
@@ -729,5 +734,5 @@ def maturity_level(
 
     reached = level(points)
     if unknown and level(points + unknown) != reached:
-        return f"{reached}（数据不全，可能更高）"
+        return t("operator.maturity_open", level=reached)
     return reached

@@ -23,25 +23,21 @@ from assess.intake.firm import Firm
 from assess.numbers import fmt
 from assess.report import charts
 from assess.report.environment import safe_glyphs, stylesheet
-from assess.report.words import PASS_WORDS, fill_heading, reference_words, rule_text
+from assess.report.words import (
+    PASS_WORDS,
+    RUBRIC_STATUS,
+    SIZE_LABELS,
+    TIER_LABELS,
+    TIER_SHORT,
+    VERDICT_WORDS,
+    fill_heading,
+    reference_words,
+    rule_text,
+)
 from assess.results import Assessment, CohortPlace, ConditionResult, IndicatorResult, RuleLine
 
 TIER_ORDER = ("innovative", "srdi", "little_giant", "readiness")
 STANDARD_TIERS = ("innovative", "srdi", "little_giant")
-TIER_LABELS = {
-    "innovative": "创新型中小企业",
-    "srdi": "专精特新中小企业",
-    "little_giant": "专精特新“小巨人”企业",
-    "readiness": "申报准备度",
-}
-TIER_SHORT = {
-    "innovative": "创新型",
-    "srdi": "专精特新",
-    "little_giant": "小巨人",
-    "readiness": "准备度",
-}
-SIZE_LABELS = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
-RUBRIC_STATUS = {"official": "正式", "provisional": "暂定", "advisory": "自评参考"}
 STATUS_CSS = {
     "official": "tag-official",
     "provisional": "tag-provisional",
@@ -56,11 +52,11 @@ ROLE_LABELS = {
 ROLE_ORDER = ("eligibility", "basic", "requirement", "direct")
 NUMERALS = "一二三四五六七八九十"
 
-_STATUS = {  # pass status → (word, glyph, css class)
-    "pass": ("通过", "✓", "pass"),
-    "fail": ("未通过", "×", "fail"),
-    "undetermined": ("待定", "?", "pending"),
-    "platform_pending": ("待平台评分", "…", "pending"),
+_STATUS = {  # pass status → (glyph, css class); the word is `VERDICT_WORDS`
+    "pass": ("✓", "pass"),
+    "fail": ("×", "fail"),
+    "undetermined": ("?", "pending"),
+    "platform_pending": ("…", "pending"),
 }
 
 
@@ -234,7 +230,8 @@ def _field_label(name: str) -> str:
 
 
 def _verdict(a: Assessment, anchor: str) -> Verdict:
-    word, glyph, css = _STATUS.get(a.pass_status, _STATUS["undetermined"])
+    status = a.pass_status if a.pass_status in _STATUS else "undetermined"
+    word, (glyph, css) = VERDICT_WORDS[status], _STATUS[status]
     scored = a.max > 0
     basis = ""
     if a.passed and scored and a.pass_mark is not None and a.total < a.pass_mark:

@@ -7,21 +7,43 @@ everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 
-from assess.catalog import t
+from assess.catalog import t, table
 from assess.numbers import fmt
 from assess.plan import TierPlan
 from assess.results import Assessment, RuleLine
 
-# A verdict as the reports say it.
-PASS_WORDS = {
-    "pass": "通过",
-    "fail": "未通过",
-    "undetermined": "待定（数据不全）",
-    "platform_pending": "其余条件均已满足，待平台发展评价得分",
-}
+
+class LabelTable(Mapping[str, str]):
+    """A label table of the catalog (`label.tier`, `label.size`, ...), read in the language
+    current when it is looked up, not when this module was imported."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def _table(self) -> dict[str, str]:
+        return table(self.prefix)
+
+    def __getitem__(self, key: str) -> str:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+# A verdict as the terminal and the plan say it (the cover has its own short words).
+PASS_WORDS = LabelTable("report.pass")
+TIER_LABELS = LabelTable("label.tier")
+TIER_SHORT = LabelTable("label.tier_short")
+SIZE_LABELS = LabelTable("label.size")
+RUBRIC_STATUS = LabelTable("label.rubric_status")
+VERDICT_WORDS = LabelTable("label.pass")
+INDICATOR_STATUS = LabelTable("label.indicator")
 
 
 def reference_words(a: Assessment) -> str:
@@ -29,28 +51,20 @@ def reference_words(a: Assessment) -> str:
     r = a.reference
     if r is None:
         return ""
-    mark = f"（及格线 {fmt(r.pass_mark)}）" if r.pass_mark is not None else ""
-    return (
-        f"参考：按 2022 年专精特新评分表（{r.rubric}，不是平台发展评价的计算方法）"
-        f"得 {points_words(r.total, r.at_most, r.max)} 分{mark}"
-    )
+    mark = t("report.text.pass_mark", mark=fmt(r.pass_mark)) if r.pass_mark is not None else ""
+    points = points_words(r.total, r.at_most, r.max)
+    return t("report.reference", rubric=r.rubric, points=points, mark=mark)
 
 
 def points_words(low: Decimal, high: Decimal, maximum: Decimal | None = None) -> str:
-    """ "62 / 100", or "至少 62 分，最多 75 / 100" when blanks leave a range."""
+    """ "62 / 100", or "至少 62，最多 75 / 100" when blanks leave a range."""
     top = f" / {fmt(maximum)}" if maximum else ""
     if high == low:
         return f"{fmt(low)}{top}"
-    return f"至少 {fmt(low)}，最多 {fmt(high)}{top}"
+    return t("report.points.range", low=fmt(low), high=fmt(high), top=top)
 
 
-ROLE_LABEL = {
-    "eligibility": "资格条件",
-    "basic": "基本条件",
-    "requirement": "认定条件",
-    "direct": "直通条件",
-}
-_GROUP = {"all": "以下全部满足", "any": "以下任一满足"}
+ROLE_LABEL = LabelTable("report.role")
 
 
 def mark(ok: bool | None) -> str:
@@ -60,13 +74,19 @@ def mark(ok: bool | None) -> str:
 def rule_text(line: RuleLine) -> str:
     """One judged step without its mark: "研发投入 0 ≥ 12", "以下全部满足"."""
     if line.kind in ("total", "class"):
-        head = line.label or "总分"
+        head = line.label or t("report.rule.total")
         return f"{head} {fmt(line.have)} ≥ {fmt(line.need)}"
     if line.kind == "conditions" and not line.label:
         if line.role == "direct":
-            return "任一直通条件"
-        return f"全部{ROLE_LABEL.get(line.role, '')}"
-    return line.label or _GROUP.get(line.kind, "")
+            return t("report.rule.any_direct")
+        return t("report.rule.all_role", role=ROLE_LABEL.get(line.role, ""))
+    if line.label:
+        return line.label
+    if line.kind == "all":
+        return t("report.rule.all")
+    if line.kind == "any":
+        return t("report.rule.any")
+    return ""
 
 
 def explanation_lines(lines: Iterable[RuleLine]) -> list[str]:
