@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 import assess
 from assess import plan as planning
+from assess.catalog import t
 from assess.fields import FIELDS_BY_ID
 from assess.intake.firm import Firm
 from assess.numbers import fmt
@@ -31,6 +32,7 @@ from assess.report.words import (
     TIER_SHORT,
     VERDICT_WORDS,
     fill_heading,
+    plain,
     reference_words,
     rule_text,
 )
@@ -94,6 +96,35 @@ class Verdict:
     basis: str = ""
     at_most: Decimal | None = None  # the most the total could reach once blanks are filled
     reference: str = ""  # a reference figure shown beside a verdict waiting for the platform
+    advisory: bool = False  # a self-assessment aid (readiness): advice, never a verdict
+    status: str = ""  # the pass status, for the advice's words
+
+    @property
+    def advice(self) -> str:
+        """What a self-assessment aid says on the cover, in place of a verdict."""
+        if self.total is None or self.max is None:
+            return ""
+        points = (
+            t("report.cover.advice_range", low=fmt(self.total), high=fmt(self.at_most))
+            if self.at_most is not None and self.at_most != self.total
+            else fmt(self.total)
+        )
+        head = t("report.cover.advice_points", points=points, max=fmt(self.max))
+        if self.pass_mark is not None:
+            head += t("report.cover.advice_mark", mark=fmt(self.pass_mark))
+        if self.status == "pass":
+            state = t("report.cover.advice_ready")
+        elif self.status == "fail":
+            gap = None if self.pass_mark is None else self.pass_mark - self.total
+            state = (
+                t("report.cover.advice_gap", gap=fmt(gap))
+                if gap is not None and gap > 0
+                else t("report.cover.advice_classes")
+            )
+        else:
+            state = t("report.cover.advice_open")
+        level = t("report.cover.advice_level", level=self.maturity) if self.maturity else ""
+        return f"{head}{state}{level}"
 
 
 @dataclass(frozen=True)
@@ -259,6 +290,8 @@ def _verdict(a: Assessment, anchor: str) -> Verdict:
         basis,
         a.at_most,
         reference_words(a),
+        a.rubric_status == "advisory",
+        a.pass_status,
     )
 
 
@@ -480,7 +513,7 @@ def _sources(
     common = {note for note, _ in shared}
     views = []
     for a in assessments:
-        notes = tuple(n for n in a.source_notes if n not in common)
+        notes = tuple(plain(n) for n in a.source_notes if n not in common)
         views.append(
             SourceView(
                 a,
@@ -489,7 +522,7 @@ def _sources(
                 notes,
             )
         )
-    return views, shared
+    return views, [(plain(note), ts) for note, ts in shared]
 
 
 def cohort_view(place: CohortPlace) -> CohortView:
@@ -600,9 +633,11 @@ def build_context(
         "prior_year": year - 1 if isinstance(year, int) and not isinstance(year, bool) else None,
         "generated": generated.isoformat(),
         "facts": _facts(firm, assessments),
-        "verdicts": verdicts,
+        # The official verdicts lead the cover; a self-assessment aid is advice below them.
+        "verdicts": [v for v in verdicts if not v.advisory],
+        "advice": [v for v in verdicts if v.advisory],
         # Cards side by side: three to a row up to three tiers, four when there are four.
-        "card_columns": 4 if len(verdicts) == 4 else 3,
+        "card_columns": 4 if sum(1 for v in verdicts if not v.advisory) == 4 else 3,
         "cohort": cohort_view(cohort) if cohort is not None else None,
         "sections": sections,
         "plans": plans,

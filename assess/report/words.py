@@ -7,10 +7,13 @@ everywhere.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
+from functools import cache
 
 from assess.catalog import t, table
+from assess.fields import FIELDS, FieldType
 from assess.numbers import fmt
 from assess.plan import TierPlan
 from assess.results import Assessment, RuleLine
@@ -184,3 +187,57 @@ def plan_lines(p: TierPlan) -> Iterator[str]:
         )
     for note in p.notes:
         yield f"! {note}"
+
+
+# ---- a rubric's own notes in plain words --------------------------------------------------
+
+
+@cache
+def _plain_terms() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every field id and every choice value, as the questionnaire words them."""
+    terms: dict[str, str] = {f.id: f.label for f in FIELDS}
+    for f in FIELDS:  # a value several fields share reads as in the first (the main) one
+        if f.type is FieldType.ENUM:
+            for value, label in f.choices:
+                if value not in terms:
+                    terms[value] = f"“{label}”"
+    names = sorted(terms, key=len, reverse=True)
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9_-])(" + "|".join(map(re.escape, names)) + r")(?![A-Za-z0-9_])"
+    )
+    return pattern, terms
+
+
+_RATIO = re.compile(r"(?<![A-Za-z0-9_])([a-z][a-z0-9_]*) / ([a-z][a-z0-9_]*)(?![A-Za-z0-9_])")
+
+
+def plain(text: str) -> str:
+    """A rubric's note as a finance officer reads it: field ids and choice values become
+    the questionnaire's labels, a ratio of two fields reads "研发费用 ÷ 营业收入", and the
+    rubric file's own terms (rationale, group, --review) their Chinese names.  Notes are
+    written once, for the reference page and the report; the report words them plainly."""
+    pattern, terms = _plain_terms()
+    text = _RATIO.sub(
+        lambda m: (
+            f"{terms.get(m[1], m[1])} ÷ {terms.get(m[2], m[2])}"
+            if m[1] in terms and m[2] in terms
+            else m[0]
+        ),
+        text,
+    )
+    text = pattern.sub(lambda m: terms[m[1]], text)
+    text = _WORD_RATIO.sub(" ÷ ", text)
+    for term, key in _FILE_TERMS:
+        text = text.replace(term, t(key))
+    return text
+
+
+# "上年度营业收入 / 大前年营业收入": a division written between two names.
+_WORD_RATIO = re.compile(r"(?<=[\u4e00-\u9fff）)]) / (?=[\u4e00-\u9fff（(])")
+
+_FILE_TERMS = (
+    ("--review 或", "report.term.review_or"),
+    ("--review", "report.term.review"),
+    ("rationale", "report.term.rationale"),
+    ("group", "report.term.group"),
+)
