@@ -47,7 +47,8 @@ def refused(path: Path, pattern: str) -> str:
     ran = score(path)
     assert ran.code == 2, ran.describe()
     assert ran.stdout == "", ran.describe()
-    errors = [line for line in ran.stderr.splitlines() if line.startswith("error: ")]
+    # The CLI's prefix is in the language in force: 错误： (Chinese, the default) or error:.
+    errors = [line for line in ran.stderr.splitlines() if line.startswith(("错误：", "error: "))]
     assert len(errors) >= 1, ran.describe()
     assert str(path) in errors[0], ran.describe()
     assert re.search(pattern, ran.stderr), ran.describe()
