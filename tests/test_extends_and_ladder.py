@@ -94,18 +94,18 @@ indicators:
 
 def test_unknown_parent_removal_and_loops_are_errors(tmp_path: Path) -> None:
     bad = write(tmp_path, "a.yaml", "schema_version: 1\nextends: nope\nid: a\n")
-    with pytest.raises(RubricError, match="no rubric 'nope' to extend"):
+    with pytest.raises(RubricError, match="没有可继承的评价标准 'nope'"):
         load_rubric(bad)
     gone = write(
         tmp_path,
         "g.yaml",
         "schema_version: 1\nextends: miit-2022-innovative\nid: g\nremove: {indicators: [INN-99]}\n",
     )
-    with pytest.raises(RubricError, match="no indicators with id 'INN-99'"):
+    with pytest.raises(RubricError, match="没有 id 为 'INN-99' 的 indicators"):
         load_rubric(gone)
     write(tmp_path, "x.yaml", "schema_version: 1\nextends: y.yaml\nid: x\n")
     loop = write(tmp_path, "y.yaml", "schema_version: 1\nextends: x.yaml\nid: y\n")
-    with pytest.raises(RubricError, match="loops back"):
+    with pytest.raises(RubricError, match="绕回了"):
         load_rubric(loop)
 
 
@@ -166,7 +166,7 @@ def test_standard_2022_selects_the_2022_ladder_whatever_the_date() -> None:
         "miit-2022-srdi",
         "miit-2022-little-giant",
     ]
-    with pytest.raises(RubricError, match="no bundled standard 1999"):
+    with pytest.raises(RubricError, match="没有 1999 年版的内置标准"):
         default_rubrics(_firm(2026), standard=1999)  # type: ignore[arg-type]
 
 

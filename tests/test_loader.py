@@ -37,10 +37,8 @@ def test_broken_example_gives_three_located_errors() -> None:
     overlap, typo, operator = lines
     assert overlap.startswith(str(ROOT / "tests" / "data" / "broken-rubric.yaml"))
     assert ":106:11 indicators[1].score.bands[1]: bands[0] and bands[1] overlap" in overlap
-    assert (
-        ":116:5 indicators[2].rationle: unknown key 'rationle'; did you mean 'rationale'?" in typo
-    )
-    assert ":139:17 indicators[3].score.operator: unknown operator 'bandz'" in operator
+    assert ":116:5 indicators[2].rationle: 未知的键 'rationle'；是否想写 'rationale'？" in typo
+    assert ":139:17 indicators[3].score.operator: 未知的评分方式 'bandz'" in operator
 
 
 def test_hole_between_bands(tmp_path: Path) -> None:
@@ -68,22 +66,20 @@ def test_best_outcome_must_reach_max(tmp_path: Path) -> None:
 def test_class_max_must_add_up(tmp_path: Path) -> None:
     text = edited("max: 40}", "max: 45}")
     lines = problems_of(tmp_path, text)
-    assert any(
-        "class 'innovation' has max 45 but its indicators add up to 40" in x for x in lines
-    ), lines
+    assert any("分类 'innovation' 的满分是 45，但其指标满分合计 40" in x for x in lines), lines
 
 
 def test_unknown_name_in_a_formula(tmp_path: Path) -> None:
     text = edited("expr: rd_expense / revenue * 100", "expr: rd_expence / revenue * 100")
     (line,) = problems_of(tmp_path, text)
-    assert "metrics[0].expr: unknown name 'rd_expence'" in line
-    assert "did you mean 'rd_expense'?" in line
+    assert "metrics[0].expr: " in line and "名称 'rd_expence' 未定义" in line
+    assert "是否想写 'rd_expense'？" in line
 
 
 def test_field_not_declared_as_input(tmp_path: Path) -> None:
     text = edited("expr: rd_expense / revenue * 100", "expr: rd_expense_prev / revenue * 100")
     (line,) = problems_of(tmp_path, text)
-    assert "unknown field 'rd_expense_prev'" in line and "add it to inputs" in line
+    assert "用到字段 'rd_expense_prev'" in line and "请把它加入 inputs" in line
 
 
 def test_enum_value_typo(tmp_path: Path) -> None:
@@ -92,13 +88,13 @@ def test_enum_value_typo(tmp_path: Path) -> None:
         "rd_institution in ['nationl', 'provincial']",
     )
     (line,) = problems_of(tmp_path, text)
-    assert "rd_institution has no value 'nationl'" in line
+    assert "rd_institution 没有取值 'nationl'" in line
 
 
 def test_unknown_input_field(tmp_path: Path) -> None:
     text = edited("  - employees\n", "  - employes\n  - employees\n")
     (line,) = problems_of(tmp_path, text)
-    assert "inputs[1]: unknown field 'employes'; did you mean 'employees'?" in line
+    assert "inputs[1]: 未知的字段 'employes'；是否想写 'employees'？" in line
 
 
 def test_duplicate_key_and_syntax_errors_are_located(tmp_path: Path) -> None:
@@ -111,12 +107,12 @@ def test_duplicate_key_and_syntax_errors_are_located(tmp_path: Path) -> None:
 
 def test_unsupported_schema_version(tmp_path: Path) -> None:
     (line,) = problems_of(tmp_path, edited("schema_version: 1", "schema_version: 2"))
-    assert "schema_version 2 is not supported" in line
+    assert "schema_version 2 不受支持" in line
 
 
 def test_unknown_condition_in_pass_rule(tmp_path: Path) -> None:
     (line,) = problems_of(tmp_path, edited("{conditions: eligibility}", "{condition: eligible}"))
-    assert "pass.all[0].condition: unknown condition 'eligible'" in line
+    assert "pass.all[0].condition: 未知的条件 'eligible'" in line
 
 
 def test_rule_needs_exactly_one_key(tmp_path: Path) -> None:
@@ -134,7 +130,7 @@ def test_every_bundled_rubric_loads_and_matches_its_file_name() -> None:
 
 
 def test_unknown_rubric_suggests_the_closest() -> None:
-    with pytest.raises(RubricError, match="Did you mean 'miit-2022-innovative'"):
+    with pytest.raises(RubricError, match="是否想写 'miit-2022-innovative'"):
         get_rubric("miit-2022-inovative")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import datetime as dt
 import difflib
 import functools
@@ -15,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 import assess
+from assess.catalog import t
 from assess.errors import Problem, RubricError
 from assess.fields import FIELDS_BY_ID, NUMERIC_TYPES, FieldType
 from assess.intake.firm import Firm
@@ -82,6 +84,51 @@ def _data_loc(data: Any, loc: Sequence[str | int]) -> Loc:
     return tuple(out)
 
 
+# Pydantic's error types a rubric author meets, each worded by the catalog; the rest (and
+# the ValueErrors of the models' own checks) keep their message.
+_VALUE_KEYS = {
+    "int_parsing": "rubric.value.whole",
+    "int_type": "rubric.value.whole",
+    "int_from_float": "rubric.value.whole",
+    "decimal_parsing": "rubric.value.number",
+    "decimal_type": "rubric.value.number",
+    "float_parsing": "rubric.value.number",
+    "float_type": "rubric.value.number",
+    "string_type": "rubric.value.text",
+    "bool_type": "rubric.value.bool",
+    "bool_parsing": "rubric.value.bool",
+    "date_type": "rubric.value.date",
+    "date_parsing": "rubric.value.date",
+    "date_from_datetime_parsing": "rubric.value.date",
+    "list_type": "rubric.value.list",
+    "dict_type": "rubric.value.mapping",
+    "model_type": "rubric.value.mapping",
+    "model_attributes_type": "rubric.value.mapping",
+}
+_LIMIT_KEYS = {
+    "greater_than_equal": ("rubric.value.at_least", "ge"),
+    "greater_than": ("rubric.value.above", "gt"),
+    "less_than_equal": ("rubric.value.at_most", "le"),
+}
+
+
+def _value_message(err: Any) -> str:
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind in _VALUE_KEYS:
+        return t(_VALUE_KEYS[kind])
+    if kind in _LIMIT_KEYS:
+        key, name = _LIMIT_KEYS[kind]
+        return t(key, limit=ctx.get(name))
+    if kind == "literal_error":
+        return t("rubric.value.literal", expected=ctx.get("expected", ""))
+    if kind == "too_short":
+        return t("rubric.value.too_short", count=ctx.get("min_length"))
+    message = str(err["msg"])
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    return t("rubric.value.other", message=message)
+
+
 _AT = re.compile(r"\[at ([a-z_]+)\[(\d+)\]\] ")
 
 
@@ -110,15 +157,17 @@ def _pydantic_problems(exc: ValidationError, doc: Located) -> list[Problem]:
             guess = difflib.get_close_matches(key, missing, n=1) or difflib.get_close_matches(
                 key, _all_keys(), n=1
             )
-            hint = f"; did you mean {guess[0]!r}?" if guess else ""
-            problems.append(doc.problem(loc, f"unknown key {key!r}{hint}", key=True))
+            hint = t("rubric.did_you_mean", guess=repr(guess[0])) if guess else ""
+            problems.append(
+                doc.problem(loc, t("rubric.unknown_key", key=repr(key), hint=hint), key=True)
+            )
             continue
         loc = _data_loc(doc.data, raw)
         if kind == "union_tag_invalid":
             ctx = err.get("ctx", {})
             loc = (*loc, str(ctx.get("discriminator", "operator")).strip("'"))
-            message = (
-                f"unknown operator {ctx.get('tag')!r}; valid operators: {', '.join(OPERATORS)}"
+            message = t(
+                "rubric.unknown_operator", tag=repr(ctx.get("tag")), valid=", ".join(OPERATORS)
             )
         elif kind == "missing":
             parent = _data_loc(doc.data, raw[:-1])
@@ -127,9 +176,9 @@ def _pydantic_problems(exc: ValidationError, doc: Located) -> list[Problem]:
             ):
                 continue
             loc = (*parent, raw[-1])
-            message = "required key is missing"
+            message = t("rubric.missing_key")
         else:
-            message = err["msg"].removeprefix("Value error, ")
+            message = _value_message(err)
             for chunk in message.split("; "):
                 at = _AT.match(chunk)
                 if at:
@@ -157,16 +206,16 @@ def _resolve_extends(doc: Located, path: Path, chain: tuple[Path, ...]) -> Locat
     if ref is None:
         return doc
     if not isinstance(ref, str):
-        raise RubricError([doc.problem(("extends",), "extends takes a rubric id or a path")])
+        raise RubricError([doc.problem(("extends",), t("rubric.extends.not_text"))])
     parent_path = (
         (path.parent / ref)
         if ref.endswith((".yaml", ".yml"))
         else data_dir("rubrics") / f"{ref}.yaml"
     )
     if not parent_path.is_file():
-        raise RubricError([doc.problem(("extends",), f"no rubric {ref!r} to extend")])
+        raise RubricError([doc.problem(("extends",), t("rubric.extends.missing", ref=repr(ref)))])
     if parent_path.resolve() in chain:
-        raise RubricError([doc.problem(("extends",), f"extends loops back to {ref!r}")])
+        raise RubricError([doc.problem(("extends",), t("rubric.extends.loop", ref=repr(ref)))])
     display = (
         f"rubrics/{parent_path.name}"
         if parent_path.parent == data_dir("rubrics")
@@ -175,7 +224,7 @@ def _resolve_extends(doc: Located, path: Path, chain: tuple[Path, ...]) -> Locat
     parent, problems = load_file(parent_path, display)
     if problems:
         # Name the child's own line too: that is where a reader of the child must look.
-        here = doc.problem(("extends",), f"the rubric it extends ({display}) does not load")
+        here = doc.problem(("extends",), t("rubric.extends.parent_broken", parent=display))
         raise RubricError([here, *problems])
     parent = _resolve_extends(parent, parent_path, (*chain, parent_path.resolve()))
     out = Located({}, doc.source)
@@ -186,15 +235,7 @@ def _resolve_extends(doc: Located, path: Path, chain: tuple[Path, ...]) -> Locat
         isinstance(ids, list) and all(isinstance(x, str | int) for x in ids)
         for ids in removals.values()
     ):
-        raise RubricError(
-            [
-                doc.problem(
-                    ("remove",),
-                    "remove maps a list name to a list of ids, e.g. "
-                    "remove: {indicators: [SRDI-09]}",
-                )
-            ]
-        )
+        raise RubricError([doc.problem(("remove",), t("rubric.extends.remove_shape"))])
     for key in list(parent.data) + [k for k in child if k not in parent.data]:
         if key == "remove":
             continue
@@ -207,7 +248,14 @@ def _resolve_extends(doc: Located, path: Path, chain: tuple[Path, ...]) -> Locat
             for j, ident in enumerate(sorted(gone - known, key=str)):
                 problems.append(
                     doc.problem(
-                        ("remove", key), f"no {key} with id {ident!r} in {ref} (remove[{j}])"
+                        ("remove", key),
+                        t(
+                            "rubric.extends.remove_unknown",
+                            key=key,
+                            ident=repr(ident),
+                            parent=ref,
+                            index=j,
+                        ),
                     )
                 )
             items = [x for x in items if not (isinstance(x[2], dict) and x[2].get("id") in gone)]
@@ -237,7 +285,9 @@ def _resolve_extends(doc: Located, path: Path, chain: tuple[Path, ...]) -> Locat
                     if isinstance(name, str):
                         sources.setdefault(name, (src_doc, (key, i)))
                     else:
-                        problems.append(src_doc.problem((key, i), "an input is a field id"))
+                        problems.append(
+                            src_doc.problem((key, i), t("rubric.extends.input_not_text"))
+                        )
             out.data[key] = list(sources)
             out.copy_places(doc if key in child else parent, (key,), (key,))
             for n, (src_doc, src_loc) in enumerate(sources.values()):
@@ -259,18 +309,13 @@ def load_rubric(path: Path, display: str | None = None) -> m.Rubric:
     if problems:
         raise RubricError(problems)
     if not isinstance(doc.data, dict):
-        raise RubricError([Problem(doc.source, "", "a rubric must be a mapping of keys")])
+        raise RubricError([Problem(doc.source, "", t("rubric.not_a_mapping"))])
+    child = doc.source if "extends" in doc.data else None
     doc = _resolve_extends(doc, path, (path.resolve(),))
     version = doc.data.get("schema_version")
     if version != m.SCHEMA_VERSION:
         raise RubricError(
-            [
-                doc.problem(
-                    ("schema_version",),
-                    f"schema_version {version!r} is not supported; this "
-                    f"version of assess reads schema_version 1",
-                )
-            ]
+            [doc.problem(("schema_version",), t("rubric.schema_version", version=repr(version)))]
         )
     _declared_fields_are_inputs(doc.data)
     try:
@@ -279,13 +324,13 @@ def load_rubric(path: Path, display: str | None = None) -> m.Rubric:
         problems = _pydantic_problems(exc, doc)
         # Whole-rubric checks still run on the parts that did load, so one pass shows all.
         problems += _partial_checks(doc)
-        raise RubricError(_dedupe(problems)) from None
+        raise RubricError(_point_at_child(_dedupe(problems), child)) from None
     refused = register_fields(rubric.fields)
     if refused:
         raise RubricError([doc.problem(("fields", i, "id"), why) for i, why in refused])
     problems = list(check_rubric(rubric, doc))
     if problems:
-        raise RubricError(problems)
+        raise RubricError(_point_at_child(problems, child))
     if rubric.size_standard is not None:
         # Resolved now, so that scoring reads no file (check_rubric found it loads).
         rubric = rubric.with_size_table(load_size_standard(rubric.size_standard))
@@ -300,6 +345,21 @@ def _declared_fields_are_inputs(data: dict[str, Any]) -> None:
             ident = item.get("id") if isinstance(item, dict) else None
             if isinstance(ident, str) and ident not in names:
                 names.append(ident)
+
+
+def _point_at_child(problems: list[Problem], child: str | None) -> list[Problem]:
+    """In a rubric that extends another, a problem placed in the parent is still the
+    child's to fix (a bundled parent cannot be edited): say so, and how."""
+    if child is None:
+        return problems
+    out = []
+    for p in problems:
+        source = p.where.rsplit(":", 2)[0] if p.where.count(":") >= 2 else p.where
+        if source and source != child:
+            hint = t("rubric.extends.inherited", parent=source, child=child)
+            p = dataclasses.replace(p, message=p.message + hint)
+        out.append(p)
+    return out
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
@@ -344,10 +404,13 @@ def _name_problems(expr: Expr, known: set[str]) -> list[str]:
     out = []
     for name in sorted(expr.names - known):
         guess = difflib.get_close_matches(name, known, n=1)
-        hint = f"; did you mean {guess[0]!r}?" if guess else ""
-        where = "field" if name in FIELDS_BY_ID else "name"
-        extra = " (add it to inputs)" if name in FIELDS_BY_ID else ""
-        out.append(f"unknown {where} {name!r} in {expr.text!r}{extra}{hint}")
+        hint = t("rubric.did_you_mean", guess=repr(guess[0])) if guess else ""
+        key = (
+            "rubric.check.unknown_field_in_formula"
+            if name in FIELDS_BY_ID
+            else "rubric.check.unknown_name"
+        )
+        out.append(t(key, name=repr(name), expr=repr(expr.text), hint=hint))
     return out
 
 
@@ -377,7 +440,12 @@ def _enum_problems(expr: Expr) -> list[str]:
                         and lit.value not in allowed
                     ):
                         out.append(
-                            f"{name} has no value {lit.value!r}; values: {', '.join(allowed)}"
+                            t(
+                                "rubric.check.no_such_value",
+                                name=name,
+                                value=repr(lit.value),
+                                values=", ".join(allowed),
+                            )
                         )
     return out
 
@@ -387,8 +455,10 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
     for i, name in enumerate(rubric.inputs):
         if name not in FIELDS_BY_ID:
             guess = difflib.get_close_matches(name, FIELDS_BY_ID, n=1)
-            hint = f"; did you mean {guess[0]!r}?" if guess else ""
-            yield doc.problem(("inputs", i), f"unknown field {name!r}{hint}")
+            hint = t("rubric.did_you_mean", guess=repr(guess[0])) if guess else ""
+            yield doc.problem(
+                ("inputs", i), t("rubric.check.unknown_field", name=repr(name), hint=hint)
+            )
     inputs = set(rubric.inputs)
     known: set[str] = inputs | set(ENGINE_NAMES)
     # What each name holds, so a formula that would meet text in a sum (and stop `score`)
@@ -406,17 +476,21 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
             return
         spec = FIELDS_BY_ID.get(name)
         if name not in inputs or spec is None:
-            yield doc.problem(loc, f"unknown metric or input {name!r}")
+            yield doc.problem(loc, t("rubric.check.unknown_metric", name=repr(name)))
         elif spec.type not in NUMERIC_TYPES:
-            yield doc.problem(loc, f"{name!r} is not a number field")
+            yield doc.problem(loc, t("rubric.check.not_number", name=repr(name)))
 
     metric_ids: set[str] = set()
     for i, metric in enumerate(rubric.metrics):
         if metric.id in known or metric.id in FIELDS_BY_ID:
-            yield doc.problem(("metrics", i, "id"), f"duplicate or reserved id {metric.id!r}")
+            yield doc.problem(
+                ("metrics", i, "id"), t("rubric.check.reserved_id", ident=repr(metric.id))
+            )
         yield from check_expr(("metrics", i, "expr"), metric.expr, "number")
         if metric.lever is not None and metric.lever not in inputs:
-            yield doc.problem(("metrics", i, "lever"), f"lever {metric.lever!r} is not an input")
+            yield doc.problem(
+                ("metrics", i, "lever"), t("rubric.check.lever_not_input", name=repr(metric.lever))
+            )
         metric_ids.add(metric.id)
         known.add(metric.id)
         kinds[metric.id] = "number"
@@ -429,7 +503,7 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
         seen: set[str] = set()
         for i, ident in enumerate(ids):
             if ident in seen:
-                yield doc.problem((loc, i, "id"), f"duplicate id {ident!r}")
+                yield doc.problem((loc, i, "id"), t("rubric.check.duplicate_id", ident=repr(ident)))
             seen.add(ident)
 
     checker = _Checker(doc, inputs, check_expr, check_numeric)
@@ -440,7 +514,11 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
         if ind.class_ not in class_ids:
             yield doc.problem(
                 (*base, "class"),
-                f"unknown class {ind.class_!r}; classes: {', '.join(sorted(class_ids))}",
+                t(
+                    "rubric.check.unknown_class",
+                    name=repr(ind.class_),
+                    classes=", ".join(sorted(class_ids)),
+                ),
             )
         else:
             sums[ind.class_] += ind.max
@@ -449,12 +527,17 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
         if sums[cls.id] != cls.max:
             yield doc.problem(
                 ("classes", i, "max"),
-                f"class {cls.id!r} has max {cls.max} but its indicators add up to {sums[cls.id]}",
+                t(
+                    "rubric.check.class_sum",
+                    name=repr(cls.id),
+                    maximum=cls.max,
+                    total=sums[cls.id],
+                ),
             )
     total = sum((c.max for c in rubric.classes), Decimal(0))
     if rubric.max_total != total:
         yield doc.problem(
-            ("max_total",), f"max_total is {rubric.max_total} but the classes add up to {total}"
+            ("max_total",), t("rubric.check.total_sum", maximum=rubric.max_total, total=total)
         )
 
     for i, cond in enumerate(rubric.conditions):
@@ -468,15 +551,16 @@ def check_rubric(rubric: m.Rubric, doc: Located) -> Iterator[Problem]:
             load_size_standard(rubric.size_standard)
         except FileNotFoundError:
             yield doc.problem(
-                ("size_standard",), f"no size standard {rubric.size_standard!r} in rubrics/size/"
+                ("size_standard",),
+                t("rubric.check.no_size_standard", name=repr(rubric.size_standard)),
             )
         except RubricError as exc:
             yield from exc.problems
         for need in ("industry", "employees", "revenue", "total_assets"):
             if need not in inputs:
-                yield doc.problem(("inputs",), f"size_standard needs input {need!r}")
+                yield doc.problem(("inputs",), t("rubric.check.size_needs_input", name=repr(need)))
     if rubric.effective_to is not None and rubric.effective_to < rubric.effective_from:
-        yield doc.problem(("effective_to",), "effective_to is before effective_from")
+        yield doc.problem(("effective_to",), t("rubric.check.dates"))
 
 
 class _Checker:
@@ -509,10 +593,19 @@ def _check_rule(
     if rule.not_ is not None:
         yield from _check_rule(rule.not_, (*loc, "not"), cond_ids, class_ids, doc)
     if rule.condition is not None and rule.condition not in cond_ids:
-        yield doc.problem((*loc, "condition"), f"unknown condition {rule.condition!r}")
+        yield doc.problem(
+            (*loc, "condition"), t("rubric.check.unknown_condition", name=repr(rule.condition))
+        )
     for cls in rule.class_at_least or {}:
         if cls not in class_ids:
-            yield doc.problem((*loc, "class_at_least", cls), f"unknown class {cls!r}")
+            yield doc.problem(
+                (*loc, "class_at_least", cls),
+                t(
+                    "rubric.check.unknown_class",
+                    name=repr(cls),
+                    classes=", ".join(sorted(class_ids)),
+                ),
+            )
 
 
 @functools.cache
@@ -536,7 +629,9 @@ def _builtin(path: Path) -> m.Rubric:
         raise RubricError(
             [
                 Problem(
-                    f"rubrics/{path.name}", "id", f"the id {rubric.id!r} must match the file name"
+                    f"rubrics/{path.name}",
+                    "id",
+                    t("rubric.check.id_matches_file", ident=repr(rubric.id)),
                 )
             ]
         )
@@ -559,8 +654,10 @@ def get_rubric(ref: str) -> m.Rubric:
         return _builtin(bundled)
     ids = [p.stem for p in rubric_files()]
     guess = difflib.get_close_matches(ref, ids, n=1)
-    hint = f" Did you mean {guess[0]!r}?" if guess else ""
-    raise RubricError(f"no rubric {ref!r}.{hint} Available: {', '.join(ids)}")
+    hint = t("rubric.unknown_rubric_hint", guess=repr(guess[0])) if guess else ""
+    raise RubricError(
+        t("rubric.unknown_rubric", ref=repr(ref), hint=hint, available=", ".join(ids))
+    )
 
 
 LADDER = ("innovative", "srdi", "little_giant")
@@ -612,7 +709,11 @@ def default_rubrics(
         ladder = [r for r in rubrics if r.tier in LADDER and r.effective_from.year == standard]
         if not ladder:
             raise RubricError(
-                f"no bundled standard {standard}; available: {', '.join(map(str, standards()))}"
+                t(
+                    "rubric.selection.no_standard",
+                    standard=standard,
+                    available="、".join(map(str, standards())),
+                )
             )
         day = None
     else:
