@@ -177,3 +177,30 @@ def test_rubric_reference_pages_are_current(rubric_id: str) -> None:
     assert page.read_text(encoding="utf-8") == markdown(builtin_rubrics()[rubric_id]), (
         "stale: run python -m assess.report.rubric_doc"
     )
+
+
+PROVINCE = ROOT / "samples" / "extends" / "province-srdi.yaml"
+
+
+def test_province_rubric_removes_the_national_distinctive_indicator_and_adds_its_own() -> None:
+    from assess.catalog import table
+
+    province, national = load_rubric(PROVINCE), get_rubric("miit-2022-srdi")
+    ids = [i.id for i in province.indicators]
+    assert "SRDI-09" not in ids and ids[-1] == "PROV-09"
+    assert ids[:-1] == [i.id for i in national.indicators if i.id != "SRDI-09"]
+    assert province.max_total == national.max_total == 100
+    assert province.status == "local" and table("label.rubric_status")["local"] == "地方/园区"
+
+
+def test_an_inherited_problem_points_at_the_child_that_must_change(tmp_path: Path) -> None:
+    child = tmp_path / "child.yaml"
+    text = PROVINCE.read_text(encoding="utf-8")
+    # Drop the provincial indicator: the inherited class 'distinctive' no longer adds up.
+    child.write_text(text.split("indicators:\n  - id: PROV-09")[0], encoding="utf-8")
+    with pytest.raises(RubricError) as info:
+        load_rubric(child)
+    [problem] = info.value.problems
+    assert problem.where.startswith("rubrics/miit-2022-srdi.yaml:")  # where the key is
+    assert "继承自 rubrics/miit-2022-srdi.yaml" in problem.message
+    assert f"请在 {child} 中用相同的 id 重写它，或用 remove: 删去它" in problem.message

@@ -200,7 +200,8 @@ class Rubric(Strict):
     effective_to: dt.date | None = None
     # official: the numbers of an official document; provisional: from secondary sources,
     # unverified; advisory: the project's own guidance rubric, not an official standard.
-    status: Literal["official", "provisional", "advisory"]
+    # local: a province's or a park's own rubric (地方/园区), often built with `extends:`.
+    status: Literal["official", "provisional", "advisory", "local"]
     source_notes: list[str] = Field(default=[])
     edge_rule: EdgeRule
     size_standard: str | None = None
