@@ -1,24 +1,30 @@
-"""How fast is a PDF report?  Medians of several runs:
+"""How fast and how big is a PDF report?  Every timing over several runs, as min–median–max,
+with the load average (the figures depend on what else the machine is doing):
 
+0. Size: each sample's default report (the 2026 set, as `assess score X.json --pdf` writes
+   it) and its `--standard 2022` report: bytes, pages and the bytes of each embedded font.
+   Target: ≤ 300 KB for the default report.
 1. Warm, per report, in one process (what a batch worker pays for each applicant): the
    default rubric sets — the 2026 ladder in force (miit-2026-srdi, miit-2026-little-giant,
    srdi-readiness) and the 2022 one with `--standard 2022` (four rubrics) — rendered again
    and again with one shared FontConfiguration after a warm-up run, in CPU seconds per
    stage: `render_html` (plan + charts + Jinja), WeasyPrint HTML parse + layout
-   (`HTML(...).render(font_config=...)`) and `write_pdf` (drawing, font subsetting).
+   (`HTML(...).render(font_config=...)`) and `write_pdf` (drawing, font subsetting, the
+   lighter fonts of `assess.report.pdf`).
    Target: ≤ 0.8 s CPU per report (a 1,000-applicant round in ≤ 8 min on 2 cores).
 2. The same for the `--rubric` list (default: the 2022 创新型 rubric alone).
 3. End to end: process start → PDF on disk, in a fresh interpreter, first through
    `render_pdf` (python -c …), then through the CLI.  Target: ≤ 1.5 s.
 
     .venv/bin/python bench/render_bench.py [--runs 7] [--sample borderline|all] [--rubric ID …]
-                                           [--no-e2e]
+                                           [--no-e2e] [--no-sizes]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import subprocess
 import sys
@@ -30,11 +36,69 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ("strong", "borderline", "weak")
+SIZE_SAMPLES = ("strong", "borderline", "weak", "partial")
 WARM_TARGET = 0.8  # CPU seconds per report, warm
+SIZE_TARGET = 300_000  # bytes, the default report
+E2E_TARGET = 1.5  # seconds, process start → PDF on disk
 
 
 def _median(xs: list[float]) -> str:
-    return f"{statistics.median(xs):.3f} s (min {min(xs):.3f}, max {max(xs):.3f}, n={len(xs)})"
+    return (
+        f"{min(xs):.3f} – {statistics.median(xs):.3f} – {max(xs):.3f} s "
+        f"(min–median–max, n={len(xs)})"
+    )
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def bench_sizes() -> None:
+    """Bytes, pages and fonts of each sample's default and --standard 2022 report."""
+    from assess.engine import evaluate
+    from assess.intake.firm import load_firm_file
+    from assess.report import pdf as pdfmod
+    from assess.report.html import render_html
+    from assess.rubric.loader import default_rubrics
+
+    print("PDF size (bytes, pages; embedded fonts: bytes in the file):")
+    for sample in SIZE_SAMPLES:
+        firm = load_firm_file(ROOT / "samples" / f"{sample}.json")
+        for label, standard in (("default", None), ("--standard 2022", 2022)):
+            assessments = [evaluate(r, firm) for r in default_rubrics(firm, standard)]
+            data = pdfmod.pdf_bytes(render_html(assessments, firm, generated=dt.date(2026, 3, 1)))
+            pages, programs = _pdf_facts(data)
+            fonts = ", ".join(f"{name} {size / 1000:.0f} KB" for name, size in programs)
+            verdict = ""
+            if standard is None:
+                verdict = "   ok" if len(data) <= SIZE_TARGET else "   OVER"
+            print(
+                f"  {sample:<10} {label:<15} {len(data) / 1000:6.1f} KB {pages:3d} pages"
+                f"{verdict}   [{fonts}]"
+            )
+    print(f"  target: default report ≤ {SIZE_TARGET / 1000:.0f} KB")
+
+
+def _pdf_facts(data: bytes) -> tuple[int, list[tuple[str, int]]]:
+    """A PDF's pages, and (font name, bytes of its embedded program as stored) per font."""
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    seen: dict[str, int] = {}
+    for page in reader.pages:
+        fonts = page["/Resources"].get_object().get("/Font")
+        for ref in fonts.get_object().values() if fonts is not None else ():
+            font = ref.get_object()
+            name = str(font["/BaseFont"]).split("+")[-1]
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            for key in ("/FontFile3", "/FontFile2"):
+                if key in descriptor:
+                    stream = descriptor[key].get_object()
+                    seen[name] = len(stream._data)  # as stored (compressed)
+    return len(reader.pages), sorted(seen.items())
 
 
 def _cpu(fn: Callable[[], Any]) -> tuple[Any, float]:
@@ -67,6 +131,7 @@ def bench_warm(
 
     html_class = getattr(pdfmod, "_html_class", lambda: weasyprint.HTML)()
     paused = getattr(pdfmod, "_gc_paused", None)
+    finisher = getattr(pdfmod, "_lighter_fonts", None)
     base_url = pdfmod.templates_dir().as_uri() + "/"
     stages: dict[str, list[float]] = {"html": [], "layout": [], "write": [], "total": []}
     pages = 0
@@ -81,7 +146,7 @@ def bench_warm(
                     url_fetcher=pdfmod.make_fetcher(),
                 ).render(font_config=font_config)
             )
-            _, t_write = _cpu(rendered.write_pdf)
+            _, t_write = _cpu(lambda: rendered.write_pdf(finisher=finisher))
             return len(rendered.pages), t_layout, t_write
 
         if paused is not None:
@@ -135,9 +200,15 @@ def _time(cmd: list[str], out: Path) -> tuple[float, float]:
     return on_disk, gone
 
 
-def _report(label: str, runs: list[tuple[float, float]], target: str = "   target ≤ 1.5 s") -> None:
-    print(f"{label} PDF on disk {_median([r[0] for r in runs])}{target}")
+def _report(label: str, runs: list[tuple[float, float]], target: bool = True) -> None:
+    on_disk = [r[0] for r in runs]
+    verdict = ""
+    if target:
+        ok = statistics.median(on_disk) <= E2E_TARGET
+        verdict = f"   target ≤ {E2E_TARGET} s  {'ok' if ok else 'OVER'}"
+    print(f"{label} PDF on disk  {_median(on_disk)}{verdict}")
     print(f"{' ' * len(label)} process exit {_median([r[1] for r in runs])}")
+    print(f"{' ' * len(label)} {load()}")
 
 
 def bench_end_to_end(sample: str, rubrics: list[str], runs: int) -> None:
@@ -155,12 +226,12 @@ def bench_end_to_end(sample: str, rubrics: list[str], runs: int) -> None:
             f"render_pdf(a, firm, Path({str(out)!r}))\n"
         )
         api = [_time([sys.executable, "-c", code], out) for _ in range(runs)]
-        _report("end to end, python -c render_pdf:", api)
+        _report("end to end, python -c render_pdf:", api, target=False)
         cmd = [sys.executable, "-m", "assess", "score", f"samples/{sample}.json"]
         for r in rubrics:
             cmd += ["--rubric", r]
         cli = [_time([*cmd, "--pdf", str(out)], out) for _ in range(runs)]
-        _report("end to end, assess score --pdf:   ", cli)
+        _report("end to end, assess score --pdf:   ", cli, target=False)
         default = [
             _time(
                 [
@@ -176,7 +247,7 @@ def bench_end_to_end(sample: str, rubrics: list[str], runs: int) -> None:
             )
             for _ in range(runs)
         ]
-        _report("end to end, default set --pdf:    ", default, "")
+        _report("end to end, default set --pdf:    ", default)
         t = time.perf_counter()
         subprocess.run([sys.executable, "-m", "assess", "--help"], cwd=ROOT, capture_output=True)
         print(f"assess --help:                     {time.perf_counter() - t:.3f} s")
@@ -188,12 +259,14 @@ def main() -> None:
     parser.add_argument("--sample", default="borderline", choices=(*SAMPLES, "all"))
     parser.add_argument("--rubric", action="append", dest="rubrics")
     parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end runs")
+    parser.add_argument("--no-sizes", action="store_true", help="skip the PDF sizes")
     args = parser.parse_args()
     rubrics = args.rubrics or ["miit-2022-innovative"]
     sys.path.insert(0, str(ROOT))
     from assess.report.pdf import harfbuzz_subset_available
 
     print(f"libharfbuzz-subset: {'found' if harfbuzz_subset_available() else 'MISSING (slow)'}")
+    print(f"start: {load()}")
     t0 = time.perf_counter()
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
@@ -202,6 +275,9 @@ def main() -> None:
         f"import weasyprint {weasyprint.__version__}: {time.perf_counter() - t0:.3f} s "
         "(once per worker, not counted)"
     )
+    if not args.no_sizes:
+        bench_sizes()
+        print(f"  {load()}")
     font_config = FontConfiguration()  # one per process, as a batch worker keeps it
     samples = SAMPLES if args.sample == "all" else (args.sample,)
     totals = []
@@ -214,6 +290,7 @@ def main() -> None:
             f"default sets, all samples: mean {statistics.mean(totals):.3f} s CPU per "
             f"report, worst {max(totals):.3f} s"
         )
+    print(f"warm runs done: {load()}")
     if not args.no_e2e:
         bench_end_to_end(samples[0], rubrics, args.runs)
 
