@@ -152,8 +152,22 @@ def test_default_set_report_is_whole(out_dir: Path) -> None:
     for heading in ("提升计划", "申报材料清单", "数据质量与依据", "评价标准来源"):
         assert heading in pdf.text
     assert f"第{pdf.pages}页/共{pdf.pages}页" in pdf.page_texts[-1]
-    # 18 before the 2026 ladder kept its 创新型 tier (2号文 第三十条): one tier more.
-    assert pdf.pages <= 21
+    # Sections follow one another (no page per section): 18 pages, was 20.
+    assert pdf.pages <= 18
+    # The cover leads with the official verdicts; readiness is advice, not a peer verdict.
+    cover = pdf.page_texts[0]
+    assert "申报准备度（自评参考，不是官方认定结论）" in cover
+    # Plain Chinese: no field id, no English word, outside ids the reader is shown on
+    # purpose (indicator and standard ids, versions) and the firm's own data.
+    from assess.fields import FIELDS
+
+    ids = {f.id for f in FIELDS}
+    words = set(re.findall(r"(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*", pdf.text))
+    shown = {
+        w for w in words if re.fullmatch(r"[A-Z]+(-[A-Z0-9]+)+|miit-.*|srdi-.*|v\d+|assess\d*", w)
+    }
+    assert not (words & ids), words & ids
+    assert words - shown <= {"assess", "GDP", "borderline", "json"}, words - shown
 
 
 # ---- the firm's place in its batch round -----------------------------------------------------
