@@ -11,9 +11,10 @@ FontConfiguration, lays the document out with a trimmed user-agent stylesheet (s
 trees.  `bench/render_bench.py` measures it.
 
 Size: WeasyPrint subsets a font but keeps every glyph's slot up to the last one used, so
-a Noto CJK subset carries ~63,000 empty glyphs (about 150 KB each, compressed).  After
-layout, `_lighter_fonts` re-embeds each such font as a bare CID-keyed CFF holding only the
-glyphs drawn (see its note).  `tests/test_pdf_size.py` holds the report to its size.
+each Noto CJK subset carries ~63,000 empty glyph slots, about 140 KB of the ~235 KB it
+compresses to.  When the document is written, `_lighter_fonts` re-embeds each such font as
+a bare CID-keyed CFF holding only the glyphs drawn (see its note).
+`tests/test_pdf_size.py` holds the report to its size.
 """
 
 from __future__ import annotations
@@ -234,18 +235,19 @@ def pdf_bytes(html: str, *, font_config: object | None = None, fetcher: Any = No
 #
 # WeasyPrint writes each glyph as its glyph id and embeds the subset with the glyph ids
 # kept ("retain GIDs"): the glyphs drawn, and an empty slot for every other glyph below the
-# last one used.  A report draws ~1,100 distinct glyphs of Noto Sans CJK SC, whose ids run
-# to 63,282: the subset is 860 KB (235 KB compressed), mostly offsets of empty charstrings
-# and advance widths of glyphs never drawn.
+# last one used.  A report draws 650-800 distinct glyphs of Noto Sans CJK SC, whose ids
+# run to 63,282: the subset is 860 KB (235 KB compressed), mostly offsets of empty
+# charstrings and advance widths of glyphs never drawn.
 #
 # Noto CJK's CFF is CID-keyed, and in a CID-keyed CFF a glyph is found by its CID through
 # the font's charset, not by its position (ISO 32000-1 §9.7.4.2).  WeasyPrint's text uses
 # CID = original glyph id, so HarfBuzz can drop the empty slots, as long as the charset
 # keeps each glyph's original CID (it does).  The font is then embedded as a bare CFF
 # (FontFile3 /CIDFontType0C, the form PDF producers have used for CJK since PDF 1.3): every
-# reader maps CIDs through a bare CFF's charset, and the OpenType wrapper's per-glyph
-# tables go too.  A font that is not CID-keyed CFF, or anything unexpected, stays as
-# WeasyPrint wrote it.
+# reader maps CIDs through a bare CFF's charset (some hand an OpenType-wrapped font's CID
+# straight to FreeType as a glyph index), and the wrapper's per-glyph tables go too.
+# Poppler, MuPDF and Ghostscript draw the pages pixel for pixel as before.  A font that
+# is not CID-keyed CFF, or anything unexpected, stays as WeasyPrint wrote it.
 
 _HB_MEMORY_MODE_READONLY = 1
 _HB_SUBSET_FLAGS_DESUBROUTINIZE = 0x04
