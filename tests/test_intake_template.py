@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -26,7 +27,7 @@ from assess.intake.firm import load_firm_file
 from assess.intake.places import col_letter
 from assess.intake.template import write_template
 from assess.intake.uses import document_of, gate_fields
-from assess.intake.values import parse_value
+from assess.intake.values import BLANK_MARKERS, parse_value
 from assess.intake.workbook import read_workbook
 from assess.rubric.loader import builtin_rubrics, get_rubric
 
@@ -273,7 +274,7 @@ def test_subset_of_rubrics(tmp_path: Path) -> None:
 
 
 def test_unknown_rubric_or_field(tmp_path: Path) -> None:
-    with pytest.raises(RubricError, match="no rubric"):
+    with pytest.raises(RubricError, match="没有评价标准"):
         write_template(tmp_path / "t.xlsx", ["miit-2099"])
     with pytest.raises(InputError, match="没有编号为 revnue 的项目"):
         write_template(tmp_path / "t.xlsx", fields=["revnue"])
@@ -391,7 +392,14 @@ def _values(spec: Field) -> st.SearchStrategy[Any]:
         # Text a person types: controls, surrogates and format characters are refused or
         # removed (tested in test_intake_text.py), so they do not read back as written.
         typed = st.characters(exclude_categories=("Cc", "Cs", "Cf"))
-        return st.text(typed, min_size=1, max_size=20).map(str.strip).filter(bool)
+        # "—", "N/A", "不适用" mean "not known": they read as blank, not as text.
+        return (
+            st.text(typed, min_size=1, max_size=20)
+            .map(str.strip)
+            .filter(
+                lambda x: bool(x) and unicodedata.normalize("NFKC", x).lower() not in BLANK_MARKERS
+            )
+        )
     low = spec.minimum if spec.minimum is not None else (-(10**6) if spec.negative_ok else 0)
     high = spec.maximum if spec.maximum is not None else 10**7
     if spec.type is FieldType.INT:
