@@ -573,7 +573,11 @@ def _facts(firm: Firm, assessments: Sequence[Assessment]) -> list[Fact]:
         facts.append(
             Fact(
                 "企业规模",
-                f"{SIZE_LABELS.get(size.size_class, size.size_class)}企业（{size.size_reason}）",
+                t(
+                    "report.fact.size",
+                    size=t("report.size_firm", size=SIZE_LABELS.get(size.size_class, "?")),
+                    reason=size.size_reason,
+                ),
             )
         )
     elif assessments:
