@@ -375,7 +375,7 @@ def test_all_errors_of_a_file_at_once(tmp_path: Path) -> None:
 def test_required_name_blank(tmp_path: Path) -> None:
     rows = [("name", ""), ("revenue", 100)]
     assert messages(one(form_book(tmp_path / "f.xlsx", rows))) == [
-        f"{tmp_path / 'f.xlsx'} › 问卷!D2 name: 企业名称是必填项，未填写：请填写文字"
+        f"{tmp_path / 'f.xlsx'} › 问卷!D2 name: 企业名称是必填项，不能留空：请填写企业名称"
     ]
 
 
@@ -405,7 +405,9 @@ def test_batch_bad_row_does_not_sink_the_others(tmp_path: Path) -> None:
         f"{path} › 批量!B4 revenue: 上年度营业收入填的是 “约300”：请填写数字，单位万元，如 1234.5",
         f"{path} › 批量!C4 employees: 从业人员数填的是 40.5，不是整数：请填写整数，单位人",
     ]
-    assert messages(records[3]) == [f"{path} › 批量!A7 name: 企业名称是必填项，未填写：请填写文字"]
+    assert messages(records[3]) == [
+        f"{path} › 批量!A7 name: 企业名称是必填项，不能留空：请填写企业名称"
+    ]
     assert records[2].firm is not None and records[2].firm.get("revenue") == 2000
     assert records[0].where == f"{path} › 批量!3:3"
     assert records[0].firm is not None and records[0].firm.source == records[0].where

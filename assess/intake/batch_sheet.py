@@ -16,7 +16,6 @@ from assess.intake.labels import HEADER_SEARCH_ROWS, Header, at, find_header
 from assess.intake.layout import BATCH_ID_ROW, BATCH_LABEL_ROW
 from assess.intake.places import col_letter
 from assess.intake.sheet import CellReader, Sheet, blank, record
-from assess.intake.values import want
 
 
 def _check_header(header: Header, header_row: int, sheet: Sheet) -> None:
@@ -95,7 +94,6 @@ def read_batch(sheet: Sheet) -> list[Record]:
                         spec.id,
                         "intake.value.required",
                         label=spec.label,
-                        want=want(spec),
                     )
                 )
         records.append(record(sheet, r + 1, reader, notices))

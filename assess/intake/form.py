@@ -14,7 +14,6 @@ from assess.intake.firm import Record, unknown_field
 from assess.intake.labels import IDENT, at, field_by_label, norm
 from assess.intake.layout import FORM_HEADER, FORM_ID_COL, FORM_LABEL_COL, FORM_VALUE_COL
 from assess.intake.sheet import CellReader, Sheet, blank, record
-from assess.intake.values import want
 
 
 def form_layout(rows: list[tuple[int, list[Any]]]) -> tuple[int, int, int, int]:
@@ -77,8 +76,6 @@ def read_form(sheet: Sheet) -> Record | None:
         ):
             where = seen.get(spec.id, sheet.place)
             reader.problems.append(
-                Problem.coded(
-                    where, spec.id, "intake.value.required", label=spec.label, want=want(spec)
-                )
+                Problem.coded(where, spec.id, "intake.value.required", label=spec.label)
             )
     return record(sheet, None, reader, notices)
