@@ -429,14 +429,14 @@ def test_discover_lists_what_it_cannot_read(tmp_path: Path) -> None:
 def test_a_held_outdir_lock_refuses_a_second_holder_and_is_free_after(tmp_path: Path) -> None:
     import os
 
-    from assess.batch.lock import BUSY, outdir_lock
+    from assess.batch.lock import busy, outdir_lock
     from assess.errors import UserError
 
     folder = tmp_path / ".assess-batch"
     with outdir_lock(folder, tmp_path):
         with pytest.raises(UserError) as refused, outdir_lock(folder, tmp_path):
             pass
-        assert str(refused.value.problems[0]) == BUSY.format(outdir=tmp_path, pid=os.getpid())
+        assert str(refused.value.problems[0]) == busy(tmp_path, str(os.getpid()))
     with outdir_lock(folder, tmp_path):  # released when the first holder was done
         assert (folder / "lock").read_text().strip() == str(os.getpid())
 

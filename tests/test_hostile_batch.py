@@ -36,7 +36,7 @@ from assess.batch.inputs import (
     NOT_REGULAR,
     UNLISTABLE,
 )
-from assess.batch.lock import BUSY
+from assess.batch.lock import busy
 from assess.batch.outputs import read_results
 from assess.batch.reader import CRASHED_EXCEL
 from tests.hostile import make_batch
@@ -309,7 +309,7 @@ def test_a_second_batch_on_the_same_outdir_is_refused(tmp_path: Path) -> None:
         _bounded(second)
         assert second.code == 2, second.describe()
         [line] = second.stderr.strip().splitlines()
-        assert line == "错误：" + BUSY.format(outdir=outdir, pid=first.pid)
+        assert line == "错误：" + busy(outdir, str(first.pid))
         _, err = first.communicate(timeout=SECONDS)
     finally:
         first.kill()

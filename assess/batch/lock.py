@@ -1,8 +1,8 @@
 """One batch per output folder at a time.
 
 `OUTDIR/.assess-batch/lock` is held with `fcntl.flock` for the whole run.  A second batch
-on the same OUTDIR is refused at once, before it touches anything there, with a Chinese
-line naming the folder and the process that holds it.  The kernel drops the lock when its
+on the same OUTDIR is refused at once, before it touches anything there, with a line
+naming the folder and the process that holds it.  The kernel drops the lock when its
 holder exits, however it exits (SIGKILL included), so a killed batch never leaves a
 stale lock behind; the file itself stays and is reused.
 """
@@ -14,13 +14,15 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from assess.catalog import t
 from assess.errors import UserError
 
 LOCK = "lock"
-BUSY = (
-    "输出目录 {outdir} 正被另一个 assess batch（进程 {pid}）使用，本次未做任何改动：请等它结束后"
-    "再运行，或用 -o 换一个输出目录"
-)
+
+
+def busy(outdir: Path, pid: str) -> str:
+    """Why a second batch on the same OUTDIR is refused, and what to do."""
+    return t("batch.busy", outdir=outdir, pid=pid)
 
 
 @contextlib.contextmanager
@@ -40,7 +42,7 @@ def outdir_lock(folder: Path, outdir: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
-            raise UserError(BUSY.format(outdir=outdir, pid=holder)) from None
+            raise UserError(busy(outdir, holder)) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         yield
