@@ -460,7 +460,7 @@ def test_a_round_shows_the_platform_status_in_summary_and_results(tmp_path: Path
     wb = openpyxl.load_workbook(out / "summary.xlsx")
     head, row = list(wb["汇总"].iter_rows(values_only=True))[:2]
     got = dict(zip(head, row, strict=True))
-    assert got["专精特新 结论"] == got["小巨人 结论"] == "其余条件均已满足，待平台发展评价得分"
+    assert got["专精特新 结论"] == got["小巨人 结论"] == "待平台评分"
     assert got["创新型 结论"] == "通过"
     stats = [r for r in wb["统计"].iter_rows(values_only=True) if r[0] == "miit-2026-srdi"]
     heads = next(r for r in wb["统计"].iter_rows(values_only=True) if "通过率(%)" in r)

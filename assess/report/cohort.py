@@ -20,44 +20,22 @@ from pathlib import Path
 from typing import Any
 
 import assess
+from assess import catalog
 from assess.batch.records import HUNDRED, ApplicantRow, Standing
 from assess.batch.stats import Bin, Cohort
 from assess.report.charts import ACCENT, ACCENT_LIGHT, FAIL, FONT_STACK, GRID, INK, PASS, TRACK
+from assess.report.words import LabelTable
 
 TEMPLATE = "cohort.html.j2"
 STYLESHEET = "cohort.css"
 
-STATUS_LABELS: dict[str, str] = {
-    "scored": "已评分",
-    "rejected": "数据有误",
-    "failed": "处理出错",
-    "pending": "未完成",
-}
-PASS_LABELS: dict[str, str] = {
-    "pass": "通过",
-    "fail": "未通过",
-    "undetermined": "待定",
-    "platform_pending": "其余条件均已满足，待平台发展评价得分",
-}
-ISSUE_LABELS: dict[str, str] = {
-    "error": "数据错误",
-    "file": "文件无法读取",
-    "duplicate": "信用代码重复",
-    "warning": "提示",
-}
-TIER_SHORT: dict[str, str] = {
-    "innovative": "创新型",
-    "srdi": "专精特新",
-    "little_giant": "小巨人",
-    "readiness": "准备度",
-}
-TIER_LABELS: dict[str, str] = {
-    "innovative": "创新型中小企业",
-    "srdi": "专精特新中小企业",
-    "little_giant": "专精特新“小巨人”企业",
-    "readiness": "申报准备度",
-}
-SIZE_LABELS: dict[str, str] = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
+# The catalog's label tables, read in the language current when a label is looked up.
+STATUS_LABELS = LabelTable("label.applicant")
+PASS_LABELS = LabelTable("label.pass")
+ISSUE_LABELS = LabelTable("label.issue")
+TIER_SHORT = LabelTable("label.tier_short")
+TIER_LABELS = LabelTable("label.tier")
+SIZE_LABELS = LabelTable("label.size")
 
 
 # ---- charts (inline SVG) -----------------------------------------------------------------
@@ -122,7 +100,7 @@ def histogram_svg(
             )
             out.append(_text(x + slot / 2, top + plot_h - h - 2.5, str(b.count), size=6.5))
         out.append(_text(x + slot / 2, top + plot_h + 10, b.label, size=6.5))
-    out.append(_text(left + plot_w / 2, height - 4, "得分率（%，占满分）", size=7))
+    out.append(_text(left + plot_w / 2, height - 4, catalog.t("summary.cohort.axis"), size=7))
     if marks:
         for q, style in ((25, "3 2"), (50, ""), (75, "3 2")):
             value = marks.get(q)
@@ -265,13 +243,14 @@ def build_context(
             "name": r.name,
             "score": _pct(r.score),
             "percentile": _num(standing[r.index].percentile),
-            "where": Path(r.source).name + (f" 第 {r.row} 行" if r.row else ""),
+            "where": Path(r.source).name
+            + (" " + catalog.t("summary.cohort.row", row=r.row) if r.row else ""),
         }
         for r in top
         if r.index in standing
     ]
     sizes = [
-        (SIZE_LABELS.get(k, "未能划型"), v)
+        (SIZE_LABELS.get(k, catalog.t("label.no_size")), v)
         for k, v in sorted(
             cohort.sizes.items(),
             key=lambda kv: (
@@ -282,7 +261,7 @@ def build_context(
         )
     ]
     return {
-        "title": title or "专精特新批量自评 · 批次概览",
+        "title": title or catalog.t("summary.cohort.title"),
         "generated": generated.isoformat(),
         "version": assess.__version__,
         "interrupted": interrupted,
@@ -325,13 +304,15 @@ def _environment() -> Any:
 
     from assess.rubric.loader import data_dir
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
         autoescape=True,  # names and titles come from applicants: text, never markup
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["t"] = catalog.t  # the catalog's words, in the language current at render
+    return env
 
 
 @functools.cache
