@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
+from assess import catalog
 from assess.batch.records import ApplicantRow, Issue, Standing
 from assess.batch.stats import PERCENTILES, Cohort, RubricTally
 from assess.fields import FIELDS_BY_ID
@@ -38,10 +39,6 @@ from assess.report.cohort import (
     STATUS_LABELS,
     TIER_SHORT,
 )
-
-SHEET_SUMMARY = "汇总"
-SHEET_ISSUES = "问题清单"
-SHEET_STATS = "统计"
 
 MAX_CELL = 32_767  # Excel's limit on the characters of one cell
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -64,7 +61,7 @@ def cell(value: object) -> Any:
     if value is None:
         return None
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return catalog.t("summary.xlsx.yes") if value else catalog.t("summary.xlsx.no")
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, int | float):
@@ -366,26 +363,30 @@ def _summary_sheet(
 ) -> None:
     groups = _rubric_columns(tallies)
     columns = [
-        _Column("排名", 6),
-        _Column("百分位", 8),
-        _Column("状态", 9),
-        _Column("企业名称", 30),
-        _Column("统一社会信用代码", 21),
-        _Column("来源文件", 28),
-        _Column("工作表", 7),
-        _Column("行", 6),
-        _Column("企业规模", 8),
-        _Column("得分率(%)", 9),
+        _Column(catalog.t("summary.xlsx.rank"), 6),
+        _Column(catalog.t("summary.xlsx.percentile"), 8),
+        _Column(catalog.t("summary.xlsx.status"), 9),
+        _Column(catalog.t("summary.xlsx.name"), 30),
+        _Column(catalog.t("summary.xlsx.credit_code"), 21),
+        _Column(catalog.t("summary.xlsx.source"), 28),
+        _Column(catalog.t("summary.xlsx.sheet"), 7),
+        _Column(catalog.t("summary.xlsx.row"), 6),
+        _Column(catalog.t("summary.xlsx.size"), 8),
+        _Column(catalog.t("summary.xlsx.score_rate"), 9),
     ]
     for tally, prefix in groups:
         columns += [
-            _Column(f"{prefix} 结论", 9),
-            _Column(f"{prefix} 得分", 8),
-            _Column(f"{prefix} 满分", 7),
+            _Column(catalog.t("summary.xlsx.tier_verdict", tier=prefix), 9),
+            _Column(catalog.t("summary.xlsx.tier_points", tier=prefix), 8),
+            _Column(catalog.t("summary.xlsx.tier_max", tier=prefix), 7),
         ]
         columns += [_Column(f"{prefix}·{title}", 9) for title in tally.classes.values()]
-    columns += [_Column("提示", 40), _Column("错误", 50), _Column("报告", 28)]
-    ws = _header(book, SHEET_SUMMARY, columns)
+    columns += [
+        _Column(catalog.t("summary.xlsx.warnings"), 40),
+        _Column(catalog.t("summary.xlsx.error"), 50),
+        _Column(catalog.t("summary.xlsx.report"), 28),
+    ]
+    ws = _header(book, catalog.t("summary.xlsx.sheet_summary"), columns)
     # Labels are our own text, numbers are numbers: only the applicants' text (names,
     # codes, files, messages) needs `cell_text`.
     for r in _ranked(rows, standing):
@@ -452,18 +453,18 @@ def _within(where: str, source: str) -> str:
 def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow]) -> int:
     ws = _header(
         book,
-        SHEET_ISSUES,
+        catalog.t("summary.xlsx.sheet_issues"),
         [
-            _Column("序号", 6),
-            _Column("类型", 12),
-            _Column("企业名称", 30),
-            _Column("统一社会信用代码", 21),
-            _Column("来源文件", 28),
-            _Column("行", 6),
-            _Column("位置", 14),
-            _Column("字段ID", 18),
-            _Column("字段", 22),
-            _Column("问题", 70),
+            _Column(catalog.t("summary.xlsx.index"), 6),
+            _Column(catalog.t("summary.xlsx.kind"), 12),
+            _Column(catalog.t("summary.xlsx.name"), 30),
+            _Column(catalog.t("summary.xlsx.credit_code"), 21),
+            _Column(catalog.t("summary.xlsx.source"), 28),
+            _Column(catalog.t("summary.xlsx.row"), 6),
+            _Column(catalog.t("summary.xlsx.place"), 14),
+            _Column(catalog.t("summary.xlsx.field_id"), 18),
+            _Column(catalog.t("summary.xlsx.field"), 22),
+            _Column(catalog.t("summary.xlsx.problem"), 70),
         ],
     )
     n = 0
@@ -489,7 +490,7 @@ def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow]) -> int:
                 ]
             )
     if not n:
-        ws.append([None, cell("本批次没有需要退回企业修改的数据问题。")])
+        ws.append([None, cell(catalog.t("summary.xlsx.no_issues"))])
     return n
 
 
@@ -501,7 +502,7 @@ def _stats_sheet(
     duplicates: int,
     issues: int,
 ) -> None:
-    ws = book.sheet(SHEET_STATS, (26, 12, 10, 10, 10, 10, 10, 10, 10, 10))
+    ws = book.sheet(catalog.t("summary.xlsx.sheet_stats"), (26, 12, 10, 10, 10, 10, 10, 10, 10, 10))
 
     def title(text: str) -> None:
         ws.skip()
@@ -510,27 +511,37 @@ def _stats_sheet(
     def line(*values: object) -> None:
         ws.append([cell(v) for v in values])
 
-    title("本批次")
-    line("生成日期", info.generated)
-    line("assess 版本", info.version)
-    line("评价标准", info.rubrics)
-    line("生成 PDF 报告", info.pdf)
+    title(catalog.t("summary.xlsx.round"))
+    line(catalog.t("summary.xlsx.generated"), info.generated)
+    line(catalog.t("summary.xlsx.version"), info.version)
+    line(catalog.t("summary.xlsx.rubrics"), info.rubrics)
+    line(catalog.t("summary.xlsx.pdf"), info.pdf)
     if info.interrupted:
-        line("状态", "已中断：只含已完成的企业，用 --resume 继续")
+        line(catalog.t("summary.xlsx.status"), catalog.t("summary.xlsx.interrupted"))
     for i, path in enumerate(info.inputs, start=1):
-        line(f"输入 {i}", path)
+        line(catalog.t("summary.xlsx.input", number=i), path)
 
-    title("企业数")
-    line("申报企业", cohort.total)
+    title(catalog.t("summary.xlsx.firms"))
+    line(catalog.t("summary.xlsx.applicants"), cohort.total)
     for status, label in STATUS_LABELS.items():
         if status != "pending" or cohort.counts.get(status):
             line(label, cohort.counts.get(status, 0))
-    line("参与排名", len(cohort.scores))
-    line("信用代码重复的企业", duplicates)
-    line("问题清单条数", issues)
+    line(catalog.t("summary.xlsx.ranked"), len(cohort.scores))
+    line(catalog.t("summary.xlsx.duplicates"), duplicates)
+    line(catalog.t("summary.xlsx.issue_lines"), issues)
 
-    title("各梯度通过率")
-    line("评价标准", "梯度", "版本", "评价数", "通过", "待平台评分", "待定", "未通过", "通过率(%)")
+    title(catalog.t("summary.xlsx.tiers"))
+    line(
+        catalog.t("summary.xlsx.rubrics"),
+        catalog.t("summary.xlsx.tier"),
+        catalog.t("summary.xlsx.rubric_version"),
+        catalog.t("summary.xlsx.assessed"),
+        catalog.t("summary.xlsx.pass"),
+        catalog.t("summary.xlsx.platform"),
+        catalog.t("summary.xlsx.undetermined"),
+        catalog.t("summary.xlsx.fail"),
+        catalog.t("summary.xlsx.pass_rate"),
+    )
     for t in tallies:
         line(
             t.rubric,
@@ -544,26 +555,38 @@ def _stats_sheet(
             t.pass_rate,
         )
 
-    title("得分率分布（%，占满分）")
-    line("区间", "企业数")
+    title(catalog.t("summary.xlsx.distribution"))
+    line(catalog.t("summary.xlsx.band"), catalog.t("summary.xlsx.firms"))
     for b in cohort.histogram():
-        line(f"{b.low}–{b.high}" + ("（含 100）" if b.high == 100 else ""), b.count)
+        line(
+            f"{b.low}–{b.high}" + (catalog.t("summary.xlsx.incl_100") if b.high == 100 else ""),
+            b.count,
+        )
 
-    title("百分位（得分率 %）")
+    title(catalog.t("summary.xlsx.percentiles"))
     bands = cohort.bands()
     line("", *(f"P{q}" for q in PERCENTILES))
     if bands:
-        line("得分率", *(bands[q] for q in PERCENTILES))
+        line(catalog.t("summary.xlsx.score_rate_short"), *(bands[q] for q in PERCENTILES))
     for t in tallies:
         if t.max > 0:
             rb = cohort.rubric_bands(t)
             if rb:
-                line(f"{t.rubric} 得分（满分 {cell(t.max)}）", *(rb[q] for q in PERCENTILES))
+                line(
+                    catalog.t("summary.xlsx.rubric_points", rubric=t.rubric, max=cell(t.max)),
+                    *(rb[q] for q in PERCENTILES),
+                )
 
     weakest = cohort.weakest()
     if weakest:
-        title("最薄弱的指标（平均得分率最低）")
-        line("指标", "评价标准", "平均得分率(%)", "企业数", "缺数据")
+        title(catalog.t("summary.xlsx.weakest"))
+        line(
+            catalog.t("summary.xlsx.indicator"),
+            catalog.t("summary.xlsx.rubrics"),
+            catalog.t("summary.xlsx.mean"),
+            catalog.t("summary.xlsx.firms"),
+            catalog.t("summary.xlsx.missing"),
+        )
         for w in weakest:
             line(w.title, w.rubric, w.mean_percent, w.n, w.unknown)
 
