@@ -41,7 +41,8 @@ PRELOAD = [
     "assess.rubric.loader",
     "assess.batch.warm",
     "assess.intake",
-    "assess.intake.excel",
+    "assess.intake.labels",
+    "assess.intake.form",
     "assess.batch.reader",
 ]
 PRELOAD_PDF = ["assess.report.html", "assess.report.pdf", "weasyprint"]

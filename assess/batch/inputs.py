@@ -197,51 +197,40 @@ def _grid(path: Path, sheet: str) -> list[list[Any]]:
         workbook.close()
 
 
-def _column_of(rows: list[list[Any]], field_id: str) -> tuple[int, int] | None:
-    """(header row index, column) of a field in a 批量 sheet: by id, else by label."""
-    from assess.intake.excel import field_by_label
+def _batch_columns(rows: list[list[Any]]) -> dict[str, int | None]:
+    """The columns of the name and the credit code in a 批量 sheet, found as the reader
+    finds its header (by id, else by label)."""
+    from assess.intake import labels
 
-    for r, row in enumerate(rows[:12]):
-        for c, value in enumerate(row):
-            if not isinstance(value, str) or not value.strip():
-                continue
-            if value.strip() == field_id:
-                return r, c
-            spec = field_by_label(value)
-            if spec is not None and spec.id == field_id:
-                return r, c
-    return None
+    h = labels.find_header(rows[: labels.HEADER_SEARCH_ROWS])
+    return {f: h.column_of(f) if h else None for f in ("name", "credit_code")}
 
 
 def _batch_identity(
-    rows: list[list[Any]], number: int, cols: dict[str, tuple[int, int] | None]
+    rows: list[list[Any]], number: int, cols: dict[str, int | None]
 ) -> tuple[str, str]:
     row = rows[number - 1] if 0 < number <= len(rows) else []
     values = []
     for f in ("name", "credit_code"):
-        at = cols[f]
-        values.append(_text(row[at[1]]) if at is not None and at[1] < len(row) else "")
+        col = cols[f]
+        values.append(_text(row[col]) if col is not None and col < len(row) else "")
     return values[0], values[1]
 
 
 def _form_identity(rows: list[list[Any]]) -> tuple[str, str]:
     """Name and credit code from a 问卷 sheet: the row whose id (or label) names the field,
-    the value in the 填写值 column (D in the template)."""
-    from assess.intake.excel import FORM_VALUE_COL, field_by_label
+    the value in the 填写值 column, found as the reader finds the form's layout."""
+    from assess.intake.form import form_layout
+    from assess.intake.labels import field_by_label
 
-    value_col = FORM_VALUE_COL
-    for row in rows[:30]:
-        for c, value in enumerate(row):
-            if isinstance(value, str) and value.strip() == "填写值":
-                value_col = c
+    start, id_col, label_col, value_col = form_layout(list(enumerate(rows)))
     found = {"name": "", "credit_code": ""}
-    for row in rows:
-        ids = [v.strip() for v in row[:3] if isinstance(v, str)]
+    for row in rows[start:]:
+        cells = [row[c] for c in (id_col, label_col) if c < len(row)]
+        names = [v.strip() for v in cells if isinstance(v, str) and v.strip()]
         for f in found:
-            spec_hit = any(
-                v == f or ((s := field_by_label(v)) is not None and s.id == f) for v in ids if v
-            )
-            if spec_hit and not found[f] and value_col < len(row):
+            hit = any(v == f or ((s := field_by_label(v)) is not None and s.id == f) for v in names)
+            if hit and not found[f] and value_col < len(row):
                 found[f] = _text(row[value_col])
     return found["name"], found["credit_code"]
 
@@ -251,7 +240,7 @@ def identify(records: Sequence[Record]) -> dict[int, tuple[str, str]]:
     read from the raw file; whatever cannot be found is ""."""
     out: dict[int, tuple[str, str]] = {}
     grids: dict[tuple[str, str], list[list[Any]]] = {}
-    columns: dict[tuple[str, str], dict[str, tuple[int, int] | None]] = {}
+    columns: dict[tuple[str, str], dict[str, int | None]] = {}
     for i, rec in enumerate(records):
         if rec.firm is not None:
             continue
@@ -270,7 +259,7 @@ def identify(records: Sequence[Record]) -> dict[int, tuple[str, str]]:
                 out[i] = _form_identity(rows)
             else:
                 if grid_key not in columns:
-                    columns[grid_key] = {f: _column_of(rows, f) for f in ("name", "credit_code")}
+                    columns[grid_key] = _batch_columns(rows)
                 out[i] = _batch_identity(rows, rec.row, columns[grid_key])
         except Exception:  # identification is a courtesy; the problems say what matters
             out[i] = ("", "")

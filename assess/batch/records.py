@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from assess.intake.firm import place
+from assess.intake.places import place
 
 Status = Literal["scored", "rejected", "failed", "pending"]
 IssueKind = Literal["error", "file", "duplicate", "warning"]

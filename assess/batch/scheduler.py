@@ -29,7 +29,7 @@ from assess.batch.task import (
     score_jobs,
 )
 from assess.catalog import t
-from assess.intake.firm import place
+from assess.intake.places import place
 
 MAX_CHUNK = 64  # applicants per round trip to a worker while scoring
 AHEAD = 2048  # applicants handed to the pool ahead of the workers while scoring

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 import assess
 from assess.batch.records import ApplicantRow, ClassScore, MarkTally, RubricLine
 from assess.catalog import Lang, language, t, using
-from assess.intake.firm import Firm, place
+from assess.intake.firm import Firm
+from assess.intake.places import place
 
 if TYPE_CHECKING:
     from assess.results import Assessment, CohortPlace

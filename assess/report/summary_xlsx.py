@@ -31,7 +31,7 @@ from assess import catalog
 from assess.batch.records import ApplicantRow, Issue, Standing
 from assess.batch.stats import PERCENTILES, Cohort, RubricTally
 from assess.fields import FIELDS_BY_ID
-from assess.intake.firm import place
+from assess.intake.places import place
 from assess.report.cohort import (
     ISSUE_LABELS,
     PASS_LABELS,
