@@ -34,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from assess.catalog import t
 from assess.errors import Problem
 
 Loc = tuple[str | int, ...]
@@ -165,15 +166,18 @@ def _compose(text: str) -> yaml.Node | None:
             if isinstance(event, yaml.AliasEvent):
                 if event.anchor not in anchors:
                     raise yaml.composer.ComposerError(
-                        None, None, f"found undefined alias {event.anchor!r}", start
+                        None,
+                        None,
+                        t("rubric.yaml.undefined_alias", name=event.anchor),
+                        start,
                     )
                 node = anchors[event.anchor]
             else:
                 if event.anchor is not None and event.anchor in anchors:
                     raise yaml.composer.ComposerError(
-                        f"found duplicate anchor {event.anchor!r}; first occurrence",
-                        anchors[event.anchor].start_mark,
-                        "second occurrence",
+                        None,
+                        None,
+                        t("rubric.yaml.duplicate_anchor", name=event.anchor),
                         start,
                     )
                 node = _node(event)
@@ -202,10 +206,7 @@ def _compose(text: str) -> yaml.Node | None:
         events.get_event()  # document end
         if not events.check_event(yaml.StreamEndEvent):
             raise yaml.composer.ComposerError(
-                "expected a single document in the stream",
-                root.start_mark,
-                "but found another document",
-                events.get_event().start_mark,
+                None, None, t("rubric.yaml.one_document"), events.get_event().start_mark
             )
         return root
     finally:
@@ -277,7 +278,9 @@ def _build(node: yaml.Node, loc: Loc, state: _Build) -> Any:
             if not isinstance(key_node, yaml.ScalarNode):
                 state.problems.append(
                     Problem(
-                        _mark(out.source, key_node), format_path(loc), "a key must be a plain value"
+                        _mark(out.source, key_node),
+                        format_path(loc),
+                        t("rubric.yaml.key_not_plain"),
                     )
                 )
                 continue
@@ -289,7 +292,7 @@ def _build(node: yaml.Node, loc: Loc, state: _Build) -> Any:
                     Problem(
                         _mark(out.source, key_node),
                         format_path((*loc, key)),
-                        f"duplicate key {key!r}",
+                        t("rubric.yaml.duplicate_key", key=repr(key)),
                     )
                 )
                 continue
@@ -407,7 +410,7 @@ def load_located(text: str, source: str) -> tuple[Located, list[Problem]]:
         problem = exc.problem
         if problem == "exceeded maximum nesting depth":  # libyaml's own bound, 1,000 levels
             problem = f"嵌套超过 {MAX_DEPTH} 层；请减少列表或映射的层数"
-        return located, [Problem(where, "", f"not valid YAML: {problem}")]
+        return located, [Problem(where, "", t("rubric.yaml.invalid", problem=problem))]
     except yaml.reader.ReaderError as exc:  # a control character or a stray byte
         # libyaml counts the position in UTF-8 bytes, PyYAML in characters
         before = (

@@ -100,9 +100,9 @@ def test_unknown_input_field(tmp_path: Path) -> None:
 def test_duplicate_key_and_syntax_errors_are_located(tmp_path: Path) -> None:
     text = edited('version: "2022.1"\n', 'version: "2022.1"\nversion: "2022.2"\n')
     (line,) = problems_of(tmp_path, text)
-    assert "r.yaml:8:1 version: duplicate key 'version'" in line
+    assert "r.yaml:8:1 version: 键 'version' 重复" in line
     (line,) = problems_of(tmp_path, "id: [unclosed\n")
-    assert line.startswith(f"{tmp_path / 'r.yaml'}:2:1") and "not valid YAML" in line
+    assert line.startswith(f"{tmp_path / 'r.yaml'}:2:1") and "不是有效的 YAML" in line
 
 
 def test_unsupported_schema_version(tmp_path: Path) -> None:
