@@ -32,6 +32,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Protocol
 
+from assess.catalog import t, table
 from assess.intake.firm import Firm
 from assess.numbers import fmt
 from assess.results import Assessment, ConditionResult, IndicatorResult, Level
@@ -78,12 +79,9 @@ def _merge(a: Route, b: Route) -> Route:
     return Route(total, tuple(classes.items()), needs, label, a.opaque or b.opaque)
 
 
-_ROLE_WORDS = {
-    "eligibility": "全部资格条件",
-    "basic": "全部基本条件",
-    "requirement": "全部认定条件",
-    "direct": "任一直通条件",
-}
+def _role_words(role: str) -> str:
+    words = table("plan.role")
+    return words.get(role, role)
 
 
 class _Named(Protocol):
@@ -111,13 +109,13 @@ def _describe(rule: m.Rule, conditions: Sequence[_Named]) -> str:
     if rule.label:
         return rule.label
     if rule.total_at_least is not None:
-        return f"总分 ≥ {fmt(rule.total_at_least)}"
+        return t("plan.branch.total", mark=fmt(rule.total_at_least))
     if rule.class_at_least is not None:
-        return "分类得分达到最低要求"
+        return t("plan.branch.classes")
     if rule.condition is not None:
         return next((c.title for c in conditions if c.id == rule.condition), rule.condition)
     if rule.conditions is not None:
-        return f"符合{_ROLE_WORDS.get(rule.conditions, rule.conditions)}"
+        return t("plan.branch.conditions", role=_role_words(rule.conditions))
     return ""
 
 
@@ -258,14 +256,16 @@ class MustFix:
 
     @property
     def title(self) -> str:
-        return self.options[0].title if len(self.options) == 1 else "以下任一条件满足即可"
+        return self.options[0].title if len(self.options) == 1 else t("plan.must_fix.any_title")
 
     @property
     def summary(self) -> str:
         """One line: the condition, or every option of the group."""
         if len(self.options) == 1:
             return self.options[0].title
-        return "以下任一：" + "；".join(c.title for c in self.options)
+        return t(
+            "plan.must_fix.any", options=t("plan.separator").join(c.title for c in self.options)
+        )
 
 
 @dataclass(frozen=True)
@@ -424,15 +424,8 @@ def _route_plan(
     if chosen is None:
         # Not reachable with known data: show everything known that could still be gained.
         chosen = tuple((i, len(rungs)) for i, (_, rungs, _) in enumerate(items))
-        notes.append(
-            "即使所有已知指标都升到最高档，仍达不到评分要求"
-            + (
-                "；请先补齐未知指标的数据"
-                if any(i.status == "unknown" for i in a.indicators)
-                else ""
-            )
-            + "。"
-        )
+        blanks = any(i.status == "unknown" for i in a.indicators)
+        notes.append(t("plan.note.unreachable_blanks" if blanks else "plan.note.unreachable"))
     steps = [
         Step(
             items[i][0].id,
@@ -482,13 +475,6 @@ def _route_plan(
     )
 
 
-# The one step left when only the platform's development score is missing.
-PLATFORM_STEP = (
-    "其余条件均已满足：在梯度培育平台完成填报，取得发展评价得分 ≥ {line}（由平台计算，"
-    "取得后填入问卷即可得出结论）"
-)
-
-
 def plan(
     a: Assessment, rubric: m.Rubric | None = None, firm: Firm | None = None
 ) -> TierPlan | None:
@@ -519,7 +505,7 @@ def build(a: Assessment, rubric: m.Rubric | None, scope: Scope | None) -> TierPl
         all_routes = [r for r in routes(rubric.pass_rule, a.conditions) if not r.opaque]
     else:
         all_routes = (
-            [Route(total=a.pass_mark, label=f"总分 ≥ {fmt(a.pass_mark)}")]
+            [Route(total=a.pass_mark, label=t("plan.branch.total", mark=fmt(a.pass_mark)))]
             if a.pass_mark is not None
             else []
         )
@@ -542,14 +528,13 @@ def build(a: Assessment, rubric: m.Rubric | None, scope: Scope | None) -> TierPl
         # Only what this route asks beyond the main route is worth a line.
         extra = tuple(f for f in unmet if f not in main.must_fix)
         if extra:
-            alternatives.append(Alternative(r.label or "其他途径", extra))
+            alternatives.append(Alternative(r.label or t("plan.other_route"), extra))
     notes = list(main.notes)
     if a.pass_status == "platform_pending" and a.platform_need is not None:
-        notes.insert(0, PLATFORM_STEP.format(line=fmt(a.platform_need)))
+        # The one step left when only the platform's development score is missing.
+        notes.insert(0, t("plan.note.platform", line=fmt(a.platform_need)))
     if rubric is None:
-        notes.append(
-            "未能读取评价标准文件，计划只按总分及格线和各指标的下一档计算，未考虑分类最低分。"
-        )
+        notes.append(t("plan.note.no_rubric"))
     fill_gain = sum((i.at_most - i.points for i in main.missing), Decimal(0))
     undecided = a.pass_status == "undetermined" or any(f.unknown for f in main.must_fix)
     fill_first = bool(main.missing or undecided) and (fill_gain > 0 or undecided)
