@@ -620,3 +620,25 @@ def test_every_printed_target_reaches_its_band_for_any_firm(data: dict[str, Any]
                     assert typed == typed.to_integral_value(), rung.text
                 after = evaluate(rubric, Firm({**firm.values, rung.lever: typed}, firm.source))
                 assert _points(after, result.id) >= rung.points, (result.id, rung.text)
+
+
+def test_a_plan_is_worded_in_english_on_request() -> None:
+    """The plan's own words follow the language; the rubric's titles stay as written."""
+    from assess.catalog import using
+    from assess.report.words import plan_lines
+
+    rubric = get_rubric("miit-2022-innovative")
+    firm = load_firm_file(SAMPLES / "weak.json")
+    with using("en"):
+        a = evaluate(rubric, firm)
+        p = a.plan
+        assert p is not None
+        lines = list(plan_lines(p))
+    assert lines[0].startswith("Total now 20, required ≥ 60; after the 3 steps below")
+    assert "Steps:" in lines
+    for step in p.steps:
+        assert step.text.startswith("Next year: "), step.text
+        assert " to go" in step.text or " less than now" in step.text, step.text
+        assert "万元" not in step.text, step.text
+    frame = re.compile(r"当前总分|提升步骤|下一年度|还差|可再得|必须解决")
+    assert not any(frame.search(line) for line in lines), lines

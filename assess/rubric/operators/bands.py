@@ -28,6 +28,7 @@ from assess.rubric.operators.base import (
     reach_words,
     settled,
     unknown,
+    with_unit,
 )
 from assess.rubric.operators.registry import register
 from assess.yamlsrc import Loc
@@ -212,8 +213,8 @@ def reach(
         return None
     band, bound, inclusive = target
     unit = scope.unit(score.metric)
-    now, gain = fmt_unit(value, unit), fmt(pts - points)
-    goal = reach_goal(score, inclusive, fmt_unit(bound, unit))
+    now, gain = with_unit(value, unit), fmt(pts - points)
+    goal = reach_goal(score, inclusive, with_unit(bound, unit))
     lever = lever_from = lever_to = None
     move = move_lever(scope, score.metric, Fraction(bound), inclusive)
     if move is not None:

@@ -23,10 +23,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ClassVar, Protocol, get_args
 
-from assess.catalog import t
+from assess.catalog import t, table
 from assess.errors import Problem
 from assess.fields import FIELDS_BY_ID
-from assess.numbers import fmt, fmt_unit
+from assess.numbers import fmt
 from assess.results import IndicatorResult, IndicatorStatus, Level, NextStep
 from assess.rubric.common import Strict
 from assess.rubric.expr import Expr, Result, Unknown
@@ -232,13 +232,21 @@ def plain_label(scope: Scope, name: str) -> str:
     return label
 
 
+def with_unit(value: Fraction | Decimal | int, unit: str) -> str:
+    """ "238 万元", "3.5%", "5 年": a value with its unit in the current language."""
+    if unit == "percent":
+        return f"{fmt(value)}%"
+    label = table("label.unit").get(unit)
+    return f"{fmt(value)} {label}" if label else fmt(value)
+
+
 def _shown(scope: Scope, name: str, value: Fraction | Decimal) -> str:
     """A value with its unit; a count with its own (人, 件), a year count with 年."""
     spec = FIELDS_BY_ID.get(name)
     unit = scope.unit(name)
     if spec is not None and unit == "number" and spec.unit:
         return f"{fmt(value)} {spec.unit}"
-    return fmt_unit(value, unit)
+    return with_unit(value, unit)
 
 
 def is_time(name: str) -> bool:

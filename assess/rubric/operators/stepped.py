@@ -28,6 +28,7 @@ from assess.rubric.operators.base import (
     reach_words,
     settled,
     unknown,
+    with_unit,
 )
 from assess.rubric.operators.registry import register
 from assess.yamlsrc import Loc
@@ -55,8 +56,8 @@ def _rung(score: SteppedScore, scope: Scope, value: Fraction, done: int, k: int)
     cur = min(score.cap, score.points_per_step * done)
     pts = min(score.cap, score.points_per_step * (done + k))
     reach = (done + k) * Fraction(score.step)
-    now, gain = fmt_unit(value, unit), fmt(pts - cur)
-    goal = t("operator.step.goal", value=fmt_unit(reach, unit))
+    now, gain = with_unit(value, unit), fmt(pts - cur)
+    goal = t("operator.step.goal", value=with_unit(reach, unit))
     move = move_lever(scope, score.metric, reach, inclusive=True)
     if move is None:
         text = t(
