@@ -51,13 +51,22 @@ def _refused(ran: Ran, case: Case, *alternatives: tuple[str, ...] | None) -> Non
     )
     expected = [case.expect, *(a for a in alternatives if a is not None)]
     # The corpus names some refusals by their English words; the command speaks Chinese.
-    expected += [tuple(IN_CHINESE.get(f, f) for f in fragments) for fragments in expected]
+    expected += [tuple(_in_chinese(f) for f in fragments) for fragments in expected]
     assert any(all(f in ran.stderr for f in fragments) for fragments in expected), (
         f"none of {expected} in the output\n{ran.describe()}"
     )
 
 
-IN_CHINESE = {"loops back": "绕回了"}
+IN_CHINESE = {"loops back": "绕回了", "not allowed": "公式中不能写"}
+IN_CHINESE_PREFIX = {"unknown function ": "不支持的函数 ", "unknown operator ": "不支持的运算符 "}
+
+
+def _in_chinese(fragment: str) -> str:
+    for english, chinese in IN_CHINESE_PREFIX.items():
+        if fragment.startswith(english):
+            return chinese + fragment.removeprefix(english)
+    return IN_CHINESE.get(fragment, fragment)
+
 
 RUBRIC_CASES = [c for c in CASES if c.kind == "rubric"]
 FIRM_CASES = [c for c in CASES if c.kind == "firm"]

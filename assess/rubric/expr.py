@@ -21,6 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal, Union
 
+from assess.catalog import t
 from assess.errors import UserError
 
 Value = Union[Fraction, bool, str]  # noqa: UP007 - a runtime alias
@@ -120,7 +121,7 @@ class Expr:
             text = "True" if text else "False"
         text = str(text).strip()
         if not text:
-            raise ExprError("empty expression")
+            raise ExprError(t("rubric.expr.empty"))
         if len(text) > MAX_CHARS:
             raise ExprError(
                 f"公式有 {len(text)} 个字符，超过 {MAX_CHARS} 个的上限；"
@@ -129,7 +130,9 @@ class Expr:
         try:
             tree = ast.parse(text, mode="eval").body
         except SyntaxError as exc:
-            raise ExprError(f"cannot parse {_clip(text)!r}: {exc.msg}") from None
+            raise ExprError(
+                t("rubric.expr.syntax", text=repr(_clip(text)), reason=exc.msg)
+            ) from None
         except (ValueError, RecursionError, MemoryError):
             # CPython's parser gives up on some nesting (a few thousand unary signs) with
             # RecursionError or MemoryError rather than SyntaxError; a null byte is a
@@ -149,7 +152,7 @@ class Expr:
     def evaluate(self, env: Env, describe: Callable[[str], str] = str) -> Result:
         v = self._fn(env, describe)
         if isinstance(v, list):
-            raise ExprError(f"a list is only allowed after 'in': {self.text!r}")
+            raise ExprError(t("rubric.expr.list_outside_in", text=repr(self.text)))
         return v
 
     def __str__(self) -> str:
@@ -193,24 +196,28 @@ def _check_number(value: int | float, node: ast.AST, text: str) -> None:
         )
 
 
+def _unknown_operator(op: ast.AST) -> str:
+    return t("rubric.expr.operator", operator=repr(_op_name(op)), allowed=ALLOWED_OPERATORS)
+
+
 def _validate(node: ast.AST, names: set[str]) -> None:
     """Accept only the node kinds the language has; name what is not allowed."""
     match node:
         case ast.Constant(value=value):
             if not isinstance(value, int | float | str | bool):
-                raise ExprError(f"literal {value!r} is not allowed")
+                raise ExprError(t("rubric.expr.literal", value=repr(value)))
         case ast.Name(id=name):
             if name in ("True", "False"):
                 return
             names.add(name)
         case ast.BinOp(left=left, op=op, right=right):
             if type(op) not in _BINOPS:
-                raise ExprError(f"unknown operator {_op_name(op)!r}; allowed: {ALLOWED_OPERATORS}")
+                raise ExprError(_unknown_operator(op))
             _validate(left, names)
             _validate(right, names)
         case ast.UnaryOp(op=op, operand=operand):
             if not isinstance(op, ast.USub | ast.UAdd | ast.Not):
-                raise ExprError(f"unknown operator {_op_name(op)!r}; allowed: {ALLOWED_OPERATORS}")
+                raise ExprError(_unknown_operator(op))
             _validate(operand, names)
         case ast.BoolOp(values=values):
             for v in values:
@@ -218,28 +225,32 @@ def _validate(node: ast.AST, names: set[str]) -> None:
         case ast.Compare(left=left, ops=ops, comparators=comparators):
             for cmp in ops:
                 if type(cmp) not in _CMPOPS:
-                    raise ExprError(
-                        f"unknown operator {_op_name(cmp)!r}; allowed: {ALLOWED_OPERATORS}"
-                    )
+                    raise ExprError(_unknown_operator(cmp))
             _validate(left, names)
             for c in comparators:
                 _validate(c, names)
         case ast.List(elts=elts) | ast.Tuple(elts=elts):
             for e in elts:
                 if not isinstance(e, ast.Constant):
-                    raise ExprError("a list may hold only literal values")
+                    raise ExprError(t("rubric.expr.list_literals"))
                 _validate(e, names)
         case ast.Call(func=ast.Name(id=fname), args=args, keywords=[]):
             if fname not in FUNCTIONS:
-                raise ExprError(f"unknown function {fname!r}; allowed: {', '.join(FUNCTIONS)}")
+                raise ExprError(
+                    t("rubric.expr.function", name=repr(fname), allowed=", ".join(FUNCTIONS))
+                )
             if not args:
-                raise ExprError(f"{fname}() needs at least one argument")
+                raise ExprError(t("rubric.expr.no_argument", name=fname))
             for a in args:
                 _validate(a, names)
         case _:
             raise ExprError(
-                f"{ast.unparse(node)!r} is not allowed; use names, numbers, quoted text, "
-                f"lists, {ALLOWED_OPERATORS} and {', '.join(FUNCTIONS)}()"
+                t(
+                    "rubric.expr.not_allowed",
+                    text=repr(ast.unparse(node)),
+                    operators=ALLOWED_OPERATORS,
+                    functions=", ".join(f"{f}()" for f in FUNCTIONS),
+                )
             )
 
 
@@ -255,7 +266,7 @@ def _compile(node: ast.AST) -> Fn:
         def run(env: Env, describe: Callable[[str], str]) -> Result | list[Value]:
             v = fn(env, describe)
             if isinstance(v, list):
-                raise ExprError(f"a list is only allowed after 'in': {ast.unparse(where)!r}")
+                raise ExprError(t("rubric.expr.list_outside_in", text=repr(ast.unparse(where))))
             return v
 
         return run
