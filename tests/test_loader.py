@@ -120,7 +120,7 @@ def test_rule_needs_exactly_one_key(tmp_path: Path) -> None:
         tmp_path,
         edited("{conditions: eligibility}", "{conditions: eligibility, total_at_least: 3}"),
     )
-    assert any("a rule needs exactly one of" in x for x in lines), lines
+    assert any("一条规则只能写" in x for x in lines), lines
 
 
 def test_every_bundled_rubric_loads_and_matches_its_file_name() -> None:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from assess.catalog import t
 from assess.fields import FIELDS_BY_ID, FieldType
 from assess.numbers import UNIT_SUFFIX as _UNIT_SUFFIX
 from assess.rubric.common import EdgeRule, ExprText, MetricUnit, Points, Strict, Text
@@ -181,10 +182,8 @@ class Rule(Strict):
             if getattr(self, k) is not None
         ]
         if len(keys) != 1:
-            raise ValueError(
-                "a rule needs exactly one of all, any, not, total_at_least, "
-                f"class_at_least, condition, conditions (got {keys or 'none'})"
-            )
+            shown = ", ".join(keys) if keys else t("rubric.model.rule_none")
+            raise ValueError(t("rubric.model.rule_keys", keys=shown))
         return self
 
 
@@ -234,10 +233,10 @@ class Rubric(Strict):
     def _levels_rise(cls, levels: list[MaturityLevel]) -> list[MaturityLevel]:
         if levels:
             if levels[0].min_percent != 0:
-                raise ValueError("the first maturity level must start at min_percent 0")
+                raise ValueError(t("rubric.model.maturity_start"))
             cuts = [lv.min_percent for lv in levels]
             if any(b <= a for a, b in pairwise(cuts)):
-                raise ValueError("maturity levels must rise strictly in min_percent")
+                raise ValueError(t("rubric.model.maturity_rise"))
         return levels
 
     def indicator(self, indicator_id: str) -> Indicator:
