@@ -9,6 +9,7 @@ few hundred MB.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -192,3 +193,20 @@ def test_markup_in_names_is_printed_as_written_by_the_text_output(corpus: Path) 
         # The console wraps long lines at spaces: compare with spaces evened out.
         shown_words, name_words = " ".join(ran.stdout.split()), " ".join(MARKUP[index].split())
         assert shown_words.startswith(name_words), ran.describe()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "folder"])
+def test_firm_file_that_is_not_a_regular_file_is_refused(tmp_path: Path, kind: str) -> None:
+    """A pipe used to make `score` wait for a writer for ever, and a link to /dev/zero to read
+    until the memory ran out; now each is refused at once, in one located line."""
+    target = tmp_path / f"{kind}.json"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "dev-zero":
+        target.symlink_to("/dev/zero")
+    else:
+        target.mkdir()
+    ran = run_assess(["score", str(target)], timeout=20)
+    assert not ran.timed_out and not has_traceback(ran), ran.describe()
+    assert ran.code == 2 and "不是普通文件" in ran.stderr and str(target) in ran.stderr
+    assert ran.seconds < 10 and ran.peak_mb < 200, ran.describe()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -261,6 +263,38 @@ def load_firm_file(path: Path) -> Firm:
     return firm_from_mapping(data, str(path), where)
 
 
+def _read_regular(path: Path, source: str) -> bytes:
+    """The bytes of a regular file of at most `MAX_FILE_BYTES`.
+
+    Checked on the opened descriptor, so what is checked is what is read: a FIFO (opened
+    without waiting for a writer), a device such as /dev/zero or a folder is refused instead
+    of hanging or filling the memory, and a file that grows while it is read stops at the
+    limit."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise file_error(source, "intake.file.not_regular")
+        data = b""
+        while len(data) <= MAX_FILE_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - len(data)))
+            if not chunk:
+                break
+            data += chunk
+        if len(data) > MAX_FILE_BYTES or info.st_size > MAX_FILE_BYTES:
+            size = max(info.st_size, len(data))
+            raise file_error(
+                source,
+                "intake.file.too_large",
+                size=f"{size / 2**20:,.1f}",
+                limit=MAX_FILE_BYTES // 2**20,
+            )
+        return data
+    finally:
+        os.close(fd)
+
+
 def read_mapping(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     """The raw field id → value mapping of a `.json` or `.yaml` file and each key's place.
 
@@ -268,15 +302,7 @@ def read_mapping(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     """
     source = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise file_error(
-                source,
-                "intake.file.too_large",
-                size=f"{size / 2**20:,.1f}",
-                limit=MAX_FILE_BYTES // 2**20,
-            )
-        text = path.read_text(encoding="utf-8-sig")
+        text = _read_regular(path, source).decode("utf-8-sig")
     except FileNotFoundError:
         raise file_error(source, "intake.file.no_such_file") from None
     except UnicodeDecodeError:
