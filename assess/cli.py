@@ -341,6 +341,14 @@ def build_app() -> typer.Typer:
                 help=t("cli.template.rubric"),
             ),
         ] = None,
+        province: Annotated[
+            str | None,
+            typer.Option(
+                "--province",
+                metavar=t("cli.metavar.province"),
+                help=t("cli.template.province"),
+            ),
+        ] = None,
     ) -> None:
         from assess.intake.template import write_template
         from assess.rubric.loader import get_rubric
@@ -349,7 +357,7 @@ def build_app() -> typer.Typer:
             _fail(t("cli.template.not_xlsx", path=out))
         for ref in rubrics or []:
             get_rubric(ref)  # a wrong id fails here with the list of ids, not deep inside
-        write_template(out, rubrics or None)
+        write_template(out, rubrics or None, province=province)
         typer.echo(t("cli.template.done", path=out), err=True)
 
     @app.command("score", help=t("cli.score.help"), options_metavar=opts, cls=PlainCommand)

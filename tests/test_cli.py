@@ -247,3 +247,14 @@ def test_review_picks_the_review_rubrics(tmp_path: Path) -> None:
     assert [r["rubric"] for r in json.loads(same.stdout)] == ids
     both = run("score", str(path), "--review", "-r", "miit-2026-srdi")
     assert both.returncode == 2 and "--review" in both.stderr
+
+
+def test_template_for_one_province_leaves_out_the_others(tmp_path: Path) -> None:
+    import openpyxl
+
+    out = tmp_path / "湖南.xlsx"
+    done = run("template", "-o", str(out), "--province", "湖南省")
+    assert done.returncode == 0, done.stderr
+    wb = openpyxl.load_workbook(out)
+    text = "\n".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value)
+    assert "湖南省" in text and "山东" not in text and "四川" not in text
