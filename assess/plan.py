@@ -203,16 +203,10 @@ def _ladder(
 def ladder(
     result: IndicatorResult,
     indicator: m.Indicator | None = None,
-    rubric: m.Rubric | None = None,
-    firm: Firm | None = None,
+    scope: Scope | None = None,
 ) -> tuple[Level, ...]:
-    """The rungs above an indicator's current band, lowest first.  Without the rubric and
-    the firm only the engine's next step is known."""
-    scope = None
-    if rubric is not None and firm is not None:
-        from assess.engine import scoring_context  # the engine makes plans: import late
-
-        scope = scoring_context(rubric, firm)
+    """The rungs above an indicator's current band, lowest first.  Without the firm's
+    scoring scope (`engine.scoring_context`) only the engine's next step is known."""
     return _ladder(result, indicator.score if indicator is not None else None, scope)
 
 
@@ -481,18 +475,17 @@ def plan(
     """The improvement plan for one assessment, or None when it has passed.
 
     An assessment from `evaluate` carries its plan (`a.plan`, made once from the context
-    it was scored in): that is the plan returned.  Otherwise it is made here, from the
-    rubric and the firm when given.  Without the rubric the plan still uses the engine's
-    next steps and the headline pass mark, but knows no class minima.
+    it was scored in): that is the plan returned.  Otherwise (an assessment built by hand)
+    it is made here from the engine's next steps and the rubric's pass rule; the firm's
+    figures are not scored again here, so the higher rungs they would give are left out.
+    Without the rubric the plan knows no class minima either.  (`firm` is accepted for
+    callers that pass it; the carried plan already holds what it gave.)
     """
     if a.planner is not None:
         return a.plan
-    scope = None
-    if rubric is not None and firm is not None:
-        from assess.engine import scoring_context  # the engine makes plans: import late
-
-        scope = scoring_context(rubric, firm)
-    return build(a, rubric, scope)
+    # Not made by `evaluate` (so no scoring scope): the rungs the firm's figures would add
+    # are unknown here; the engine's next steps and the pass rule still make a plan.
+    return build(a, rubric, None)
 
 
 def build(a: Assessment, rubric: m.Rubric | None, scope: Scope | None) -> TierPlan | None:

@@ -48,7 +48,7 @@ def build_workbook(path: Path, count: int, *, offset: int = 0, total: int = 0) -
     from openpyxl import Workbook
 
     from assess.fields import FIELDS_BY_ID
-    from assess.intake.excel import _header_label
+    from assess.intake.labels import header_label as _header_label
 
     rng = random.Random(SEED + offset)
     total = max(total, offset + count)

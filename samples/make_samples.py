@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assess.intake.checks import CREDIT_CODE_CHARSET, credit_code_check_char
-from assess.intake.excel import write_template
+from assess.intake.template import write_template
 from assess.intake.firm import load_firm_file
 
 HERE = Path(__file__).resolve().parent

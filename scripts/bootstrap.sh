@@ -63,6 +63,8 @@ else
   .venv/bin/ruff check assess tests bench && .venv/bin/ruff format --check assess tests bench
   echo "==> mypy"
   .venv/bin/mypy
+  echo "==> import contracts (pyproject.toml [tool.importlinter])"
+  .venv/bin/lint-imports
   echo "==> pytest"
   .venv/bin/python -m pytest -p no:cacheprovider
 fi

@@ -21,7 +21,7 @@ import yaml
 from assess.batch import BatchOptions, run_batch
 from assess.batch.outputs import read_results
 from assess.fields import FIELDS_BY_ID
-from assess.intake.excel import _header_label
+from assess.intake.labels import header_label as _header_label
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

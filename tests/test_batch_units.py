@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from assess.batch.cohort import histogram_svg
 from assess.batch.inputs import MISSING, discover, is_temp
 from assess.batch.names import ReportNames, safe_stem
 from assess.batch.outputs import flag_duplicates
@@ -22,10 +23,9 @@ from assess.batch.records import (
     standings,
 )
 from assess.batch.stats import Bin, Cohort, quantile
+from assess.batch.summary_xlsx import cell, cell_text
 from assess.batch.task import Context, Job, input_hash, place_hash, score_jobs
 from assess.intake import load_firm_file
-from assess.report.cohort import histogram_svg
-from assess.report.summary_xlsx import cell, cell_text
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -283,7 +283,7 @@ def test_place_hash_changes_with_the_place() -> None:
 def test_summary_workbook_reads_back(tmp_path: Path) -> None:
     import openpyxl
 
-    from assess.report.summary_xlsx import RunInfo, write_summary
+    from assess.batch.summary_xlsx import RunInfo, write_summary
 
     rows = [_row(1, "50", "=1+1"), _row(2, "80")]
     cohort = Cohort()
@@ -312,7 +312,7 @@ def test_summary_workbook_reads_back(tmp_path: Path) -> None:
 def test_cohort_html_escapes_applicant_text() -> None:
     from dataclasses import replace
 
-    from assess.report.cohort import render_html, top_rows
+    from assess.batch.cohort import render_html, top_rows
 
     evil = replace(_row(1, "50"), name="<img src=x onerror=alert(1)>")
     cohort = Cohort()

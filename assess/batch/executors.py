@@ -8,7 +8,7 @@ give back concurrent.futures Futures, so the batch loop does not care which it h
   WeasyPrint or fontconfig keep growing is given back.  The forkserver imports the scoring
   and report modules and loads the bundled rubrics once (`assess.batch.warm`), so each new
   worker starts warm; each worker keeps one WeasyPrint FontConfiguration for all the PDFs
-  it renders (`assess.report.cohort.font_config`).
+  it renders (`assess.batch.cohort.font_config`).
 * `DaskPool` (`--scheduler tcp://host:8786`): `distributed.Client(...).get_executor()`.
   Dask workers may be on other machines, so they send PDFs back as bytes and this process
   writes them.  The workers need `assess` installed (the same version).
@@ -37,7 +37,7 @@ PRELOAD = [
     "assess.batch.task",
     "assess.engine",
     "assess.report.jsonout",
-    "assess.report.cohort",
+    "assess.batch.cohort",
     "assess.rubric.loader",
     "assess.batch.warm",
     "assess.intake",

@@ -26,7 +26,7 @@ from assess.catalog import t
 
 if TYPE_CHECKING:
     from assess.batch.executors import Pool
-    from assess.report.summary_xlsx import RunInfo
+    from assess.batch.summary_xlsx import RunInfo
 
 RESULTS_GROUP = 512  # applicants whose scores are read from the journal at once
 
@@ -160,8 +160,8 @@ def write_outputs(
     rendered there while this process builds the summary; results.jsonl, mostly copying
     (and fsyncing) the journal's scores, is written by a thread meanwhile.  A cohort.pdf
     that cannot be made is said on `progress`; the other outputs stand."""
-    from assess.report import cohort as cohort_report
-    from assess.report.summary_xlsx import write_summary
+    from assess.batch import cohort as cohort_report
+    from assess.batch.summary_xlsx import write_summary
 
     timings: dict[str, float] = {}
     flagged, duplicates = flag_duplicates(rows)

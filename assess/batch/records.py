@@ -4,7 +4,7 @@ A batch (`assess.batch`) turns every applicant into an `ApplicantRow`: small, im
 JSON-serialisable, and all that the summary workbook, results.jsonl's applicant block and
 the cohort report need.  Assessments themselves are never kept: `assess.batch.stats.Cohort`
 folds each row into running totals and the caller may then drop the row's indicator marks.
-The reporters (`assess.report.summary_xlsx`, `assess.report.cohort`) read these records;
+The reporters (`assess.batch.summary_xlsx`, `assess.batch.cohort`) read these records;
 they do not define them.
 """
 

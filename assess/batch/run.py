@@ -405,7 +405,7 @@ class _Batch:
     def finish(self, *, interrupted: bool, pool: Pool | None = None) -> int:
         """Write results.jsonl, summary.xlsx, cohort.pdf (`outputs.write_outputs`) and the
         state; return the number of duplicates flagged."""
-        from assess.report.summary_xlsx import RunInfo
+        from assess.batch.summary_xlsx import RunInfo
 
         for row in self.rows:
             if row.status == "pending":

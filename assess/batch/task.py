@@ -344,7 +344,7 @@ def score_jobs(jobs: Sequence[Job], context: Context) -> Scored:
 def _pdf(
     job: Job, assessments: Sequence[Assessment], place: CohortPlace | None, context: Context
 ) -> bytes | None:
-    from assess.report.cohort import font_config
+    from assess.batch.cohort import font_config
     from assess.report.html import render_html
     from assess.report.pdf import pdf_bytes
 
@@ -390,9 +390,9 @@ def render_reports(items: Sequence[ReportJob], context: Context) -> list[Rendere
 
 
 def cohort_pdf_bytes(html: str) -> bytes:
-    """cohort.pdf from its HTML (`assess.report.cohort.render_html`), rendered by an idle
+    """cohort.pdf from its HTML (`assess.batch.cohort.render_html`), rendered by an idle
     worker while the batch process writes the summary."""
-    from assess.report.cohort import font_config
+    from assess.batch.cohort import font_config
     from assess.report.pdf import pdf_bytes
 
     return pdf_bytes(html, font_config=font_config())

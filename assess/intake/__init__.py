@@ -43,7 +43,7 @@ def load_records(path: Path) -> list[Record]:
             return [Record(str(path), problems=tuple(exc.problems))]
         return [Record(str(path), firm=firm)]
     if suffix in EXCEL_SUFFIXES or suffix in REFUSED_SUFFIXES:
-        from assess.intake.excel import read_workbook
+        from assess.intake.workbook import read_workbook
 
         return read_workbook(path)
     from assess.intake.firm import wrong_suffix

@@ -8,7 +8,7 @@ import os
 import re
 import stat
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,32 +16,11 @@ from typing import Any
 from assess.catalog import Message, t
 from assess.errors import InputError, Problem
 from assess.fields import FIELDS_BY_ID
+from assess.firm import Firm as Firm  # the model; intake builds it
 from assess.intake.checks import consistency_warnings
 from assess.intake.places import place as place  # where applicants are named
 from assess.intake.values import FieldValue, ValueProblem, parse_value, shown
 from assess.yamlsrc import load_located
-
-
-@dataclass(frozen=True)
-class Firm:
-    """One applicant's answers.  A field that is absent is unknown; zero is a value.
-
-    `notices` are the coded warnings (code, field, place, parameters) for JSON and the
-    agency's 问题清单; `warnings` are the same worded, in the language in force when the
-    firm was read, each with its cell.
-    """
-
-    values: Mapping[str, FieldValue]
-    source: str = ""
-    warnings: tuple[str, ...] = field(default=())
-    notices: tuple[Problem, ...] = field(default=())
-
-    @property
-    def name(self) -> str:
-        return str(self.values.get("name") or Path(self.source).stem or "未命名企业")
-
-    def get(self, field_id: str) -> FieldValue | None:
-        return self.values.get(field_id)
 
 
 @dataclass(frozen=True)

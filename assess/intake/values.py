@@ -47,8 +47,7 @@ from assess.fields import (
     Field,
     FieldType,
 )
-
-FieldValue = Decimal | int | bool | str
+from assess.firm import FieldValue as FieldValue
 
 _TRUE = {"是", "y", "yes", "true", "1", "有", "✓", "√", "t"}
 _FALSE = {"否", "n", "no", "false", "0", "无", "没有", "✗", "×", "f"}

@@ -19,7 +19,7 @@ import assess
 from assess.catalog import t
 from assess.errors import Problem, RubricError
 from assess.fields import FIELDS_BY_ID, NUMERIC_TYPES, FieldType
-from assess.intake.firm import Firm
+from assess.firm import Firm
 from assess.rubric import models as m
 from assess.rubric.expr import Expr, Kind, kind_problems
 from assess.rubric.local_fields import register as register_fields

@@ -16,7 +16,7 @@ from assess.catalog import t
 from assess.errors import UserError
 
 if TYPE_CHECKING:
-    from assess.intake.firm import Firm
+    from assess.firm import Firm
     from assess.rubric.models import Rubric
 
 

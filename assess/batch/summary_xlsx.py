@@ -28,17 +28,17 @@ from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
 from assess import catalog
-from assess.batch.records import ApplicantRow, Issue, Standing
-from assess.batch.stats import PERCENTILES, Cohort, RubricTally
-from assess.fields import FIELDS_BY_ID
-from assess.intake.places import place
-from assess.report.cohort import (
+from assess.batch.cohort import (
     ISSUE_LABELS,
     PASS_LABELS,
     SIZE_LABELS,
     STATUS_LABELS,
     TIER_SHORT,
 )
+from assess.batch.records import ApplicantRow, Issue, Standing
+from assess.batch.stats import PERCENTILES, Cohort, RubricTally
+from assess.fields import FIELDS_BY_ID
+from assess.intake.places import place
 
 MAX_CELL = 32_767  # Excel's limit on the characters of one cell
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
