@@ -203,7 +203,7 @@ def _load_json(text: str, source: str) -> Any:
                     "intake.file.bad_json",
                     line=exc.lineno,
                     column=exc.colno,
-                    reason=exc.msg,
+                    reason=_json_reason(exc.msg),
                 )
             ]
         ) from None
@@ -240,6 +240,27 @@ def load_firm_file(path: Path) -> Firm:
     """Read `.json` or `.yaml` firm data keyed by field ids."""
     data, where = read_mapping(path)
     return firm_from_mapping(data, str(path), where)
+
+
+# The JSON parser's own reasons (English, fixed texts) in the catalog's words.
+_JSON_REASONS = (
+    ("Expecting property name", "intake.json.key"),
+    ("Expecting value", "intake.json.value"),
+    ("Expecting ',' delimiter", "intake.json.comma"),
+    ("Expecting ':' delimiter", "intake.json.colon"),
+    ("Unterminated string", "intake.json.string"),
+    ("Invalid control character", "intake.json.control"),
+    ("Invalid \\escape", "intake.json.escape"),
+    ("Invalid \\uXXXX escape", "intake.json.escape"),
+    ("Extra data", "intake.json.extra"),
+)
+
+
+def _json_reason(message: str) -> str:
+    for start, key in _JSON_REASONS:
+        if message.startswith(start):
+            return t(key)
+    return t("intake.json.other")
 
 
 def _read_regular(path: Path, source: str) -> bytes:
