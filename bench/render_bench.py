@@ -60,7 +60,7 @@ def bench_sizes() -> None:
     from assess.intake.firm import load_firm_file
     from assess.report import pdf as pdfmod
     from assess.report.html import render_html
-    from assess.rubric.loader import default_rubrics
+    from assess.rubric.selection import default_rubrics
 
     print("PDF size (bytes, pages; embedded fonts: bytes in the file):")
     for sample in SIZE_SAMPLES:
@@ -120,7 +120,8 @@ def bench_warm(
     from assess.intake.firm import load_firm_file
     from assess.report import pdf as pdfmod
     from assess.report.html import render_html
-    from assess.rubric.loader import default_rubrics, get_rubric
+    from assess.rubric.loader import get_rubric
+    from assess.rubric.selection import default_rubrics
 
     firm = load_firm_file(ROOT / "samples" / f"{sample}.json")
     rubrics = [get_rubric(r) for r in rubric_ids] if rubric_ids else default_rubrics(firm, standard)

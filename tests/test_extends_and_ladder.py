@@ -12,7 +12,8 @@ from assess.errors import RubricError
 from assess.fields import FIELDS_BY_ID
 from assess.intake.firm import firm_from_mapping, load_firm_file
 from assess.report.rubric_doc import markdown
-from assess.rubric.loader import builtin_rubrics, default_rubrics, get_rubric, load_rubric
+from assess.rubric.loader import builtin_rubrics, get_rubric, load_rubric
+from assess.rubric.selection import default_rubrics
 
 ROOT = Path(__file__).resolve().parent.parent
 PARK = ROOT / "samples" / "extends" / "park-srdi.yaml"

@@ -29,7 +29,7 @@ from assess.engine import evaluate
 from assess.intake.firm import load_firm_file
 from assess.report import pdf as pdfmod
 from assess.report.html import render_html
-from assess.rubric.loader import default_rubrics
+from assess.rubric.selection import default_rubrics
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ("strong", "borderline", "weak", "partial")

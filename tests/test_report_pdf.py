@@ -137,7 +137,7 @@ def test_default_set_report_is_whole(out_dir: Path) -> None:
     """The 2026 default set (what `assess score` and a batch render): every rubric's
     indicators and conditions, the plan, the checklist and the sources, page-numbered."""
     firm = load_firm_file(SAMPLES / "borderline.json")
-    from assess.rubric.loader import default_rubrics
+    from assess.rubric.selection import default_rubrics
 
     assessments = [evaluate(r, firm) for r in default_rubrics(firm, None)]
     path = out_dir / "default-set.pdf"

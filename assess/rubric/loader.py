@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import datetime as dt
 import difflib
 import functools
 import re
@@ -19,7 +18,6 @@ import assess
 from assess.catalog import t
 from assess.errors import Problem, RubricError
 from assess.fields import FIELDS_BY_ID, NUMERIC_TYPES, FieldType
-from assess.firm import Firm
 from assess.rubric import models as m
 from assess.rubric.expr import Expr, Kind, kind_problems
 from assess.rubric.local_fields import register as register_fields
@@ -658,79 +656,3 @@ def get_rubric(ref: str) -> m.Rubric:
     raise RubricError(
         t("rubric.unknown_rubric", ref=repr(ref), hint=hint, available=", ".join(ids))
     )
-
-
-LADDER = ("innovative", "srdi", "little_giant")
-REVIEW_SUFFIX = "-review"  # a tier's review (复核) rubric: `<id>-review`
-
-
-def in_force(rubric: m.Rubric, day: dt.date) -> bool:
-    return rubric.effective_from <= day and (
-        rubric.effective_to is None or day <= rubric.effective_to
-    )
-
-
-def assessment_day(firm: Firm, today: dt.date | None = None) -> dt.date:
-    """The day whose rules apply: today for this year's assessment (or none given), else
-    the last day of the assessment year."""
-    today = today or dt.date.today()
-    year = firm.get("assessment_year")
-    return today if not isinstance(year, int) or year >= today.year else dt.date(year, 12, 31)
-
-
-def standards() -> list[int]:
-    return sorted({r.effective_from.year for r in builtin_rubrics().values() if r.tier in LADDER})
-
-
-def default_rubrics(
-    firm: Firm,
-    standard: int | None = None,
-    today: dt.date | None = None,
-    review: bool | None = None,
-) -> list[m.Rubric]:
-    """The official ladder for the firm, plus the readiness rubric.
-
-    Without `standard`: the ladder in force on the assessment day (new applications since
-    2026-04-01 follow the 2026 measures).  A tier whose criteria have lapsed with no
-    successor published keeps its last ones: 2号文 第三十条 keeps the 2022 创新型 standard
-    (63号 附件1) until the merged 科技和创新型 standard appears.  With `standard` (2022,
-    2026): that edition's ladder whatever the date — titles granted under 2022 are still
-    reviewed under it.
-
-    `review` (default: the firm's `review` field) scores a title holder's review (复核):
-    each tier's `<id>-review` rubric when the edition has one (the 2026 text's review
-    relaxations), else the edition's own rubric (the 2022 standard reviews by itself).
-    """
-    if review is None:
-        review = firm.get("review") is True
-    everything = builtin_rubrics()
-    rubrics = [r for r in everything.values() if not r.id.endswith(REVIEW_SUFFIX)]
-    if standard is not None:
-        ladder = [r for r in rubrics if r.tier in LADDER and r.effective_from.year == standard]
-        if not ladder:
-            raise RubricError(
-                t(
-                    "rubric.selection.no_standard",
-                    standard=standard,
-                    available="、".join(map(str, standards())),
-                )
-            )
-        day = None
-    else:
-        day = assessment_day(firm, today)
-        ladder = [r for r in rubrics if r.tier in LADDER and r.effective_from <= day]
-    chosen = []
-    for tier in LADDER:
-        same = [r for r in ladder if r.tier == tier]
-        if day is not None:
-            # In force on the day; else the latest lapsed one kept in use (第三十条).
-            same = [r for r in same if in_force(r, day)] or [
-                r for r in same if r.effective_to is not None
-            ]
-        if same:
-            rubric = max(same, key=lambda r: r.effective_from)
-            if review:
-                rubric = everything.get(rubric.id + REVIEW_SUFFIX, rubric)
-            chosen.append(rubric)
-    chosen += [r for r in rubrics if r.tier == "readiness"]
-    return chosen
