@@ -177,45 +177,11 @@ def _reference(a: Assessment) -> dict[str, Any] | None:
 
 
 def record(a: Assessment) -> dict[str, Any]:
-    return {
-        "rubric": a.rubric,
-        "title": a.rubric_title,
-        "version": a.rubric_version,
-        "status": a.rubric_status,
-        "tier": a.tier,
-        "firm": a.firm,
-        "source": a.source,
-        "total": number(a.total),
-        "at_most": number(a.at_most),
-        "max": number(a.max),
-        "pass_mark": number(a.pass_mark),
-        "passed": a.passed,
-        "pass_status": a.pass_status,
-        "platform_need": number(a.platform_need),
-        "reference": _reference(a),
-        "complete": a.complete,
-        "size_class": a.size_class,
-        "size_reason": a.size_reason,
-        "classes": [
-            {
-                "id": c.id,
-                "title": c.title,
-                "points": number(c.points),
-                "at_most": number(c.points + c.unknown_max),
-                "max": number(c.max),
-                "maturity": c.maturity,
-            }
-            for c in a.classes
-        ],
-        "maturity": a.maturity,
-        "indicators": [_indicator(i) for i in a.indicators],
-        "gates": [_condition(c) for c in a.gates],
-        "direct": [_condition(c) for c in a.direct],
-        "pass_explanation": explanation_lines(a.explanation),
-        "warnings": list(a.warnings),
-        "notes": list(a.notes),
-        "plan": plan_record(a.plan),
-    }
+    """The score contract of one assessment, with its plan."""
+    out = record_head(a)
+    out["indicators"] = [_indicator(i) for i in a.indicators]
+    out["plan"] = plan_record(a.plan)
+    return out
 
 
 # The rubric's static texts, the same for every applicant: `assess rubric show` has them.
