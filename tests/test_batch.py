@@ -170,6 +170,7 @@ def test_summary_names_every_applicant_the_bad_cell_and_the_corrupted_file(pdf_r
     assert cell["位置"].startswith("批量!") and cell["位置"].endswith("4")
     assert cell["企业名称"] == "乙方包装有限公司" and cell["类型"] == "数据错误"
     assert "约300" in cell["问题"]
+    assert cell["问题代码"].startswith("intake.")  # the same problem, whatever the language
     broken = next(i for i in issues if i["来源文件"].endswith("broken.xlsx"))
     assert broken["类型"] == "文件无法读取"
     dupes = [i for i in issues if i["类型"] == "信用代码重复"]

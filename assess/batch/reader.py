@@ -52,7 +52,7 @@ def as_issue(problem: Problem, kind: str, fallback: str) -> Issue:
     if not where:  # "file.xlsx: is damaged": the place is in the message
         where = fallback
         message = message.removeprefix(f"{fallback}:").strip()
-    return Issue("file" if kind == "file" else "error", where, field_id, message)
+    return Issue("file" if kind == "file" else "error", where, field_id, message, problem.code)
 
 
 def load(source: Source) -> Loaded:

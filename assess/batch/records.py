@@ -37,6 +37,7 @@ class Issue:
     where: str  # "申报表.xlsx › 批量!D14", or the file
     field: str  # a field id, or ""
     message: str
+    code: str = ""  # the problem's catalog key (e.g. intake.value.not_a_number), or ""
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ class ApplicantRow:
                 for ln in self.lines
             ],
             "warnings": list(self.warnings),
-            "issues": [[i.kind, i.where, i.field, i.message] for i in self.issues],
+            "issues": [[i.kind, i.where, i.field, i.message, i.code] for i in self.issues],
             "error": self.error,
             "report": self.report,
             "input_hash": self.input_hash,
@@ -172,7 +173,8 @@ class ApplicantRow:
                 for r, t, v, tier, p, total, mx, classes in data["lines"]
             ),
             warnings=tuple(data["warnings"]),
-            issues=tuple(Issue(k, w, f, m) for k, w, f, m in data["issues"]),
+            # Four items in records written before issues carried their code.
+            issues=tuple(Issue(*item) for item in data["issues"]),
             error=data["error"],
             report=data["report"],
             input_hash=data["input_hash"],

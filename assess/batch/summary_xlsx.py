@@ -465,6 +465,7 @@ def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow]) -> int:
             _Column(catalog.t("summary.xlsx.field_id"), 18),
             _Column(catalog.t("summary.xlsx.field"), 22),
             _Column(catalog.t("summary.xlsx.problem"), 70),
+            _Column(catalog.t("summary.xlsx.code"), 24),
         ],
     )
     n = 0
@@ -486,6 +487,7 @@ def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow]) -> int:
                         item.field,
                         _field_label(item.field),
                         item.message,
+                        item.code,
                     )
                 ]
             )
