@@ -210,3 +210,22 @@ def test_firm_file_that_is_not_a_regular_file_is_refused(tmp_path: Path, kind: s
     assert not ran.timed_out and not has_traceback(ran), ran.describe()
     assert ran.code == 2 and "不是普通文件" in ran.stderr and str(target) in ran.stderr
     assert ran.seconds < 10 and ran.peak_mb < 200, ran.describe()
+
+
+def test_a_zip_that_asks_for_a_newer_zip_version_is_a_damaged_file(tmp_path: Path) -> None:
+    """Found by fuzzing: Python's zipfile refuses such a directory with NotImplementedError,
+    which escaped the guard as a crash (exit 3)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    data = bytearray(buffer.getvalue())
+    at = data.index(b"PK\x01\x02")  # the central directory entry
+    data[at + 6 : at + 8] = (169).to_bytes(2, "little")  # "version needed to extract": 16.9
+    path = tmp_path / "newer.xlsx"
+    path.write_bytes(bytes(data))
+    ran = run_assess(["score", str(path)], timeout=20)
+    assert not has_traceback(ran), ran.describe()
+    assert ran.code == 2 and str(path) in ran.stderr, ran.describe()

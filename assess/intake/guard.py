@@ -200,7 +200,9 @@ def open_zip(path: Path, source: str) -> Book:
     """Check the zip, find the sheets, read the 问卷/批量 sheets' XML and the styles."""
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    # NotImplementedError: a central directory that asks for a newer zip version (found by
+    # fuzzing: it escaped as a crash); ValueError: offsets that point before the file.
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError) as exc:
         raise fail(source, "intake.file.damaged", detail=exc) from None
     with zf:
         _guard_zip(zf, source)
