@@ -438,15 +438,17 @@ def load_located(text: str, source: str) -> tuple[Located, list[Problem]]:
 
 
 class UnreadableFile(Exception):
-    """A file refused before parsing: its name and why, in the user's language."""
+    """A file refused before parsing: its name, why (`reason`, worded) and what kind of
+    refusal it is (`kind`: missing, folder, not_regular, too_big, unreadable, encoding), so a
+    caller with its own words can use them."""
 
-    def __init__(self, path: Path, reason: str):
+    def __init__(self, path: Path, reason: str, kind: str = "unreadable"):
         super().__init__(f"{path}：{reason}")
-        self.path, self.reason = path, reason
+        self.path, self.reason, self.kind = path, reason, kind
 
 
-def read_limited(path: Path, *, limit: int = MAX_FILE_BYTES, encoding: str = "utf-8") -> str:
-    """The text of a regular file of at most `limit` bytes.
+def read_bytes_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes.
 
     The checks run on the opened descriptor, so what is checked is what is read: a
     directory, a FIFO (opened without blocking for a writer), a device such as /dev/zero
@@ -457,18 +459,22 @@ def read_limited(path: Path, *, limit: int = MAX_FILE_BYTES, encoding: str = "ut
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise UnreadableFile(path, "文件不存在") from None
+        raise UnreadableFile(path, "文件不存在", "missing") from None
     except IsADirectoryError:
-        raise UnreadableFile(path, "是一个文件夹，不是文件") from None
+        raise UnreadableFile(path, "是一个文件夹，不是文件", "folder") from None
     except OSError as exc:
         raise UnreadableFile(path, f"无法打开（{exc.strerror}）") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise UnreadableFile(path, "是一个文件夹，不是文件")
+            raise UnreadableFile(path, "是一个文件夹，不是文件", "folder")
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile(path, "不是普通文件（是管道、设备或套接字）；请给出一个文件")
-        too_big = UnreadableFile(path, f"文件超过 {limit // 1024} KB 的上限；请检查是否选错了文件")
+            raise UnreadableFile(
+                path, "不是普通文件（是管道、设备或套接字）；请给出一个文件", "not_regular"
+            )
+        too_big = UnreadableFile(
+            path, f"文件超过 {limit // 1024} KB 的上限；请检查是否选错了文件", "too_big"
+        )
         if info.st_size > limit:
             raise too_big
         chunks: list[bytes] = []
@@ -485,11 +491,17 @@ def read_limited(path: Path, *, limit: int = MAX_FILE_BYTES, encoding: str = "ut
         raise UnreadableFile(path, f"无法读取（{exc.strerror}）") from None
     finally:
         os.close(fd)
+    return b"".join(chunks)
+
+
+def read_limited(path: Path, *, limit: int = MAX_FILE_BYTES, encoding: str = "utf-8") -> str:
+    """The text of a regular file of at most `limit` bytes (see `read_bytes_limited`)."""
+    data = read_bytes_limited(path, limit)
     try:
-        return b"".join(chunks).decode(encoding)
+        return data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise UnreadableFile(
-            path, f"第 {exc.start + 1} 个字节起不是 UTF-8 编码的文字；请以 UTF-8 另存"
+            path, f"第 {exc.start + 1} 个字节起不是 UTF-8 编码的文字；请以 UTF-8 另存", "encoding"
         ) from None
 
 

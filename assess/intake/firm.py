@@ -6,7 +6,6 @@ import difflib
 import json
 import os
 import re
-import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,7 +19,7 @@ from assess.firm import Firm as Firm  # the model; intake builds it
 from assess.intake.checks import consistency_warnings
 from assess.intake.places import place as place  # where applicants are named
 from assess.intake.values import FieldValue, ValueProblem, parse_value, shown
-from assess.yamlsrc import load_located
+from assess.yamlsrc import UnreadableFile, load_located, read_bytes_limited
 
 
 @dataclass(frozen=True)
@@ -264,35 +263,25 @@ def _json_reason(message: str) -> str:
 
 
 def _read_regular(path: Path, source: str) -> bytes:
-    """The bytes of a regular file of at most `MAX_FILE_BYTES`.
-
-    Checked on the opened descriptor, so what is checked is what is read: a FIFO (opened
-    without waiting for a writer), a device such as /dev/zero or a folder is refused instead
-    of hanging or filling the memory, and a file that grows while it is read stops at the
-    limit."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(path, flags)
+    """The bytes of a regular file of at most `MAX_FILE_BYTES`, through the one bounded
+    reader (`yamlsrc.read_bytes_limited`): a FIFO, a device such as /dev/zero or a folder is
+    refused instead of hanging or filling the memory.  Its refusals in intake's words."""
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise file_error(source, "intake.file.not_regular")
-        data = b""
-        while len(data) <= MAX_FILE_BYTES:
-            chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - len(data)))
-            if not chunk:
-                break
-            data += chunk
-        if len(data) > MAX_FILE_BYTES or info.st_size > MAX_FILE_BYTES:
-            size = max(info.st_size, len(data))
+        return read_bytes_limited(path, MAX_FILE_BYTES)
+    except UnreadableFile as exc:
+        if exc.kind == "missing":
+            raise FileNotFoundError(path) from None
+        if exc.kind in ("folder", "not_regular"):
+            raise file_error(source, "intake.file.not_regular") from None
+        if exc.kind == "too_big":
+            size = os.stat(path).st_size
             raise file_error(
                 source,
                 "intake.file.too_large",
                 size=f"{size / 2**20:,.1f}",
                 limit=MAX_FILE_BYTES // 2**20,
-            )
-        return data
-    finally:
-        os.close(fd)
+            ) from None
+        raise file_error(source, "intake.file.cannot_read", reason=exc.reason) from None
 
 
 def read_mapping(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
