@@ -114,7 +114,8 @@ FIELDS: tuple[Field, ...] = (
         help="如 湖南省；用于选择地方特色化指标",
         max_length=50,
     ),
-    Field("city", "所在市州", T.TEXT, S.BASIC, max_length=50),
+    Field("city", "所在市州", T.TEXT, S.BASIC, help="如 长沙市", max_length=50),
+    Field("district", "所在区县", T.TEXT, S.BASIC, help="如 岳麓区", max_length=50),
     Field(
         "industry",
         "所属行业(划型)",

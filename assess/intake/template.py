@@ -54,6 +54,7 @@ BASIC_FIELDS = (
     "credit_code",
     "province",
     "city",
+    "district",
     "assessment_year",
     "main_product",
     "niche_market",

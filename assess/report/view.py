@@ -553,7 +553,7 @@ def _facts(firm: Firm, assessments: Sequence[Assessment]) -> list[Fact]:
     facts = []
     if v.get("credit_code"):
         facts.append(Fact("统一社会信用代码", str(v["credit_code"])))
-    place = "".join(str(v[k]) for k in ("province", "city") if v.get(k))
+    place = "".join(str(v[k]) for k in ("province", "city", "district") if v.get(k))
     if place:
         facts.append(Fact("所在地", place))
     industry = v.get("industry")
