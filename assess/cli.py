@@ -423,6 +423,70 @@ def build_app() -> typer.Typer:
         if fail_under and not all(a.passed for a in assessments):
             raise typer.Exit(EXIT_SHORT)
 
+    @app.command("serve", help=t("web.serve.help"), options_metavar=opts, cls=PlainCommand)
+    def serve(
+        host: Annotated[
+            str,
+            typer.Option("--host", metavar=t("web.serve.host_metavar"), help=t("web.serve.host")),
+        ] = "127.0.0.1",
+        port: Annotated[
+            int,
+            typer.Option(
+                "--port",
+                min=1,
+                max=65535,
+                metavar=t("web.serve.port_metavar"),
+                help=t("web.serve.port"),
+            ),
+        ] = 8000,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                "--workers",
+                "-w",
+                min=1,
+                metavar=t("cli.metavar.count"),
+                help=t("web.serve.workers"),
+            ),
+        ] = None,
+        upload_mb: Annotated[
+            float,
+            typer.Option(
+                "--upload-limit", min=0.1, metavar=t("cli.metavar.mb"), help=t("web.serve.upload")
+            ),
+        ] = 5.0,
+        time_limit: Annotated[
+            float,
+            typer.Option(
+                "--time-limit", min=1.0, metavar=t("web.serve.seconds"), help=t("web.serve.time")
+            ),
+        ] = 20.0,
+        rate: Annotated[
+            float,
+            typer.Option(
+                "--rate", min=1.0, metavar=t("cli.metavar.count"), help=t("web.serve.rate")
+            ),
+        ] = 30.0,
+        forwarded: Annotated[
+            str,
+            typer.Option(
+                "--forwarded-allow-ips", metavar=t("web.serve.ips"), help=t("web.serve.forwarded")
+            ),
+        ] = "127.0.0.1",
+    ) -> None:
+        import os
+
+        from assess.web.app import Settings
+        from assess.web.server import serve as run_server
+
+        settings = Settings(
+            workers=workers or os.cpu_count() or 1,
+            upload_limit=int(upload_mb * 2**20),
+            time_limit=time_limit,
+            rate_per_minute=rate,
+        )
+        run_server(host, port, settings, forwarded_allow_ips=forwarded)
+
     @app.command("batch", help=t("cli.batch.help"), options_metavar=opts, cls=PlainCommand)
     def batch(
         inputs: Annotated[

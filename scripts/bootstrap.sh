@@ -14,9 +14,10 @@ case "$mode" in demo|test) ;; *) echo "usage: bash scripts/bootstrap.sh demo|tes
 # libharfbuzz-subset0 WeasyPrint falls back to a pure-Python font subsetter and a Chinese
 # report takes about 15 times longer. poppler-utils gives pdftotext/pdffonts for the tests.
 SYSTEM_PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils"
-# The tests also open the generated questionnaire in LibreOffice, as a firm would.
+# The tests also open the generated questionnaire in LibreOffice, as a firm would, and
+# drive the web mode in a real browser: Debian's chromium through its chromedriver.
 if [ "$mode" = "test" ]; then
-  SYSTEM_PACKAGES="$SYSTEM_PACKAGES libreoffice-calc-nogui"
+  SYSTEM_PACKAGES="$SYSTEM_PACKAGES libreoffice-calc-nogui chromium chromium-driver"
 fi
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then

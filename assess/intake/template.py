@@ -178,9 +178,27 @@ def write_template(
     are always in the template.  `province` (湖南省): leave out other provinces' local
     indicators and their evidence, and prefill 所在省份.
     """
-    from openpyxl import Workbook
-
     from assess.atomic import write_bytes
+
+    data = template_bytes(rubric_ids, fields=fields, form=form, batch=batch, province=province)
+    write_bytes(Path(path), data)
+    # The atomic writer's temp file is private (0600); a template is an ordinary document.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+def template_bytes(
+    rubric_ids: Sequence[str] | None = None,
+    *,
+    fields: Iterable[str] = (),
+    form: Mapping[str, object] | None = None,
+    batch: Sequence[Mapping[str, object]] = (),
+    province: str | None = None,
+) -> bytes:
+    """The questionnaire workbook of `write_template`, in memory: the web mode hands a
+    firm its filled questionnaire without writing the firm's answers to disk."""
+    from openpyxl import Workbook
 
     rubrics = _rubrics(rubric_ids)
     used = set(fields) | set(form or {}) | {k for firm in batch for k in firm}
@@ -201,11 +219,7 @@ def write_template(
     wb.active = 0
     buffer = io.BytesIO()
     wb.save(buffer)
-    write_bytes(Path(path), buffer.getvalue())
-    # The atomic writer's temp file is private (0600); a template is an ordinary document.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+    return buffer.getvalue()
 
 
 class _Lists:

@@ -1,0 +1,98 @@
+"""Process pools for the web mode: CPU work never runs on the event loop.
+
+Two pools, so that a queue of PDFs (about a second each) never holds up scoring an upload
+(tens of milliseconds): `score` reads and scores uploads and writes questionnaires,
+`pdf` renders reports.  Each job carries its own time limit (`work.limited`); the server
+waits a little longer, and when a worker is still busy after that (native code that
+ignored the signal), the pool is replaced and its processes killed, so one bad upload
+cannot keep a worker forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from assess.web.work import Overtime
+
+R = TypeVar("R")
+
+GRACE_SECONDS = 5.0  # the server's deadline beyond the job's own limit
+
+
+class Busy(Exception):
+    """The job did not finish in time (or its worker died); the request is refused."""
+
+
+class Pool:
+    """A restartable process pool of `size` spawned workers, each warmed by `warm`."""
+
+    def __init__(self, size: int, warm: Callable[[], None]):
+        self.size = size
+        self.warm = warm
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _make(self) -> ProcessPoolExecutor:
+        # Spawned, not forked: the server process holds an event loop and threads.
+        return ProcessPoolExecutor(
+            max_workers=self.size,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=self.warm,
+            max_tasks_per_child=500,  # bounds what a long-running worker can accumulate
+        )
+
+    def executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = self._make()
+            return self._executor
+
+    def start(self) -> None:
+        """Start every worker now, so the first firm does not wait for the imports."""
+        executor = self.executor()
+        for future in [executor.submit(_nothing) for _ in range(self.size)]:
+            future.result()
+
+    async def run(self, seconds: float, fn: Callable[..., R], *args: Any) -> R:
+        """`fn(*args, seconds)` in a worker; `Busy` when it overruns or its worker dies."""
+        executor = self.executor()
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(executor, functools.partial(fn, *args, seconds))
+        try:
+            return await asyncio.wait_for(future, seconds + GRACE_SECONDS)
+        except TimeoutError:
+            self._replace(executor)
+            raise Busy from None
+        except Overtime:  # the job's own limit: the worker is free again
+            raise Busy from None
+        except BrokenProcessPool:
+            self._replace(executor)
+            raise Busy from None
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is broken:
+                self._executor = None
+        processes = list((getattr(broken, "_processes", None) or {}).values())
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.kill()
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _nothing() -> None:
+    return None
