@@ -535,6 +535,19 @@ def build_app() -> typer.Typer:
                 "--scheduler", metavar=t("cli.metavar.address"), help=t("cli.batch.scheduler")
             ),
         ] = None,
+        cover_rank: Annotated[
+            bool,
+            typer.Option("--cover-rank/--no-cover-rank", help=t("batch.cli.cover_rank")),
+        ] = False,
+        previous: Annotated[
+            Path | None,
+            typer.Option(
+                "--previous", metavar=t("cli.metavar.outdir"), help=t("batch.cli.previous")
+            ),
+        ] = None,
+        overwrite: Annotated[
+            bool, typer.Option("--overwrite", help=t("batch.cli.overwrite"))
+        ] = False,
     ) -> None:
         from assess.batch import BatchOptions, run_batch
 
@@ -550,6 +563,9 @@ def build_app() -> typer.Typer:
                 resume=resume,
                 scheduler=scheduler,
                 reader_memory_mb=reader_memory,
+                cover_rank=cover_rank,
+                previous=previous,
+                overwrite=overwrite,
             )
         )
         raise typer.Exit(result.exit_code)

@@ -30,6 +30,12 @@ class Firm:
     source: str = ""
     warnings: tuple[str, ...] = field(default=())
     notices: tuple[Problem, ...] = field(default=())
+    # A 批量 sheet row: its columns that name no field, (column letter, heading, text) in
+    # sheet order, which
+    # a round's summary carries through unchanged; and each field's column letter there
+    # (one mapping shared by the sheet's rows), so a blank figure is sent back with its cell.
+    extra: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
+    columns: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def name(self) -> str:

@@ -218,4 +218,11 @@ class CohortPlace:
     size: int  # applicants scored in the round
     rank: int  # 1 = best score rate; ties share a rank
     percentile: Decimal  # share of the round scoring below it, ties counting half (0–100)
-    score_pct: Decimal  # its score as a percentage of the maximum over the scored rubrics
+    score_pct: Decimal | None  # its score as a percentage of the maximum over the scored rubrics
+    # Ranked by the official ladder (`ladder`): the highest tier passed ("" for none) and
+    # the verdict at the tier above it ("" at the top).
+    tier: str = ""
+    verdict: str = ""
+    ladder: bool = False
+    ranked: bool = True  # False: the cover shows no place, only `changes`
+    changes: tuple[str, ...] = ()  # since the previous round, worded: 研发投入 成长 → 成熟

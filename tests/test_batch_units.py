@@ -74,12 +74,14 @@ def test_report_names_are_unique_case_insensitively() -> None:
     firm = load_firm_file(SAMPLES / "weak.json")
     names = ReportNames()
     first, second = names.take(firm, 1), names.take(firm, 2)
-    assert first == "reports/91510100MA6D8E9F0X.pdf"
-    assert second == "reports/91510100MA6D8E9F0X-2.pdf"
+    assert first == "reports/91510100MA6D8E9F0X-成都锦城包装制品.pdf"  # 有限公司 left out
+    assert second == "reports/91510100MA6D8E9F0X-成都锦城包装制品-2.pdf"
     from dataclasses import replace
 
     lower = replace(firm, values={**firm.values, "credit_code": "91510100ma6d8e9f0x"})
-    assert names.take(lower, 3) == "reports/91510100ma6d8e9f0x-3.pdf"
+    assert names.take(lower, 3) == "reports/91510100ma6d8e9f0x-成都锦城包装制品-3.pdf"
+    codeless = replace(firm, values={"name": "湖南湘江新材料股份有限公司"})
+    assert names.take(codeless, 5) == "reports/湖南湘江新材料.pdf"
     nameless = replace(firm, values={"name": "/"})
     assert names.take(nameless, 4) == "reports/_.pdf"
 
@@ -301,12 +303,17 @@ def test_summary_workbook_reads_back(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["汇总", "问题清单", "统计"]
     main = wb["汇总"]
-    assert main.freeze_panes == "A2" and main.auto_filter.ref.startswith("A1:")
+    # rank and name stay in view; every sheet filters, prints landscape A4 one page wide
+    assert main.freeze_panes == "C2" and main.auto_filter.ref.startswith("A1:")
     assert main["A1"].font.b and main["A1"].value == "排名"
     assert [c.value for c in main["A"][1:]] == [1, 2]
-    assert main["E3"].value == "'=1+1" and main["E3"].data_type == "s"
-    assert main.column_dimensions["D"].width == 30
-    assert wb["统计"]["A2"].value == "本批次" and wb["统计"]["A2"].font.b
+    assert main["D3"].value == "'=1+1" and main["D3"].data_type == "s"
+    assert main.column_dimensions["B"].width == 26
+    for ws in wb:
+        assert ws.auto_filter.ref and ws.page_setup.orientation == "landscape"
+        assert ws.page_setup.paperSize == 9 and ws.page_setup.fitToWidth == 1
+    assert main.print_title_rows == "$1:$1" == wb["问题清单"].print_title_rows
+    assert wb["统计"]["A3"].value == "本批次" and wb["统计"]["A3"].font.b
 
 
 def test_cohort_html_escapes_applicant_text() -> None:
@@ -462,7 +469,7 @@ def test_a_round_shows_the_platform_status_in_summary_and_results(tmp_path: Path
     got = dict(zip(head, row, strict=True))
     assert got["专精特新 结论"] == got["小巨人 结论"] == "待平台评分"
     assert got["创新型 结论"] == "通过"
-    stats = [r for r in wb["统计"].iter_rows(values_only=True) if r[0] == "miit-2026-srdi"]
+    stats = [r for r in wb["统计"].iter_rows(values_only=True) if r[0] == "专精特新"]
     heads = next(r for r in wb["统计"].iter_rows(values_only=True) if "通过率(%)" in r)
     assert dict(zip(heads, stats[0], strict=True))["待平台评分"] == 1
     wb.close()

@@ -21,7 +21,7 @@ from typing import Any
 
 import assess
 from assess import catalog
-from assess.batch.records import HUNDRED, ApplicantRow, Standing
+from assess.batch.records import HUNDRED, LADDER_TIERS, ApplicantRow, Ranking, Standing
 from assess.batch.stats import Bin, Cohort
 from assess.report.charts import ACCENT, ACCENT_LIGHT, FAIL, FONT_STACK, GRID, INK, PASS, TRACK
 from assess.report.words import LabelTable
@@ -196,9 +196,13 @@ def build_context(
     top: Sequence[ApplicantRow] = (),
     standing: Mapping[int, Standing] | None = None,
     duplicates: int = 0,
+    ranking: Ranking | None = None,
 ) -> dict[str, Any]:
     """Everything cohort.html.j2 shows."""
     from markupsafe import Markup
+
+    from assess.batch.previous import word_place
+    from assess.batch.summary_xlsx import industry_rows, region_rows
 
     generated = generated or dt.date.today()
     bands = cohort.bands()
@@ -236,12 +240,14 @@ def build_context(
         }
         for w in cohort.weakest()
     ]
-    standing = standing or {}
+    standing = standing if standing is not None else (ranking.standing if ranking else {})
+    official = ranking.official if ranking is not None else cohort.official
     leaders = [
         {
             "rank": standing[r.index].rank,
             "name": r.name,
-            "score": _pct(r.score),
+            "verdict": word_place(r.ladder_place()) if official else "",
+            "score": _pct(r.rate(official)),
             "percentile": _num(standing[r.index].percentile),
             "where": Path(r.source).name
             + (" " + catalog.t("summary.cohort.row", row=r.row) if r.row else ""),
@@ -282,8 +288,26 @@ def build_context(
         "weakest": weakest,
         "leaders": leaders,
         "sizes": sizes,
+        "official": official,
+        "rule": catalog.t("summary.rule.official" if official else "summary.rule.own"),
+        "barred": len(ranking.barred) if ranking is not None else 0,
+        "superseded": len(ranking.superseded) if ranking is not None else 0,
+        "unmet": [
+            {"tier": TIER_SHORT.get(tier, tier), "title": title, "n": n}
+            for tier, title, n in cohort.most_unmet(10)
+        ],
+        "regions": region_rows(cohort)[:15],
+        "industries": industry_rows(cohort)[:10],
+        "ladder": [TIER_SHORT.get(x, x) for x in LADDER_TIERS],
         "css": Markup(_stylesheet()),
     }
+
+
+def round_title(round_name: str) -> str:
+    """cohort.pdf's title: the round named (第一批 · 批次概览)."""
+    if not round_name:
+        return catalog.t("summary.cohort.title")
+    return catalog.t("summary.cohort.round_title", round=round_name)
 
 
 def band_bar(percent: Decimal, *, width: float = 120, height: float = 9) -> str:

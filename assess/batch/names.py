@@ -38,17 +38,36 @@ def safe_stem(text: str) -> str:
     return text
 
 
+# Endings of a company's full name that its short name (简称) leaves out.
+_LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "公司")
+SHORT_CHARS = 16
+
+
+def short_name(name: str) -> str:
+    """A firm's short name for a file: its full name without the legal form at the end
+    (湖南湘江新材料有限公司 → 湖南湘江新材料), at most SHORT_CHARS characters."""
+    text = name.strip()
+    for form in _LEGAL_FORMS:
+        if text.endswith(form) and len(text) > len(form):
+            text = text[: -len(form)]
+            break
+    return text[:SHORT_CHARS]
+
+
 class ReportNames:
-    """`reports/<credit code or name>.pdf`, unique within the round (case-insensitively,
-    for Windows and macOS disks): the second of a name gets `-2`."""
+    """`reports/<credit code>-<short name>.pdf` (either alone when the other is missing),
+    unique within the round (case-insensitively, for Windows and macOS disks): the second
+    of a name gets `-2`."""
 
     def __init__(self) -> None:
         self.used: set[str] = set()
 
     def take(self, firm: Firm, index: int) -> str:
         code = firm.get("credit_code")
-        base = safe_stem(str(code)) if code is not None else ""
-        base = base or safe_stem(firm.name) or f"applicant-{index}"
+        code_part = safe_stem(str(code)) if code is not None else ""
+        name_part = safe_stem(short_name(firm.name)) if firm.get("name") else ""
+        base = "-".join(p for p in (code_part, name_part) if p)
+        base = safe_stem(base) or safe_stem(firm.name) or f"applicant-{index}"
         name, n = base, 2
         while name.casefold() in self.used:
             name = f"{base}-{n}"

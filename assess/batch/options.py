@@ -37,6 +37,9 @@ class BatchOptions:
     round_name: str | None = None  # the round, on each report (default: OUTDIR's name)
     # memory the child that reads the untrusted input files may use (`reader.Reader`)
     reader_memory_mb: int = READER_MEMORY_MB
+    cover_rank: bool = False  # each PDF's cover shows its place in the round (--cover-rank)
+    previous: Path | None = None  # an earlier round's OUTDIR to compare with (--previous)
+    overwrite: bool = False  # clear an earlier round's outputs from OUTDIR (--overwrite)
 
 
 @dataclass(frozen=True)

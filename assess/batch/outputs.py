@@ -19,13 +19,14 @@ from assess.atomic import atomic_stream, write_bytes
 from assess.batch.journal import Entry, Journal
 from assess.batch.options import COHORT, RESULTS, SUMMARY
 from assess.batch.progress import Progress
-from assess.batch.records import ApplicantRow, Issue, Standing, standings
+from assess.batch.records import ApplicantRow, Issue, Ranking, Standing, rank_round
 from assess.batch.stats import Cohort
 from assess.batch.task import cohort_pdf_bytes, describe_exception
 from assess.catalog import t
 
 if TYPE_CHECKING:
     from assess.batch.executors import Pool
+    from assess.batch.previous import PreviousRound
     from assess.batch.summary_xlsx import RunInfo
 
 RESULTS_GROUP = 512  # applicants whose scores are read from the journal at once
@@ -69,28 +70,40 @@ def applicant_json(row: ApplicantRow, standing: Standing | None) -> dict[str, An
     }
 
 
-def flag_duplicates(rows: Sequence[ApplicantRow]) -> tuple[list[ApplicantRow], int]:
-    """Rows sharing a credit code each get a `duplicate` issue naming the others."""
+def flag_duplicates(
+    rows: Sequence[ApplicantRow], ranking: Ranking | None = None
+) -> tuple[list[ApplicantRow], int]:
+    """Rows sharing a credit code each get a `duplicate` issue naming the others, and
+    saying which one the round ranks (the last one scored: `records.rank_round`)."""
     groups: dict[str, list[int]] = {}
     for pos, row in enumerate(rows):
         code = row.credit_code.strip().upper()
         if code:
             groups.setdefault(code, []).append(pos)
+    ranked = ranking.standing if ranking is not None else {}
     out = list(rows)
     flagged = 0
     for code, members in groups.items():
         if len(members) < 2:
             continue
+        kept = next((rows[p] for p in reversed(members) if rows[p].index in ranked), None)
         for pos in members:
-            others = [rows[p].where for p in members[:4] if p != pos][:3]
-            more = len(members) - 1
-            shown = "；".join(others) + (f" 等 {more} 处" if more > 3 else "")
-            issue = Issue(
-                "duplicate",
-                rows[pos].where,
-                "credit_code",
-                f"统一社会信用代码 {code} 重复：另见 {shown}",
-            )
+            others = [rows[p].where for p in members if p != pos]
+            shown = t("batch.duplicate.sep").join(others[:3])
+            if len(others) > 3:
+                shown = t("batch.duplicate.more", shown=shown, count=len(others))
+            if kept is None:
+                key, message = (
+                    "batch.duplicate.plain",
+                    t("batch.duplicate.plain", code=code, others=shown),
+                )
+            elif kept.index == rows[pos].index:
+                key = "batch.duplicate.ranked"
+                message = t(key, code=code, others=shown)
+            else:
+                key = "batch.duplicate.not_ranked"
+                message = t(key, code=code, others=shown, kept=kept.where)
+            issue = Issue("duplicate", rows[pos].where, "credit_code", message, key)
             out[pos] = replace(out[pos], issues=(*out[pos].issues, issue))
             flagged += 1
     return out, flagged
@@ -154,6 +167,9 @@ def write_outputs(
     info: RunInfo,
     progress: Progress,
     pool: Pool | None = None,
+    *,
+    previous: PreviousRound | None = None,
+    notices: Sequence[Issue] = (),
 ) -> Written:
     """results.jsonl, summary.xlsx and cohort.pdf for `rows` (every applicant, in input
     order; `cohort` has them all).  With a `pool` (still open, idle by now), cohort.pdf is
@@ -164,8 +180,11 @@ def write_outputs(
     from assess.batch.summary_xlsx import write_summary
 
     timings: dict[str, float] = {}
-    flagged, duplicates = flag_duplicates(rows)
-    standing = standings(cohort.scores)
+    ranking = rank_round(rows, info.official)
+    flagged, duplicates = flag_duplicates(rows, ranking)
+    standing = ranking.standing
+    changes = previous.match(flagged, info.official) if previous is not None else {}
+    new, gone = previous.new_and_gone(flagged) if previous is not None else ([], [])
 
     def results() -> None:
         started = time.perf_counter()
@@ -178,11 +197,13 @@ def write_outputs(
     try:
         html = cohort_report.render_html(
             cohort,
+            title=cohort_report.round_title(info.round_name),
             generated=dt.date.fromisoformat(info.generated),
             interrupted=info.interrupted,
             top=cohort_report.top_rows(flagged, standing),
             standing=standing,
             duplicates=duplicates,
+            ranking=ranking,
         )
         if pool is not None:
             pdf = pool.submit(cohort_pdf_bytes, html)
@@ -193,7 +214,18 @@ def write_outputs(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="results") as writer:
         writing = writer.submit(results)
         started = time.perf_counter()
-        write_summary(outdir / SUMMARY, flagged, cohort, standing, info, duplicates=duplicates)
+        write_summary(
+            outdir / SUMMARY,
+            flagged,
+            cohort,
+            ranking,
+            info,
+            duplicates=duplicates,
+            changes=changes,
+            new=new,
+            gone=gone,
+            notices=notices,
+        )
         timings["summary"] = time.perf_counter() - started
         cohort_failed = False
         try:

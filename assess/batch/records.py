@@ -11,11 +11,12 @@ they do not define them.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
+from assess.firm import Firm
 from assess.intake.places import place
 
 Status = Literal["scored", "rejected", "failed", "pending"]
@@ -24,6 +25,20 @@ STATUSES: tuple[Status, ...] = ("scored", "rejected", "failed", "pending")
 HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
 _TENTH = Decimal("0.1")
+
+# The official ladder, bottom up, and the verdicts within a tier, worst (fail) first:
+# what the round's ranking reads (`ApplicantRow.rank_key`).
+LADDER_TIERS = ("innovative", "srdi", "little_giant")
+READINESS = "readiness"
+TIER_RANK = {tier: i for i, tier in enumerate(LADDER_TIERS, start=1)}
+VERDICTS = ("fail", "undetermined", "platform_pending", "pass")
+VERDICT_RANK = {verdict: i for i, verdict in enumerate(VERDICTS)}
+# Gates that keep a firm out of the round altogether: not an SME, or not compliant.
+BARRING_GATES = ("sme", "compliance")
+# The fields the summary shows of every applicant, in this order: where it is, what it does.
+INFO_FIELDS = ("province", "city", "district", "industry", "main_product", "niche_market")
+NO_SCORE = Decimal(-1)  # below every score rate: no rubric with points
+RankKey = tuple[Decimal, ...]
 
 
 # ---- one applicant -----------------------------------------------------------------------
@@ -94,6 +109,23 @@ class ApplicantRow:
     report: str = ""  # the applicant's PDF, relative to the output folder
     input_hash: str = ""
     marks: tuple[IndicatorMark, ...] = field(default=(), compare=False)
+    # Why, from the scoring (`assess.batch.verdicts.facts`): the official conditions the
+    # next tier up still misses (worded, that tier in `target`), the eligibility gates
+    # failed (condition ids: sme, compliance) and the blank fields that could change a
+    # verdict (field ids; `cells` gives each one's column in its 批量 sheet, or "").
+    target: str = ""
+    unmet: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()  # the titles of `target`'s failed conditions, for counting
+    ineligible: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    cells: tuple[str, ...] = ()
+    # Where and what: the firm's own `INFO_FIELDS` values ("" when blank) and the columns
+    # of its 批量 sheet that name no field, (header, text), carried through unchanged.
+    info: tuple[str, ...] = ()
+    extra: tuple[tuple[str, str], ...] = ()
+    # The verdict and points of each rubric, and the level of each class that has
+    # levels, (rubric, class id, level): what the next round compares against.
+    levels: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def where(self) -> str:
@@ -101,14 +133,51 @@ class ApplicantRow:
 
     @property
     def score(self) -> Decimal | None:
-        """The ranking score: points as % of the maximum over every rubric that awards
-        points (conditions-only rubrics have a maximum of 0); None when none does."""
-        scored = [line for line in self.lines if line.max > 0]
+        """Points as % of the maximum over every rubric that awards points
+        (conditions-only rubrics have a maximum of 0); None when none does: how an
+        agency's own rubric set (`-r`) ranks."""
+        return self._rate(lambda line: True)
+
+    @property
+    def points_rate(self) -> Decimal | None:
+        """Points as % of the maximum over the scored rubrics other than the advisory
+        readiness one: under the official ladder, the tiers that award points."""
+        return self._rate(lambda line: line.tier != READINESS)
+
+    @property
+    def readiness_rate(self) -> Decimal | None:
+        return self._rate(lambda line: line.tier == READINESS)
+
+    def rate(self, official: bool) -> Decimal | None:
+        """The score rate the round shows: the official tiers' points under the official
+        ladder, every rubric's points for an agency's own set."""
+        return self.points_rate if official else self.score
+
+    def _rate(self, keep: Callable[[RubricLine], bool]) -> Decimal | None:
+        scored = [line for line in self.lines if line.max > 0 and keep(line)]
         if self.status != "scored" or not scored:
             return None
         total = sum((line.total for line in scored), Decimal(0))
         maximum = sum((line.max for line in scored), Decimal(0))
         return (total * HUNDRED / maximum).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+    def ladder_place(self) -> tuple[str, str]:
+        """(the highest official tier passed, "" for none; the verdict at the tier above
+        it, "" at the top): see `ladder_place`."""
+        return ladder_place({line.tier: line.pass_status for line in self.lines})
+
+    def rank_key(self, official: bool) -> RankKey:
+        """What the round orders by, best highest (see `rank_round`)."""
+        if not official:
+            return (self.score if self.score is not None else NO_SCORE,)
+        passed, above = self.ladder_place()
+        points, readiness = self.points_rate, self.readiness_rate
+        return (
+            Decimal(TIER_RANK.get(passed, 0)),
+            Decimal(VERDICT_RANK.get(above, 0) if above else len(VERDICTS)),
+            points if points is not None else NO_SCORE,
+            readiness if readiness is not None else NO_SCORE,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (Decimals as strings, so nothing is rounded)."""
@@ -143,6 +212,15 @@ class ApplicantRow:
             "marks": [
                 [k.rubric, k.id, k.title, str(k.points), str(k.max), k.status] for k in self.marks
             ],
+            "target": self.target,
+            "unmet": list(self.unmet),
+            "failed": list(self.failed),
+            "ineligible": list(self.ineligible),
+            "missing": list(self.missing),
+            "cells": list(self.cells),
+            "info": list(self.info),
+            "extra": [list(pair) for pair in self.extra],
+            "levels": [list(level) for level in self.levels],
         }
 
     @classmethod
@@ -182,6 +260,16 @@ class ApplicantRow:
                 IndicatorMark(r, i, t, Decimal(p), Decimal(m), s)
                 for r, i, t, p, m, s in data["marks"]
             ),
+            # Absent from the lines of earlier versions: read as nothing known.
+            target=data.get("target", ""),
+            unmet=tuple(data.get("unmet", ())),
+            failed=tuple(data.get("failed", ())),
+            ineligible=tuple(data.get("ineligible", ())),
+            missing=tuple(data.get("missing", ())),
+            cells=tuple(data.get("cells", ())),
+            info=tuple(data.get("info", ())),
+            extra=tuple((str(h), str(v)) for h, v in data.get("extra", ())),
+            levels=tuple((str(r), str(c), str(v)) for r, c, v in data.get("levels", ())),
         )
 
 
@@ -189,6 +277,27 @@ class ApplicantRow:
 # unknown]: what `Cohort.add_marks` takes instead of each row's marks (a batch's workers
 # send these per chunk, which is much less to pickle than 60 marks per applicant).
 MarkTally = dict[tuple[str, str], list[Any]]
+
+
+def ladder_place(verdicts: Mapping[str, str]) -> tuple[str, str]:
+    """(the highest official tier passed, "" for none; the verdict at the tier above it,
+    "" when the top tier is passed), from tier → verdict: where an applicant stands on
+    the ladder, and how near the next rung is (待平台评分, 待定 or 未通过)."""
+    passed = ""
+    for tier in LADDER_TIERS:
+        if verdicts.get(tier) == "pass":
+            passed = tier
+    above = LADDER_TIERS.index(passed) + 1 if passed else 0
+    return passed, verdicts.get(LADDER_TIERS[above], "") if above < len(LADDER_TIERS) else ""
+
+
+def firm_info(firm: Firm) -> tuple[str, ...]:
+    """The firm's `INFO_FIELDS` as text, "" for a blank one (an industry is its id)."""
+    out = []
+    for field_id in INFO_FIELDS:
+        value = firm.get(field_id)
+        out.append("" if value is None else str(value))
+    return tuple(out) if any(out) else ()
 
 
 # ---- the round ---------------------------------------------------------------------------
@@ -203,8 +312,9 @@ class Standing:
     percentile: Decimal
 
 
-def standings(scores: Mapping[int, Decimal]) -> dict[int, Standing]:
-    """Applicant index → standing, from index → score."""
+def standings(scores: Mapping[int, Any]) -> dict[int, Standing]:
+    """Applicant index → standing, from index → score (or any key that orders, best
+    highest: a `RankKey`)."""
     ordered = sorted(scores.values())
     n = len(ordered)
     out: dict[int, Standing] = {}
@@ -216,3 +326,66 @@ def standings(scores: Mapping[int, Decimal]) -> dict[int, Standing]:
         pct = (Decimal(below) + Decimal(equal) / 2) * HUNDRED / n
         out[index] = Standing(n - below - equal + 1, pct.quantize(_TENTH, rounding=ROUND_HALF_UP))
     return out
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The round ranked (`rank_round`): each ranked applicant's standing, and why the
+    other scored ones are not ranked."""
+
+    standing: dict[int, Standing]
+    barred: frozenset[int] = frozenset()  # not an SME, or failing the compliance gate
+    superseded: Mapping[int, int] = field(default_factory=dict)  # index → the one ranked
+    official: bool = True
+
+    @property
+    def size(self) -> int:
+        return len(self.standing)
+
+
+def rank_round(rows: Iterable[ApplicantRow], official: bool) -> Ranking:
+    """Rank the scored applicants of a round.
+
+    Under the official ladder (`official`): the highest official tier not failed
+    (小巨人 > 专精特新 > 创新型), then the verdict there (通过 > 待平台评分 > 待定), then
+    the score rate of the rubrics that award points, then the readiness score rate.  With
+    an agency's own rubric set: the score rate over its rubrics.  Either way a firm that
+    is not an SME or fails the compliance gate is not ranked (不符合申报条件), and of
+    several submissions sharing a credit code only the last one scored is ranked.  Ties
+    share a rank."""
+    scored = [r for r in rows if r.status == "scored"]
+    last: dict[str, int] = {}
+    for row in scored:
+        code = row.credit_code.strip().upper()
+        if code:
+            last[code] = max(last.get(code, 0), row.index)
+    superseded: dict[int, int] = {}
+    barred: set[int] = set()
+    keys: dict[int, RankKey] = {}
+    for row in scored:
+        code = row.credit_code.strip().upper()
+        if code and last[code] != row.index:
+            superseded[row.index] = last[code]
+        elif row.ineligible:
+            barred.add(row.index)
+        else:
+            keys[row.index] = row.rank_key(official)
+    return Ranking(standings(keys), frozenset(barred), superseded, official)
+
+
+def ranked_order(rows: Sequence[ApplicantRow], ranking: Ranking) -> list[ApplicantRow]:
+    """Rows as the summary lists them: the ranked ones by rank (then input order), then
+    the scored ones not ranked (不符合申报条件, then 重复), then the rest by status."""
+    later = {"scored": 0, "failed": 1, "rejected": 2, "pending": 3}
+
+    def key(r: ApplicantRow) -> tuple[int, int, int]:
+        s = ranking.standing.get(r.index)
+        if s is not None:
+            return (0, s.rank, r.index)
+        if r.index in ranking.barred:
+            return (1, 0, r.index)
+        if r.index in ranking.superseded:
+            return (2, 0, r.index)
+        return (3 + later.get(r.status, 4), 0, r.index)
+
+    return sorted(rows, key=key)

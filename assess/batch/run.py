@@ -30,6 +30,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,17 +43,21 @@ from assess.batch.journal import STATE_DIR, Journal
 from assess.batch.lock import outdir_lock
 from assess.batch.names import ReportNames
 from assess.batch.options import (
+    COHORT,
     EXIT_NOTHING_READ,
     EXIT_OK,
     EXIT_SOME_REJECTED,
     REPORTS,
+    RESULTS,
+    SUMMARY,
     BatchOptions,
     BatchResult,
 )
 from assess.batch.outputs import publish, write_outputs
+from assess.batch.previous import PreviousRound, word_change
 from assess.batch.progress import Progress, make_progress
 from assess.batch.reader import Loaded, Reader, as_issue
-from assess.batch.records import ApplicantRow, Issue, Standing, standings
+from assess.batch.records import ApplicantRow, Issue, Standing, firm_info, rank_round
 from assess.batch.scheduler import Scheduler
 from assess.batch.stats import Cohort
 from assess.batch.task import (
@@ -70,6 +75,7 @@ from assess.intake.firm import Record
 from assess.rubric.selection import RubricPlan, no_rubric_in_force
 
 if TYPE_CHECKING:
+    from assess.batch.previous import Change
     from assess.results import CohortPlace
 
 INTERRUPT_ENV = "ASSESS_BATCH_INTERRUPT_AFTER"  # tests: Ctrl-C after N (interrupt_after)
@@ -85,8 +91,10 @@ class _Batch:
         journal: Journal,
         plan: RubricPlan,
         generated: dt.date,
+        previous: PreviousRound | None = None,
     ):
         self.options = options
+        self.previous = previous
         self.outdir = options.outdir
         self.round_name = options.round_name or options.outdir.resolve().name or str(options.outdir)
         self.progress = progress
@@ -104,7 +112,12 @@ class _Batch:
         )
         self.scheduler = Scheduler(pool, context, self._scored, self._rendered)
         self.rows: list[ApplicantRow] = []
-        self.cohort = Cohort()
+        self.official = plan.fixed is None  # the official ladder: ranked by it
+        self.cohort = Cohort(official=self.official)
+        # index → its 批量 sheet's field columns, until its scores say which are blank
+        self.columns: dict[int, Mapping[str, str]] = {}
+        # (file, sheet, column letter, heading) → applicants with a value there
+        self.extra_columns: dict[tuple[str, str, str, str], int] = {}
         self.names = ReportNames()
         self.to_report: dict[int, Job] = {}  # index → its job, for phase 2 (with PDFs)
         self.read_any = False
@@ -231,7 +244,14 @@ class _Batch:
             status="pending",
             name=firm.name,
             credit_code=str(code) if code else "",
+            info=firm_info(firm),
+            extra=tuple((heading, text) for _, heading, text in firm.extra),
         )
+        for letter, heading, text in firm.extra:
+            column = (record.source, record.sheet or "", letter, heading)
+            self.extra_columns[column] = self.extra_columns.get(column, 0) + bool(text)
+        if firm.columns:
+            self.columns[index] = firm.columns
         rubrics = self.plan.for_firm(firm)
         if not rubrics:
             year = firm.get("assessment_year")
@@ -272,7 +292,9 @@ class _Batch:
         if not self.journal.intact(entry):
             return None
         row = self.journal.row(entry)
-        return replace(row, index=base.index, source=base.source, report="")
+        return replace(
+            row, index=base.index, source=base.source, report="", info=base.info, extra=base.extra
+        )
 
     def _scored(self, scored: Scored) -> None:
         self.worker_cpu += scored.seconds
@@ -298,6 +320,13 @@ class _Batch:
             raise KeyboardInterrupt
 
     def _final(self, row: ApplicantRow, note: str = "") -> None:
+        base = self.rows[row.index - 1]
+        if base is not row and not row.info and (base.info or base.extra):
+            # scored by a worker, which sends back no more than the scores say
+            row = replace(row, info=base.info, extra=base.extra)
+        columns = self.columns.pop(row.index, None)
+        if columns is not None and row.missing:
+            row = replace(row, cells=tuple(columns.get(f, "") for f in row.missing))
         self.cohort.add(row)
         self.rows[row.index - 1] = replace(row, marks=()) if row.marks else row
         self.progress.advance(row.status, note)
@@ -311,21 +340,37 @@ class _Batch:
         size = len(standing)
         out = {}
         for index, s in standing.items():
-            score = self.rows[index - 1].score
-            if score is not None:
-                out[index] = CohortPlace(self.round_name, size, s.rank, s.percentile, score)
+            row = self.rows[index - 1]
+            score = row.rate(self.official)
+            passed, above = row.ladder_place() if self.official else ("", "")
+            out[index] = CohortPlace(
+                self.round_name,
+                size,
+                s.rank,
+                s.percentile,
+                score,
+                tier=passed,
+                verdict=above,
+                ladder=self.official,
+            )
         return out
 
     def reports(self) -> None:
-        """Phase 2: every scored applicant's PDF, with its place in the round; a PDF made
-        by a previous run for the same data and the same place is kept."""
-        places = self.places(standings(self.cohort.scores))
+        """Phase 2: every scored applicant's PDF, with its place in the round (when the
+        agency asked for it: --cover-rank) and its movement since the previous round; a
+        PDF made by a previous run for the same data and the same place is kept."""
+        ranking = rank_round(self.rows, self.official)
+        places = self.places(ranking.standing) if self.options.cover_rank else {}
+        changes = self.previous.match(self.rows, self.official) if self.previous else {}
         todo: list[ReportJob] = []
         for index, job in self.to_report.items():
             row = self.rows[index - 1]
             if row.status != "scored":
                 continue
             place = places.get(index)
+            change = changes.get(index)
+            if change is not None:
+                place = place_with_change(place, change, self.round_name)
             digest = self.place_hashes[index] = place_hash(place, self.generated)
             made = self.journal.report(job.key)
             if (
@@ -417,15 +462,55 @@ class _Batch:
             pdf=self.options.pdf,
             interrupted=interrupted,
             version=assess.__version__,
+            round_name=self.round_name,
+            official=self.official,
+            previous=str(self.options.previous) if self.options.previous else "",
         )
+        notices = self.column_notices()
+        for notice in notices:
+            self.progress.say(t("batch.notice", where=notice.where, message=notice.message))
         written = write_outputs(
-            self.outdir, self.rows, self.cohort, self.journal, info, self.progress, pool
+            self.outdir,
+            self.rows,
+            self.cohort,
+            self.journal,
+            info,
+            self.progress,
+            pool,
+            previous=self.previous,
+            notices=notices,
         )
+        if not interrupted:
+            self.drop_stale_reports()
         self.timings.update(written.timings)
         self.cohort_failed = written.cohort_failed
         self.write_state(complete=not interrupted, interrupted=interrupted)
         self.rows = written.rows
         return written.duplicates
+
+    def column_notices(self) -> list[Issue]:
+        """One notice per column of a 批量 sheet that names no field: carried into 汇总."""
+        from assess.batch.summary_xlsx import extra_column_notice
+
+        return [
+            extra_column_notice(source, sheet, letter, heading, filled)
+            for (source, sheet, letter, heading), filled in self.extra_columns.items()
+        ]
+
+    def drop_stale_reports(self) -> None:
+        """PDFs in reports/ that no applicant of this round has (one left by an earlier run
+        for a firm no longer in the round, or under an older name): removed, so no report
+        sits beside a summary that does not list it."""
+        folder = self.outdir / REPORTS
+        if not folder.is_dir():
+            return
+        kept = {Path(r.report).name for r in self.rows if r.report}
+        if self.options.pdf:
+            kept |= {Path(job.report).name for job in self.to_report.values()}
+        for path in folder.glob("*.pdf"):
+            if path.name not in kept:
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
     def result(
         self, interrupted: bool, seconds: Mapping[str, float], duplicates: int
@@ -454,6 +539,39 @@ class _Batch:
         )
 
 
+def place_with_change(
+    place: CohortPlace | None, change: Change, round_name: str
+) -> CohortPlace | None:
+    """The place a report shows, with the firm's movement since the previous round (a
+    place that shows only that movement when the round's place is not to be shown)."""
+    from assess.results import CohortPlace
+
+    words = tuple(word_change(change))
+    if not words:
+        return place
+    if place is None:
+        return CohortPlace(round_name, 0, 0, Decimal(0), None, ranked=False, changes=words)
+    return replace(place, changes=words)
+
+
+def earlier_round(outdir: Path) -> bool:
+    """Whether OUTDIR holds the outputs of an earlier round."""
+    if any((outdir / name).exists() for name in (SUMMARY, RESULTS, COHORT)):
+        return True
+    reports = outdir / REPORTS
+    return reports.is_dir() and any(reports.glob("*.pdf"))
+
+
+def clear_round(outdir: Path) -> None:
+    """--overwrite: an earlier round's outputs removed (the journal starts afresh)."""
+    for name in (SUMMARY, RESULTS, COHORT):
+        (outdir / name).unlink(missing_ok=True)
+    reports = outdir / REPORTS
+    if reports.is_dir():
+        for path in reports.glob("*.pdf"):
+            path.unlink(missing_ok=True)
+
+
 def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchResult:
     """Run a batch (see the module docstring).  Raises UserError for bad options or
     rubrics, for an OUTDIR another batch is using, and for an OUTDIR that cannot take
@@ -465,10 +583,15 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
     if not options.inputs:
         raise UserError(t("batch.no_inputs"))
     plan = RubricPlan(options.rubrics, options.standard, options.review)
+    previous = PreviousRound.read(options.previous) if options.previous is not None else None
     try:
         outdir.mkdir(parents=True, exist_ok=True)
         with outdir_lock(outdir / STATE_DIR, outdir):
-            return _run(options, plan, progress)
+            if not options.resume and earlier_round(outdir):
+                if not options.overwrite:
+                    raise UserError(t("batch.earlier_round", outdir=outdir))
+                clear_round(outdir)
+            return _run(options, plan, progress, previous)
     except OSError as exc:
         hint = t("batch.output_hint")
         message = output_problem(exc, exc.filename or outdir, hint)
@@ -477,7 +600,12 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchR
         raise UserError(message) from None
 
 
-def _run(options: BatchOptions, plan: RubricPlan, progress: Progress | None) -> BatchResult:
+def _run(
+    options: BatchOptions,
+    plan: RubricPlan,
+    progress: Progress | None,
+    previous: PreviousRound | None = None,
+) -> BatchResult:
     """The batch, with OUTDIR locked."""
     outdir = options.outdir
     if options.pdf:
@@ -500,7 +628,7 @@ def _run(options: BatchOptions, plan: RubricPlan, progress: Progress | None) -> 
     generated = generated or dt.date.today()
     progress = progress or make_progress(options.progress)
     reader = Reader(pdf=options.pdf, memory_mb=options.reader_memory_mb, in_process=workers <= 0)
-    batch = _Batch(options, progress, pool, journal, plan, generated)
+    batch = _Batch(options, progress, pool, journal, plan, generated, previous)
     interrupted = False
     started = time.perf_counter()
     scored_at = reports_at = started

@@ -10,7 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from assess.batch.records import _CENT, _TENTH, HUNDRED, STATUSES, ApplicantRow, MarkTally
+from assess.batch.records import (
+    _CENT,
+    _TENTH,
+    HUNDRED,
+    INFO_FIELDS,
+    LADDER_TIERS,
+    STATUSES,
+    ApplicantRow,
+    MarkTally,
+)
 
 PERCENTILES = (10, 25, 50, 75, 90)
 TIER_ORDER = ("innovative", "srdi", "little_giant", "readiness")  # the ladder, bottom up
@@ -26,6 +35,11 @@ def quantile(values: Sequence[Decimal], q: int) -> Decimal:
     frac = pos - low
     value = values[low] + (values[high] - values[low]) * frac
     return value.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def _add(sums: list[int], counts: Sequence[int]) -> None:
+    for i, n in enumerate(counts):
+        sums[i] += n
 
 
 @dataclass
@@ -83,22 +97,38 @@ class Bin:
 class Cohort:
     """Running statistics of a round.  `add` each finished row once, in any order."""
 
-    def __init__(self) -> None:
+    def __init__(self, official: bool = False) -> None:
+        # under the official ladder the score rate leaves the advisory readiness out
+        self.official = official
         self.counts: dict[str, int] = {s: 0 for s in STATUSES}
         self.rubrics: dict[str, RubricTally] = {}
         self.indicators: dict[tuple[str, str], IndicatorTally] = {}
         self.scores: dict[int, Decimal] = {}
         self.sizes: dict[str, int] = {}
+        # (target tier, condition title) → applicants missing it there
+        self.unmet: dict[tuple[str, str], int] = {}
+        # (province, city, district) / industry id → [scored, reached each LADDER_TIERS tier]
+        self.regions: dict[tuple[str, str, str], list[int]] = {}
+        self.industries: dict[str, list[int]] = {}
 
     def add(self, row: ApplicantRow) -> None:
         self.counts[row.status] = self.counts.get(row.status, 0) + 1
         if row.status != "scored":
             return
-        score = row.score
+        score = row.rate(self.official)
         if score is not None:
             self.scores[row.index] = score
         size = row.size_class or "unknown"
         self.sizes[size] = self.sizes.get(size, 0) + 1
+        for title in row.failed:
+            key = (row.target, title)
+            self.unmet[key] = self.unmet.get(key, 0) + 1
+        info = dict(zip(INFO_FIELDS, row.info, strict=False))
+        passed = {line.tier for line in row.lines if line.pass_status == "pass"}
+        reached = [1, *(int(tier in passed) for tier in LADDER_TIERS)]
+        region = (info.get("province", ""), info.get("city", ""), info.get("district", ""))
+        _add(self.regions.setdefault(region, [0] * len(reached)), reached)
+        _add(self.industries.setdefault(info.get("industry", ""), [0] * len(reached)), reached)
         for line in row.lines:
             tally = self.rubrics.get(line.rubric)
             if tally is None:
@@ -161,3 +191,9 @@ class Cohort:
         """The indicators with the lowest mean share of their maximum."""
         rows = [t for t in self.indicators.values() if t.max > 0]
         return sorted(rows, key=lambda t: (t.mean_percent, t.rubric, t.id))[:limit]
+
+    def most_unmet(self, limit: int = 12) -> list[tuple[str, str, int]]:
+        """(tier, condition title, applicants) of the official conditions most often
+        unmet at the tier each applicant reaches for next, most often first."""
+        ranked = sorted(self.unmet.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [(tier, title, n) for (tier, title), n in ranked[:limit]]

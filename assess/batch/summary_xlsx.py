@@ -35,7 +35,16 @@ from assess.batch.cohort import (
     STATUS_LABELS,
     TIER_SHORT,
 )
-from assess.batch.records import ApplicantRow, Issue, Standing
+from assess.batch.previous import OPEN, Change, Then, word_change, word_place
+from assess.batch.records import (
+    INFO_FIELDS,
+    LADDER_TIERS,
+    ApplicantRow,
+    Issue,
+    Ranking,
+    Standing,
+    ranked_order,
+)
 from assess.batch.stats import PERCENTILES, Cohort, RubricTally
 from assess.fields import FIELDS_BY_ID
 from assess.intake.places import place
@@ -79,12 +88,16 @@ class RunInfo:
     pdf: bool
     interrupted: bool = False
     version: str = ""
+    round_name: str = ""
+    official: bool = True  # ranked by the official ladder (no -r)
+    previous: str = ""  # the previous round's folder, when compared with one
 
 
 @dataclass(frozen=True)
 class _Column:
     title: str
     width: float
+    hidden: bool = False
 
 
 def _rubric_columns(tallies: Sequence[RubricTally]) -> list[tuple[RubricTally, str]]:
@@ -101,18 +114,6 @@ def _rubric_columns(tallies: Sequence[RubricTally]) -> list[tuple[RubricTally, s
     return out
 
 
-def _ranked(rows: Sequence[ApplicantRow], standing: Mapping[int, Standing]) -> list[ApplicantRow]:
-    order = {"scored": 0, "failed": 1, "rejected": 2, "pending": 3}
-
-    def key(r: ApplicantRow) -> tuple[int, int, int]:
-        s = standing.get(r.index)
-        if s is not None:
-            return (0, s.rank, r.index)
-        return (1 + order.get(r.status, 4), 0, r.index)
-
-    return sorted(rows, key=key)
-
-
 # ---- a streaming xlsx writer ---------------------------------------------------------------
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -120,21 +121,36 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-PLAIN, HEADER, BOLD = 0, 1, 2  # cell styles (cellXfs in _STYLES)
+PLAIN, HEADER, BOLD, WRAP, LINK = 0, 1, 2, 3, 4  # cell styles (cellXfs in _STYLES)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cell that opens a file beside the workbook (a report): HYPERLINK(target, text)."""
+
+    target: str
+    text: str
+
+
 _STYLES = (
     f'{_XML}<styleSheet xmlns="{_MAIN_NS}">'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+    '<fonts count="3"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+    '<font><u/><sz val="11"/><color rgb="FF0563C1"/><name val="Calibri"/><family val="2"/>'
+    "</font></fonts>"
     '<fills count="3"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill>'
     '<fill><patternFill patternType="solid"><fgColor rgb="FFD9E1F2"/><bgColor indexed="64"/>'
     "</patternFill></fill></fills>"
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" '
     'applyFill="1" applyAlignment="1"><alignment vertical="center" wrapText="1"/></xf>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top" wrapText="1"/></xf>'
+    '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
@@ -162,23 +178,38 @@ class _Sheet:
     None (no cell), int, float or text."""
 
     def __init__(
-        self, book: _Book, title: str, number: int, widths: Sequence[float], *, frozen: bool = False
+        self,
+        book: _Book,
+        title: str,
+        number: int,
+        widths: Sequence[float],
+        *,
+        frozen: bool = False,
+        frozen_columns: int = 0,
+        hidden: Sequence[int] = (),
     ):
         self.title = title
         self.number = number
         self.rows = 0
         self.width = len(widths)
         self.filter = ""
+        self.repeat_header = frozen  # printed: the header row on every page
         self._out: IO[bytes] = book.zip.open(
             f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True
         )
         self._pending: list[str] = []
         head = [_XML, f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">']
+        # Printed landscape on A4, as wide as the page (as many pages down as it takes).
+        head.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
         if frozen:
+            x = frozen_columns
+            corner = f"{_letter(x)}2"
+            pane = "bottomRight" if x else "bottomLeft"
+            split = f'xSplit="{x}" ' if x else ""
             head.append(
-                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" '
-                'topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-                '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+                f'<sheetViews><sheetView workbookViewId="0"><pane {split}ySplit="1" '
+                f'topLeftCell="{corner}" activePane="{pane}" state="frozen"/>'
+                f'<selection pane="{pane}" activeCell="{corner}" sqref="{corner}"/>'
                 "</sheetView></sheetViews>"
             )
         else:
@@ -188,7 +219,9 @@ class _Sheet:
             head.append(
                 "<cols>"
                 + "".join(
-                    f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
+                    f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"'
+                    + (' hidden="1"' if i - 1 in hidden else "")
+                    + "/>"
                     for i, w in enumerate(widths, start=1)
                 )
                 + "</cols>"
@@ -208,6 +241,15 @@ class _Sheet:
         letters = _LETTERS
         for i, value in enumerate(values):
             kind = type(value)
+            if kind is Link:
+                ref = letters[i] if i < 256 else _letter(i)
+                target = escape(value.target.replace('"', '""'))
+                shown = escape(value.text)
+                add(
+                    f'<c r="{ref}{r}" s="{LINK}" t="str"><f>HYPERLINK("{target}","{shown}")</f>'
+                    f"<v>{shown}</v></c>"
+                )
+                continue
             if kind is not str and kind is not int and kind is not float:
                 if value is None:
                     continue
@@ -247,8 +289,10 @@ class _Sheet:
         if self.filter:
             tail += f'<autoFilter ref="{self.filter}"/>'
         tail += (
-            '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
-            'footer="0.5"/></worksheet>'
+            '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" '
+            'footer="0.3"/><pageSetup paperSize="9" orientation="landscape" fitToWidth="1" '
+            'fitToHeight="0"/><headerFooter><oddFooter>&amp;C&amp;P / &amp;N</oddFooter>'
+            "</headerFooter></worksheet>"
         )
         self._out.write(tail.encode("utf-8"))
         self._out.close()
@@ -263,10 +307,26 @@ class _Book:
         self.zip = zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self.sheets: list[_Sheet] = []
 
-    def sheet(self, title: str, widths: Sequence[float], *, frozen: bool = False) -> _Sheet:
+    def sheet(
+        self,
+        title: str,
+        widths: Sequence[float],
+        *,
+        frozen: bool = False,
+        frozen_columns: int = 0,
+        hidden: Sequence[int] = (),
+    ) -> _Sheet:
         if self.sheets:
             self.sheets[-1].close()
-        ws = _Sheet(self, title, len(self.sheets) + 1, widths, frozen=frozen)
+        ws = _Sheet(
+            self,
+            title,
+            len(self.sheets) + 1,
+            widths,
+            frozen=frozen,
+            frozen_columns=frozen_columns,
+            hidden=hidden,
+        )
         self.sheets.append(ws)
         return ws
 
@@ -319,6 +379,11 @@ class _Book:
             f'hidden="1">{escape(_quoted_range(ws.title, ws.filter))}</definedName>'
             for ws in self.sheets
             if ws.filter
+        ) + "".join(
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{ws.number - 1}">'
+            f"{escape(_quoted_title(ws.title))}!$1:$1</definedName>"
+            for ws in self.sheets
+            if ws.repeat_header
         )
         self.zip.writestr(
             "xl/workbook.xml",
@@ -339,6 +404,10 @@ class _Book:
         self.zip.close()
 
 
+def _quoted_title(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
 def _quoted_range(title: str, ref: str) -> str:
     first, _, last = ref.partition(":")
 
@@ -349,83 +418,180 @@ def _quoted_range(title: str, ref: str) -> str:
     return f"'{title}'!{absolute(first)}:{absolute(last or first)}"
 
 
-def _header(book: _Book, title: str, columns: Sequence[_Column]) -> _Sheet:
-    ws = book.sheet(title, [c.width for c in columns], frozen=True)
+def _header(
+    book: _Book, title: str, columns: Sequence[_Column], *, frozen_columns: int = 1
+) -> _Sheet:
+    hidden = [i for i, c in enumerate(columns) if c.hidden]
+    ws = book.sheet(
+        title,
+        [c.width for c in columns],
+        frozen=True,
+        frozen_columns=frozen_columns,
+        hidden=hidden,
+    )
     ws.append([cell_text(c.title) for c in columns], HEADER)
+    ws.filter = f"A1:{column_letter(len(columns))}1"
     return ws
+
+
+def _info_labels() -> list[str]:
+    return [catalog.t(f"summary.xlsx.info.{f}") for f in INFO_FIELDS]
+
+
+def _info_values(row: ApplicantRow) -> list[Any]:
+    values = dict(zip(INFO_FIELDS, row.info, strict=False))
+    out: list[Any] = []
+    for field_id in INFO_FIELDS:
+        text = values.get(field_id, "")
+        if field_id == "industry" and text:
+            spec = FIELDS_BY_ID.get(field_id)
+            text = spec.choice_label(text) if spec is not None else text
+        out.append(cell_text(text) if text else None)
+    return out
+
+
+def verdict_text(row: ApplicantRow, ranking: Ranking) -> str:
+    """The 结论 column: the official tier reached and its verdict (专精特新 · 通过), or why
+    the applicant is not ranked."""
+    if row.status != "scored":
+        return STATUS_LABELS[row.status]
+    if row.index in ranking.superseded:
+        return catalog.t("summary.xlsx.verdict.duplicate")
+    if row.index in ranking.barred:
+        return catalog.t("summary.xlsx.verdict.barred")
+    if not ranking.official:
+        return STATUS_LABELS[row.status]
+    return word_place(row.ladder_place())
+
+
+def _missing_labels(row: ApplicantRow) -> list[str]:
+    return [_field_label(f) or f for f in row.missing]
+
+
+def _barred_reasons(row: ApplicantRow) -> list[str]:
+    size = SIZE_LABELS.get(row.size_class or "", row.size_class or "")
+    return [catalog.t(f"summary.why.barred.{gate}", size=size) for gate in row.ineligible]
+
+
+def _unmet_text(row: ApplicantRow) -> str:
+    lines = _barred_reasons(row)
+    if row.unmet:
+        tier = TIER_SHORT.get(row.target, row.target)
+        lines += [catalog.t("summary.why.unmet", tier=tier, condition=u) for u in row.unmet]
+    return "\n".join(lines)
 
 
 def _summary_sheet(
     book: _Book,
     rows: Sequence[ApplicantRow],
     tallies: Sequence[RubricTally],
-    standing: Mapping[int, Standing],
+    ranking: Ranking,
+    changes: Mapping[int, Change],
+    compare: bool,
 ) -> None:
     groups = _rubric_columns(tallies)
+    standing = ranking.standing
+    extra: dict[str, None] = {}
+    for r in rows:
+        extra.update(dict.fromkeys(h for h, _ in r.extra))
+    t = catalog.t
     columns = [
-        _Column(catalog.t("summary.xlsx.rank"), 6),
-        _Column(catalog.t("summary.xlsx.percentile"), 8),
-        _Column(catalog.t("summary.xlsx.status"), 9),
-        _Column(catalog.t("summary.xlsx.name"), 30),
-        _Column(catalog.t("summary.xlsx.credit_code"), 21),
-        _Column(catalog.t("summary.xlsx.source"), 28),
-        _Column(catalog.t("summary.xlsx.sheet"), 7),
-        _Column(catalog.t("summary.xlsx.row"), 6),
-        _Column(catalog.t("summary.xlsx.size"), 8),
-        _Column(catalog.t("summary.xlsx.score_rate"), 9),
+        _Column(t("summary.xlsx.rank"), 6),
+        _Column(t("summary.xlsx.name"), 26),
+        _Column(t("summary.xlsx.verdict"), 16),
+        _Column(t("summary.xlsx.credit_code"), 21),
+        *(_Column(label, 10) for label in _info_labels()),
+        *(_Column(heading, 12) for heading in extra),
+        _Column(t("summary.xlsx.size"), 7),
+        _Column(t("summary.xlsx.score_rate"), 8),
+        _Column(t("summary.xlsx.percentile"), 8),
     ]
     for tally, prefix in groups:
-        columns += [
-            _Column(catalog.t("summary.xlsx.tier_verdict", tier=prefix), 9),
-            _Column(catalog.t("summary.xlsx.tier_points", tier=prefix), 8),
-            _Column(catalog.t("summary.xlsx.tier_max", tier=prefix), 7),
-        ]
-        columns += [_Column(f"{prefix}·{title}", 9) for title in tally.classes.values()]
+        columns.append(_Column(t("summary.xlsx.tier_verdict", tier=prefix), 10))
+        if tally.max > 0:
+            columns += [
+                _Column(t("summary.xlsx.tier_points", tier=prefix), 8),
+                _Column(t("summary.xlsx.tier_max", tier=prefix), 7),
+            ]
+            columns += [_Column(f"{prefix}·{title}", 9) for title in tally.classes.values()]
     columns += [
-        _Column(catalog.t("summary.xlsx.warnings"), 40),
-        _Column(catalog.t("summary.xlsx.error"), 50),
-        _Column(catalog.t("summary.xlsx.report"), 28),
+        _Column(t("summary.xlsx.unmet"), 48),
+        _Column(t("summary.xlsx.missing_data"), 30),
     ]
-    ws = _header(book, catalog.t("summary.xlsx.sheet_summary"), columns)
+    if compare:
+        columns += [
+            _Column(t("summary.xlsx.previous_verdict"), 16),
+            _Column(t("summary.xlsx.previous_score"), 8),
+            _Column(t("summary.xlsx.change"), 30),
+        ]
+    columns += [
+        _Column(t("summary.xlsx.warnings"), 40),
+        _Column(t("summary.xlsx.error"), 40),
+        _Column(t("summary.xlsx.source"), 24),
+        _Column(t("summary.xlsx.sheet"), 7),
+        _Column(t("summary.xlsx.row"), 5),
+        _Column(t("summary.xlsx.report"), 28),
+    ]
+    ws = _header(book, t("summary.xlsx.sheet_summary"), columns, frozen_columns=2)
     # Labels are our own text, numbers are numbers: only the applicants' text (names,
     # codes, files, messages) needs `cell_text`.
-    for r in _ranked(rows, standing):
+    for r in ranked_order(rows, ranking):
         s = standing.get(r.index)
-        score = r.score
+        score = r.rate(ranking.official)
+        own = dict(r.extra)
         values: list[Any] = [
             s.rank if s else None,
-            _number(s.percentile) if s else None,
-            STATUS_LABELS[r.status],
             cell_text(r.name),
+            verdict_text(r, ranking),
             cell_text(r.credit_code),
-            cell_text(r.source),
-            cell_text(r.sheet) if r.sheet else None,
-            r.row,
+            *_info_values(r),
+            *(cell_text(own[h]) if own.get(h) else None for h in extra),
             SIZE_LABELS.get(r.size_class or "", r.size_class),
             _number(score) if score is not None else None,
+            _number(s.percentile) if s else None,
         ]
         lines = {line.rubric: line for line in r.lines}
         for tally, _ in groups:
             line = lines.get(tally.rubric)
+            width = 1 + (2 + len(tally.classes) if tally.max > 0 else 0)
             if line is None:
-                values += [None] * (3 + len(tally.classes))
+                values += [None] * width
                 continue
-            values += [
-                PASS_LABELS.get(line.pass_status, line.pass_status),
-                _number(line.total),
-                _number(line.max),
-            ]
-            points = {c.id: c.points for c in line.classes}
-            values += [_number(points[cid]) if cid in points else None for cid in tally.classes]
+            values.append(PASS_LABELS.get(line.pass_status, line.pass_status))
+            if tally.max > 0:
+                values += [_number(line.total), _number(line.max)]
+                points = {c.id: c.points for c in line.classes}
+                values += [_number(points[c]) if c in points else None for c in tally.classes]
+        values += [cell_text(_unmet_text(r)), cell_text("、".join(_missing_labels(r)))]
+        if compare:
+            change = changes.get(r.index)
+            if change is None:
+                new = r.status == "scored" and bool(r.credit_code)
+                values += [None, None, t("summary.xlsx.new_firm") if new else None]
+            else:
+                then = change.then
+                words = word_change(change)
+                values += [
+                    word_place(then.place),
+                    _number(then.rate) if then.rate is not None else None,
+                    cell_text("；".join(words) if words else t("summary.xlsx.unchanged")),
+                ]
         errors = [
-            f"{i.where} {i.field}: {i.message}".replace(" : ", ": ")
+            f"{i.where} {_field_label(i.field) or i.field}: {i.message}".replace(" : ", ": ")
             for i in r.issues
             if i.kind in ("error", "file")
         ]
         if r.error:
             errors.append(r.error)
         notes = [*r.warnings, *(i.message for i in r.issues if i.kind == "duplicate")]
-        values += [cell_text("\n".join(notes)), cell_text("\n".join(errors)), cell_text(r.report)]
+        values += [
+            cell_text("\n".join(notes)),
+            cell_text("\n".join(errors)),
+            cell_text(r.source),
+            cell_text(r.sheet) if r.sheet else None,
+            r.row,
+            Link(r.report, cell_text(r.report)) if r.report else None,
+        ]
         ws.append(values)
     ws.filter = f"A1:{column_letter(len(columns))}{max(len(rows) + 1, 2)}"
 
@@ -440,9 +606,8 @@ def _field_label(field_id: str) -> str:
 
 
 def _within(where: str, source: str) -> str:
-    """The 位置 column: the place inside the file (`申报表.xlsx › 批量!D14` → `批量!D14`, as
-    `intake.firm.place` wrote it); "" when the place is the file itself (the 来源文件 column
-    names it)."""
+    """The 单元格 column: the place inside the file (`申报表.xlsx › 批量!D14` → `批量!D14`, as
+    `intake.firm.place` wrote it); "" when the place is the file itself."""
     whole = place(source, None, None)
     if where == whole:
         return ""
@@ -450,49 +615,107 @@ def _within(where: str, source: str) -> str:
     return where[len(prefix) :] if where.startswith(prefix) else where
 
 
-def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow]) -> int:
+def split_message(message: str) -> tuple[str, str]:
+    """(发现的问题, 应如何填写): a catalog message says the problem, then after its first
+    colon what to do (企业名称是必填项，不能留空：请填写企业名称)."""
+    for mark in ("：", ": "):
+        head, sep, tail = message.partition(mark)
+        if sep and head and tail:
+            return head.strip(), tail.strip()
+    return message, ""
+
+
+def extra_column_notice(source: str, sheet: str, letter: str, heading: str, filled: int) -> Issue:
+    """The one notice for a column of a 批量 sheet that names no field."""
+    return Issue(
+        "warning",
+        place(source, sheet or None, None),
+        "",
+        catalog.t("summary.issue.extra_column", column=letter, heading=heading, filled=filled),
+        "summary.issue.extra_column",
+    )
+
+
+def _missing_advice(field_id: str) -> str:
+    spec = FIELDS_BY_ID.get(field_id)
+    if spec is None:
+        return catalog.t("summary.issue.fill", label=field_id)
+    unit = catalog.t("summary.issue.unit", unit=spec.unit) if spec.unit else ""
+    return catalog.t("summary.issue.fill", label=spec.label + unit)
+
+
+def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow], notices: Sequence[Issue]) -> int:
+    t = catalog.t
     ws = _header(
         book,
-        catalog.t("summary.xlsx.sheet_issues"),
+        t("summary.xlsx.sheet_issues"),
         [
-            _Column(catalog.t("summary.xlsx.index"), 6),
-            _Column(catalog.t("summary.xlsx.kind"), 12),
-            _Column(catalog.t("summary.xlsx.name"), 30),
-            _Column(catalog.t("summary.xlsx.credit_code"), 21),
-            _Column(catalog.t("summary.xlsx.source"), 28),
-            _Column(catalog.t("summary.xlsx.row"), 6),
-            _Column(catalog.t("summary.xlsx.place"), 14),
-            _Column(catalog.t("summary.xlsx.field_id"), 18),
-            _Column(catalog.t("summary.xlsx.field"), 22),
-            _Column(catalog.t("summary.xlsx.problem"), 70),
-            _Column(catalog.t("summary.xlsx.code"), 24),
+            _Column(t("summary.xlsx.name"), 26),
+            _Column(t("summary.xlsx.credit_code"), 20),
+            _Column(t("summary.xlsx.cell"), 12),
+            _Column(t("summary.xlsx.field"), 22),
+            _Column(t("summary.xlsx.problem"), 44),
+            _Column(t("summary.xlsx.how_to_fill"), 44),
+            _Column(t("summary.xlsx.kind"), 10),
+            _Column(t("summary.xlsx.source"), 22),
+            _Column(t("summary.xlsx.code"), 24, hidden=True),
         ],
     )
     n = 0
+
+    def line(
+        r: ApplicantRow | None,
+        kind: str,
+        where: str,
+        field_id: str,
+        msg: str,
+        code: str,
+        advice: str = "",
+    ) -> None:
+        nonlocal n
+        n += 1
+        problem, how = split_message(msg)
+        source = r.source if r is not None else where.split(" › ", 1)[0]
+        ws.append(
+            [
+                cell_text(r.name) if r is not None else None,
+                cell_text(r.credit_code) if r is not None else None,
+                cell_text(_within(where, source)),
+                _field_label(field_id) or (cell_text(field_id) if field_id else None),
+                cell_text(problem),
+                cell_text(advice or how),
+                t("summary.xlsx.kind_missing")
+                if kind == "missing"
+                else ISSUE_LABELS.get(kind, kind),
+                cell_text(source),
+                code or None,
+            ],
+            WRAP,
+        )
+
+    for notice in notices:
+        line(None, notice.kind, notice.where, notice.field, notice.message, notice.code)
     for r in rows:
-        items = [*r.issues, *(Issue("warning", r.where, "", w) for w in r.warnings)]
-        for item in items:
-            n += 1
-            ws.append(
-                [
-                    cell(v)
-                    for v in (
-                        n,
-                        ISSUE_LABELS.get(item.kind, item.kind),
-                        r.name,
-                        r.credit_code,
-                        r.source,
-                        r.row,
-                        _within(item.where, r.source),
-                        item.field,
-                        _field_label(item.field),
-                        item.message,
-                        item.code,
-                    )
-                ]
-            )
+        for item in r.issues:
+            line(r, item.kind, item.where, item.field, item.message, item.code)
+        for w in r.warnings:
+            line(r, "warning", r.where, "", w, "")
+        if any(line_.pass_status in OPEN for line_ in r.lines):
+            cells = r.cells if len(r.cells) == len(r.missing) else ("",) * len(r.missing)
+            for field_id, letter in zip(r.missing, cells, strict=True):
+                where = f"{r.sheet}!{letter}{r.row}" if letter and r.sheet and r.row else r.where
+                line(
+                    r,
+                    "missing",
+                    where,
+                    field_id,
+                    t("summary.issue.missing"),
+                    "summary.issue.missing",
+                    _missing_advice(field_id),
+                )
     if not n:
-        ws.append([None, cell(catalog.t("summary.xlsx.no_issues"))])
+        ws.append([cell(t("summary.xlsx.no_issues"))])
+    ws.filter = f"A1:I{max(n + 1, 2)}"
     return n
 
 
@@ -503,8 +726,14 @@ def _stats_sheet(
     info: RunInfo,
     duplicates: int,
     issues: int,
+    ranking: Ranking,
+    new: Sequence[ApplicantRow],
+    gone: Sequence[Then],
 ) -> None:
-    ws = book.sheet(catalog.t("summary.xlsx.sheet_stats"), (26, 12, 10, 10, 10, 10, 10, 10, 10, 10))
+    t = catalog.t
+    ws = book.sheet(t("summary.xlsx.sheet_stats"), (30, 14, 10, 10, 10, 10, 10, 10, 10))
+    ws.append([t("summary.xlsx.stats_item"), t("summary.xlsx.stats_value")], HEADER)
+    ws.repeat_header = False
 
     def title(text: str) -> None:
         ws.skip()
@@ -513,101 +742,161 @@ def _stats_sheet(
     def line(*values: object) -> None:
         ws.append([cell(v) for v in values])
 
-    title(catalog.t("summary.xlsx.round"))
-    line(catalog.t("summary.xlsx.generated"), info.generated)
-    line(catalog.t("summary.xlsx.version"), info.version)
-    line(catalog.t("summary.xlsx.rubrics"), info.rubrics)
-    line(catalog.t("summary.xlsx.pdf"), info.pdf)
+    title(t("summary.xlsx.round"))
+    if info.round_name:
+        line(t("summary.xlsx.round_name"), info.round_name)
+    line(t("summary.xlsx.generated"), info.generated)
+    line(t("summary.xlsx.version"), info.version)
+    line(t("summary.xlsx.rubrics"), info.rubrics)
+    line(t("summary.xlsx.pdf"), info.pdf)
     if info.interrupted:
-        line(catalog.t("summary.xlsx.status"), catalog.t("summary.xlsx.interrupted"))
+        line(t("summary.xlsx.status"), t("summary.xlsx.interrupted"))
     for i, path in enumerate(info.inputs, start=1):
-        line(catalog.t("summary.xlsx.input", number=i), path)
+        line(
+            t("summary.xlsx.input", number=i)
+            if len(info.inputs) > 1
+            else t("summary.xlsx.input_one"),
+            path,
+        )
 
-    title(catalog.t("summary.xlsx.firms"))
-    line(catalog.t("summary.xlsx.applicants"), cohort.total)
+    title(t("summary.xlsx.ranking_rule"))
+    rule = "summary.rule.official" if info.official else "summary.rule.own"
+    ws.append([cell_text(t(rule))], WRAP)
+
+    title(t("summary.xlsx.firms"))
+    line(t("summary.xlsx.applicants"), cohort.total)
     for status, label in STATUS_LABELS.items():
         if status != "pending" or cohort.counts.get(status):
             line(label, cohort.counts.get(status, 0))
-    line(catalog.t("summary.xlsx.ranked"), len(cohort.scores))
-    line(catalog.t("summary.xlsx.duplicates"), duplicates)
-    line(catalog.t("summary.xlsx.issue_lines"), issues)
+    line(t("summary.xlsx.ranked"), ranking.size)
+    line(t("summary.xlsx.barred"), len(ranking.barred))
+    line(t("summary.xlsx.duplicates"), duplicates)
+    line(t("summary.xlsx.issue_lines"), issues)
 
-    title(catalog.t("summary.xlsx.tiers"))
+    title(t("summary.xlsx.tiers"))
     line(
-        catalog.t("summary.xlsx.rubrics"),
-        catalog.t("summary.xlsx.tier"),
-        catalog.t("summary.xlsx.rubric_version"),
-        catalog.t("summary.xlsx.assessed"),
-        catalog.t("summary.xlsx.pass"),
-        catalog.t("summary.xlsx.platform"),
-        catalog.t("summary.xlsx.undetermined"),
-        catalog.t("summary.xlsx.fail"),
-        catalog.t("summary.xlsx.pass_rate"),
+        t("summary.xlsx.tier"),
+        t("summary.xlsx.assessed"),
+        t("summary.xlsx.pass"),
+        t("summary.xlsx.platform"),
+        t("summary.xlsx.undetermined"),
+        t("summary.xlsx.fail"),
+        t("summary.xlsx.pass_rate"),
     )
-    for t in tallies:
+    for tally, label in _rubric_columns(tallies):
         line(
-            t.rubric,
-            TIER_SHORT.get(t.tier, t.tier),
-            t.version,
-            t.n,
-            t.outcomes["pass"],
-            t.outcomes.get("platform_pending", 0),
-            t.outcomes["undetermined"],
-            t.outcomes["fail"],
-            t.pass_rate,
+            label,
+            tally.n,
+            tally.outcomes["pass"],
+            tally.outcomes.get("platform_pending", 0),
+            tally.outcomes["undetermined"],
+            tally.outcomes["fail"],
+            tally.pass_rate,
         )
 
-    title(catalog.t("summary.xlsx.distribution"))
-    line(catalog.t("summary.xlsx.band"), catalog.t("summary.xlsx.firms"))
-    for b in cohort.histogram():
-        line(
-            f"{b.low}–{b.high}" + (catalog.t("summary.xlsx.incl_100") if b.high == 100 else ""),
-            b.count,
-        )
+    unmet = cohort.most_unmet()
+    if unmet:
+        title(t("summary.xlsx.most_unmet"))
+        line(t("summary.xlsx.condition"), t("summary.xlsx.tier"), t("summary.xlsx.firms"))
+        for tier, condition, count in unmet:
+            line(condition, TIER_SHORT.get(tier, tier), count)
 
-    title(catalog.t("summary.xlsx.percentiles"))
-    bands = cohort.bands()
-    line("", *(f"P{q}" for q in PERCENTILES))
-    if bands:
-        line(catalog.t("summary.xlsx.score_rate_short"), *(bands[q] for q in PERCENTILES))
-    for t in tallies:
-        if t.max > 0:
-            rb = cohort.rubric_bands(t)
-            if rb:
-                line(
-                    catalog.t("summary.xlsx.rubric_points", rubric=t.rubric, max=cell(t.max)),
-                    *(rb[q] for q in PERCENTILES),
-                )
+    for heading, table in (
+        (t("summary.xlsx.by_region"), region_rows(cohort)),
+        (t("summary.xlsx.by_industry"), industry_rows(cohort)),
+    ):
+        if len(table) > 1 or (table and table[0][0] != t("summary.xlsx.not_given")):
+            title(heading)
+            line(
+                "",
+                t("summary.xlsx.scored"),
+                *(t("summary.xlsx.passed_tier", tier=TIER_SHORT.get(x, x)) for x in LADDER_TIERS),
+            )
+            for name, counts in table:
+                line(name, *counts)
+
+    if cohort.scores:
+        title(t("summary.xlsx.distribution"))
+        line(t("summary.xlsx.band"), t("summary.xlsx.firms"))
+        for b in cohort.histogram():
+            line(
+                f"{b.low}–{b.high}" + (t("summary.xlsx.incl_100") if b.high == 100 else ""), b.count
+            )
+        bands = cohort.bands()
+        title(t("summary.xlsx.percentiles"))
+        line("", *(f"P{q}" for q in PERCENTILES))
+        line(t("summary.xlsx.score_rate_short"), *(bands[q] for q in PERCENTILES))
 
     weakest = cohort.weakest()
     if weakest:
-        title(catalog.t("summary.xlsx.weakest"))
+        title(t("summary.xlsx.weakest"))
         line(
-            catalog.t("summary.xlsx.indicator"),
-            catalog.t("summary.xlsx.rubrics"),
-            catalog.t("summary.xlsx.mean"),
-            catalog.t("summary.xlsx.firms"),
-            catalog.t("summary.xlsx.missing"),
+            t("summary.xlsx.indicator"),
+            t("summary.xlsx.tier"),
+            t("summary.xlsx.mean"),
+            t("summary.xlsx.firms"),
+            t("summary.xlsx.missing"),
         )
         for w in weakest:
-            line(w.title, w.rubric, w.mean_percent, w.n, w.unknown)
+            tier = cohort.rubrics[w.rubric].tier if w.rubric in cohort.rubrics else w.rubric
+            line(w.title, TIER_SHORT.get(tier, tier), w.mean_percent, w.n, w.unknown)
+
+    if info.previous:
+        title(t("summary.xlsx.previous", folder=info.previous))
+        line(t("summary.xlsx.new_firms"), len(new))
+        for r in new:
+            line("", r.name, r.credit_code)
+        line(t("summary.xlsx.gone_firms"), len(gone))
+        for then in gone:
+            line("", then.name, then.credit_code, word_place(then.place))
+    ws.filter = "A1:B1"
+
+
+def region_rows(cohort: Cohort) -> list[tuple[str, list[int]]]:
+    """(province city district, [scored, passed each tier]) by applicants, most first."""
+    provinces = {k[0] for k in cohort.regions}
+    out = []
+    for (province, city, district), counts in cohort.regions.items():
+        parts = [city, district] if len(provinces) == 1 else [province, city, district]
+        name = " ".join(p for p in parts if p) or catalog.t("summary.xlsx.not_given")
+        out.append((name, counts))
+    return sorted(out, key=lambda kv: (-kv[1][0], kv[0]))
+
+
+def industry_rows(cohort: Cohort) -> list[tuple[str, list[int]]]:
+    spec = FIELDS_BY_ID.get("industry")
+    out = []
+    for key, counts in cohort.industries.items():
+        name = (
+            (spec.choice_label(key) if spec else key)
+            if key
+            else catalog.t("summary.xlsx.not_given")
+        )
+        out.append((name, counts))
+    return sorted(out, key=lambda kv: (-kv[1][0], kv[0]))
 
 
 def summary_bytes(
     rows: Sequence[ApplicantRow],
     cohort: Cohort,
-    standing: Mapping[int, Standing],
+    ranking: Ranking | Mapping[int, Standing],
     info: RunInfo,
     *,
     duplicates: int = 0,
+    changes: Mapping[int, Change] | None = None,
+    new: Sequence[ApplicantRow] = (),
+    gone: Sequence[Then] = (),
+    notices: Sequence[Issue] = (),
 ) -> bytes:
     """The workbook as bytes.  `rows` in input order, every applicant of the round."""
+    if not isinstance(ranking, Ranking):
+        ranking = Ranking(dict(ranking), official=info.official)
     buffer = io.BytesIO()
     book = _Book(buffer)
     tallies = cohort.ordered_rubrics()
-    _summary_sheet(book, rows, tallies, standing)
-    issues = _issues_sheet(book, rows)
-    _stats_sheet(book, cohort, tallies, info, duplicates, issues)
+    _summary_sheet(book, rows, tallies, ranking, changes or {}, bool(info.previous))
+    issues = _issues_sheet(book, rows, notices)
+    _stats_sheet(book, cohort, tallies, info, duplicates, issues, ranking, new, gone)
     book.close()
     return buffer.getvalue()
 
@@ -616,12 +905,11 @@ def write_summary(
     path: Path,
     rows: Sequence[ApplicantRow],
     cohort: Cohort,
-    standing: Mapping[int, Standing],
+    ranking: Ranking | Mapping[int, Standing],
     info: RunInfo,
-    *,
-    duplicates: int = 0,
+    **options: Any,
 ) -> None:
     """summary.xlsx, written atomically."""
     from assess.atomic import write_bytes
 
-    write_bytes(path, summary_bytes(rows, cohort, standing, info, duplicates=duplicates))
+    write_bytes(path, summary_bytes(rows, cohort, ranking, info, **options))

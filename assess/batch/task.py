@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import assess
 from assess.batch.records import ApplicantRow, ClassScore, MarkTally, RubricLine
+from assess.batch.verdicts import facts
 from assess.catalog import Lang, language, t, using
 from assess.intake.firm import Firm
 from assess.intake.places import place
@@ -150,6 +151,11 @@ def place_hash(place: CohortPlace | None, generated: dt.date) -> str:
             place.rank,
             str(place.percentile),
             str(place.score_pct),
+            place.tier,
+            place.verdict,
+            place.ladder,
+            place.ranked,
+            list(place.changes),
         ]
     payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -287,6 +293,7 @@ def scored_row(job: Job, assessments: Sequence[Assessment], digest: str) -> Appl
         lines=lines,
         warnings=warnings,
         input_hash=digest,
+        **facts(assessments),
     )
 
 

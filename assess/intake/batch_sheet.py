@@ -7,15 +7,17 @@ blank row is skipped.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import chain, islice
+from typing import Any
 
 from assess.errors import InputError, Problem
 from assess.fields import FIELDS, Field, FieldType
-from assess.intake.firm import Record, unknown_field
+from assess.intake.firm import Record
 from assess.intake.labels import HEADER_SEARCH_ROWS, Header, at, find_header
 from assess.intake.layout import BATCH_ID_ROW, BATCH_LABEL_ROW
 from assess.intake.places import col_letter
-from assess.intake.sheet import CellReader, Sheet, blank, record
+from assess.intake.sheet import CellReader, Sheet, record
 
 
 def _check_header(header: Header, header_row: int, sheet: Sheet) -> None:
@@ -43,6 +45,30 @@ def _check_header(header: Header, header_row: int, sheet: Sheet) -> None:
         raise InputError(problems)
 
 
+def _other_columns(header: Header, rows: list[list[Any]], named: set[int]) -> dict[int, str]:
+    """Column → its heading, for the columns that hold no field: an agency's own (推荐单位,
+    园区) or a misspelt field id.  The 项目 row's heading if it has one, else the id row's."""
+    ids = rows[header.ids_at] if header.ids_at is not None else []
+    labels = rows[header.labels_at] if header.labels_at is not None else []
+    out: dict[int, str] = {}
+    for col in range(max(len(ids), len(labels))):
+        if col in named:
+            continue
+        title = _text(at(labels, col)) or _text(at(ids, col))
+        if title:
+            out[col] = title
+    return out
+
+
+def _text(raw: object) -> str:
+    """A cell as the summary shows it: text as typed, a whole number without ".0"."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
+
+
 def read_batch(sheet: Sheet) -> list[Record]:
     """One record per filled row of a 批量 sheet."""
     head = list(islice(sheet.rows, HEADER_SEARCH_ROWS))
@@ -68,6 +94,8 @@ def read_batch(sheet: Sheet) -> list[Record]:
     }
     required = [(col, spec) for col, spec in columns if spec.required]
     records: list[Record] = []
+    letters = {spec.id: col_letter(col) for col, spec in columns}
+    others = _other_columns(header, [row for _, row in head], {col for col, _ in columns})
     bad_rows = {r for r, _ in sheet.bad}  # a formula's cell reads "": it must be looked at
     for r, row in chain(head[header.last + 1 :], sheet.rows):
         reader = CellReader(sheet)
@@ -81,11 +109,9 @@ def read_batch(sheet: Sheet) -> list[Record]:
             held |= reader.cell(spec, r, col, raw, col in percent and r in percent[col])
         if not held:
             continue  # a blank row
-        notices = [
-            unknown_field(sheet.ref(r, col), name)
-            for col, name in header.unknown.items()
-            if not blank(at(row, col))
-        ]
+        # A column that names no field is carried through (`Firm.extra`), not ignored:
+        # the batch says so once per column, not once per row.
+        notices: list[Problem] = []
         for col, spec in required:
             if spec.id not in reader.values and not any(p.path == spec.id for p in reader.problems):
                 reader.problems.append(
@@ -96,5 +122,11 @@ def read_batch(sheet: Sheet) -> list[Record]:
                         label=spec.label,
                     )
                 )
-        records.append(record(sheet, r + 1, reader, notices))
+        made = record(sheet, r + 1, reader, notices)
+        if made.firm is not None:
+            extra = tuple(
+                (col_letter(col), name, _text(at(row, col))) for col, name in others.items()
+            )
+            made = replace(made, firm=replace(made.firm, extra=extra, columns=letters))
+        records.append(made)
     return records

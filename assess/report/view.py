@@ -246,6 +246,7 @@ class CohortView:
     headline: str
     detail: str
     method: str
+    changes: tuple[str, ...] = ()  # since the previous round of the same agency
 
 
 @dataclass(frozen=True)
@@ -527,6 +528,8 @@ def _sources(
 
 def cohort_view(place: CohortPlace) -> CohortView:
     """The cover line and the method note for a firm's place in its batch round."""
+    if not place.ranked or place.ladder or place.score_pct is None:
+        return _ladder_place(place)
     pct, rate = fmt(place.percentile), fmt(place.score_pct)
     if place.size <= 1:
         headline = (
@@ -545,7 +548,29 @@ def cohort_view(place: CohortPlace) -> CohortView:
         "得分率与本企业相同的企业（含本企业）按一半计入；"
         f"本企业为 {pct}%，即“高于本批次 {pct}% 的企业”。"
     )
-    return CohortView(headline, detail, method)
+    return CohortView(headline, detail, method, place.changes)
+
+
+def _ladder_place(place: CohortPlace) -> CohortView:
+    """A place in a round ranked by the official ladder (`assess.batch.records.rank_round`),
+    or only the movement since the previous round when no place is shown."""
+    if not place.ranked:
+        return CohortView("", "", "", place.changes)
+    ladder = ("innovative", "srdi", "little_giant")
+    verdict = t(f"label.tier_short.{place.tier}") if place.tier else t("summary.cover.no_tier")
+    if place.verdict in ("undetermined", "platform_pending"):
+        above = ladder[ladder.index(place.tier) + 1] if place.tier else ladder[0]
+        tier, said = t(f"label.tier_short.{above}"), t(f"label.pass.{place.verdict}")
+        verdict = t("summary.cover.verdict", place=verdict, tier=tier, verdict=said)
+    headline = t(
+        "summary.cover.headline",
+        round=place.round_name,
+        size=place.size,
+        rank=place.rank,
+        verdict=verdict,
+        percentile=fmt(place.percentile),
+    )
+    return CohortView(headline, t("summary.cover.detail"), t("summary.cover.method"), place.changes)
 
 
 def _facts(firm: Firm, assessments: Sequence[Assessment]) -> list[Fact]:
