@@ -25,7 +25,7 @@ from assess import plan as planning
 from assess.catalog import t, table
 from assess.fields import FIELDS_BY_ID, FieldType
 from assess.intake.firm import Firm
-from assess.numbers import fmt, fmt_unit, to_decimal
+from assess.numbers import fmt, to_decimal
 from assess.results import (
     Assessment,
     ClassResult,
@@ -36,9 +36,11 @@ from assess.results import (
     RuleLine,
 )
 from assess.rubric import models as m
+from assess.rubric.common import texts
 from assess.rubric.expr import Expr, Result, Unknown
 from assess.rubric.operators import Outcome, ScoreModel, operator_for
 from assess.rubric.operators.bands import band_for, band_label
+from assess.rubric.operators.base import with_unit
 from assess.rubric.size import classify
 
 __all__ = ["band_for", "band_label", "evaluate", "maturity_level", "scoring_context", "solve_lever"]
@@ -160,11 +162,11 @@ class _Context:
         return other
 
     def names_figure(self, names: Iterable[str]) -> str:
-        return "，".join(self.show(n) for n in sorted(names))
+        return t("operator.figure_separator").join(self.show(n) for n in sorted(names))
 
     def describe(self, name: str) -> str:
         if name in self.metrics:
-            return self.metrics[name].title.zh
+            return str(self.metrics[name].title)
         spec = FIELDS_BY_ID.get(name)
         # The questionnaire's label, as the firm reads it; the id stays in `missing`.
         return spec.label if spec else name
@@ -224,7 +226,7 @@ class _Context:
             spec = FIELDS_BY_ID.get(name)
             choice = spec.choice_label(value) if spec else value
             return t("operator.choice", name=self.label(name), value=choice)
-        return f"{self.label(name)} {fmt_unit(value, self.unit(name))}"
+        return f"{self.label(name)} {with_unit(value, self.unit(name))}"
 
     def inputs_of(self, name: str) -> list[str]:
         """The fields a metric is computed from, in order of first use."""
@@ -239,12 +241,15 @@ class _Context:
 
     def figure(self, name: str) -> str:
         value = self.env.get(name)
-        known = isinstance(value, Fraction)
-        head = fmt_unit(value, self.unit(name)) if known else t("operator.unknown")
+        head = (
+            with_unit(value, self.unit(name))
+            if isinstance(value, Fraction)
+            else t("operator.unknown")
+        )
         if name not in self.metrics:
             return head
-        parts = "，".join(self.show(x) for x in self.inputs_of(name))
-        return f"{head}（{parts}）"
+        parts = t("operator.figure_separator").join(self.show(x) for x in self.inputs_of(name))
+        return t("operator.figure_inputs", figure=head, inputs=parts)
 
 
 # ---- the lever solver ---------------------------------------------------------------------
@@ -427,7 +432,7 @@ def _score_indicator(ctx: _Context, ind: m.Indicator) -> IndicatorResult:
     status = ind.status or ctx.rubric.status
     return IndicatorResult(
         id=ind.id,
-        title=ind.title.zh,
+        title=str(ind.title),
         class_id=ind.class_,
         points=o.points,
         max=ind.max,
@@ -437,12 +442,12 @@ def _score_indicator(ctx: _Context, ind: m.Indicator) -> IndicatorResult:
         value=None if o.value is None else to_decimal(o.value),
         band=o.band,
         next=o.next,
-        advice=o.advice or ind.advice,
-        evidence=tuple(ind.evidence),
+        advice=o.advice or str(ind.advice),
+        evidence=texts(ind.evidence),
         missing=o.missing,
         provisional=status == "provisional" or o.provisional,
         parts=tuple(replace(p, class_id=ind.class_) for p in o.parts) if o.parts else (),
-        source=ind.source,
+        source=str(ind.source),
         effort=ind.effort,
         code=o.code,
         high=o.high,
@@ -464,41 +469,41 @@ def _condition(ctx: _Context, cond: m.Condition) -> ConditionResult:
         elif ok is not True:
             failed.append(check)
     provisional = (cond.status or ctx.rubric.status) == "provisional"
-    evidence = tuple(cond.evidence)
+    evidence = texts(cond.evidence)
     # Show the figures of the checks that decided the outcome, not every figure used.
     shown = failed or open_checks or list(cond.require)
     figure = ctx.names_figure(frozenset().union(*(c.when.names for c in shown)))
     if failed:
-        labels = t("operator.and_separator").join(c.label for c in failed)
+        labels = t("operator.and_separator").join(str(c.label) for c in failed)
         return ConditionResult(
             cond.id,
-            cond.title.zh,
+            str(cond.title),
             cond.role,
-            cond.group,
+            str(cond.group),
             False,
             t("operator.condition.failed", labels=labels, figure=figure),
-            cond.advice,
+            str(cond.advice),
             provisional=provisional,
             evidence=evidence,
         )
     if unknown.reasons:
         return ConditionResult(
             cond.id,
-            cond.title.zh,
+            str(cond.title),
             cond.role,
-            cond.group,
+            str(cond.group),
             None,
             t("operator.condition.unknown", reason=unknown.reason),
-            cond.advice,
+            str(cond.advice),
             unknown.missing,
             provisional=provisional,
             evidence=evidence,
         )
     return ConditionResult(
         cond.id,
-        cond.title.zh,
+        str(cond.title),
         cond.role,
-        cond.group,
+        str(cond.group),
         True,
         t("operator.condition.met", figure=figure),
         provisional=provisional,
@@ -541,7 +546,7 @@ class _Judge:
             at = len(self.lines)
             values = [self.rule(r, depth + 1) for r in (rule.all or rule.any or [])]
             v = _all(values) if is_all else _any(values)
-            self.lines.insert(at, RuleLine(depth, "all" if is_all else "any", v, rule.label))
+            self.lines.insert(at, RuleLine(depth, "all" if is_all else "any", v, str(rule.label)))
             return v
         if rule.not_ is not None:
             inner = self.rule(rule.not_, depth + 1)
@@ -549,7 +554,7 @@ class _Judge:
         if rule.total_at_least is not None:
             need = rule.total_at_least
             v = self.at_least(self.total, self.open_total, need)
-            self.lines.append(RuleLine(depth, "total", v, rule.label, self.total, need))
+            self.lines.append(RuleLine(depth, "total", v, str(rule.label), self.total, need))
             return v
         if rule.class_at_least is not None:
             at = len(self.lines)
@@ -562,16 +567,18 @@ class _Judge:
                 results.append(v)
             verdict = _all(results)
             if rule.label:
-                self.lines.insert(at, RuleLine(depth, "classes", verdict, rule.label, marked=False))
+                self.lines.insert(
+                    at, RuleLine(depth, "classes", verdict, str(rule.label), marked=False)
+                )
             return verdict
         if rule.condition is not None:
             c = self.conds[rule.condition]
-            self.lines.append(RuleLine(depth, "condition", c.ok, rule.label or c.title))
+            self.lines.append(RuleLine(depth, "condition", c.ok, str(rule.label) or c.title))
             return c.ok
         role = rule.conditions or ""
         oks = [c.ok for c in self.conds.values() if c.role == role]
         v = _any(oks) if role == "direct" else _all(oks)
-        self.lines.append(RuleLine(depth, "conditions", v, rule.label, role=role))
+        self.lines.append(RuleLine(depth, "conditions", v, str(rule.label), role=role))
         return v
 
 
@@ -638,7 +645,7 @@ def evaluate(rubric: m.Rubric, firm: Firm, reference: m.Rubric | None = None) ->
         classes.append(
             ClassResult(
                 cls.id,
-                cls.title.zh,
+                str(cls.title),
                 points,
                 cls.max,
                 open_max,
@@ -660,9 +667,9 @@ def evaluate(rubric: m.Rubric, firm: Firm, reference: m.Rubric | None = None) ->
         platform_need = _platform_line(ctx, rubric, conditions)
     notes = []
     if rubric.status == "advisory":
-        notes.append(t("operator.note.advisory", title=rubric.title.zh))
+        notes.append(t("operator.note.advisory", title=str(rubric.title)))
     elif rubric.status == "provisional":
-        notes.append(t("operator.note.provisional_rubric", title=rubric.title.zh))
+        notes.append(t("operator.note.provisional_rubric", title=str(rubric.title)))
     else:
         provisional = [i.title for i in indicators if i.provisional]
         provisional += [c.title for c in conditions if c.provisional]
@@ -683,11 +690,11 @@ def evaluate(rubric: m.Rubric, firm: Firm, reference: m.Rubric | None = None) ->
         notes.append(t("operator.note.platform"))
     return Assessment(
         rubric=rubric.id,
-        rubric_title=rubric.title.zh,
+        rubric_title=str(rubric.title),
         rubric_version=rubric.version,
         rubric_status=rubric.status,
         tier=rubric.tier,
-        document=rubric.document,
+        document=str(rubric.document),
         firm=firm.name,
         source=firm.source,
         total=total,
@@ -703,10 +710,10 @@ def evaluate(rubric: m.Rubric, firm: Firm, reference: m.Rubric | None = None) ->
         warnings=firm.warnings,
         notes=tuple(notes),
         maturity=maturity_level(rubric, total, rubric.max_total, open_total),
-        issued_by=rubric.issued_by,
+        issued_by=str(rubric.issued_by),
         effective_from=rubric.effective_from,
         effective_to=rubric.effective_to,
-        source_notes=tuple(rubric.source_notes),
+        source_notes=texts(rubric.source_notes),
         reference=_reference(reference, firm) if status == "platform_pending" else None,
         platform_need=platform_need,
         planner=_Planner(ctx),
@@ -730,7 +737,7 @@ def maturity_level(
 
     def level(p: Decimal) -> str:
         share = p * 100 / maximum
-        return [lv.label for lv in rubric.maturity if share >= lv.min_percent][-1]
+        return [str(lv.label) for lv in rubric.maturity if share >= lv.min_percent][-1]
 
     reached = level(points)
     if unknown and level(points + unknown) != reached:

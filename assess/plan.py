@@ -75,7 +75,7 @@ def _merge(a: Route, b: Route) -> Route:
     for cid, need in b.classes:
         classes[cid] = max(need, classes.get(cid, need))
     needs = tuple(dict.fromkeys(a.needs + b.needs))
-    label = "；".join(x for x in (a.label, b.label) if x)
+    label = t("plan.separator").join(x for x in (a.label, b.label) if x)
     return Route(total, tuple(classes.items()), needs, label, a.opaque or b.opaque)
 
 
@@ -107,7 +107,7 @@ class _Declared:
 def _describe(rule: m.Rule, conditions: Sequence[_Named]) -> str:
     """A short name for a branch of an `any`, when the rubric gives it no label."""
     if rule.label:
-        return rule.label
+        return str(rule.label)
     if rule.total_at_least is not None:
         return t("plan.branch.total", mark=fmt(rule.total_at_least))
     if rule.class_at_least is not None:
@@ -170,7 +170,7 @@ def class_minima_of(rubric: m.Rubric) -> dict[str, Decimal]:
     known = _MINIMA.get(key)
     if known is not None and known[0]() is rubric:
         return known[1]
-    declared = [_Declared(c.id, c.role, c.title.zh) for c in rubric.conditions]
+    declared = [_Declared(c.id, c.role, str(c.title)) for c in rubric.conditions]
     minima = class_minima(rubric.pass_rule, declared)
     _MINIMA[key] = (weakref.ref(rubric, lambda _: _MINIMA.pop(key, None)), minima)
     return minima

@@ -14,26 +14,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.markdown import Markdown
 
+from assess.catalog import language, t
 from assess.numbers import fmt
 from assess.rubric import models as m
 from assess.rubric.operators import ScoreModel, operator_for
-
-_EDGE = {
-    "better_band": "数值恰在两档交界时取较优档（“以上”“以下”均含本数）",
-    "lower_band": "数值恰在两档交界时取数值较低的一档",
-    "upper_band": "数值恰在两档交界时取数值较高的一档",
-}
-_STATUS = {
-    "official": "正式",
-    "provisional": "暂定（部分数值未核实）",
-    "advisory": "自评参考（非官方认定标准）",
-}
-_ROLE = {
-    "eligibility": "资格条件",
-    "basic": "基本条件",
-    "requirement": "认定条件",
-    "direct": "直通条件",
-}
 
 
 class _Doc:
@@ -54,53 +38,85 @@ class _Doc:
 
 
 def markdown(rubric: m.Rubric) -> str:
+    """The reference page in the language in force (the committed pages are Chinese)."""
     doc = _Doc(rubric)
+    version = t("rubric.doc.version", id=rubric.id, version=rubric.version)
+    # The Chinese page names the English title too; the English one keeps to English.
+    subtitle = f"*{rubric.title.en}* — {version}" if language() == "zh" else version
     lines = [
-        f"# {rubric.title.zh}",
+        f"# {rubric.title}",
         "",
-        f"*{rubric.title.en}* — `{rubric.id}` 版本 {rubric.version}",
+        subtitle,
         "",
-        f"- 文件：{rubric.document}",
-        f"- 发布：{rubric.issued_by}",
-        f"- 适用期间：{rubric.effective_from} 至 {rubric.effective_to or '今'}",
-        f"- 状态：{_STATUS[rubric.status]}",
-        f"- 边界规则：{_EDGE[rubric.edge_rule]}",
+        t("rubric.doc.document", document=str(rubric.document)),
+        t("rubric.doc.issued_by", issued_by=str(rubric.issued_by)),
+        t(
+            "rubric.doc.period",
+            start=rubric.effective_from,
+            end=rubric.effective_to or t("rubric.doc.now"),
+        ),
+        t("rubric.doc.status", status=t(f"rubric.doc.status.{rubric.status}")),
+        t("rubric.doc.edge", edge=t(f"rubric.doc.edge.{rubric.edge_rule}")),
     ]
     if rubric.pass_mark is not None:
-        lines.append(f"- 满分 {fmt(rubric.max_total)}，及格线 {fmt(rubric.pass_mark)}")
+        lines.append(t("rubric.doc.marks", max=fmt(rubric.max_total), mark=fmt(rubric.pass_mark)))
     for note in rubric.source_notes:
         lines.append(f"- {note}")
     lines.append("")
     if rubric.metrics:
-        lines += ["## 计算指标", ""]
+        lines += [t("rubric.doc.metrics"), ""]
         for metric in rubric.metrics:
-            lines.append(f"- `{metric.id}` {metric.title.zh}：`{metric.expr}`")
+            lines.append(
+                t("rubric.doc.metric", id=metric.id, title=str(metric.title), expr=str(metric.expr))
+            )
         lines.append("")
+    sep = t("operator.and_separator")
     for cls in rubric.classes:
-        lines += [f"## {cls.title.zh}（{fmt(cls.max)} 分）", ""]
+        lines += [t("rubric.doc.class", title=str(cls.title), max=fmt(cls.max)), ""]
         for ind in rubric.indicators:
             if ind.class_ != cls.id:
                 continue
-            status = "（暂定）" if (ind.status or rubric.status) == "provisional" else ""
+            provisional = (ind.status or rubric.status) == "provisional"
+            status = t("rubric.doc.provisional") if provisional else ""
+            head = t(
+                "rubric.doc.indicator",
+                id=ind.id,
+                title=str(ind.title),
+                max=fmt(ind.max),
+                status=status,
+            )
             lines += [
-                f"### {ind.id} {ind.title.zh}（{fmt(ind.max)} 分）{status}",
+                head,
                 "",
-                f"来源：{ind.source}",
+                t("rubric.doc.source", source=str(ind.source)),
                 "",
-                ind.rationale,
+                str(ind.rationale),
                 "",
             ]
             lines += list(doc.lines(ind.score))
-            lines += ["", "佐证材料：" + "；".join(ind.evidence), ""]
+            evidence = sep.join(str(e) for e in ind.evidence)
+            lines += ["", t("rubric.doc.evidence", evidence=evidence), ""]
     if rubric.conditions:
-        lines += ["## 条件", ""]
+        lines += [t("rubric.doc.conditions"), ""]
         for cond in rubric.conditions:
-            status = "（暂定）" if (cond.status or rubric.status) == "provisional" else ""
-            group = f"〔{cond.group}〕" if cond.group else ""
-            checks = "；".join(f"{c.label}（`{c.when}`）" for c in cond.require)
-            lines.append(f"- **{_ROLE[cond.role]}**{group} {cond.title.zh}{status}：{checks}")
+            provisional = (cond.status or rubric.status) == "provisional"
+            status = t("rubric.doc.provisional") if provisional else ""
+            group = t("rubric.doc.group", group=str(cond.group)) if cond.group else ""
+            checks = sep.join(
+                t("rubric.doc.when", label=str(c.label), when=str(c.when)) for c in cond.require
+            )
+            lines.append(
+                t(
+                    "rubric.doc.condition",
+                    role=t(f"rubric.doc.role.{cond.role}"),
+                    group=group,
+                    title=str(cond.title),
+                    status=status,
+                    checks=checks,
+                )
+            )
         lines.append("")
-    lines += ["## 通过规则", ""]
+    lines += [t("rubric.doc.pass"), ""]
     lines += list(_rule_lines(rubric.pass_rule, 0))
     return "\n".join(lines).rstrip() + "\n"
 
@@ -108,21 +124,25 @@ def markdown(rubric: m.Rubric) -> str:
 def _rule_lines(rule: m.Rule, depth: int) -> Iterator[str]:
     pad = "  " * depth + "- "
     if rule.all is not None or rule.any is not None:
-        word = "全部满足" if rule.all is not None else "任一满足"
-        yield f"{pad}{rule.label or word}：" if rule.label else f"{pad}{word}："
+        word = t("rubric.doc.rule.all" if rule.all is not None else "rubric.doc.rule.any")
+        yield t("rubric.doc.rule.group", pad=pad, label=str(rule.label) if rule.label else word)
         for sub in rule.all or rule.any or []:
             yield from _rule_lines(sub, depth + 1)
     elif rule.not_ is not None:
-        yield f"{pad}不满足："
+        yield pad + t("rubric.doc.rule.not")
         yield from _rule_lines(rule.not_, depth + 1)
     elif rule.total_at_least is not None:
-        yield f"{pad}总分 ≥ {fmt(rule.total_at_least)}"
+        yield pad + t("rubric.doc.rule.total", need=fmt(rule.total_at_least))
     elif rule.class_at_least is not None:
-        yield pad + "，".join(f"{k} ≥ {fmt(v)}" for k, v in rule.class_at_least.items())
+        yield pad + t("rubric.doc.rule.comma").join(
+            f"{k} ≥ {fmt(v)}" for k, v in rule.class_at_least.items()
+        )
     elif rule.condition is not None:
-        yield f"{pad}条件 `{rule.condition}`"
+        yield pad + t("rubric.doc.rule.condition", id=rule.condition)
+    elif rule.label:
+        yield f"{pad}{rule.label}"
     else:
-        yield f"{pad}{rule.label or '全部' + _ROLE.get(rule.conditions or '', '')}"
+        yield pad + t("rubric.doc.rule.every", role=t(f"rubric.doc.role.{rule.conditions}"))
 
 
 def render(rubric: m.Rubric, console: Console) -> None:

@@ -299,7 +299,7 @@ def _compile(node: ast.AST) -> Fn:
             def lookup(env: Env, describe: Callable[[str], str]) -> Result:
                 found = env.get(name)
                 if found is None:
-                    return Unknown((f"缺少数据：{describe(name)}",), (name,))
+                    return Unknown((t("operator.missing", name=describe(name)),), (name,))
                 return found  # a value, or the Unknown of a metric that could not be computed
 
             return lookup
@@ -362,7 +362,7 @@ def _compile(node: ast.AST) -> Fn:
                     return x * y
                 if y == 0:
                     label = describe(right_name) if right_name else wb
-                    return Unknown((f"分母为 0，无法计算：{label} = 0",))
+                    return Unknown((t("operator.zero_division", name=label),))
                 return x / y
 
             return binop

@@ -2,8 +2,12 @@
 questionnaire does not ask (园区入驻年限, 本地配套率 …) declares those fields in its own file.
 
     fields:
-      - {id: park_years, label: 入驻园区年限, unit: 年, type: number, minimum: 0}
+      - {id: park_years, label: {zh: 入驻园区年限, en: Years in the park}, unit: {zh: 年,
+         en: years}, type: number, minimum: 0}
       - {id: local_supply_share, label: 本地配套率, unit: "%", type: percent}
+
+Its label, unit, help and choice labels are plain (Chinese) or `{zh: …, en: …}`; English
+output shows the Chinese of one without English.
 
 A declared field is then like any other: the questionnaire (`assess template -r
 park.yaml`) asks for it in the 地方特色指标 section, `score` and `batch` read it from JSON,
@@ -18,14 +22,15 @@ the same id only with the same definition: a figure means one thing in a run.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Annotated, Literal
 
+from pydantic import AfterValidator, model_validator
 from pydantic import Field as ModelField
-from pydantic import model_validator
 
 from assess import fields as registry
+from assess.catalog import t
 from assess.fields import Field, FieldType, Section
-from assess.rubric.common import Strict
+from assess.rubric.common import NO_TEXT, Strict, Text
 
 _TYPES: dict[str, FieldType] = {
     "int": FieldType.INT,
@@ -38,22 +43,36 @@ _TYPES: dict[str, FieldType] = {
 }
 
 
+def _limit(most: int, least: int = 0) -> AfterValidator:
+    """A text whose Chinese and English each have between `least` and `most` characters."""
+
+    def check(text: Text) -> Text:
+        for words in (text.zh, text.en):
+            if len(words) > most:
+                raise ValueError(t("rubric.value.text_too_long", count=most))
+        if len(text.zh) < least:
+            raise ValueError(t("rubric.value.text_too_short", count=least))
+        return text
+
+    return AfterValidator(check)
+
+
 class LocalChoice(Strict):
     value: str = ModelField(pattern=r"^[a-z0-9_]+$")
-    label: str = ModelField(min_length=1, max_length=60)
+    label: Annotated[Text, _limit(60, 1)]
 
 
 class LocalField(Strict):
     """One field a rubric declares: id, label, unit, type and bounds."""
 
     id: str = ModelField(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
-    label: str = ModelField(min_length=1, max_length=60)
+    label: Annotated[Text, _limit(60, 1)]
     type: Literal["int", "number", "money", "percent", "bool", "text", "enum"]
-    unit: str = ModelField(default="", max_length=10)
+    unit: Annotated[Text, _limit(10)] = NO_TEXT
     minimum: int | None = None
     maximum: int | None = None
     negative_ok: bool = False
-    help: str = ModelField(default="", max_length=200)
+    help: Annotated[Text, _limit(200)] = NO_TEXT
     source: str = ModelField(default="", max_length=100)
     choices: list[LocalChoice] = ModelField(default=[])
 
@@ -71,12 +90,20 @@ class LocalField(Strict):
     def to_field(self) -> Field:
         return Field(
             self.id,
-            self.label,
+            self.label.zh,
             _TYPES[self.type],
             Section.LOCAL,
-            unit=self.unit,
-            help=self.help,
-            choices=tuple((c.value, c.label) for c in self.choices),
+            unit_zh=self.unit.zh,
+            help_zh=self.help.zh,
+            choices=tuple((c.value, c.label.zh) for c in self.choices),
+            label_en=self.label.en,
+            unit_en=self.unit.en or self.unit.zh,
+            help_en=self.help.en,
+            choices_en=(
+                tuple(c.label.en or c.label.zh for c in self.choices)
+                if any(c.label.en for c in self.choices)
+                else ()
+            ),
             negative_ok=self.negative_ok,
             minimum=self.minimum,
             maximum=self.maximum,

@@ -19,7 +19,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from assess.catalog import t
 from assess.fields import FIELDS_BY_ID, FieldType
 from assess.numbers import UNIT_SUFFIX as _UNIT_SUFFIX
-from assess.rubric.common import EdgeRule, ExprText, MetricUnit, Points, Strict, Text
+from assess.rubric.common import NO_TEXT, EdgeRule, ExprText, MetricUnit, Points, Strict, Text
 from assess.rubric.local_fields import LocalField
 from assess.rubric.operators import OPERATORS, on_change
 from assess.rubric.operators.bands import Band, BandsScore
@@ -81,7 +81,7 @@ class Metric(Strict):
     unit: MetricUnit
     expr: ExprText
     lever: str | None = None  # the field a firm changes to move this metric
-    note: str = ""
+    note: Text = NO_TEXT
 
 
 # ---- scoring operators: their models live with them in `assess.rubric.operators` --------
@@ -97,10 +97,10 @@ class Indicator(Strict):
     class_: str = Field(alias="class")
     max: Points
     score: Score
-    source: str
-    rationale: str
-    evidence: list[str] = Field(min_length=1)
-    advice: str = ""
+    source: Text
+    rationale: Text
+    evidence: list[Text] = Field(min_length=1)
+    advice: Text = NO_TEXT
     effort: Annotated[Decimal, Field(gt=0)] = Decimal(1)  # relative cost of improving it
     status: Literal["official", "provisional"] | None = None  # None: the rubric's
 
@@ -120,7 +120,7 @@ class ScoreClass(Strict):
 
 class Check(Strict):
     when: ExprText
-    label: str
+    label: Text
 
 
 class Condition(Strict):
@@ -129,11 +129,11 @@ class Condition(Strict):
     id: str
     title: Text
     role: Literal["eligibility", "basic", "requirement", "direct"]
-    group: str = ""  # a dimension, e.g. 专业化, for reports
+    group: Text = NO_TEXT  # a dimension, e.g. 专业化, for reports
     require: list[Check] = Field(min_length=1)  # all must hold
-    source: str = ""
-    advice: str = ""
-    evidence: list[str] = Field(default=[])
+    source: Text = NO_TEXT
+    advice: Text = NO_TEXT
+    evidence: list[Text] = Field(default=[])
     status: Literal["official", "provisional"] | None = None
 
     @field_validator("require", mode="before")
@@ -148,10 +148,19 @@ class MaturityLevel(Strict):
     """A named level reached when a class (dimension) scores at least min_percent of its
     maximum: 起步 / 成长 / 成熟 / 领先."""
 
-    label: str
-    en: str = ""
+    label: Text
     min_percent: Annotated[Decimal, Field(ge=0, le=100)]
-    description: str = ""
+    description: Text = NO_TEXT
+
+    @model_validator(mode="before")
+    @classmethod
+    def _english_beside(cls, value: Any) -> Any:
+        # The first format wrote the English beside the label (`label: 起步, en: Starting`):
+        # still read, as the label's English.
+        if isinstance(value, dict) and "en" in value and isinstance(value.get("label"), str):
+            value = dict(value)
+            value["label"] = {"zh": value["label"], "en": value.pop("en")}
+        return value
 
 
 class Rule(Strict):
@@ -164,7 +173,7 @@ class Rule(Strict):
     class_at_least: dict[str, Decimal] | None = None
     condition: str | None = None  # a condition id
     conditions: Literal["eligibility", "basic", "requirement", "direct"] | None = None
-    label: str = ""
+    label: Text = NO_TEXT
 
     @model_validator(mode="after")
     def _one(self) -> Rule:
@@ -193,15 +202,15 @@ class Rubric(Strict):
     title: Text
     version: str
     tier: Literal["innovative", "srdi", "little_giant", "readiness"]
-    document: str
-    issued_by: str
+    document: Text
+    issued_by: Text
     effective_from: dt.date
     effective_to: dt.date | None = None
     # official: the numbers of an official document; provisional: from secondary sources,
     # unverified; advisory: the project's own guidance rubric, not an official standard.
     # local: a province's or a park's own rubric (地方/园区), often built with `extends:`.
     status: Literal["official", "provisional", "advisory", "local"]
-    source_notes: list[str] = Field(default=[])
+    source_notes: list[Text] = Field(default=[])
     edge_rule: EdgeRule
     size_standard: str | None = None
     inputs: list[str]
@@ -247,10 +256,11 @@ class Rubric(Strict):
         return {x.id: x for x in self.metrics}
 
     def label_of(self, name: str) -> str:
-        """The Chinese name of a metric or field: 研发费用占营业收入比重, 上年度研发费用."""
+        """The name of a metric or field in the language in force: 研发费用占营业收入比重,
+        上年度研发费用 (R&D expense / operating revenue, R&D expense (last year))."""
         metric = self.metrics_by_id.get(name)
         if metric is not None:
-            return metric.title.zh
+            return str(metric.title)
         spec = FIELDS_BY_ID.get(name)
         return spec.label if spec else name
 

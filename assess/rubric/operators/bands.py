@@ -13,9 +13,9 @@ from pydantic import Field, model_validator
 
 from assess.catalog import t
 from assess.errors import Problem
-from assess.numbers import fmt, fmt_unit, to_decimal
+from assess.numbers import fmt, to_decimal
 from assess.results import IndicatorResult, Level
-from assess.rubric.common import EdgeRule, Points, Strict
+from assess.rubric.common import NO_TEXT, EdgeRule, Points, Strict, Text
 from assess.rubric.operators.base import (
     Checker,
     Doc,
@@ -38,8 +38,8 @@ class Band(Strict):
     min: Decimal | None = None  # None: no lower end
     max: Decimal | None = None  # None: no upper end
     points: Points
-    label: str = ""
-    advice: str = ""
+    label: Text = NO_TEXT
+    advice: Text = NO_TEXT
 
     @cached_property
     def lo(self) -> Fraction | None:
@@ -145,11 +145,18 @@ def band_range(score: BandsScore, scope: Scope) -> tuple[Decimal, Decimal]:
     """The fewest and most points the metric's bands give over the values it can take
     while its blanks are filled (`Scope.sweep`); any band when those cannot be searched
     (the bands tile every value)."""
-    values = scope.sweep(score.metric)
-    if not values:
-        points = [b.points for b in score.bands]
-        return min(points), max(points)
     edge = score.edge or scope.edge_rule
+    points = [b.points for b in score.bands]
+    lowest, highest = min(points), max(points)
+
+    def settled(least: Fraction, greatest: Fraction) -> bool:
+        # Both ends of the table reached: a wider sweep gives the same range.
+        ends = {band_for(score, edge, least).points, band_for(score, edge, greatest).points}
+        return ends == {lowest, highest}
+
+    values = scope.sweep(score.metric, settled)
+    if not values:
+        return lowest, highest
     # Points rise or fall with the metric (checked on load): its extremes give theirs.
     ends = [band_for(score, edge, min(values)).points, band_for(score, edge, max(values)).points]
     return min(ends), max(ends)
@@ -160,9 +167,9 @@ def band_label(
 ) -> str:
     """ "≥ 5%", "< 1%", "3%–5%": one-sided labels say whether the edge itself belongs."""
     if band.label:
-        return band.label
-    lo = None if band.min is None else fmt_unit(band.min, unit)
-    hi = None if band.max is None else fmt_unit(band.max, unit)
+        return str(band.label)
+    lo = None if band.min is None else with_unit(band.min, unit)
+    hi = None if band.max is None else with_unit(band.max, unit)
     if lo and hi:
         return f"{lo}–{hi}"
 
@@ -173,7 +180,7 @@ def band_label(
         return f"{'≥' if owns(band.min) else '>'} {lo}"
     if hi and band.max is not None:
         return f"{'≤' if owns(band.max) else '<'} {hi}"
-    return "任意值"
+    return t("operator.band.any")
 
 
 def band_target(score: BandsScore, edge: str, pts: Decimal) -> tuple[Band, Decimal, bool] | None:
@@ -239,13 +246,20 @@ def score_bands(score: BandsScore, scope: Scope) -> Outcome:
         nxt = next_step(found[0], band.points, to_decimal(found[1])) if found else None
         facts = {"metric": scope.label(score.metric), "label": label}
         figure = scope.figure(score.metric)
-        return Outcome(band.points, "ok", "band", facts, figure, value, label, nxt, band.advice)
+        advice = str(band.advice)
+        return Outcome(band.points, "ok", "band", facts, figure, value, label, nxt, advice)
     return unknown(value)
 
 
 def explain_bands(outcome: Outcome) -> str:
     f = outcome.facts
-    return f"{f['metric']} = {outcome.figure}，处于「{f['label']}」档，得 {fmt(outcome.points)} 分"
+    return t(
+        "operator.explain.band",
+        metric=f["metric"],
+        figure=outcome.figure,
+        label=f["label"],
+        points=fmt(outcome.points),
+    )
 
 
 @register
@@ -294,8 +308,7 @@ class Bands(Operator):
 
     @classmethod
     def document(cls, score: BandsScore, doc: Doc) -> Iterator[str]:
-        word = "越高越好" if score.direction == "higher" else "越低越好"
-        yield f"按 `{score.metric}` 分档（{word}）："
+        yield t(f"rubric.doc.bands.{score.direction}", metric=score.metric)
         for band in score.bands:
             label = band_label(band, doc.unit(score.metric), score, score.edge or doc.edge_rule)
-            yield f"- {label} → {fmt(band.points)} 分"
+            yield t("rubric.doc.points_line", what=label, points=fmt(band.points))

@@ -17,13 +17,13 @@ from __future__ import annotations
 import inspect
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ClassVar, Protocol, get_args
 
-from assess.catalog import t, table
+from assess.catalog import language, t, table, using
 from assess.errors import Problem
 from assess.fields import FIELDS_BY_ID
 from assess.numbers import fmt
@@ -82,9 +82,13 @@ class Scope(Protocol):
     def solve(self, metric: str, target: Fraction) -> tuple[str, Fraction, Fraction] | None:
         """(lever, its value now, its exact value that brings `metric` to `target`)."""
 
-    def sweep(self, name: str) -> list[Fraction]:
+    def sweep(
+        self, name: str, settled: Callable[[Fraction, Fraction], bool] | None = None
+    ) -> list[Fraction]:
         """The values a metric (or field) takes while the blanks it is computed from range
-        over what may be entered; [] when that cannot be searched (then any value)."""
+        over what may be entered; [] when that cannot be searched (then any value).  With
+        `settled`, the search may stop once `settled(least, greatest)` of the values found
+        holds: a wider range would not change the caller's answer."""
 
     def fillings(self, names: Iterable[str]) -> Sequence[Scope] | None:
         """This firm with the blanks `names` read filled in every way worth trying (a
@@ -206,16 +210,18 @@ def move_lever(scope: Scope, metric: str, target: Fraction, inclusive: bool) -> 
 
 
 # A figure of a past year, as the questionnaire labels it: the firm cannot change it, only
-# aim for it next year.  "近3年…" counts are rolling windows the firm still adds to.
+# aim for it next year.  "近3年…" counts are rolling windows the firm still adds to.  The
+# Chinese labels decide it; the English ones say the year after the name.
 _PAST = ("上年度", "上年末")
+_PAST_EN = (" (last year)", " (end of last year)", " (to the end of last year)")
 
 
 def is_past(scope: Scope, name: str) -> bool:
     """Whether `name` (a field or metric) is a figure of last year's accounts."""
-    label = scope.label(name)
-    if label.startswith(_PAST):
-        return True
-    return any(scope.label(n).startswith(_PAST) for n in _inputs(scope, name))
+    with using("zh"):
+        if scope.label(name).startswith(_PAST):
+            return True
+        return any(scope.label(n).startswith(_PAST) for n in _inputs(scope, name))
 
 
 def _inputs(scope: Scope, name: str) -> tuple[str, ...]:
@@ -224,8 +230,14 @@ def _inputs(scope: Scope, name: str) -> tuple[str, ...]:
 
 
 def plain_label(scope: Scope, name: str) -> str:
-    """A label without its "上年度" / "上年末" / "(截至上年末)": the figure, whichever year."""
-    label = scope.label(name).removesuffix("(截至上年末)").removesuffix("（截至上年末）")
+    """A label without its "上年度" / "上年末" / "(截至上年末)" (" (last year)"): the
+    figure, whichever year."""
+    label = scope.label(name)
+    if language() == "en":
+        for suffix in _PAST_EN:
+            label = label.removesuffix(suffix)
+        return label
+    label = label.removesuffix("(截至上年末)").removesuffix("（截至上年末）")
     for prefix in _PAST:
         if label.startswith(prefix):
             return label[len(prefix) :]
@@ -252,7 +264,7 @@ def _shown(scope: Scope, name: str, value: Fraction | Decimal) -> str:
 def is_time(name: str) -> bool:
     """A count of years the firm reaches only by waiting (细分市场年限)."""
     spec = FIELDS_BY_ID.get(name)
-    return spec is not None and spec.unit == "年" and name != "assessment_year"
+    return spec is not None and spec.unit_zh == "年" and name != "assessment_year"
 
 
 def lever_words(scope: Scope, move: LeverMove) -> str:

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from assess.catalog import t
 from assess.errors import Problem
-from assess.numbers import fmt, fmt_unit, to_decimal
+from assess.numbers import fmt, to_decimal
 from assess.results import IndicatorResult, Level, NextStep
 from assess.rubric.operators.bands import (
     Bands,
@@ -32,6 +32,7 @@ from assess.rubric.operators.base import (
     next_step,
     settled,
     unknown,
+    with_unit,
 )
 from assess.rubric.operators.registry import register
 from assess.yamlsrc import Loc
@@ -72,9 +73,9 @@ class BestOf(Operator):
         if best is None or (len(known) < len(outcomes) and best.points < score.max_points):
             undecided = [(o, r) for o, r in zip(outcomes, reasons, strict=True) if o.status != "ok"]
             missing = tuple(dict.fromkeys(x for o, _ in undecided for x in o.missing))
-            why = "；".join(r for _, r in undecided)
+            why = t("operator.and_separator").join(r for _, r in undecided)
             if best is not None:
-                why += f"（已知一项得 {fmt(best.points)} 分，另一项可能更高）"
+                why += t("operator.best.open", points=fmt(best.points))
             return unknown(why, missing)
         # The next step: the cheapest among the options that would lift the indicator.
         steps = []
@@ -86,7 +87,7 @@ class BestOf(Operator):
                     steps.append(next_step(found[0], best.points, to_decimal(found[1])))
         steps.sort(key=_cost)
         facts = {"reasons": tuple(reasons)}
-        figure = "；".join(o.figure for o in outcomes)
+        figure = t("operator.and_separator").join(o.figure for o in outcomes)
         return replace(
             best, code="best", facts=facts, next=steps[0] if steps else None, figure=figure
         )
@@ -108,7 +109,8 @@ class BestOf(Operator):
 
     @classmethod
     def explain(cls, score: BestOfScore, outcome: Outcome) -> str:
-        return "；".join(outcome.facts["reasons"]) + f"。取较高者 {fmt(outcome.points)} 分"
+        reasons = t("operator.and_separator").join(outcome.facts["reasons"])
+        return t("operator.explain.best", reasons=reasons, points=fmt(outcome.points))
 
     @classmethod
     def rungs(cls, score: BestOfScore, result: IndicatorResult, scope: Scope) -> list[Level]:
@@ -124,7 +126,7 @@ class BestOf(Operator):
                 target = band_target(option, edge, worth[0]) if worth else None
                 if target is not None:
                     unit = scope.unit(option.metric)
-                    goal = reach_goal(option, target[2], fmt_unit(target[1], unit))
+                    goal = reach_goal(option, target[2], with_unit(target[1], unit))
                     ways.append(
                         t("operator.best.way", metric=scope.label(option.metric), goal=goal)
                     )
@@ -147,7 +149,7 @@ class BestOf(Operator):
 
     @classmethod
     def document(cls, score: BestOfScore, doc: Doc) -> Iterator[str]:
-        yield "取以下各表中得分较高者："
+        yield t("rubric.doc.best_of")
         for option in score.options:
             for line in Bands.document(option, doc):
                 yield "  " + line if line.startswith("-") else line

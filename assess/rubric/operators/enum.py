@@ -8,11 +8,12 @@ from typing import Literal
 
 from pydantic import Field
 
+from assess.catalog import t
 from assess.errors import Problem
 from assess.fields import FIELDS_BY_ID, FieldType
 from assess.numbers import fmt
 from assess.results import IndicatorResult, Level
-from assess.rubric.common import Points
+from assess.rubric.common import Points, Text
 from assess.rubric.operators.base import (
     Checker,
     Doc,
@@ -35,7 +36,7 @@ class EnumScore(ScoreModel):
     operator: Literal["enum"]
     field: str
     points: dict[str, Points]
-    advice: dict[str, str] = Field(default={})
+    advice: dict[str, Text] = Field(default={})
 
     @property
     def max_points(self) -> Decimal:
@@ -44,7 +45,8 @@ class EnumScore(ScoreModel):
 
 def _reach(field: str, label: str, pts: Decimal, points: Decimal) -> Level:
     spec = FIELDS_BY_ID[field]
-    return Level(pts, label, f"{spec.label}达到「{label}」可再得 {fmt(pts - points)} 分")
+    text = t("operator.enum.reach", field=spec.label, label=label, gain=fmt(pts - points))
+    return Level(pts, label, text)
 
 
 @register
@@ -57,7 +59,7 @@ class Enum(Operator):
         spec = FIELDS_BY_ID[score.field]
         value = scope.value(score.field)
         if not isinstance(value, str):
-            return unknown(f"缺少数据：{scope.describe(score.field)}", (score.field,))
+            return unknown(t("operator.missing", name=scope.describe(score.field)), (score.field,))
         points = score.points[value]
         label = spec.choice_label(value)
         better = sorted((p, v) for v, p in score.points.items() if p > points)
@@ -66,7 +68,7 @@ class Enum(Operator):
             p, v = better[0]
             nxt = next_step(_reach(score.field, spec.choice_label(v), p, points), points)
         facts = {"field": spec.label, "label": label}
-        advice = score.advice.get(value, "")
+        advice = str(score.advice.get(value, ""))
         return Outcome(points, "ok", "choice", facts, label, None, label, nxt, advice)
 
     @classmethod
@@ -82,7 +84,12 @@ class Enum(Operator):
     @classmethod
     def explain(cls, score: EnumScore, outcome: Outcome) -> str:
         f = outcome.facts
-        return f"{f['field']}：{f['label']}，得 {fmt(outcome.points)} 分"
+        return t(
+            "operator.explain.choice",
+            field=f["field"],
+            label=f["label"],
+            points=fmt(outcome.points),
+        )
 
     @classmethod
     def rungs(cls, score: EnumScore, result: IndicatorResult, scope: Scope) -> list[Level]:
@@ -119,6 +126,6 @@ class Enum(Operator):
     @classmethod
     def document(cls, score: EnumScore, doc: Doc) -> Iterator[str]:
         spec = FIELDS_BY_ID[score.field]
-        yield f"按 `{score.field}`（{spec.label}）："
+        yield t("rubric.doc.enum", field=score.field, label=spec.label)
         for value, points in score.points.items():
-            yield f"- {spec.choice_label(value)} → {fmt(points)} 分"
+            yield t("rubric.doc.points_line", what=spec.choice_label(value), points=fmt(points))

@@ -8,10 +8,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from assess.catalog import t
 from assess.errors import Problem
 from assess.numbers import fmt
 from assess.results import IndicatorResult, Level
-from assess.rubric.common import ExprText, Points, Strict
+from assess.rubric.common import NO_TEXT, ExprText, Points, Strict, Text
 from assess.rubric.expr import Unknown
 from assess.rubric.operators.base import (
     Checker,
@@ -31,7 +32,7 @@ from assess.yamlsrc import Loc
 class Item(Strict):
     id: str
     when: ExprText
-    label: str
+    label: Text
 
 
 class ItemsScore(ScoreModel):
@@ -41,7 +42,7 @@ class ItemsScore(ScoreModel):
     items: list[Item] = Field(min_length=1)
     points_each: Points
     cap: Points
-    advice: str = ""
+    advice: Text = NO_TEXT
 
     @property
     def max_points(self) -> Decimal:
@@ -76,18 +77,21 @@ class Items(Operator):
             else:
                 (held if ok else lacking).append(item)
         points = min(score.cap, score.points_each * len(held))
-        labels = "、".join(i.label for i in held) or "无"
+        sep = t("operator.list_separator")
+        labels = sep.join(str(i.label) for i in held) or t("operator.items.none")
         if undecided.reasons and points < score.cap:
-            return unknown(f"已具备：{labels}；{undecided.reason}", undecided.missing)
+            why = t("operator.items.held_open", labels=labels, reason=undecided.reason)
+            return unknown(why, undecided.missing)
         nxt = None
         if lacking and points < score.cap:
             gain = min(score.cap, points + score.points_each) - points
-            options = "、".join(i.label for i in lacking)
-            text = f"再具备其中一项（{options}）可再得 {fmt(gain)} 分"
-            nxt = next_step(Level(points + gain, lacking[0].label, text), points)
+            options = sep.join(str(i.label) for i in lacking)
+            text = t("operator.items.next", options=options, gain=fmt(gain))
+            nxt = next_step(Level(points + gain, str(lacking[0].label), text), points)
         facts = {"held": len(held), "labels": labels}
-        advice = score.advice if nxt else ""
-        return Outcome(points, "ok", "items", facts, f"{len(held)} 项", None, labels, nxt, advice)
+        advice = str(score.advice) if nxt else ""
+        figure = t("operator.items.figure", count=len(held))
+        return Outcome(points, "ok", "items", facts, figure, None, labels, nxt, advice)
 
     @classmethod
     def bounds(
@@ -115,9 +119,13 @@ class Items(Operator):
     @classmethod
     def explain(cls, score: ItemsScore, outcome: Outcome) -> str:
         f = outcome.facts
-        return (
-            f"具备 {f['held']} 项（{f['labels']}），每项 {fmt(score.points_each)} 分、"
-            f"最多 {fmt(score.cap)} 分，得 {fmt(outcome.points)} 分"
+        return t(
+            "operator.explain.items",
+            held=f["held"],
+            labels=f["labels"],
+            each=fmt(score.points_each),
+            cap=fmt(score.cap),
+            points=fmt(outcome.points),
         )
 
     @classmethod
@@ -127,7 +135,8 @@ class Items(Operator):
         k, pts = 1, cur
         while pts < score.cap and score.points_each > 0:
             pts = min(score.cap, cur + score.points_each * k)
-            out.append(Level(pts, f"再具备 {k} 项", f"再具备其中 {k} 项可再得 {fmt(pts - cur)} 分"))
+            label = t("operator.items.rung_label", count=k)
+            out.append(Level(pts, label, t("operator.items.rung", count=k, gain=fmt(pts - cur))))
             k += 1
         return out
 
@@ -144,6 +153,6 @@ class Items(Operator):
 
     @classmethod
     def document(cls, score: ItemsScore, doc: Doc) -> Iterator[str]:
-        yield f"每具备一项得 {fmt(score.points_each)} 分，最多 {fmt(score.cap)} 分："
+        yield t("rubric.doc.items", each=fmt(score.points_each), cap=fmt(score.cap))
         for item in score.items:
-            yield f"- {item.label}（`{item.when}`）"
+            yield "- " + t("rubric.doc.when", label=str(item.label), when=str(item.when))

@@ -14,10 +14,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from assess.catalog import t
 from assess.errors import Problem
 from assess.numbers import fmt, to_decimal
 from assess.results import IndicatorResult, Level
-from assess.rubric.common import Points, Strict, Text
+from assess.rubric.common import NO_TEXT, Points, Strict, Text, texts
 from assess.rubric.operators.base import (
     Checker,
     Doc,
@@ -56,16 +57,16 @@ class LocalPart(Strict):
     title: Text
     max: Points
     score: PartBlock  # any registered operator that allows parts
-    source: str = ""
-    evidence: list[str] = Field(default=[])
-    advice: str = ""
+    source: Text = NO_TEXT
+    evidence: list[Text] = Field(default=[])
+    advice: Text = NO_TEXT
 
 
 class LocalBlock(Strict):
-    province: str
+    province: str  # matched with the firm's province (山东省 or 山东), as the firm writes it
     status: Literal["official", "provisional"] = "official"
-    source: str
-    note: str = ""
+    source: Text
+    note: Text = NO_TEXT
     parts: list[LocalPart] = Field(min_length=1)
 
 
@@ -103,11 +104,12 @@ class Local(Operator):
         if isinstance(override, Fraction):
             points = min(maximum, to_decimal(override))
             field = scope.describe(score.override or "")
-            return Outcome(points, "ok", "override", {"field": field}, f"{fmt(points)} 分")
+            figure = t("operator.points", points=fmt(points))
+            return Outcome(points, "ok", "override", {"field": field}, figure)
         province = scope.value(score.selector)
         if not isinstance(province, str):
             return unknown(
-                f"缺少数据：{scope.describe(score.selector)}，无法选择地方特色化指标",
+                t("operator.local.missing", name=scope.describe(score.selector)),
                 (score.selector,),
             )
         key = province_key(province)
@@ -122,7 +124,7 @@ class Local(Operator):
             parts.append(
                 IndicatorResult(
                     id=part.id,
-                    title=part.title.zh,
+                    title=str(part.title),
                     class_id="",  # the engine gives the indicator's class
                     points=o.points,
                     max=part.max,
@@ -132,33 +134,36 @@ class Local(Operator):
                     value=None if o.value is None else to_decimal(o.value),
                     band=o.band,
                     next=o.next,
-                    advice=o.advice or part.advice,
-                    evidence=tuple(part.evidence),
+                    advice=o.advice or str(part.advice),
+                    evidence=texts(part.evidence),
                     missing=o.missing,
                     high=o.high,
                     provisional=provisional,
-                    source=part.source or block.source,
+                    source=str(part.source or block.source),
                     code=o.code,
                 )
             )
         undecided = [p for p in parts if p.status == "unknown"]
         if undecided:
-            why = "；".join(p.reason for p in undecided)
+            why = t("operator.and_separator").join(p.reason for p in undecided)
             missing = tuple(x for p in undecided for x in p.missing)
             return replace(unknown(why, missing), parts=tuple(parts))
         points = sum((p.points for p in parts), Decimal(0))
         steps = [p.next for p in parts if p.next is not None]
         facts = {
             "province": block.province,
-            "note": block.note,
-            "detail": "；".join(f"{p.title} {fmt(p.points)}/{fmt(p.max)}" for p in parts),
+            "note": str(block.note),
+            "detail": t("operator.and_separator").join(
+                t("operator.local.part", title=p.title, points=fmt(p.points), max=fmt(p.max))
+                for p in parts
+            ),
         }
         return Outcome(
             points,
             "ok",
             "block",
             facts,
-            f"{fmt(points)} 分",
+            t("operator.points", points=fmt(points)),
             band=block.province,
             next=max(steps, key=lambda s: s.gain, default=None),
             parts=tuple(parts),
@@ -190,15 +195,11 @@ class Local(Operator):
     def explain(cls, score: LocalScore, outcome: Outcome) -> str:
         f = outcome.facts
         if outcome.code == "override":
-            return f"采用省级主管部门给出的地方特色化得分 {fmt(outcome.points)} 分（{f['field']}）"
+            return t("operator.explain.override", points=fmt(outcome.points), field=f["field"])
         if outcome.code == "no_block":
-            return (
-                f"未评估：{f['province']} 无内置地方特色化指标 (not assessed: no local "
-                f"indicators for {f['province']})；如已取得省级主管部门评分，请填写 "
-                f"local_points (0–{fmt(f['max'])})"
-            )
-        note = f"（{f['note']}）" if f["note"] else ""
-        return f"按{f['province']}地方特色化指标：{f['detail']}{note}"
+            return t("operator.explain.no_block", province=f["province"], max=fmt(f["max"]))
+        note = t("operator.local.note", note=f["note"]) if f["note"] else ""
+        return t("operator.explain.block", province=f["province"], detail=f["detail"], note=note)
 
     @classmethod
     def rungs(cls, score: LocalScore, result: IndicatorResult, scope: Scope) -> list[Level]:
@@ -235,25 +236,31 @@ class Local(Operator):
 
     @classmethod
     def document(cls, score: LocalScore, doc: Doc) -> Iterator[str]:
-        yield (
-            f"按 `{score.selector}` 选择地方指标；填写了 `{score.override}` 时直接采用该"
-            "得分；无对应省份时不评估。"
-        )
+        yield t("rubric.doc.local", selector=score.selector, override=str(score.override))
         for block in score.blocks:
-            status = "（暂定）" if block.status == "provisional" else ""
+            status = t("rubric.doc.provisional") if block.status == "provisional" else ""
             yield ""
-            yield f"**{block.province}**{status}，来源：{block.source}"
+            yield t(
+                "rubric.doc.local_block",
+                province=block.province,
+                status=status,
+                source=str(block.source),
+            )
             if block.note:
                 yield f"> {block.note}"
             for part in block.parts:
                 yield ""
-                yield f"*{part.title.zh}*（{fmt(part.max)} 分）"
+                yield t("rubric.doc.local_part", title=str(part.title), max=fmt(part.max))
                 yield from doc.lines(part.score)
 
     @classmethod
     def parts(cls, score: LocalScore) -> tuple[tuple[str, Any, tuple[str, ...]], ...]:
         return tuple(
-            (f"{block.province}：{part.title.zh}", part.score, tuple(part.evidence))
+            (
+                t("operator.local.part_title", province=block.province, title=str(part.title)),
+                part.score,
+                texts(part.evidence),
+            )
             for block in score.blocks
             for part in block.parts
         )

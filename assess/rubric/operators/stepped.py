@@ -13,9 +13,9 @@ from pydantic import Field
 
 from assess.catalog import t
 from assess.errors import Problem
-from assess.numbers import fmt, fmt_unit, to_decimal
+from assess.numbers import fmt, to_decimal
 from assess.results import IndicatorResult, Level
-from assess.rubric.common import Points
+from assess.rubric.common import NO_TEXT, Points, Text
 from assess.rubric.operators.base import (
     Checker,
     Doc,
@@ -42,7 +42,7 @@ class SteppedScore(ScoreModel):
     step: Annotated[Decimal, Field(gt=0)]
     points_per_step: Points
     cap: Points
-    advice: str = ""
+    advice: Text = NO_TEXT
 
     @property
     def max_points(self) -> Decimal:
@@ -63,9 +63,9 @@ def _rung(score: SteppedScore, scope: Scope, value: Fraction, done: int, k: int)
         text = t(
             "operator.reach.plain", metric=scope.label(score.metric), now=now, goal=goal, gain=gain
         )
-        return Level(pts, fmt_unit(reach, unit), text)
+        return Level(pts, with_unit(reach, unit), text)
     text = reach_words(scope, score.metric, move, now, goal, gain)
-    return Level(pts, fmt_unit(reach, unit), text, move.lever, to_decimal(move.start), move.goal)
+    return Level(pts, with_unit(reach, unit), text, move.lever, to_decimal(move.start), move.goal)
 
 
 @register
@@ -85,10 +85,11 @@ class Stepped(Operator):
         if points < score.cap:
             level = _rung(score, scope, value, steps, 1)
             nxt = next_step(level, points, to_decimal((steps + 1) * step))
-        figure = fmt_unit(value, scope.unit(score.metric))
+        figure = with_unit(value, scope.unit(score.metric))
         facts = {"metric": scope.label(score.metric), "unit": scope.unit(score.metric)}
-        advice = score.advice if nxt else ""
-        return Outcome(points, "ok", "steps", facts, figure, value, f"{steps} 档", nxt, advice)
+        advice = str(score.advice) if nxt else ""
+        band = t("operator.steps.band", count=steps)
+        return Outcome(points, "ok", "steps", facts, figure, value, band, nxt, advice)
 
     @classmethod
     def bounds(
@@ -110,10 +111,14 @@ class Stepped(Operator):
     @classmethod
     def explain(cls, score: SteppedScore, outcome: Outcome) -> str:
         f = outcome.facts
-        return (
-            f"{f['metric']} {outcome.figure}，每满 {fmt_unit(score.step, f['unit'])} 得 "
-            f"{fmt(score.points_per_step)} 分、最多 {fmt(score.cap)} 分，"
-            f"得 {fmt(outcome.points)} 分"
+        return t(
+            "operator.explain.steps",
+            metric=f["metric"],
+            figure=outcome.figure,
+            step=with_unit(score.step, f["unit"]),
+            each=fmt(score.points_per_step),
+            cap=fmt(score.cap),
+            points=fmt(outcome.points),
         )
 
     @classmethod
@@ -146,7 +151,10 @@ class Stepped(Operator):
 
     @classmethod
     def document(cls, score: SteppedScore, doc: Doc) -> Iterator[str]:
-        yield (
-            f"`{score.metric}` 每满 {fmt(score.step)} 得 {fmt(score.points_per_step)} 分，"
-            f"最多 {fmt(score.cap)} 分"
+        yield t(
+            "rubric.doc.stepped",
+            metric=score.metric,
+            step=fmt(score.step),
+            each=fmt(score.points_per_step),
+            cap=fmt(score.cap),
         )

@@ -8,10 +8,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from assess.catalog import t
 from assess.errors import Problem
 from assess.numbers import fmt
 from assess.results import IndicatorResult, Level
-from assess.rubric.common import ExprText, Points, Strict
+from assess.rubric.common import NO_TEXT, ExprText, Points, Strict, Text
 from assess.rubric.expr import Unknown
 from assess.rubric.operators.base import (
     Checker,
@@ -31,14 +32,14 @@ from assess.yamlsrc import Loc
 class Tier(Strict):
     when: ExprText
     points: Points
-    label: str
-    advice: str = ""
+    label: Text
+    advice: Text = NO_TEXT
 
 
 class Otherwise(Strict):
     points: Points = Decimal(0)
-    label: str
-    advice: str = ""
+    label: Text
+    advice: Text = NO_TEXT
 
 
 class TiersScore(ScoreModel):
@@ -50,28 +51,30 @@ class TiersScore(ScoreModel):
 
     @property
     def max_points(self) -> Decimal:
-        return max([t.points for t in self.tiers] + [self.otherwise.points])
+        return max([x.points for x in self.tiers] + [self.otherwise.points])
 
 
 def grouped(pairs: Iterable[tuple[Decimal, str]], above: Decimal) -> list[tuple[Decimal, str]]:
-    """(points, label) pairs above `above`, one per points value, labels joined by 或."""
+    """(points, label) pairs above `above`, one per points value, labels joined by 或
+    (or)."""
     by_points: dict[Decimal, list[str]] = {}
     for pts, label in pairs:
         if pts > above and label not in by_points.setdefault(pts, []):
             by_points[pts].append(label)
-    return [(p, " 或 ".join(by_points[p])) for p in sorted(by_points)]
+    sep = t("operator.best.or")
+    return [(p, sep.join(by_points[p])) for p in sorted(by_points)]
 
 
 def _reach(label: str, pts: Decimal, points: Decimal) -> Level:
-    return Level(pts, label, f"达到「{label}」可再得 {fmt(pts - points)} 分")
+    return Level(pts, label, t("operator.tier.reach", label=label, gain=fmt(pts - points)))
 
 
 def _next(better: list[Tier], points: Decimal) -> Level | None:
-    above = [t for t in better if t.points > points]
+    above = [x for x in better if x.points > points]
     if not above:
         return None
-    nxt = min(above, key=lambda t: t.points)
-    return _reach(nxt.label, nxt.points, points)
+    nxt = min(above, key=lambda x: x.points)
+    return _reach(str(nxt.label), nxt.points, points)
 
 
 def _first(score: TiersScore, scope: Scope) -> Decimal | None:
@@ -101,23 +104,26 @@ class Tiers(Operator):
             if ok is True:
                 if undecided is not None:
                     # A tier above might hold once the data is there.
-                    return unknown(undecided.reason + "（可能达到更高档）", undecided.missing)
+                    why = undecided.reason + t("operator.tier.higher_open")
+                    return unknown(why, undecided.missing)
                 figure = scope.names_figure(tier.when.names)
                 level = _next(score.tiers[:i], tier.points)
                 nxt = next_step(level, tier.points) if level else None
-                facts = {"label": tier.label}
+                label = str(tier.label)
+                facts = {"label": label}
                 return Outcome(
-                    tier.points, "ok", "tier", facts, figure, None, tier.label, nxt, tier.advice
+                    tier.points, "ok", "tier", facts, figure, None, label, nxt, str(tier.advice)
                 )
         if undecided is not None:
             return unknown(undecided)
-        figure = scope.names_figure(frozenset().union(*(t.when.names for t in score.tiers)))
+        figure = scope.names_figure(frozenset().union(*(x.when.names for x in score.tiers)))
         other = score.otherwise
         level = _next(score.tiers, other.points)
         nxt = next_step(level, other.points) if level else None
-        facts = {"label": other.label}
+        label = str(other.label)
+        facts = {"label": label}
         return Outcome(
-            other.points, "ok", "otherwise", facts, figure, None, other.label, nxt, other.advice
+            other.points, "ok", "otherwise", facts, figure, None, label, nxt, str(other.advice)
         )
 
     @classmethod
@@ -129,7 +135,7 @@ class Tiers(Operator):
         known = settled(outcome)
         if known is not None:
             return known
-        names = set().union(*(t.when.names for t in score.tiers))
+        names = set().union(*(x.when.names for x in score.tiers))
         fillings = scope.fillings(names)
         if fillings is not None:
             found = {p for f in fillings if (p := _first(score, f)) is not None}
@@ -151,18 +157,17 @@ class Tiers(Operator):
     @classmethod
     def explain(cls, score: TiersScore, outcome: Outcome) -> str:
         label, points = outcome.facts["label"], fmt(outcome.points)
-        if outcome.code == "tier":
-            return f"{outcome.figure}，符合「{label}」，得 {points} 分"
-        return f"{outcome.figure}，{label}，得 {points} 分"
+        key = "operator.explain.tier" if outcome.code == "tier" else "operator.explain.otherwise"
+        return t(key, figure=outcome.figure, label=label, points=points)
 
     @classmethod
     def rungs(cls, score: TiersScore, result: IndicatorResult, scope: Scope) -> list[Level]:
-        pairs = [(t.points, t.label) for t in score.tiers]
+        pairs = [(tier.points, str(tier.label)) for tier in score.tiers]
         return [_reach(label, p, result.points) for p, label in grouped(pairs, result.points)]
 
     @classmethod
     def names_read(cls, score: TiersScore) -> set[str]:
-        return set().union(*(t.when.names for t in score.tiers))
+        return set().union(*(x.when.names for x in score.tiers))
 
     @classmethod
     def check(
@@ -173,7 +178,13 @@ class Tiers(Operator):
 
     @classmethod
     def document(cls, score: TiersScore, doc: Doc) -> Iterator[str]:
-        yield "按顺序取第一个满足的档次："
+        yield t("rubric.doc.tiers")
         for tier in score.tiers:
-            yield f"- {tier.label}（`{tier.when}`）→ {fmt(tier.points)} 分"
-        yield f"- 其他：{score.otherwise.label} → {fmt(score.otherwise.points)} 分"
+            yield t(
+                "rubric.doc.tier_line",
+                label=str(tier.label),
+                when=str(tier.when),
+                points=fmt(tier.points),
+            )
+        other = t("rubric.doc.otherwise", label=str(score.otherwise.label))
+        yield t("rubric.doc.points_line", what=other, points=fmt(score.otherwise.points))
