@@ -130,7 +130,12 @@ def _problem_view(problem: Problem) -> dict[str, str]:
     spec = FIELDS_BY_ID.get(problem.path)
     label = spec.label if spec is not None else ""
     place = _place(problem)
-    return {"place": "" if place == label else place, "label": label, "message": problem.message}
+    return {
+        "id": spec.id if spec is not None else "",
+        "place": "" if place == label else place,
+        "label": label,
+        "message": problem.message,
+    }
 
 
 def _error_page(status: int, title_key: str, text_key: str, **params: Any) -> HTMLResponse:
@@ -496,6 +501,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post(
         "/api/score",
         summary="Score one firm: an xlsx questionnaire or JSON firm data → the score contract",
+        responses={
+            200: {"description": "firm, results (the score contract, plan included), pdf"},
+            413: {"description": "larger than the upload limit"},
+            422: {"description": "problems: every one with where, path, code, message"},
+            429: {"description": "too many requests from this client"},
+            503: {"description": "scoring passed its time limit"},
+        },
         openapi_extra={
             "parameters": [
                 {"name": "standard", "in": "query", "schema": {"type": "integer"}},
@@ -626,6 +638,15 @@ def _standards_today() -> list[dict[str, str]]:
     return out
 
 
+# What each operation does, in the reader's language (the OpenAPI document's summaries
+# are English, for programs).
+_OPERATION_WORDS = {
+    "/api/score": "web.docs.op_score",
+    "/api/rubrics": "web.docs.op_rubrics",
+    "/api/template": "web.docs.op_template",
+}
+
+
 def _operations(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The OpenAPI document's operations, for the /docs page."""
     out = []
@@ -638,7 +659,9 @@ def _operations(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
                 {
                     "method": method.upper(),
                     "path": path,
-                    "summary": op.get("summary", ""),
+                    "summary": t(_OPERATION_WORDS[path])
+                    if path in _OPERATION_WORDS
+                    else op.get("summary", ""),
                     "params": params,
                     "body": body,
                     "responses": responses,

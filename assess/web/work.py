@@ -187,9 +187,10 @@ def score_firm(firm: Any, options: Options) -> Outcome:
     reference = reference_rubric()
     assessments = [evaluate(rubric, firm, reference) for rubric in chosen]
     context = build_context(assessments, firm)
+    # The official verdicts; the readiness score is advice, which the report words itself.
     summary = [
         {"tier": v.tier_label, "verdict": v.word, "css": v.css, "rubric": v.rubric}
-        for v in [*context["verdicts"], *context["advice"]]
+        for v in context["verdicts"]
         if v.assessed
     ]
     return Scored(

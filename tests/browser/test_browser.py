@@ -86,7 +86,7 @@ def _fill_questionnaire(path: Path, answers: dict[str, object]) -> None:
 def _verdicts(driver: WebDriver) -> list[str]:
     from selenium.webdriver.common.by import By
 
-    chips = driver.find_elements(By.CSS_SELECTOR, ".verdict-chips .chip")
+    chips = driver.find_elements(By.CSS_SELECTOR, ".verdict-chips .vchip")
     return [chip.text.replace("\n", " ") for chip in chips]
 
 
