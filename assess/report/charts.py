@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
+from assess.catalog import t
+
 # Every chain ends in a CJK face: a Latin fallback would draw Chinese as boxes.
 FONT_STACK = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Noto Sans CJK JP'"
 
@@ -54,7 +56,7 @@ def radar(axes: Sequence[Axis], *, radius: float = 78, label: str = "") -> str:
         for i, a in enumerate(axes)
         if abs(math.cos(-math.pi / 2 + 2 * math.pi * i / len(axes))) >= 0.3
     ]
-    pad_x = max(60.0, 10.0 * max((len(t) for t in side), default=0) + 14)
+    pad_x = max(60.0, 10.0 * max((len(name) for name in side), default=0) + 14)
     pad_y = 34.0
     width, height = 2 * (radius + pad_x), 2 * (radius + pad_y)
     cx, cy = width / 2, height / 2
@@ -72,7 +74,7 @@ def radar(axes: Sequence[Axis], *, radius: float = 78, label: str = "") -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart radar" '
         f'width="{_n(width)}" height="{_n(height)}" viewBox="0 0 {_n(width)} {_n(height)}" '
         f'font-family="{FONT_STACK}" font-size="10" role="img" '
-        f'aria-label="{escape(label or "分类得分雷达图")}">'
+        f'aria-label="{escape(label or t("report.html.radar_default"))}">'
     ]
     for ring in (25, 50, 75, 100):
         out.append(

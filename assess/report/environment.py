@@ -38,6 +38,13 @@ def pad_label(text: str, ems: int) -> str:
     return text + "\u3000" * max(1, (2 * ems - width + 1) // 2)
 
 
+def words(key: str, /, **params: Any) -> str:
+    """The catalog's `t` as the template calls it: a figure passed in reads as
+    everywhere else in the report (`fmt`: 18,600, not 18600.00)."""
+    shown: dict[str, Any] = {k: fmt(v) if isinstance(v, Decimal) else v for k, v in params.items()}
+    return t(key, **shown)
+
+
 def _finalize(value: Any) -> Any:
     """Applied to every `{{ … }}` before escaping."""
     if value is None:
@@ -95,7 +102,7 @@ def environment() -> jinja2.Environment:
     )
     filters: dict[str, Callable[..., Any]] = {"num": fmt, "glyphs": safe_glyphs, "pad": pad_label}
     env.filters.update(filters)
-    env.globals["t"] = t  # the catalog's words, in the language of the report being made
+    env.globals["t"] = words  # the catalog's words, in the language of the report being made
     return env
 
 

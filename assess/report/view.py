@@ -25,6 +25,7 @@ from assess.numbers import fmt
 from assess.report import charts
 from assess.report.environment import safe_glyphs, stylesheet
 from assess.report.words import (
+    INDICATOR_STATUS,
     PASS_WORDS,
     RUBRIC_STATUS,
     SIZE_LABELS,
@@ -45,14 +46,15 @@ STATUS_CSS = {
     "provisional": "tag-provisional",
     "advisory": "tag-advisory",
 }
-ROLE_LABELS = {
-    "eligibility": "资格条件",
-    "basic": "基本条件",
-    "requirement": "认定条件",
-    "direct": "直通条件（任一满足即可）",
-}
 ROLE_ORDER = ("eligibility", "basic", "requirement", "direct")
-NUMERALS = "一二三四五六七八九十"
+
+
+def numeral(i: int) -> str:
+    """The number of the report's i-th section (from 0): 一、二、… in Chinese, 1, 2, …
+    in English."""
+    numerals = t("report.html.numerals").split(",")
+    return numerals[i % len(numerals)]
+
 
 _STATUS = {  # pass status → (glyph, css class); the word is `VERDICT_WORDS`
     "pass": ("✓", "pass"),
@@ -65,10 +67,10 @@ _STATUS = {  # pass status → (glyph, css class); the word is `VERDICT_WORDS`
 def _mark(ok: bool | None) -> tuple[str, str, str]:
     """(word, glyph, css class) for a yes/no/unknown."""
     if ok is True:
-        return "满足", "✓", "pass"
+        return t("report.html.mark.met"), "✓", "pass"
     if ok is False:
-        return "不满足", "×", "fail"
-    return "无法判断", "?", "pending"
+        return t("report.html.mark.not_met"), "×", "fail"
+    return t("report.html.mark.unknown"), "?", "pending"
 
 
 # ---- the view model ----------------------------------------------------------------------
@@ -79,7 +81,7 @@ class Verdict:
     tier: str
     tier_label: str
     assessed: bool
-    word: str = "未评估"
+    word: str = ""  # the verdict's word; "not assessed" for a tier the report did not score
     glyph: str = "–"
     css: str = "none"
     rubric: str = ""
@@ -98,6 +100,12 @@ class Verdict:
     reference: str = ""  # a reference figure shown beside a verdict waiting for the platform
     advisory: bool = False  # a self-assessment aid (readiness): advice, never a verdict
     status: str = ""  # the pass status, for the advice's words
+
+    @property
+    def mark_label(self) -> str:
+        """What the line the total is held against is called: a self-assessment aid has
+        a reference line, not a pass mark."""
+        return t("report.html.reference_line" if self.advisory else "report.html.pass_line")
 
     @property
     def advice(self) -> str:
@@ -214,7 +222,11 @@ class EvidenceItem:
 
     @property
     def uses(self) -> list[str]:
-        return [f"{what}（{'、'.join(tiers)}）" for what, tiers in self.needed_for.items()]
+        sep = t("report.html.list_sep")
+        return [
+            t("report.html.evidence_use", what=what, tiers=sep.join(tiers))
+            for what, tiers in self.needed_for.items()
+        ]
 
 
 @dataclass(frozen=True)
@@ -263,11 +275,15 @@ def _field_label(name: str) -> str:
 
 def _verdict(a: Assessment, anchor: str) -> Verdict:
     status = a.pass_status if a.pass_status in _STATUS else "undetermined"
-    word, (glyph, css) = VERDICT_WORDS[status], _STATUS[status]
+    advisory = a.rubric_status == "advisory"
+    # A self-assessment aid meets or misses its reference line: it never "passes" beside
+    # the official tiers.
+    word = t(f"report.html.advisory.{status}") if advisory else VERDICT_WORDS[status]
+    glyph, css = _STATUS[status]
     scored = a.max > 0
     basis = ""
     if a.passed and scored and a.pass_mark is not None and a.total < a.pass_mark:
-        basis = "经直通条件通过"
+        basis = t("report.html.direct_pass")
     if a.pass_status == "platform_pending":
         basis = PASS_WORDS["platform_pending"]
     return Verdict(
@@ -291,7 +307,7 @@ def _verdict(a: Assessment, anchor: str) -> Verdict:
         basis,
         a.at_most,
         reference_words(a),
-        a.rubric_status == "advisory",
+        advisory,
         a.pass_status,
     )
 
@@ -299,8 +315,12 @@ def _verdict(a: Assessment, anchor: str) -> Verdict:
 def _verdicts(assessments: Sequence[Assessment], anchors: Mapping[int, str]) -> list[Verdict]:
     out = [_verdict(a, anchors[i]) for i, a in enumerate(assessments)]
     seen = {a.tier for a in assessments}
-    out += [Verdict(t, TIER_LABELS[t], False) for t in STANDARD_TIERS if t not in seen]
-    rank = {t: i for i, t in enumerate(TIER_ORDER)}
+    out += [
+        Verdict(tier, TIER_LABELS[tier], False, t("report.html.unassessed"))
+        for tier in STANDARD_TIERS
+        if tier not in seen
+    ]
+    rank = {tier: i for i, tier in enumerate(TIER_ORDER)}
     return sorted(out, key=lambda v: (rank.get(v.tier, len(rank)), not v.assessed))
 
 
@@ -317,7 +337,7 @@ def _explanation(lines: Sequence[RuleLine]) -> tuple[Line, ...]:
 def _indicator_view(ind: IndicatorResult, class_title: str, scale: Decimal) -> IndicatorView:
     next_points = ind.points + ind.next.gain if ind.next is not None else None
     state = ind.status
-    label = {"ok": "已计分", "unknown": "数据缺失", "not_assessed": "未评估"}.get(state, state)
+    label = INDICATOR_STATUS.get(state, state)
     bar = Markup(
         charts.css_bar(
             ind.points, ind.max, scale=scale, next_points=next_points, unknown=state != "ok"
@@ -372,8 +392,11 @@ def _condition_groups(a: Assessment) -> tuple[ConditionGroup, ...]:
         note = ""
         if role == "direct":
             held = sum(1 for c in chosen if c.ok)
-            note = f"已满足 {held} 项" if held else "均未满足"
-        groups.append(ConditionGroup(ROLE_LABELS.get(role, role), note, tuple(views)))
+            note = (
+                t("report.html.direct_held", count=held) if held else t("report.html.direct_none")
+            )
+        title = t(f"report.html.role.{role}") if role in ROLE_ORDER else role
+        groups.append(ConditionGroup(title, note, tuple(views)))
     return tuple(groups)
 
 
@@ -415,7 +438,7 @@ def _section(a: Assessment, number: str, anchor: str) -> Section:
             )
             for c in a.classes
         ]
-        radar = Markup(charts.radar(axes, label=f"{a.rubric_title} 分类得分"))
+        radar = Markup(charts.radar(axes, label=t("report.html.radar", title=a.rubric_title)))
     titles = {c.id: c.title for c in a.classes}
     scale = max((i.max for i in a.indicators), default=Decimal(1))
     indicators = tuple(
@@ -532,22 +555,18 @@ def cohort_view(place: CohortPlace) -> CohortView:
         return _ladder_place(place)
     pct, rate = fmt(place.percentile), fmt(place.score_pct)
     if place.size <= 1:
-        headline = (
-            f"本批次（{place.round_name}）仅 1 家企业完成评分，得分率 {rate}%，暂无同批企业可比较"
-        )
+        headline = t("report.cohort.alone", round=place.round_name, rate=rate)
     else:
-        headline = (
-            f"本批次（{place.round_name}，共 {place.size} 家）排名第 {place.rank}，"
-            f"得分率 {rate}%，高于本批次 {pct}% 的企业"
+        headline = t(
+            "report.cohort.headline",
+            round=place.round_name,
+            size=place.size,
+            rank=place.rank,
+            rate=rate,
+            percentile=pct,
         )
-    detail = "排名与百分位的算法见「数据质量与依据」。"
-    method = (
-        f"批次排名只比较同一批次中完成评分的 {place.size} 家企业。得分率 = 各项计分的评价"
-        "标准（只按条件判定的标准不计）得分之和 ÷ 满分之和 × 100%，按得分率从高到低排名，"
-        "得分率相同者名次相同。百分位 = 本批次中得分率低于本企业的企业所占的比例，"
-        "得分率与本企业相同的企业（含本企业）按一半计入；"
-        f"本企业为 {pct}%，即“高于本批次 {pct}% 的企业”。"
-    )
+    detail = t("report.cohort.detail", section=t("report.html.quality_title"))
+    method = t("report.cohort.method", size=place.size, percentile=pct)
     return CohortView(headline, detail, method, place.changes)
 
 
@@ -577,27 +596,31 @@ def _facts(firm: Firm, assessments: Sequence[Assessment]) -> list[Fact]:
     v = firm.values
     facts = []
     if v.get("credit_code"):
-        facts.append(Fact("统一社会信用代码", str(v["credit_code"])))
+        facts.append(Fact(FIELDS_BY_ID["credit_code"].label, str(v["credit_code"])))
+    # Place names as written (山东省济南市), in either language.
     place = "".join(str(v[k]) for k in ("province", "city", "district") if v.get(k))
     if place:
-        facts.append(Fact("所在地", place))
+        facts.append(Fact(t("report.fact.place"), place))
     industry = v.get("industry")
     if isinstance(industry, str):
-        facts.append(Fact("所属行业", FIELDS_BY_ID["industry"].choice_label(industry)))
+        label = FIELDS_BY_ID["industry"].choice_label(industry)
+        facts.append(Fact(t("report.fact.industry"), label))
     for key in ("main_product", "niche_market"):
         if v.get(key):
             facts.append(Fact(FIELDS_BY_ID[key].label, str(v[key])))
     employees = v.get("employees")
     if employees is not None and not isinstance(employees, bool | str):
-        facts.append(Fact("从业人员", f"{fmt(employees)} 人"))
+        persons = t("report.fact.amount", value=fmt(employees), unit=t("label.unit.persons"))
+        facts.append(Fact(t("report.fact.employees"), persons))
     revenue = v.get("revenue")
     if revenue is not None and not isinstance(revenue, bool | str):
-        facts.append(Fact("上年度营业收入", f"{fmt(revenue)} 万元"))
+        amount = t("report.fact.amount", value=fmt(revenue), unit=t("label.unit.wan_yuan"))
+        facts.append(Fact(FIELDS_BY_ID["revenue"].label, amount))
     size = next((a for a in assessments if a.size_class is not None), None)
     if size is not None and size.size_class is not None:
         facts.append(
             Fact(
-                "企业规模",
+                t("report.fact.size_label"),
                 t(
                     "report.fact.size",
                     size=t("report.size_firm", size=SIZE_LABELS.get(size.size_class, "?")),
@@ -606,9 +629,10 @@ def _facts(firm: Firm, assessments: Sequence[Assessment]) -> list[Fact]:
             )
         )
     elif assessments:
-        facts.append(Fact("企业规模", f"无法划型（{assessments[0].size_reason or '缺少数据'}）"))
+        reason = assessments[0].size_reason or t("report.fact.no_data")
+        facts.append(Fact(t("report.fact.size_label"), t("report.fact.no_size", reason=reason)))
     if firm.source:
-        facts.append(Fact("数据来源", Path(firm.source).name))
+        facts.append(Fact(t("report.fact.source"), Path(firm.source).name))
     return facts
 
 
@@ -626,9 +650,7 @@ def build_context(
     """Everything the template shows, from the assessments alone."""
     generated = generated or dt.date.today()
     anchors = {i: f"r{i + 1}-{a.rubric}" for i, a in enumerate(assessments)}
-    sections = [
-        _section(a, NUMERALS[i % len(NUMERALS)], anchors[i]) for i, a in enumerate(assessments)
-    ]
+    sections = [_section(a, numeral(i), anchors[i]) for i, a in enumerate(assessments)]
     verdict_by_rubric = {s.a.rubric: s.verdict for s in sections}
     plans = []
     for a in assessments:
@@ -656,7 +678,7 @@ def build_context(
     sources, shared_notes = _sources(assessments)
     n = len(sections)
     return {
-        "title": f"专精特新梯度培育自评报告 — {firm.name}",
+        "title": t("report.html.title", firm=firm.name),
         "firm_name": firm.name,
         "year": year,
         "prior_year": year - 1 if isinstance(year, int) and not isinstance(year, bool) else None,
@@ -670,9 +692,9 @@ def build_context(
         "cohort": cohort_view(cohort) if cohort is not None else None,
         "sections": sections,
         "plans": plans,
-        "plan_number": NUMERALS[n % len(NUMERALS)],
-        "evidence_number": NUMERALS[(n + 1) % len(NUMERALS)],
-        "quality_number": NUMERALS[(n + 2) % len(NUMERALS)],
+        "plan_number": numeral(n),
+        "evidence_number": numeral(n + 1),
+        "quality_number": numeral(n + 2),
         "remedies": planning.remedies(assessments, firm),
         "article_source": planning.ARTICLE_SOURCE,
         "article_diagnosis": planning.ARTICLE_DIAGNOSIS,
