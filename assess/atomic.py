@@ -16,36 +16,41 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from assess.catalog import t
+
 # The errors that mean "this place cannot take the file" rather than a bug: they are the
-# user's to fix (free space, another folder, permissions), see `output_problem`.
+# user's to fix (free space, another folder, permissions), see `output_problem`.  Each
+# names its reason in the catalog (`cli.output.<reason>`).
 OUTPUT_ERRNOS = {
-    errno.ENOSPC: "磁盘空间已满",
-    errno.EDQUOT: "磁盘配额已用完",
-    errno.EFBIG: "文件超过了允许的大小",
-    errno.EROFS: "所在的文件系统是只读的",
-    errno.EACCES: "没有写入权限",
-    errno.EPERM: "没有写入权限",
-    errno.ENOTDIR: "路径中有一段不是文件夹",
-    errno.EISDIR: "同名的文件夹已存在",
-    errno.ENAMETOOLONG: "文件名太长",
-    errno.EIO: "磁盘读写出错",
-    errno.ENOENT: "该位置不存在或无法在那里建立文件",
+    errno.ENOSPC: "disk_full",
+    errno.EDQUOT: "quota",
+    errno.EFBIG: "too_big",
+    errno.EROFS: "read_only",
+    errno.EACCES: "no_permission",
+    errno.EPERM: "no_permission",
+    errno.ENOTDIR: "not_a_folder",
+    errno.EISDIR: "is_a_folder",
+    errno.ENAMETOOLONG: "name_too_long",
+    errno.EIO: "io_error",
+    errno.ENOENT: "no_such_place",
 }
 
 
-def output_problem(
-    exc: OSError,
-    path: Path | str | None = None,
-    hint: str = "请腾出空间、改正权限或换一个可写的位置后重试",
-) -> str | None:
-    """One Chinese line for an OSError met while writing `path` (default: the error's
-    file), naming the place, the reason and, in `hint`, what to do; None when the error
-    is not one a user can fix (then it is a bug)."""
+def output_problem(exc: OSError, path: Path | str | None = None, hint: str = "") -> str | None:
+    """One line, in the language in force, for an OSError met while writing `path`
+    (default: the error's file), naming the place, the reason and what to do (`hint`, by
+    default the catalog's general advice); None when the error is not one a user can fix
+    (then it is a bug)."""
     reason = OUTPUT_ERRNOS.get(exc.errno or 0)
     if reason is None:
         return None
     where = path if path is not None else (exc.filename or "")
-    return f"无法写入 {where}：{reason}。{hint}。"
+    return t(
+        "cli.output.cannot_write",
+        path=where,
+        reason=t(f"cli.output.{reason}"),
+        hint=hint or t("cli.output.hint"),
+    )
 
 
 def _umask() -> int:

@@ -23,6 +23,7 @@ lot is bounded here, and each refusal is a located problem, never an exception:
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import stat
@@ -161,7 +162,7 @@ def _compose(text: str) -> yaml.Node | None:
             start: Any = event.start_mark  # a libyaml Mark or a PyYAML one: the same fields
             if count > MAX_NODES:
                 raise yaml.composer.ComposerError(
-                    None, None, f"文档超过 {MAX_NODES} 个值；请检查是否选错了文件", start
+                    None, None, t("intake.yaml.too_many_values", limit=MAX_NODES), start
                 )
             if isinstance(event, yaml.AliasEvent):
                 if event.anchor not in anchors:
@@ -195,10 +196,7 @@ def _compose(text: str) -> yaml.Node | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 if len(stack) >= MAX_DEPTH:
                     raise yaml.composer.ComposerError(
-                        None,
-                        None,
-                        f"嵌套超过 {MAX_DEPTH} 层；请减少列表或映射的层数",
-                        start,
+                        None, None, t("intake.yaml.too_deep", limit=MAX_DEPTH), start
                     )
                 stack.append([node, None])
             elif not stack:
@@ -247,8 +245,7 @@ def _build(node: yaml.Node, loc: Loc, state: _Build) -> Any:
             Problem(
                 _mark(out.source, node),
                 _short(loc),
-                f"文档展开后超过 {MAX_NODES} 个值（别名 *名称 每用一次都算一份副本）；"
-                f"请删去重复引用的锚点和别名，直接写出所需的值",
+                t("intake.yaml.too_many_copies", limit=MAX_NODES),
             )
         )
     if len(loc) > MAX_DEPTH:  # a recursive alias (`&a [*a]`) composes fine but never ends
@@ -256,7 +253,7 @@ def _build(node: yaml.Node, loc: Loc, state: _Build) -> Any:
             Problem(
                 _mark(out.source, node),
                 _short(loc),
-                f"嵌套超过 {MAX_DEPTH} 层（可能是引用自身的别名）；请减少层数",
+                t("intake.yaml.alias_too_deep", limit=MAX_DEPTH),
             )
         )
     out.positions[loc] = (out.source, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -271,7 +268,7 @@ def _build(node: yaml.Node, loc: Loc, state: _Build) -> Any:
                     Problem(
                         _mark(out.source, key_node),
                         format_path(loc),
-                        "不支持 YAML 合并键 <<；请把要合并的键逐一写出",
+                        t("intake.yaml.merge_key"),
                     )
                 )
                 continue
@@ -333,8 +330,7 @@ def _scalar(node: yaml.Node, loc: Loc, state: _Build) -> Any:
         return _BAD
     if tag in (f"{_TAG}int", f"{_TAG}float") and len(text) > MAX_NUMBER_CHARS:
         return refuse(
-            f"数字 {text[:20]}… 有 {len(text)} 个字符，超过 {MAX_NUMBER_CHARS} 个的上限；"
-            f"请写出实际数值（如 12345.67）"
+            t("intake.yaml.long_number", text=text[:20], length=len(text), limit=MAX_NUMBER_CHARS)
         )
     # Floats are read from their text as Decimal, so 0.1 in a rubric is exactly 0.1.
     if tag == f"{_TAG}float":
@@ -344,26 +340,24 @@ def _scalar(node: yaml.Node, loc: Loc, state: _Build) -> Any:
             number = None
         if number is not None:
             if not number.is_finite():
-                return refuse(f"不接受 {text}（无穷大或非数）；请写出一个有限的数值")
+                return refuse(t("intake.yaml.not_finite", text=text))
             return _bounded(number, text, refuse)
     try:
         value = _SAFE.yaml_constructors[tag](_SAFE, node)
-    except (ValueError, ArithmeticError, yaml.YAMLError) as exc:
+    except (ValueError, ArithmeticError, yaml.YAMLError):
         # e.g. the date 2026-02-30, or an integer past Python's 4,300-digit limit
-        what = "日期" if tag == f"{_TAG}timestamp" else "值"
-        return refuse(f"无法读取的{what} {text[:40]!r}（{exc}）；请改正或加引号写成文字")
+        key = "intake.yaml.bad_date" if tag == f"{_TAG}timestamp" else "intake.yaml.bad_value"
+        return refuse(t(key, text=repr(text[:40])))
     if isinstance(value, float):  # a base-60 float such as 1:30.5 that Decimal cannot read
         if value != value or value in (float("inf"), float("-inf")):
-            return refuse(f"不接受 {text}（无穷大或非数）；请写出一个有限的数值")
+            return refuse(t("intake.yaml.not_finite", text=text))
         return _bounded(Decimal(str(value)), text, refuse)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**MAX_EXPONENT:
-        return refuse(
-            f"数字 {text[:20]}{'…' if len(text) > 20 else ''} 超出范围"
-            f"（绝对值须小于 10^{MAX_EXPONENT}）；请写出实际数值"
-        )
+        shown = f"{text[:20]}{'…' if len(text) > 20 else ''}"
+        return refuse(t("intake.yaml.too_large", text=shown, exponent=MAX_EXPONENT))
     if isinstance(value, dt.datetime | dt.date | str | int | bool) or value is None:
         return value
-    return refuse(f"不支持的值 {text[:40]!r}")  # pragma: no cover - the tags above are all
+    return refuse(t("intake.yaml.unsupported_value", text=repr(text[:40])))  # pragma: no cover
 
 
 def _bounded(number: Decimal, text: str, refuse: Any) -> Any:
@@ -371,10 +365,7 @@ def _bounded(number: Decimal, text: str, refuse: Any) -> Any:
     assert isinstance(exponent, int)  # finite
     magnitude = number.adjusted() if number else 0
     if abs(magnitude) > MAX_EXPONENT or abs(exponent) > MAX_EXPONENT + MAX_NUMBER_CHARS:
-        return refuse(
-            f"数字 {text[:20]} 超出范围（量级须在 10^-{MAX_EXPONENT} 到 10^{MAX_EXPONENT} 之间）；"
-            f"请写出实际数值"
-        )
+        return refuse(t("intake.yaml.out_of_range", text=text[:20], exponent=MAX_EXPONENT))
     return number
 
 
@@ -383,8 +374,7 @@ def _tag_problem(source: str, node: yaml.Node, loc: Loc) -> Problem:
     return Problem(
         _mark(source, node),
         format_path(loc),
-        f"不支持 YAML 标签 {tag[:60]}；只接受普通的映射、列表、文字、数字、是/否、日期和空值，"
-        f"请删去该标签",
+        t("intake.yaml.tag", tag=tag[:60]),
     )
 
 
@@ -398,9 +388,7 @@ def load_located(text: str, source: str) -> tuple[Located, list[Problem]]:
     located = Located(None, source)
     if len(text) > MAX_FILE_BYTES:
         return located, [
-            Problem(
-                source, "", f"内容超过 {MAX_FILE_BYTES // 1024} KB 的上限；请检查是否选错了文件"
-            )
+            Problem(source, "", t("intake.read.too_big", limit=MAX_FILE_BYTES // 1024))
         ]
     try:
         node = _compose(text)
@@ -409,7 +397,7 @@ def load_located(text: str, source: str) -> tuple[Located, list[Problem]]:
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         problem = exc.problem
         if problem == "exceeded maximum nesting depth":  # libyaml's own bound, 1,000 levels
-            problem = f"嵌套超过 {MAX_DEPTH} 层；请减少列表或映射的层数"
+            problem = t("intake.yaml.too_deep", limit=MAX_DEPTH)
         return located, [Problem(where, "", t("rubric.yaml.invalid", problem=problem))]
     except yaml.reader.ReaderError as exc:  # a control character or a stray byte
         # libyaml counts the position in UTF-8 bytes, PyYAML in characters
@@ -421,12 +409,10 @@ def load_located(text: str, source: str) -> tuple[Located, list[Problem]]:
         where = f"{source}:{before.count(chr(10)) + 1}:{len(before) - before.rfind(chr(10))}"
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         return located, [
-            Problem(
-                where, "", f"含有 YAML 不允许的字符 U+{ord(char):04X}；请删去它或用引号内的转义写法"
-            )
+            Problem(where, "", t("intake.yaml.bad_character", code=f"U+{ord(char):04X}"))
         ]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks its composer errors
-        return located, [Problem(source, "", f"not valid YAML: {exc}")]
+        return located, [Problem(source, "", t("rubric.yaml.invalid", problem=exc))]
     state = _Build(located, [])
     try:
         data = None if node is None else _build(node, (), state)
@@ -459,22 +445,18 @@ def read_bytes_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise UnreadableFile(path, "文件不存在", "missing") from None
+        raise UnreadableFile(path, t("intake.read.missing"), "missing") from None
     except IsADirectoryError:
-        raise UnreadableFile(path, "是一个文件夹，不是文件", "folder") from None
+        raise UnreadableFile(path, t("intake.read.folder"), "folder") from None
     except OSError as exc:
-        raise UnreadableFile(path, f"无法打开（{exc.strerror}）") from None
+        raise UnreadableFile(path, t("intake.read.cannot_open", why=_why(exc))) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise UnreadableFile(path, "是一个文件夹，不是文件", "folder")
+            raise UnreadableFile(path, t("intake.read.folder"), "folder")
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile(
-                path, "不是普通文件（是管道、设备或套接字）；请给出一个文件", "not_regular"
-            )
-        too_big = UnreadableFile(
-            path, f"文件超过 {limit // 1024} KB 的上限；请检查是否选错了文件", "too_big"
-        )
+            raise UnreadableFile(path, t("intake.read.not_regular"), "not_regular")
+        too_big = UnreadableFile(path, t("intake.read.too_big", limit=limit // 1024), "too_big")
         if info.st_size > limit:
             raise too_big
         chunks: list[bytes] = []
@@ -488,7 +470,7 @@ def read_bytes_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         if size > limit:
             raise too_big
     except OSError as exc:
-        raise UnreadableFile(path, f"无法读取（{exc.strerror}）") from None
+        raise UnreadableFile(path, t("intake.read.cannot_read", why=_why(exc))) from None
     finally:
         os.close(fd)
     return b"".join(chunks)
@@ -501,7 +483,7 @@ def read_limited(path: Path, *, limit: int = MAX_FILE_BYTES, encoding: str = "ut
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise UnreadableFile(
-            path, f"第 {exc.start + 1} 个字节起不是 UTF-8 编码的文字；请以 UTF-8 另存", "encoding"
+            path, t("intake.read.encoding", byte=exc.start + 1), "encoding"
         ) from None
 
 
@@ -517,9 +499,35 @@ def load_file(
         return Located(None, source), [Problem(source, "", exc.reason)]
     doc, problems = load_located(text, source)
     if not problems and mapping and not isinstance(doc.data, dict):
-        kind = "空文件" if doc.data is None else f"一个{_KIND.get(type(doc.data), '单个值')}"
-        problems = [Problem(source, "", f"文件的顶层应是“键: 值”的映射，这里是{kind}")]
+        kind = "empty" if doc.data is None else _KIND.get(type(doc.data), "value")
+        problems = [
+            Problem(source, "", t("intake.yaml.not_mapping", kind=t(f"intake.yaml.kind.{kind}")))
+        ]
     return doc, problems
 
 
-_KIND: dict[type, str] = {list: "列表", str: "文字", int: "整数", Decimal: "数字", bool: "是/否"}
+_KIND: dict[type, str] = {
+    list: "list",
+    str: "text",
+    int: "integer",
+    Decimal: "number",
+    bool: "yes_no",
+}
+
+
+# Why the system refused to open or read a file, in the catalog's words where it has them.
+_WHY = {
+    errno.EACCES: "no_permission",
+    errno.EPERM: "no_permission",
+    errno.ELOOP: "loop",
+    errno.ENAMETOOLONG: "name_too_long",
+    errno.EIO: "io_error",
+    errno.ENOTDIR: "not_a_folder",
+}
+
+
+def _why(exc: OSError) -> str:
+    key = _WHY.get(exc.errno or 0)
+    if key is not None:
+        return t(f"intake.read.why.{key}")
+    return t("intake.read.why.system", code=errno.errorcode.get(exc.errno or 0, str(exc.errno)))
