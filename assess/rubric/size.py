@@ -17,20 +17,20 @@ from typing import Literal
 
 from pydantic import Field
 
+from assess.catalog import t
 from assess.rubric.common import Strict, Text
 
 Measure = Literal["employees", "revenue", "total_assets"]
 SizeClass = Literal["large", "medium", "small", "micro"]
-SIZE_LABELS: dict[str, str] = {
-    "large": "大型企业(不属于中小企业)",
-    "medium": "中型企业",
-    "small": "小型企业",
-    "micro": "微型企业",
-}
+
+
+def _size_label(size: str) -> str:
+    """大型企业(不属于中小企业), 中型企业 …: a class as the size reason names it."""
+    return t(f"operator.sizing.class.{size}")
 
 
 class IndustryRow(Strict):
-    title: str
+    title: Text
     sme_below_any: dict[Measure, Decimal] = Field(min_length=1)
     medium: dict[Measure, Decimal] = Field(min_length=1)
     small: dict[Measure, Decimal] = Field(min_length=1)
@@ -40,7 +40,7 @@ class SizeStandard(Strict):
     schema_version: Literal[1]
     id: str
     title: Text
-    document: str
+    document: Text
     status: Literal["official", "provisional"]
     industries: dict[str, IndustryRow]
 
@@ -56,13 +56,21 @@ class SizeResult:
     candidates: tuple[SizeClass, ...] = ()
 
 
-_MEASURE_LABEL = {"employees": "从业人员", "revenue": "营业收入", "total_assets": "资产总额"}
-_MEASURE_UNIT = {"employees": "人", "revenue": "万元", "total_assets": "万元"}
+_MEASURE_UNIT = {"employees": "persons", "revenue": "wan_yuan", "total_assets": "wan_yuan"}
 _ALL: tuple[SizeClass, ...] = ("large", "medium", "small", "micro")
 
 
+def _measure(m: str) -> str:
+    """从业人员, 营业收入, 资产总额 (the standard's words for its figures)."""
+    return t(f"operator.sizing.measure.{m}")
+
+
+def _unit(m: str) -> str:
+    return t(f"label.unit.{_MEASURE_UNIT[m]}")
+
+
 def _names(measures: Iterable[str]) -> str:
-    return "、".join(f"{_MEASURE_LABEL[m]} ({m})" for m in sorted(measures))
+    return t("operator.list_separator").join(f"{_measure(m)} ({m})" for m in sorted(measures))
 
 
 def classify(
@@ -74,17 +82,17 @@ def classify(
     stays open is given as the classes still possible and the figures that would settle
     it."""
     if industry is None:
-        return SizeResult(None, "缺少数据：所属行业(划型) (industry)", ("industry",), _ALL)
+        name = t("operator.sizing.industry")
+        return SizeResult(None, t("operator.missing", name=name), ("industry",), _ALL)
     row = standard.industries.get(industry)
     if row is None:
-        return SizeResult(None, f"划型标准中没有行业 {industry!r}")
+        return SizeResult(None, t("operator.sizing.no_industry", industry=repr(industry)))
     value = {m: v for m in _MEASURES if (v := figures.get(m)) is not None}
+    title = str(row.title)
 
     def show(measures: Iterable[str]) -> str:
-        return "，".join(
-            f"{_MEASURE_LABEL[m]} {_fmt(value[m])} {_MEASURE_UNIT[m]}"
-            for m in measures
-            if m in value
+        return t("operator.figure_separator").join(
+            f"{_measure(m)} {_fmt(value[m])} {_unit(m)}" for m in measures if m in value
         )
 
     def unknown_of(measures: Iterable[str]) -> tuple[str, ...]:
@@ -95,38 +103,37 @@ def classify(
     if not under_ceiling:
         open_ = unknown_of(row.sme_below_any)
         if open_:
-            return SizeResult(
-                None,
-                f"{row.title}：{show(row.sme_below_any) or '划型数据'}，无法判断是否属于中小企业，"
-                f"缺少数据：{_names(open_)}",
-                open_,
-                _ALL,
-            )
-        limits = " 或 ".join(
-            f"{_MEASURE_LABEL[m]} < {c} {_MEASURE_UNIT[m]}" for m, c in row.sme_below_any.items()
+            shown = show(row.sme_below_any) or t("operator.sizing.data")
+            why = t("operator.sizing.open", title=title, shown=shown, names=_names(open_))
+            return SizeResult(None, why, open_, _ALL)
+        limits = t("operator.best.or").join(
+            f"{_measure(m)} < {c} {_unit(m)}" for m, c in row.sme_below_any.items()
         )
-        return SizeResult("large", f"{row.title}：{show(row.sme_below_any)}，未满足 {limits}")
-    sme = f"{row.title}：{show(under_ceiling)}，属于中小企业"
+        why = t("operator.sizing.large", title=title, shown=show(row.sme_below_any), limits=limits)
+        return SizeResult("large", why)
+    sme = t("operator.sizing.sme", title=title, shown=show(under_ceiling))
+
+    def decided(size: SizeClass, measures: Iterable[str]) -> SizeResult:
+        why = t("operator.sizing.class", title=title, shown=show(measures), size=_size_label(size))
+        return SizeResult(size, why)
+
     # micro: any small-bound figure under its bound; medium: every medium bound met.
     if any(m in value and value[m] < Fraction(b) for m, b in row.small.items()):
-        below = [m for m, b in row.small.items() if m in value and value[m] < Fraction(b)]
-        return SizeResult("micro", f"{row.title}：{show(below)} → {SIZE_LABELS['micro']}")
+        return decided(
+            "micro", [m for m, b in row.small.items() if m in value and value[m] < Fraction(b)]
+        )
     if all(m in value and value[m] >= Fraction(b) for m, b in row.medium.items()):
-        return SizeResult("medium", f"{row.title}：{show(row.medium)} → {SIZE_LABELS['medium']}")
+        return decided("medium", row.medium)
     medium_out = any(m in value and value[m] < Fraction(b) for m, b in row.medium.items())
     if medium_out and all(m in value and value[m] >= Fraction(b) for m, b in row.small.items()):
-        return SizeResult("small", f"{row.title}：{show(row.small)} → {SIZE_LABELS['small']}")
+        return decided("small", row.small)
     candidates: tuple[SizeClass, ...] = (
         ("small", "micro") if medium_out else ("medium", "small", "micro")
     )
     open_ = unknown_of(set(row.small) | (set() if medium_out else set(row.medium)))
-    labels = "、".join(SIZE_LABELS[c] for c in candidates)
-    return SizeResult(
-        None,
-        f"{sme}；{labels}之中哪一类未定，补充{_names(open_)}后可确定",
-        open_,
-        candidates,
-    )
+    labels = t("operator.list_separator").join(_size_label(c) for c in candidates)
+    why = t("operator.sizing.undecided", sme=sme, labels=labels, names=_names(open_))
+    return SizeResult(None, why, open_, candidates)
 
 
 _MEASURES: tuple[Measure, ...] = ("employees", "revenue", "total_assets")

@@ -63,7 +63,9 @@ class LocalPart(Strict):
 
 
 class LocalBlock(Strict):
-    province: str  # matched with the firm's province (山东省 or 山东), as the firm writes it
+    # Matched, as its Chinese, with the province the firm writes (山东省 or 山东); shown in
+    # the language in force.
+    province: Text
     status: Literal["official", "provisional"] = "official"
     source: Text
     note: Text = NO_TEXT
@@ -151,7 +153,7 @@ class Local(Operator):
         points = sum((p.points for p in parts), Decimal(0))
         steps = [p.next for p in parts if p.next is not None]
         facts = {
-            "province": block.province,
+            "province": str(block.province),
             "note": str(block.note),
             "detail": t("operator.and_separator").join(
                 t("operator.local.part", title=p.title, points=fmt(p.points), max=fmt(p.max))
@@ -164,7 +166,7 @@ class Local(Operator):
             "block",
             facts,
             t("operator.points", points=fmt(points)),
-            band=block.province,
+            band=str(block.province),
             next=max(steps, key=lambda s: s.gain, default=None),
             parts=tuple(parts),
             provisional=provisional,
@@ -224,7 +226,7 @@ class Local(Operator):
             if total != maximum:
                 yield checker.problem(
                     (*loc, "blocks", j),
-                    f"the {block.province} parts add up to "
+                    f"the {block.province.zh} parts add up to "
                     f"{total}, the indicator's max is {maximum}",
                 )
             for k, part in enumerate(block.parts):
@@ -242,7 +244,7 @@ class Local(Operator):
             yield ""
             yield t(
                 "rubric.doc.local_block",
-                province=block.province,
+                province=str(block.province),
                 status=status,
                 source=str(block.source),
             )
@@ -257,7 +259,7 @@ class Local(Operator):
     def parts(cls, score: LocalScore) -> tuple[tuple[str, Any, tuple[str, ...]], ...]:
         return tuple(
             (
-                t("operator.local.part_title", province=block.province, title=str(part.title)),
+                t("operator.local.part_title", province=str(block.province), title=str(part.title)),
                 part.score,
                 texts(part.evidence),
             )
