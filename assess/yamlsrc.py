@@ -242,18 +242,14 @@ def _build(node: yaml.Node, loc: Loc, state: _Build) -> Any:
     state.nodes += 1
     if state.nodes > MAX_NODES:
         raise _Refused(
-            Problem(
-                _mark(out.source, node),
-                _short(loc),
-                t("intake.yaml.too_many_copies", limit=MAX_NODES),
+            Problem.coded(
+                _mark(out.source, node), _short(loc), "intake.yaml.too_many_copies", limit=MAX_NODES
             )
         )
     if len(loc) > MAX_DEPTH:  # a recursive alias (`&a [*a]`) composes fine but never ends
         raise _Refused(
-            Problem(
-                _mark(out.source, node),
-                _short(loc),
-                t("intake.yaml.alias_too_deep", limit=MAX_DEPTH),
+            Problem.coded(
+                _mark(out.source, node), _short(loc), "intake.yaml.alias_too_deep", limit=MAX_DEPTH
             )
         )
     out.positions[loc] = (out.source, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -265,19 +261,15 @@ def _build(node: yaml.Node, loc: Loc, state: _Build) -> Any:
         for key_node, value_node in node.value:
             if key_node.tag == f"{_TAG}merge":
                 state.problems.append(
-                    Problem(
-                        _mark(out.source, key_node),
-                        format_path(loc),
-                        t("intake.yaml.merge_key"),
+                    Problem.coded(
+                        _mark(out.source, key_node), format_path(loc), "intake.yaml.merge_key"
                     )
                 )
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 state.problems.append(
-                    Problem(
-                        _mark(out.source, key_node),
-                        format_path(loc),
-                        t("rubric.yaml.key_not_plain"),
+                    Problem.coded(
+                        _mark(out.source, key_node), format_path(loc), "rubric.yaml.key_not_plain"
                     )
                 )
                 continue
@@ -286,10 +278,11 @@ def _build(node: yaml.Node, loc: Loc, state: _Build) -> Any:
                 continue
             if key in result:
                 state.problems.append(
-                    Problem(
+                    Problem.coded(
                         _mark(out.source, key_node),
                         format_path((*loc, key)),
-                        t("rubric.yaml.duplicate_key", key=repr(key)),
+                        "rubric.yaml.duplicate_key",
+                        key=repr(key),
                     )
                 )
                 continue
@@ -318,8 +311,8 @@ def _scalar(node: yaml.Node, loc: Loc, state: _Build) -> Any:
     """The value of a scalar node, or `_BAD` after recording why it cannot be read."""
     source = state.out.source
 
-    def refuse(message: str) -> Any:
-        state.problems.append(Problem(_mark(source, node), format_path(loc), message))
+    def refuse(code: str, **params: Any) -> Any:
+        state.problems.append(Problem.coded(_mark(source, node), format_path(loc), code, **params))
         return _BAD
 
     tag, text = node.tag, str(node.value)
@@ -330,7 +323,7 @@ def _scalar(node: yaml.Node, loc: Loc, state: _Build) -> Any:
         return _BAD
     if tag in (f"{_TAG}int", f"{_TAG}float") and len(text) > MAX_NUMBER_CHARS:
         return refuse(
-            t("intake.yaml.long_number", text=text[:20], length=len(text), limit=MAX_NUMBER_CHARS)
+            "intake.yaml.long_number", text=text[:20], length=len(text), limit=MAX_NUMBER_CHARS
         )
     # Floats are read from their text as Decimal, so 0.1 in a rubric is exactly 0.1.
     if tag == f"{_TAG}float":
@@ -340,24 +333,24 @@ def _scalar(node: yaml.Node, loc: Loc, state: _Build) -> Any:
             number = None
         if number is not None:
             if not number.is_finite():
-                return refuse(t("intake.yaml.not_finite", text=text))
+                return refuse("intake.yaml.not_finite", text=text)
             return _bounded(number, text, refuse)
     try:
         value = _SAFE.yaml_constructors[tag](_SAFE, node)
     except (ValueError, ArithmeticError, yaml.YAMLError):
         # e.g. the date 2026-02-30, or an integer past Python's 4,300-digit limit
         key = "intake.yaml.bad_date" if tag == f"{_TAG}timestamp" else "intake.yaml.bad_value"
-        return refuse(t(key, text=repr(text[:40])))
+        return refuse(key, text=repr(text[:40]))
     if isinstance(value, float):  # a base-60 float such as 1:30.5 that Decimal cannot read
         if value != value or value in (float("inf"), float("-inf")):
-            return refuse(t("intake.yaml.not_finite", text=text))
+            return refuse("intake.yaml.not_finite", text=text)
         return _bounded(Decimal(str(value)), text, refuse)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**MAX_EXPONENT:
         shown = f"{text[:20]}{'…' if len(text) > 20 else ''}"
-        return refuse(t("intake.yaml.too_large", text=shown, exponent=MAX_EXPONENT))
+        return refuse("intake.yaml.too_large", text=shown, exponent=MAX_EXPONENT)
     if isinstance(value, dt.datetime | dt.date | str | int | bool) or value is None:
         return value
-    return refuse(t("intake.yaml.unsupported_value", text=repr(text[:40])))  # pragma: no cover
+    return refuse("intake.yaml.unsupported_value", text=repr(text[:40]))  # pragma: no cover
 
 
 def _bounded(number: Decimal, text: str, refuse: Any) -> Any:
@@ -365,17 +358,13 @@ def _bounded(number: Decimal, text: str, refuse: Any) -> Any:
     assert isinstance(exponent, int)  # finite
     magnitude = number.adjusted() if number else 0
     if abs(magnitude) > MAX_EXPONENT or abs(exponent) > MAX_EXPONENT + MAX_NUMBER_CHARS:
-        return refuse(t("intake.yaml.out_of_range", text=text[:20], exponent=MAX_EXPONENT))
+        return refuse("intake.yaml.out_of_range", text=text[:20], exponent=MAX_EXPONENT)
     return number
 
 
 def _tag_problem(source: str, node: yaml.Node, loc: Loc) -> Problem:
     tag = node.tag.replace(_TAG, "!!")
-    return Problem(
-        _mark(source, node),
-        format_path(loc),
-        t("intake.yaml.tag", tag=tag[:60]),
-    )
+    return Problem.coded(_mark(source, node), format_path(loc), "intake.yaml.tag", tag=tag[:60])
 
 
 def _mark(source: str, node: yaml.Node) -> str:
@@ -388,7 +377,7 @@ def load_located(text: str, source: str) -> tuple[Located, list[Problem]]:
     located = Located(None, source)
     if len(text) > MAX_FILE_BYTES:
         return located, [
-            Problem(source, "", t("intake.read.too_big", limit=MAX_FILE_BYTES // 1024))
+            Problem.coded(source, "", "intake.read.too_big", limit=MAX_FILE_BYTES // 1024)
         ]
     try:
         node = _compose(text)
@@ -398,7 +387,7 @@ def load_located(text: str, source: str) -> tuple[Located, list[Problem]]:
         problem = exc.problem
         if problem == "exceeded maximum nesting depth":  # libyaml's own bound, 1,000 levels
             problem = t("intake.yaml.too_deep", limit=MAX_DEPTH)
-        return located, [Problem(where, "", t("rubric.yaml.invalid", problem=problem))]
+        return located, [Problem.coded(where, "", "rubric.yaml.invalid", problem=problem)]
     except yaml.reader.ReaderError as exc:  # a control character or a stray byte
         # libyaml counts the position in UTF-8 bytes, PyYAML in characters
         before = (
@@ -409,10 +398,10 @@ def load_located(text: str, source: str) -> tuple[Located, list[Problem]]:
         where = f"{source}:{before.count(chr(10)) + 1}:{len(before) - before.rfind(chr(10))}"
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
         return located, [
-            Problem(where, "", t("intake.yaml.bad_character", code=f"U+{ord(char):04X}"))
+            Problem.coded(where, "", "intake.yaml.bad_character", char=f"U+{ord(char):04X}")
         ]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks its composer errors
-        return located, [Problem(source, "", t("rubric.yaml.invalid", problem=exc))]
+        return located, [Problem.coded(source, "", "rubric.yaml.invalid", problem=exc)]
     state = _Build(located, [])
     try:
         data = None if node is None else _build(node, (), state)
@@ -424,13 +413,18 @@ def load_located(text: str, source: str) -> tuple[Located, list[Problem]]:
 
 
 class UnreadableFile(Exception):
-    """A file refused before parsing: its name, why (`reason`, worded) and what kind of
-    refusal it is (`kind`: missing, folder, not_regular, too_big, unreadable, encoding), so a
-    caller with its own words can use them."""
+    """A file refused before parsing: its name, why (`reason`, worded from the catalog's
+    `code` and `params`) and what kind of refusal it is (`kind`: missing, folder,
+    not_regular, too_big, unreadable, encoding), so a caller with its own words can use
+    them."""
 
-    def __init__(self, path: Path, reason: str, kind: str = "unreadable"):
-        super().__init__(f"{path}：{reason}")
-        self.path, self.reason, self.kind = path, reason, kind
+    def __init__(self, path: Path, kind: str, code: str, **params: Any):
+        self.reason = t(code, **params)
+        super().__init__(f"{path}: {self.reason}")
+        self.path, self.kind, self.code, self.params = path, kind, code, params
+
+    def problem(self, where: str) -> Problem:
+        return Problem.coded(where, "", self.code, **self.params)
 
 
 def read_bytes_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -445,18 +439,18 @@ def read_bytes_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise UnreadableFile(path, t("intake.read.missing"), "missing") from None
+        raise UnreadableFile(path, "missing", "intake.read.missing") from None
     except IsADirectoryError:
-        raise UnreadableFile(path, t("intake.read.folder"), "folder") from None
+        raise UnreadableFile(path, "folder", "intake.read.folder") from None
     except OSError as exc:
-        raise UnreadableFile(path, t("intake.read.cannot_open", why=_why(exc))) from None
+        raise UnreadableFile(path, "unreadable", "intake.read.cannot_open", why=_why(exc)) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise UnreadableFile(path, t("intake.read.folder"), "folder")
+            raise UnreadableFile(path, "folder", "intake.read.folder")
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile(path, t("intake.read.not_regular"), "not_regular")
-        too_big = UnreadableFile(path, t("intake.read.too_big", limit=limit // 1024), "too_big")
+            raise UnreadableFile(path, "not_regular", "intake.read.not_regular")
+        too_big = UnreadableFile(path, "too_big", "intake.read.too_big", limit=limit // 1024)
         if info.st_size > limit:
             raise too_big
         chunks: list[bytes] = []
@@ -470,7 +464,7 @@ def read_bytes_limited(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         if size > limit:
             raise too_big
     except OSError as exc:
-        raise UnreadableFile(path, t("intake.read.cannot_read", why=_why(exc))) from None
+        raise UnreadableFile(path, "unreadable", "intake.read.cannot_read", why=_why(exc)) from None
     finally:
         os.close(fd)
     return b"".join(chunks)
@@ -482,9 +476,7 @@ def read_limited(path: Path, *, limit: int = MAX_FILE_BYTES, encoding: str = "ut
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(
-            path, t("intake.read.encoding", byte=exc.start + 1), "encoding"
-        ) from None
+        raise UnreadableFile(path, "encoding", "intake.read.encoding", byte=exc.start + 1) from None
 
 
 def load_file(
@@ -496,12 +488,12 @@ def load_file(
     try:
         text = read_limited(path)
     except UnreadableFile as exc:
-        return Located(None, source), [Problem(source, "", exc.reason)]
+        return Located(None, source), [exc.problem(source)]
     doc, problems = load_located(text, source)
     if not problems and mapping and not isinstance(doc.data, dict):
         kind = "empty" if doc.data is None else _KIND.get(type(doc.data), "value")
         problems = [
-            Problem(source, "", t("intake.yaml.not_mapping", kind=t(f"intake.yaml.kind.{kind}")))
+            Problem.coded(source, "", "intake.yaml.not_mapping", kind=t(f"intake.yaml.kind.{kind}"))
         ]
     return doc, problems
 
