@@ -91,6 +91,10 @@ def warm() -> None:
 
 
 def warm_pdf() -> None:
+    # A PDF takes a second or more of CPU; scoring an upload and answering pages take tens
+    # of milliseconds.  The PDF workers yield the CPU to them, so a queue of PDFs never
+    # holds up an upload or the server itself on a two-core machine.
+    os.nice(10)
     warm()
     import weasyprint  # noqa: F401 - the PDF worker's one slow import, paid at start
 
@@ -174,7 +178,7 @@ def read_upload(data: bytes, name: str) -> Any:
 def score_firm(firm: Any, options: Options) -> Outcome:
     """Score a firm read by intake exactly as `assess score` does, and render its report."""
     from assess.engine import evaluate
-    from assess.report.html import render_html
+    from assess.report.environment import template
     from assess.report.jsonout import record
     from assess.report.view import build_context
     from assess.rubric.selection import RubricPlan, no_rubric_in_force, reference_rubric
@@ -195,7 +199,7 @@ def score_firm(firm: Any, options: Options) -> Outcome:
     ]
     return Scored(
         name=firm.name,
-        report_html=render_html(assessments, firm),
+        report_html=template().render(context),  # render_html, without a second context
         records=[record(a) for a in assessments],
         values=dict(firm.values),
         warnings=list(context["warnings"]),
