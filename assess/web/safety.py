@@ -27,7 +27,7 @@ MAX_FORM_FIELDS = 400  # the online questionnaire has about 120 questions
 ENVELOPE_BYTES = 64 * 1024  # multipart boundaries and headers around the file itself
 
 CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 HEADERS = (
