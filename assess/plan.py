@@ -553,14 +553,19 @@ def plans(
 
 # ---- remedies from the article -----------------------------------------------------------
 
-ARTICLE_TITLE = "切实促进中小企业专精特新发展"
-ARTICLE_SOURCE = "《湖南日报》理论版《切实促进中小企业专精特新发展》（作者单位：湖南女子学院）"
-ARTICLE_DIAGNOSIS = (
-    "文章指出：湖南的中小企业撑起了全省过半的税收、六成以上的 GDP、七成半以上的创新成果和"
-    "八成半以上的就业；截至当年 7 月，全省已累计培育省级专精特新中小企业 3702 家、国家级"
-    "专精特新“小巨人”企业 399 家。但多数中小企业仍有四个短板：研发投入偏少，核心竞争力"
-    "不够强，没有真正融入产学研协同创新体系，创新创业生态也有待改善。"
-)
+# The article's title, source and diagnosis, in the language in force when read (the report
+# reads `ARTICLE_SOURCE` and `ARTICLE_DIAGNOSIS` as it renders): `plan.article.*`.
+_ARTICLE = {
+    "ARTICLE_TITLE": "plan.article.title",
+    "ARTICLE_SOURCE": "plan.article.source",
+    "ARTICLE_DIAGNOSIS": "plan.article.diagnosis",
+}
+
+
+def __getattr__(name: str) -> str:
+    if name in _ARTICLE:
+        return t(_ARTICLE[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -572,49 +577,10 @@ class Remedy:
     reasons: tuple[str, ...]  # why it applies to this firm
 
 
-_REMEDIES: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
-    (
-        "rd_input",
-        "加大研发投入，筑牢核心竞争力",
-        "技术门槛越来越高、大企业份额越来越大，中小企业只有持续投入研发才能改进产品和服务；"
-        "文章把研发费用税前加计扣除、财政补贴和创新扶持政策列为鼓励企业自身研发的主要手段。",
-        (
-            "建立研发费用辅助账，按规定足额享受研发费用税前加计扣除，把减下来的税再投进研发。",
-            "对照本地研发补助、技术改造补贴等政策逐项申报，资金优先用于主导产品的核心技术攻关。",
-            "借助重点实验室、技术创新中心等平台参与基础研究和共性技术攻关，补上技术短板。",
-            "主导产品属于新一代信息技术、新材料、高端装备、新能源等新兴产业或工业“四基”领域的，"
-            "主动争取面向这些领域的专项扶持。",
-        ),
-        ("研发", "研究开发"),
-    ),
-    (
-        "collaboration",
-        "深化产学研合作，融入“链主”生态",
-        "文章认为中小企业要借助高校和科研院所的科研力量，并在产业链上与大企业融通发展，"
-        "由“链主”企业带动，形成“链长+链主+专精特新”的协作格局。",
-        (
-            "与高校、科研院所签订长期合作协议，采用共建研发机构、联合攻关、委托开发等方式，"
-            "让外部科研力量成为企业稳定的研发能力。",
-            "争取进入本地“链主”或龙头企业的配套体系，按链主的技术要求升级产品，参与产业链协同创新。",
-            "通过校企合作、校地合作联合培养人才，引进年轻技术人员充实研发队伍。",
-            "用好智库和行业专家的咨询服务，为企业找准细分市场和技术路线。",
-        ),
-        ("产学研", "高校", "院所", "合作", "链主", "配套", "协同", "龙头", "人才"),
-    ),
-    (
-        "ecosystem",
-        "用好创新生态，借力公共服务",
-        "文章主张由政府、企业、科研机构等多方共建开放协作的创新生态：完善政策保障，建立"
-        "“企业+协会+智库+政府”的对话机制，建设中小企业公共服务平台，并加强知识产权保护。",
-        (
-            "通过中小企业公共服务平台获取技术创新、成果转化和数字化智能化改造服务。",
-            "加入行业协会，借“企业+协会+智库+政府”交流机制反映共性问题、获取政策信息。",
-            "围绕主导产品布局专利等知识产权，运用知识产权保护政策维护自身权益。",
-            "参加产业链、创新链、资本链、政策链的对接活动，拓宽技术、资金和人才来源。",
-        ),
-        ("知识产权", "专利", "数字化", "融资", "公共服务", "平台", "标准", "质量", "品牌"),
-    ),
-)
+# Each remedy's words are `plan.remedy.<id>.*` (title, diagnosis, action1…); `words` are
+# what an indicator's or condition's title contains when it belongs to the area, in each
+# language ("、" between them), matched against the titles as worded.
+_REMEDIES: tuple[tuple[str, int], ...] = (("rd_input", 4), ("collaboration", 4), ("ecosystem", 4))
 
 
 def _firm_reasons(firm: Firm) -> dict[str, list[str]]:
@@ -622,9 +588,9 @@ def _firm_reasons(firm: Firm) -> dict[str, list[str]]:
     v = firm.values
     out: dict[str, list[str]] = {"rd_input": [], "collaboration": [], "ecosystem": []}
     if v.get("rd_super_deduction") is False:
-        out["rd_input"].append("尚未享受研发费用税前加计扣除")
+        out["rd_input"].append(t("plan.reason.no_super_deduction"))
     if v.get("rd_institution") in ("none", "below_municipal"):
-        out["rd_input"].append("没有市级以上研发机构")
+        out["rd_input"].append(t("plan.reason.no_institution"))
     rd, rev = v.get("rd_expense"), v.get("revenue")
     if (
         isinstance(rd, Decimal | int)
@@ -633,22 +599,23 @@ def _firm_reasons(firm: Firm) -> dict[str, list[str]]:
         and not isinstance(rd, bool)
         and rd * 100 < rev * 3
     ):
-        out["rd_input"].append(f"研发费用只占营业收入的 {fmt(Fraction(rd) * 100 / Fraction(rev))}%")
+        share = fmt(Fraction(rd) * 100 / Fraction(rev))
+        out["rd_input"].append(t("plan.reason.rd_share", share=share))
     if v.get("univ_partners") == 0:
-        out["collaboration"].append("没有合作的高校或科研院所")
+        out["collaboration"].append(t("plan.reason.no_partners"))
     if v.get("univ_projects") == 0:
-        out["collaboration"].append("近三年没有产学研合作项目")
+        out["collaboration"].append(t("plan.reason.no_projects"))
     if v.get("talent_cotraining") is False:
-        out["collaboration"].append("未开展校企联合人才培养")
+        out["collaboration"].append(t("plan.reason.no_cotraining"))
     if v.get("chain_leader_supplier") is False:
-        out["collaboration"].append("尚未进入“链主”或龙头企业的供应链")
+        out["collaboration"].append(t("plan.reason.no_chain_leader"))
     if v.get("public_platform") is False:
-        out["ecosystem"].append("未使用中小企业公共服务平台")
+        out["ecosystem"].append(t("plan.reason.no_platform"))
     level = v.get("digital_level")
     if isinstance(level, int) and not isinstance(level, bool) and level <= 1:
-        out["ecosystem"].append(f"数字化水平等级偏低（{level} 级）")
+        out["ecosystem"].append(t("plan.reason.digital_low", level=level))
     if v.get("ip_class1") == 0:
-        out["ecosystem"].append("没有与主导产品相关的Ⅰ类知识产权")
+        out["ecosystem"].append(t("plan.reason.no_ip"))
     return out
 
 
@@ -657,12 +624,20 @@ def _weak(assessments: Sequence[Assessment]) -> Iterable[tuple[str, str]]:
     for a in assessments:
         for _, part in a.rows():
             if part.status == "unknown":
-                yield part.title, f"{part.title}：数据缺失"
+                yield part.title, t("plan.weak.missing", title=part.title)
             elif part.status == "ok" and part.points < part.max:
-                yield part.title, f"{part.title}：{fmt(part.points)}/{fmt(part.max)} 分"
+                yield (
+                    part.title,
+                    t(
+                        "plan.weak.points",
+                        title=part.title,
+                        points=fmt(part.points),
+                        max=fmt(part.max),
+                    ),
+                )
         for c in a.conditions:
             if c.ok is False and c.role != "direct":
-                yield c.title, f"{c.title}：不满足"
+                yield c.title, t("plan.weak.failed", title=c.title)
 
 
 def remedies(assessments: Sequence[Assessment], firm: Firm) -> tuple[Remedy, ...]:
@@ -670,11 +645,14 @@ def remedies(assessments: Sequence[Assessment], firm: Firm) -> tuple[Remedy, ...
     from_firm = _firm_reasons(firm)
     weak = list(_weak(assessments))
     out = []
-    for rid, title, diagnosis, actions, words in _REMEDIES:
+    for rid, count in _REMEDIES:
+        words = [w for w in t(f"plan.remedy.{rid}.words").split("、") if w]
         reasons = list(from_firm[rid])
         for name, why in weak:
             if any(w in name for w in words) and why not in reasons:
                 reasons.append(why)
         if reasons:
+            actions = tuple(t(f"plan.remedy.{rid}.action{i}") for i in range(1, count + 1))
+            title, diagnosis = t(f"plan.remedy.{rid}.title"), t(f"plan.remedy.{rid}.diagnosis")
             out.append(Remedy(rid, title, diagnosis, actions, tuple(reasons[:6])))
     return tuple(out)

@@ -13,6 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 
 from assess import plan as planning
+from assess.catalog import using
 from assess.engine import evaluate, scoring_context
 from assess.intake.firm import Firm, firm_from_mapping, load_firm_file
 from assess.report.words import explanation_lines
@@ -506,6 +507,24 @@ def test_remedies_follow_the_weak_areas() -> None:
     strong = load_firm_file(SAMPLES / "strong.json")
     ids = {r.id for r in planning.remedies([evaluate(rubric, strong)], strong)}
     assert "collaboration" not in ids  # four partner universities, seven projects
+
+
+def test_remedies_read_in_english_for_the_same_weak_areas() -> None:
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    for name in ("weak", "borderline", "strong"):
+        firm = load_firm_file(SAMPLES / f"{name}.json")
+        found = {}
+        for lang in ("zh", "en"):
+            with using(lang):
+                assessments = [evaluate(r, firm) for r in RUBRICS.values()]
+                found[lang] = planning.remedies(assessments, firm)
+        assert [r.id for r in found["en"]] == [r.id for r in found["zh"]], name
+        for remedy in found["en"]:
+            words = [remedy.title, remedy.diagnosis, *remedy.actions, *remedy.reasons]
+            assert not any(cjk.search(w) for w in words), words
+        with using("en"):
+            assert not cjk.search(planning.ARTICLE_DIAGNOSIS + planning.ARTICLE_SOURCE)
+    assert planning.ARTICLE_TITLE == "切实促进中小企业专精特新发展"
 
 
 def test_routes_unfold_the_pass_rule() -> None:
