@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from functools import cache
 
-from assess.catalog import t, table
+from assess.catalog import language, t, table
 from assess.fields import FIELDS, FieldType
 from assess.numbers import fmt
 from assess.plan import TierPlan
@@ -193,14 +193,18 @@ def plan_lines(p: TierPlan) -> Iterator[str]:
 
 
 @cache
-def _plain_terms() -> tuple[re.Pattern[str], dict[str, str]]:
-    """Every field id and every choice value, as the questionnaire words them."""
+def _plain_terms(lang: str) -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every field id and every choice value, as the questionnaire words them in `lang`.
+    In English prose a bare word may be a choice value too ("other", "national"): only
+    the terms a sentence cannot hold by chance (with an underscore) are replaced there."""
     terms: dict[str, str] = {f.id: f.label for f in FIELDS}
     for f in FIELDS:  # a value several fields share reads as in the first (the main) one
         if f.type is FieldType.ENUM:
-            for value, label in f.choices:
+            for value, _ in f.choices:
                 if value not in terms:
-                    terms[value] = f"“{label}”"
+                    terms[value] = f"“{f.choice_label(value)}”"
+    if lang == "en":
+        terms = {k: v for k, v in terms.items() if "_" in k}
     names = sorted(terms, key=len, reverse=True)
     pattern = re.compile(
         r"(?<![A-Za-z0-9_-])(" + "|".join(map(re.escape, names)) + r")(?![A-Za-z0-9_])"
@@ -216,7 +220,7 @@ def plain(text: str) -> str:
     the questionnaire's labels, a ratio of two fields reads "研发费用 ÷ 营业收入", and the
     rubric file's own terms (rationale, group, --review) their Chinese names.  Notes are
     written once, for the reference page and the report; the report words them plainly."""
-    pattern, terms = _plain_terms()
+    pattern, terms = _plain_terms(language())
     text = _RATIO.sub(
         lambda m: (
             f"{terms.get(m[1], m[1])} ÷ {terms.get(m[2], m[2])}"
