@@ -3,14 +3,101 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
+
+# Every command line by which these tests make the command fail on the user's side, by
+# name: each test below runs its own, and tests/test_lang.py runs them all in both
+# languages.  Given a scratch folder, each returns the arguments after `assess`.
+ERROR_PATHS: dict[str, Callable[[Path], list[str]]] = {}
+
+
+def error_path(name: str) -> Callable[[Callable[[Path], list[str]]], Callable[[Path], list[str]]]:
+    def register(make: Callable[[Path], list[str]]) -> Callable[[Path], list[str]]:
+        ERROR_PATHS[name] = make
+        return make
+
+    return register
+
+
+@error_path("text_in_money_field")
+def _text_in_money_field(tmp: Path) -> list[str]:
+    data = json.loads((SAMPLES / "strong.json").read_text(encoding="utf-8"))
+    data["rd_expense"] = "约300"
+    bad = tmp / "firm.json"
+    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return ["score", str(bad), "-r", "miit-2022-innovative"]
+
+
+@error_path("every_bad_value")
+def _every_bad_value(tmp: Path) -> list[str]:
+    bad = tmp / "firm.yaml"
+    bad.write_text("name: 甲\nrevenue: 很多\nemployees: 12.5\nindustry: mining\n", encoding="utf-8")
+    return ["score", str(bad), "-r", "miit-2022-innovative"]
+
+
+UNREADABLE = [
+    ('{"name": ', "firm.json", "不是有效的 JSON"),
+    ("[1, 2]", "firm.json", "企业数据应是一层“字段ID: 值”的对象"),
+    ("name: x", "firm.txt", "企业数据应是 .json、.yaml 或 .xlsx 文件"),
+]
+
+
+def _unreadable(content: str, name: str) -> Callable[[Path], list[str]]:
+    def make(tmp: Path) -> list[str]:
+        path = tmp / name
+        path.write_text(content, encoding="utf-8")
+        return ["score", str(path), "-r", "miit-2022-innovative"]
+
+    return make
+
+
+for _n, (_content, _name, _) in enumerate(UNREADABLE):
+    error_path(f"unreadable_{_n}")(_unreadable(_content, _name))
+
+
+@error_path("missing_file")
+def _missing_file(tmp: Path) -> list[str]:
+    return ["score", "samples/nope.json", "-r", "miit-2022-innovative"]
+
+
+@error_path("unknown_rubric")
+def _unknown_rubric(tmp: Path) -> list[str]:
+    return ["score", "samples/strong.json", "-r", "miit-2022-inovative"]
+
+
+@error_path("broken_rubric")
+def _broken_rubric(tmp: Path) -> list[str]:
+    return ["rubric", "check", "tests/data/broken-rubric.yaml"]
+
+
+@error_path("no_file_given")
+def _no_file_given(tmp: Path) -> list[str]:
+    return ["score"]
+
+
+@error_path("unwritable_output")
+def _unwritable_output(tmp: Path) -> list[str]:
+    if os.geteuid() == 0:
+        target = Path("/sys/assess-report.html")  # sysfs refuses new files even to root
+    else:
+        closed = tmp / "closed"
+        closed.mkdir(mode=0o555, exist_ok=True)
+        target = closed / "report.html"
+    return ["score", "samples/strong.json", "-r", "miit-2022-innovative", "--html", str(target)]
+
+
+@error_path("review_with_rubric")
+def _review_with_rubric(tmp: Path) -> list[str]:
+    return ["score", str(_year(tmp, "strong")), "--review", "-r", "miit-2026-srdi"]
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -67,11 +154,7 @@ def test_text_output_explains_points_and_next_band() -> None:
 
 
 def test_text_in_a_money_field_exits_2_naming_the_field(tmp_path: Path) -> None:
-    data = json.loads((SAMPLES / "strong.json").read_text(encoding="utf-8"))
-    data["rd_expense"] = "约300"
-    bad = tmp_path / "firm.json"
-    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    out = run("score", str(bad), "-r", "miit-2022-innovative")
+    out = run(*ERROR_PATHS["text_in_money_field"](tmp_path))
     assert out.returncode == 2
     assert "rd_expense" in out.stderr and "约300" in out.stderr
     assert "Traceback" not in out.stderr
@@ -80,8 +163,7 @@ def test_text_in_a_money_field_exits_2_naming_the_field(tmp_path: Path) -> None:
 
 def test_every_bad_value_is_reported_at_once(tmp_path: Path) -> None:
     bad = tmp_path / "firm.yaml"
-    bad.write_text("name: 甲\nrevenue: 很多\nemployees: 12.5\nindustry: mining\n", encoding="utf-8")
-    out = run("score", str(bad), "-r", "miit-2022-innovative")
+    out = run(*ERROR_PATHS["every_bad_value"](tmp_path))
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 3
@@ -89,33 +171,24 @@ def test_every_bad_value_is_reported_at_once(tmp_path: Path) -> None:
     assert "employees" in lines[1] and "industry" in lines[2]
 
 
-@pytest.mark.parametrize(
-    ("content", "name", "message"),
-    [
-        ('{"name": ', "firm.json", "不是有效的 JSON"),
-        ("[1, 2]", "firm.json", "企业数据应是一层“字段ID: 值”的对象"),
-        ("name: x", "firm.txt", "企业数据应是 .json、.yaml 或 .xlsx 文件"),
-    ],
-)
-def test_unreadable_firm_files_exit_2(
-    tmp_path: Path, content: str, name: str, message: str
-) -> None:
+@pytest.mark.parametrize("n", range(len(UNREADABLE)))
+def test_unreadable_firm_files_exit_2(tmp_path: Path, n: int) -> None:
+    _, name, message = UNREADABLE[n]
     path = tmp_path / name
-    path.write_text(content, encoding="utf-8")
-    out = run("score", str(path), "-r", "miit-2022-innovative")
+    out = run(*ERROR_PATHS[f"unreadable_{n}"](tmp_path))
     assert out.returncode == 2
     assert message in out.stderr and str(path) in out.stderr
 
 
-def test_missing_file_and_unknown_rubric_exit_2() -> None:
-    out = run("score", "samples/nope.json", "-r", "miit-2022-innovative")
+def test_missing_file_and_unknown_rubric_exit_2(tmp_path: Path) -> None:
+    out = run(*ERROR_PATHS["missing_file"](tmp_path))
     assert out.returncode == 2 and "找不到这个文件" in out.stderr
-    out = run("score", "samples/strong.json", "-r", "miit-2022-inovative")
+    out = run(*ERROR_PATHS["unknown_rubric"](tmp_path))
     assert out.returncode == 2 and "是否想写 'miit-2022-innovative'" in out.stderr
 
 
-def test_rubric_check_reports_three_located_errors_and_exits_2() -> None:
-    out = run("rubric", "check", "tests/data/broken-rubric.yaml")
+def test_rubric_check_reports_three_located_errors_and_exits_2(tmp_path: Path) -> None:
+    out = run(*ERROR_PATHS["broken_rubric"](tmp_path))
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 3
@@ -147,9 +220,10 @@ def test_fail_under_exits_1_for_a_firm_that_falls_short() -> None:
     assert out.returncode == 0
 
 
-def test_usage_error_exits_2() -> None:
-    out = run("score")
+def test_usage_error_exits_2(tmp_path: Path) -> None:
+    out = run(*ERROR_PATHS["no_file_given"](tmp_path))
     assert out.returncode == 2
+    assert "错误：缺少" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_internal_error_exits_3(
@@ -189,15 +263,9 @@ def test_help_and_json_scoring_do_not_import_weasyprint() -> None:
 def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     """A read-only place (here a folder of mode 555, or root's /sys) ends in one Chinese line
     naming the file, exit 2, and leaves no temp file."""
-    import os
-
-    if os.geteuid() == 0:
-        target = Path("/sys/assess-report.html")  # sysfs refuses new files even to root
-    else:
-        closed = tmp_path / "closed"
-        closed.mkdir(mode=0o555)
-        target = closed / "report.html"
-    out = run("score", "samples/strong.json", "-r", "miit-2022-innovative", "--html", str(target))
+    args = ERROR_PATHS["unwritable_output"](tmp_path)
+    target = Path(args[-1])
+    out = run(*args)
     assert out.returncode == 2, out.stderr
     assert "Traceback" not in out.stderr
     [line] = [x for x in out.stderr.splitlines() if x.startswith("错误：")]
@@ -245,7 +313,7 @@ def test_review_picks_the_review_rubrics(tmp_path: Path) -> None:
     asked = _year(tmp_path, "strong", review=True)
     same = run("score", str(asked), "--format", "json")
     assert [r["rubric"] for r in json.loads(same.stdout)] == ids
-    both = run("score", str(path), "--review", "-r", "miit-2026-srdi")
+    both = run(*ERROR_PATHS["review_with_rubric"](tmp_path))
     assert both.returncode == 2 and "--review" in both.stderr
 
 
@@ -258,3 +326,11 @@ def test_template_for_one_province_leaves_out_the_others(tmp_path: Path) -> None
     wb = openpyxl.load_workbook(out)
     text = "\n".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value)
     assert "湖南省" in text and "山东" not in text and "四川" not in text
+
+
+def test_every_error_path_fails_on_the_users_side(tmp_path: Path) -> None:
+    """The table tests/test_lang.py runs in both languages holds only command lines that
+    end in a user's error: exit 2 and no traceback."""
+    for name, make in ERROR_PATHS.items():
+        out = run(*make(tmp_path))
+        assert out.returncode == 2 and "Traceback" not in out.stderr, (name, out.stderr)

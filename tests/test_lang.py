@@ -1,6 +1,7 @@
 """The command speaks the reader's language: Chinese by default (and with a Chinese locale),
-English with `--lang en`.  Every help page and the error paths a user meets are run in both
-languages and checked for words of the other one."""
+English with `--lang en`.  Every help page (the commands are read from the app itself, so a
+new command is checked the day it is added) and every error path of the CLI tests are run
+in both languages and checked for words of the other one."""
 
 from __future__ import annotations
 
@@ -9,29 +10,38 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import typer
 
 from assess import cli
 from assess.batch.lock import outdir_lock
 from assess.catalog import catalog, using
 from assess.rubric.operators import OPERATORS
+from tests.test_cli import ERROR_PATHS
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG = "samples/strong.json"
 
-HELP_PAGES = [
-    [],
-    ["rubrics"],
-    ["rubric"],
-    ["rubric", "show"],
-    ["rubric", "check"],
-    ["template"],
-    ["score"],
-    ["batch"],
-]
+
+def _command_paths() -> list[list[str]]:
+    """`assess` and the path of every command and group under it, from the app."""
+    paths: list[list[str]] = []
+
+    def walk(command: object, path: list[str]) -> None:
+        paths.append(path)
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            walk(sub, [*path, name])
+
+    with using("zh"):
+        walk(typer.main.get_command(cli.build_app()), [])
+    return paths
+
+
+HELP_PAGES = _command_paths()
+COMMAND_NAMES = {name for path in HELP_PAGES for name in path}
 
 
 def run(args: list[str], *, lang: str | None = None, cwd: Path = ROOT) -> str:
@@ -56,48 +66,48 @@ _QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|“[^”\n]*”|`[^`]*`|‘[^’\n
 _OPTION = re.compile(r"(?<![\w])--?[a-z][a-z-]*")
 _PATH = re.compile(
     r"\w+://\S+|[\w.*…-]*[/\\][\w./\\*:…-]*|[\w*…-]*\.(?:json|jsonl|yaml|yml|xlsx|pdf|html|md)\b"
+    r"|(?<![\w.])\.[a-z0-9]{1,5}\b"  # a file's suffix named alone (.txt)
 )
 _CHOICES = re.compile(r"\b[a-z]+(?:\|[a-z]+)+\b|默认：\w+")
 _PLACE = re.compile(r"^(?:错误：)?\S+:\d+:\d+ \S+: ", re.M)  # file:line:col key.path:
 # A key path in a rubric (indicators[3].score.operator) is part of the place.
 _KEY_PATH = re.compile(r"\b[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)+|\b[a-z_]+\[\d+\]")
-_IDS = re.compile(r"\b[a-z0-9]+(?:[-_][a-z0-9]+)+\b")  # rubric and field ids
-_ALLOWED = {
-    "assess",
-    "rubrics",
-    "rubric",
-    "show",
-    "check",
-    "template",
-    "score",
-    "batch",
-    "PDF",
-    "JSON",
-    "YAML",
-    "Excel",
-    "ID",
-    "HTML",
-    "MB",
-    "LANG",
-    "Dask",
-    "CPU",
-    "zh",
-    "en",
-    "text",
-    "json",
-    "md",
-    "inputs",
-    "schema_version",
-    "extends",
-    "remove",
-    "id",
-    "metrics",
-    "max_total",
-    "effective_to",
-    "effective_from",
-    "size_standard",
-    "lever",
-} | set(OPERATORS)  # fmt: skip  (operator names are values a rubric author writes)
+# Rubric and field ids (miit-2022-srdi, rd_expense) and indicator ids (INN-01, RDY-RD-01).
+_IDS = re.compile(r"\b[a-z0-9]+(?:[-_][a-z0-9]+)+\b|\b[A-Z]+(?:-[A-Z0-9]+)+\b")
+_ALLOWED = (
+    COMMAND_NAMES
+    | {
+        "assess",
+        "PDF",
+        "JSON",
+        "YAML",
+        "Excel",
+        "ID",
+        "HTML",
+        "TLS",
+        "MB",
+        "LANG",
+        "Dask",
+        "CPU",
+        "zh",
+        "en",
+        "text",
+        "json",
+        "md",
+        "inputs",
+        "schema_version",
+        "extends",
+        "remove",
+        "id",
+        "metrics",
+        "max_total",
+        "effective_to",
+        "effective_from",
+        "size_standard",
+        "lever",
+    }
+    | set(OPERATORS)
+)  # fmt: skip  (operator names are values a rubric author writes)
 
 
 def english_words(text: str) -> list[str]:
@@ -106,69 +116,108 @@ def english_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in _ALLOWED]
 
 
+# Firm names the error paths echo (a report printed before its PDF could not be written).
+_FIRM_NAMES = sorted(
+    {
+        str(json.loads(path.read_text(encoding="utf-8")).get("name", ""))
+        for path in (ROOT / "samples").glob("*.json")
+    }
+    - {""},
+    key=len,
+    reverse=True,
+)
+
+
 def chinese_outside_quotes(text: str) -> list[str]:
+    for name in _FIRM_NAMES:
+        text = text.replace(name, " ")
     for pattern in (_QUOTED, _PATH):
         text = pattern.sub(" ", text)
     return re.findall(r"[\u4e00-\u9fff]+", text)
 
 
-@pytest.fixture(scope="module")
-def error_cases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[list[str]]]:
-    """Command lines that fail on the user's side: usage errors, files and rubrics."""
-    tmp = tmp_path_factory.mktemp("lang")
-    bad_json = tmp / "坏的.json"
-    bad_json.write_text('{"name": "甲公司", ', encoding="utf-8")
-    rubric = tmp / "我的标准.yaml"
+LOCKED = "第一批"
+
+
+def _prepare(tmp: Path) -> None:
+    """The files the command lines below refuse: broken JSON, a rubric with typos."""
+    (tmp / "坏的.json").write_text('{"name": "甲公司", ', encoding="utf-8")
     text = (ROOT / "samples" / "extends" / "park-srdi.yaml").read_text(encoding="utf-8")
-    rubric.write_text(
+    (tmp / "我的标准.yaml").write_text(
         text.replace("  - univ_projects\n", "  - univ_projekts\n").replace(
             "operator: items", "operator: itemz"
         )
         + "rationle: x\n",
         encoding="utf-8",
     )
-    locked = tmp / "第一批"
-    cases = [
-        ["score", "--bogus"],
-        ["score", "--form", "json", STRONG],
-        ["score"],
-        ["score", STRONG, "extra"],
-        ["score", "--format", "pdf", STRONG],
-        ["scor"],
-        ["score", str(tmp / "没有这个文件.json")],
-        ["score", STRONG, "-r", "miit-2022-srdj"],
-        ["score", STRONG, "-r", str(rubric)],
-        ["score", STRONG, "--standard", "1999"],
-        ["score", STRONG, "-r", "miit-2022-srdi", "--standard", "2022"],
-        ["rubric", "check", str(rubric)],
-        ["rubric", "show", "no-such-rubric"],
-        ["template", "-o", str(tmp / "问卷.txt")],
-        ["batch", STRONG],
-        ["batch", STRONG, "-o", str(tmp / "out"), "--workers", "many"],
-        ["batch", STRONG, "-o", str(locked), "--no-pdf", "--workers", "0"],
-    ]
-    # Another batch holds the OUTDIR for the whole module.
+
+
+# Command lines that fail on the user's side (usage errors, files, rubrics, batch), given
+# the scratch folder `_prepare` filled.
+OWN_CASES: dict[str, Callable[[Path], list[str]]] = {
+    "unknown_option": lambda tmp: ["score", "--bogus"],
+    "option_guess": lambda tmp: ["score", "--form", "json", STRONG],
+    "missing_argument": lambda tmp: ["score"],
+    "extra_argument": lambda tmp: ["score", STRONG, "extra"],
+    "bad_choice": lambda tmp: ["score", "--format", "pdf", STRONG],
+    "command_guess": lambda tmp: ["scor"],
+    "bad_json": lambda tmp: ["score", str(tmp / "坏的.json")],
+    "no_such_file": lambda tmp: ["score", str(tmp / "没有这个文件.json")],
+    "rubric_guess": lambda tmp: ["score", STRONG, "-r", "miit-2022-srdj"],
+    "bad_rubric_file": lambda tmp: ["score", STRONG, "-r", str(tmp / "我的标准.yaml")],
+    "no_such_standard": lambda tmp: ["score", STRONG, "--standard", "1999"],
+    "rubric_and_standard": lambda tmp: [
+        *("score", STRONG, "-r", "miit-2022-srdi", "--standard", "2022")
+    ],
+    "rubric_check": lambda tmp: ["rubric", "check", str(tmp / "我的标准.yaml")],
+    "rubric_show": lambda tmp: ["rubric", "show", "no-such-rubric"],
+    "template_suffix": lambda tmp: ["template", "-o", str(tmp / "问卷.txt")],
+    "batch_no_outdir": lambda tmp: ["batch", STRONG],
+    "batch_workers": lambda tmp: ["batch", STRONG, "-o", str(tmp / "out"), "--workers", "x"],
+    "batch_locked": lambda tmp: [
+        *("batch", STRONG, "-o", str(tmp / LOCKED), "--no-pdf", "--workers", "0")
+    ],
+}
+# ... and every error path of the CLI tests (tests/test_cli.py), prefixed cli:.
+ERROR_CASES = {**OWN_CASES, **{f"cli:{name}": make for name, make in ERROR_PATHS.items()}}
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A folder for the error cases' files, whose OUTDIR `第一批` another batch holds."""
+    tmp = tmp_path_factory.mktemp("lang")
+    _prepare(tmp)
+    locked = tmp / LOCKED
     with outdir_lock(locked / ".assess-batch", locked):
-        yield cases
+        yield tmp
 
 
 @pytest.mark.parametrize("args", HELP_PAGES, ids=lambda a: " ".join(a) or "assess")
 def test_help_pages_are_chinese_by_default_and_english_on_request(args: list[str]) -> None:
+    """`LANG=zh_CN.UTF-8 assess … --help` in Chinese only, `--lang en` in English only."""
     zh = run([*args, "--help"])
     assert "用法：" in zh and not english_words(zh), (english_words(zh), zh)
     en = run([*args, "--help"], lang="en")
     assert "Usage:" in en and not chinese_outside_quotes(en), (chinese_outside_quotes(en), en)
 
 
-def test_error_paths_speak_one_language(error_cases: list[list[str]]) -> None:
-    for args in error_cases:
-        zh = run(args)
-        assert "错误" in zh or "：" in zh, (args, zh)
-        assert "Traceback" not in zh, (args, zh)
-        assert not english_words(zh), (args, english_words(zh), zh)
-        en = run(args, lang="en")
-        assert "Traceback" not in en, (args, en)
-        assert not chinese_outside_quotes(en), (args, chinese_outside_quotes(en), en)
+def test_the_commands_are_read_from_the_app() -> None:
+    assert {"score", "batch", "template", "rubrics", "rubric", "show", "check"} <= COMMAND_NAMES
+    assert [] in HELP_PAGES and ["rubric", "show"] in HELP_PAGES
+
+
+@pytest.mark.parametrize("name", sorted(ERROR_CASES))
+def test_error_paths_speak_one_language(name: str, scratch: Path) -> None:
+    folder = scratch / name.replace(":", "-")
+    folder.mkdir(exist_ok=True)
+    args = ERROR_CASES[name](scratch if name in OWN_CASES else folder)
+    zh = run(args)
+    assert "错误" in zh or "：" in zh, (args, zh)
+    assert "Traceback" not in zh, (args, zh)
+    assert not english_words(zh), (args, english_words(zh), zh)
+    en = run(args, lang="en")
+    assert "Traceback" not in en, (args, en)
+    assert not chinese_outside_quotes(en), (args, chinese_outside_quotes(en), en)
 
 
 def test_a_bad_json_file_is_refused_in_chinese(tmp_path: Path) -> None:
@@ -221,3 +270,28 @@ def test_batch_json_keeps_codes_whatever_the_language(tmp_path: Path) -> None:
         run(["batch", STRONG, "-o", str(out), "--no-pdf", "--workers", "0"], lang=lang)
         [line] = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
         assert json.loads(line)["applicant"]["status"] == "scored"
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", "程序内部错误"), ("en", "internal error")])
+def test_an_internal_error_is_reported_in_the_language_in_force(
+    lang: str,
+    words: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The one line after the traceback (exit 3) asks for a report in the reader's words."""
+    import assess.engine
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(assess.engine, "evaluate", broken)
+    with using("zh"), pytest.raises(SystemExit) as info:
+        cli.main(["--lang", lang, "score", STRONG, "-r", "miit-2022-innovative"])
+    assert info.value.code == 3
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert words in last.lower()
+    if lang == "zh":
+        assert not english_words(last), last
+    else:
+        assert not chinese_outside_quotes(last), last
