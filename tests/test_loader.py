@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assess.catalog import using
 from assess.errors import RubricError
 from assess.rubric.loader import builtin_rubrics, get_rubric, load_rubric, rubric_files
 from assess.rubric.models import Rubric
@@ -36,7 +37,7 @@ def test_broken_example_gives_three_located_errors() -> None:
     assert len(lines) == 3, lines
     overlap, typo, operator = lines
     assert overlap.startswith(str(ROOT / "tests" / "data" / "broken-rubric.yaml"))
-    assert ":106:11 indicators[1].score.bands[1]: bands[0] and bands[1] overlap" in overlap
+    assert ":106:11 indicators[1].score.bands[1]: bands[0] 与 bands[1] 重叠" in overlap
     assert ":116:5 indicators[2].rationle: 未知的键 'rationle'；是否想写 'rationale'？" in typo
     assert ":139:17 indicators[3].score.operator: 未知的评分方式 'bandz'" in operator
 
@@ -46,6 +47,9 @@ def test_hole_between_bands(tmp_path: Path) -> None:
         "        - {min: 3, max: 5, points: 15}\n", "        - {min: 3.5, max: 5, points: 15}\n"
     )
     (line,) = problems_of(tmp_path, text)
+    assert "bands[1] 与 bands[2] 之间有空档：3 到 3.5 之间的数值不属于任何一档" in line
+    with using("en"):
+        (line,) = problems_of(tmp_path, text)
     assert "hole between bands[1] and bands[2]: values from 3 to 3.5 match no band" in line
 
 
@@ -54,12 +58,18 @@ def test_points_must_follow_the_direction(tmp_path: Path) -> None:
         "        - {min: 2, max: 3, points: 10}", "        - {min: 2, max: 3, points: 16}"
     )
     (line,) = problems_of(tmp_path, text)
+    assert "分值应随数值升高而升高" in line
+    with using("en"):
+        (line,) = problems_of(tmp_path, text)
     assert "points must rise" in line
 
 
 def test_best_outcome_must_reach_max(tmp_path: Path) -> None:
     text = edited("        - {min: 5, points: 20}", "        - {min: 5, points: 18}")
     lines = problems_of(tmp_path, text)
+    assert any("最好的结果得 18 分，但 max 写的是 20" in x for x in lines), lines
+    with using("en"):
+        lines = problems_of(tmp_path, text)
     assert any("the best outcome gives 18 points but max is 20" in x for x in lines), lines
 
 

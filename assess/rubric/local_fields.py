@@ -79,12 +79,12 @@ class LocalField(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> LocalField:
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
-            raise ValueError(f"minimum {self.minimum} is above maximum {self.maximum}")
+            raise ValueError(t("rubric.model.field_bounds", min=self.minimum, max=self.maximum))
         if (self.type == "enum") != bool(self.choices):
-            raise ValueError("an enum field lists its choices, and only an enum field does")
+            raise ValueError(t("rubric.model.field_choices"))
         numeric = self.type in ("int", "number", "money", "percent")
         if not numeric and (self.minimum is not None or self.maximum is not None):
-            raise ValueError("only a number field has a minimum or a maximum")
+            raise ValueError(t("rubric.model.field_not_number"))
         return self
 
     def to_field(self) -> Field:

@@ -53,7 +53,7 @@ class Band(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Band:
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min {self.min} is above max {self.max}")
+            raise ValueError(t("rubric.model.band_order", min=self.min, max=self.max))
         return self
 
 
@@ -76,36 +76,30 @@ class BandsScore(ScoreModel):
         )
         ranked = [self.bands[i] for i in order]
         if ranked[0].min is not None:
-            problems.append(
-                f"nothing covers values below {ranked[0].min}: the lowest band needs no min"
-            )
+            problems.append(t("rubric.model.bands_below", value=ranked[0].min))
         if ranked[-1].max is not None:
-            problems.append(
-                f"nothing covers values above {ranked[-1].max}: the highest band needs no max"
-            )
+            problems.append(t("rubric.model.bands_above", value=ranked[-1].max))
         for (ia, a), (ib, b) in zip(
             zip(order, ranked, strict=True), zip(order[1:], ranked[1:], strict=True), strict=False
         ):
             first, second = sorted((ia, ib))
             if a.max is None or (b.min is not None and a.max > b.min):
-                problems.append(
-                    f"[at bands[{second}]] bands[{first}] and bands[{second}] "
-                    f"overlap ({_span(self.bands[first])} and "
-                    f"{_span(self.bands[second])})"
+                overlap = t(
+                    "rubric.model.bands_overlap",
+                    first=first,
+                    second=second,
+                    a=_span(self.bands[first]),
+                    b=_span(self.bands[second]),
                 )
+                problems.append(f"[at bands[{second}]] {overlap}")
             elif b.min is not None and a.max < b.min:
-                problems.append(
-                    f"[at bands[{second}]] hole between bands[{first}] and "
-                    f"bands[{second}]: values from {a.max} to {b.min} match no band"
-                )
+                hole = t("rubric.model.bands_hole", first=first, second=second, a=a.max, b=b.min)
+                problems.append(f"[at bands[{second}]] {hole}")
         if not problems:
             points = [band.points for band in ranked]
             rising = self.direction == "higher"
             if any((p2 < p1) if rising else (p2 > p1) for p1, p2 in pairwise(points)):
-                problems.append(
-                    f"points must {'rise' if rising else 'fall'} as the metric "
-                    f"rises (direction: {self.direction})"
-                )
+                problems.append(t(f"rubric.model.bands_{self.direction}"))
         if problems:
             raise ValueError("; ".join(problems))
         return self

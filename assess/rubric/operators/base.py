@@ -44,7 +44,7 @@ class ScoreModel(Strict):
         """Why `maximum` (the indicator's max) does not match the best outcome, if it does
         not.  An operator whose maximum depends on data the loader checks says None."""
         if self.max_points != maximum:
-            return f"the best outcome gives {self.max_points} points but max is {maximum}"
+            return t("rubric.model.max_points", points=self.max_points, maximum=maximum)
         return None
 
 

@@ -110,18 +110,19 @@ class Enum(Operator):
     ) -> Iterator[Problem]:
         spec = FIELDS_BY_ID.get(score.field)
         if score.field not in checker.inputs or spec is None or spec.type is not FieldType.ENUM:
-            yield checker.problem((*loc, "field"), f"{score.field!r} is not an enum input")
+            yield checker.problem(
+                (*loc, "field"), t("rubric.model.not_enum", name=repr(score.field))
+            )
             return
         mapped, values = set(score.points), set(spec.choice_values)
         if mapped - values:
+            extra = ", ".join(sorted(mapped - values))
             yield checker.problem(
-                (*loc, "points"),
-                f"{score.field} has no value(s) {', '.join(sorted(mapped - values))}",
+                (*loc, "points"), t("rubric.model.enum_extra", name=score.field, values=extra)
             )
         if values - mapped:
-            yield checker.problem(
-                (*loc, "points"), f"no points for value(s) {', '.join(sorted(values - mapped))}"
-            )
+            lacking = ", ".join(sorted(values - mapped))
+            yield checker.problem((*loc, "points"), t("rubric.model.enum_missing", values=lacking))
 
     @classmethod
     def document(cls, score: EnumScore, doc: Doc) -> Iterator[str]:

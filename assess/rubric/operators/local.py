@@ -220,14 +220,18 @@ class Local(Operator):
         for key in ("selector", "override"):
             name = getattr(score, key)
             if name is not None and name not in checker.inputs:
-                yield checker.problem((*loc, key), f"{name!r} is not an input")
+                yield checker.problem((*loc, key), t("rubric.model.not_input", name=repr(name)))
         for j, block in enumerate(score.blocks):
             total = sum((p.max for p in block.parts), Decimal(0))
             if total != maximum:
                 yield checker.problem(
                     (*loc, "blocks", j),
-                    f"the {block.province.zh} parts add up to "
-                    f"{total}, the indicator's max is {maximum}",
+                    t(
+                        "rubric.model.local_sum",
+                        province=str(block.province),
+                        total=total,
+                        maximum=maximum,
+                    ),
                 )
             for k, part in enumerate(block.parts):
                 ploc = (*loc, "blocks", j, "parts", k)
