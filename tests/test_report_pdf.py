@@ -112,6 +112,36 @@ def test_pdf_pages_and_running_footer(name: str, out_dir: Path) -> None:
         assert squash(firm.name) in text  # the running footer
 
 
+def test_the_cover_has_no_running_title(out_dir: Path) -> None:
+    pdf, _, _ = _rendered("strong", (INNOVATIVE,), str(out_dir))
+    assert "专精特新梯度培育自评报告" not in pdf.page_texts[0]
+    assert all("专精特新梯度培育自评报告" in text for text in pdf.page_texts[1:])
+
+
+def test_an_english_report_has_english_words_only_besides_the_firms_data(tmp_path: Path) -> None:
+    """`assess --lang en score … --pdf`: headings, labels, running title, page numbers and
+    page references in English; Chinese only where the firm wrote it (name, place, products)."""
+    from assess.catalog import using
+
+    with using("en"):
+        firm = load_firm_file(SAMPLES / "weak.json")
+        assessments = [evaluate(r, firm) for r in (get_rubric(INNOVATIVE),)]
+        render_pdf(assessments, firm, tmp_path / "en.pdf", generated=GENERATED)
+    pdf = read_pdf(tmp_path / "en.pdf")
+    assert "Verdicts" in pdf.page_texts[0] and "Contents" in pdf.page_texts[0]
+    assert "SRDIself-assessmentreport" not in pdf.page_texts[0]
+    for number, text in enumerate(pdf.page_texts, 1):
+        assert f"page{number}of{pdf.pages}" in text
+    assert "SRDIself-assessmentreport" in pdf.page_texts[1]
+    text = pdf.text
+    for value in firm.values.values():  # what the firm wrote may stay Chinese
+        if isinstance(value, str) and value:
+            text = text.replace(squash(value), "")
+    text = text.replace(squash(firm.name), "").replace("问卷", "")
+    chinese = re.findall(r"[\u4e00-\u9fff]+", text)
+    assert not chinese, chinese
+
+
 def test_all_rubrics_in_one_pdf(out_dir: Path) -> None:
     ids = tuple(sorted(builtin_rubrics()))
     pdf, assessments, _ = _rendered("weak", ids, str(out_dir))
@@ -228,17 +258,18 @@ def test_fetcher_serves_stylesheets_as_css(tmp_path: Path) -> None:
     assert response.content_type == "text/css"
     assert pdfmod.mime_type(Path("x.svg")) == "image/svg+xml"
     assert pdfmod.mime_type(Path("x.unknown-kind")) == "application/octet-stream"
-    # The report stylesheet, linked, applies: its running header prints on page 2.
+    # The report stylesheet, linked, applies: the firm's name (a named string of report.css)
+    # prints in the footer of page 2.
     html = (
         '<html lang="zh-CN"><head><link rel="stylesheet" href="report.css"></head><body>'
-        '<p>第一页</p><p style="break-before: page">第二页</p></body></html>'
+        '<h1 class="firm-name">甲乙丙公司</h1><p style="break-before: page">第二页</p>'
+        "</body></html>"
     )
     out = tmp_path / "linked.pdf"
     write_pdf(html, out, fetcher=fetcher)
     pdf = read_pdf(out)
     assert pdf.pages == 2
-    assert "专精特新梯度培育自评报告" in pdf.page_texts[1]  # @top-left of report.css
-    assert "第2页/共2页" in pdf.page_texts[1]
+    assert "甲乙丙公司" in pdf.page_texts[1]  # @bottom-left of report.css
 
 
 def json_sample(name: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import string
 import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
@@ -15,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 import assess
-from assess.catalog import t
+from assess.catalog import language, t
 from assess.numbers import fmt
 from assess.rubric.loader import data_dir
 
@@ -33,7 +34,10 @@ def safe_glyphs(text: str) -> str:
 
 def pad_label(text: str, ems: int) -> str:
     """`text` padded with ideographic spaces (one em each) to `ems` em, a CJK character
-    counting one em and any other half: the hanging-label column of report.css."""
+    counting one em and any other half: the hanging-label column of report.css.  An
+    English label is not padded: report.css gives it a fixed-width box instead."""
+    if language() == "en":
+        return text
     width = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
     return text + "\u3000" * max(1, (2 * ems - width + 1) // 2)
 
@@ -110,6 +114,42 @@ def environment() -> jinja2.Environment:
 def template() -> jinja2.Template:
     """The report template, compiled (or loaded from the bytecode cache) once a process."""
     return environment().get_template(TEMPLATE)
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ") + '"'
+
+
+def css_content(key: str, /, **values: str) -> str:
+    """A catalog text as the value of a CSS `content`: its words quoted, each placeholder
+    replaced by the CSS value given for it ("第 {page} 页" with page="counter(page)" →
+    `"第 " counter(page) " 页"`)."""
+    parts = []
+    kept: dict[str, Any] = {k: "{" + k + "}" for k in values}  # placeholders left in
+    text = t(key, **kept)
+    for literal, name, _, _ in string.Formatter().parse(text):
+        if literal:
+            parts.append(_css_string(literal))
+        if name is not None:
+            parts.append(values[name])
+    return " ".join(parts) or '""'
+
+
+def page_css() -> Markup:
+    """The words the stylesheet draws itself, in the language in force: the running title,
+    the page numbers and the page a link points to."""
+    target = "target-counter(attr(href), page)"
+    title = css_content("report.css.running_title")
+    pages = css_content("report.css.page_of", page="counter(page)", pages="counter(pages)")
+    see = css_content("report.css.see_page", page=target)
+    on = css_content("report.css.on_page", page=target)
+    return Markup(
+        f"@page {{ @top-left {{ content: {title}; }} @bottom-right {{ content: {pages}; }} }}\n"
+        # Restated here: an author's @page rule outranks report.css's user-level :first.
+        "@page :first { @top-left { content: none; } }\n"
+        f".verdict-link::after {{ content: {see}; }}\n"
+        f".cover-warn a::after {{ content: {on}; }}"
+    )
 
 
 @functools.cache

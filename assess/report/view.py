@@ -23,7 +23,7 @@ from assess.fields import FIELDS_BY_ID
 from assess.intake.firm import Firm
 from assess.numbers import fmt
 from assess.report import charts
-from assess.report.environment import safe_glyphs, stylesheet
+from assess.report.environment import page_css, safe_glyphs, stylesheet
 from assess.report.words import (
     INDICATOR_STATUS,
     PASS_WORDS,
@@ -717,5 +717,6 @@ def build_context(
         "shared_notes": shared_notes,
         "version": assess.__version__,
         "css": Markup(stylesheet()),
+        "page_css": page_css(),
         "bar_css": Markup(charts.css_bar_rules(str(i.bar) for s in sections for i in s.indicators)),
     }
