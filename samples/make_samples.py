@@ -3,7 +3,10 @@
 * strong.xlsx, borderline.xlsx, weak.xlsx: the questionnaire template with column D of 问卷
   filled from the JSON sample of the same name (scores exactly like the JSON).
 * agency-batch.xlsx: the template with 36 invented firms in 批量, strong to weak, from
-  several provinces and industries; one (row 3 + BLANK_ROW) leaves a few figures blank.
+  several provinces, districts and industries; one (row 3 + BLANK_ROW) leaves a few
+  figures blank.  Then, as an agency's real sheet has them: a large firm that cannot
+  apply, a firm sent twice (the second time under its new name, with corrected figures)
+  and the agency's own column 推荐单位, which names no field.
 
 The firms are made up; the generator is seeded, so a rebuild gives the same values.
 """
@@ -16,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from assess.intake.checks import CREDIT_CODE_CHARSET, credit_code_check_char
-from assess.intake.template import write_template
 from assess.intake.firm import load_firm_file
+from assess.intake.template import write_template
 
 HERE = Path(__file__).resolve().parent
 SEED = 20260401
@@ -55,6 +58,44 @@ SUFFIXES = ("科技有限公司", "股份有限公司", "技术有限公司", "�
 PLACE_WORDS = ("华", "鑫", "恒", "瑞", "中", "新", "博", "智", "远", "诚", "宏", "达")
 
 
+# Two districts of each city (区县), the first for even rows, the second for odd ones.
+DISTRICTS: dict[str, tuple[str, str]] = {
+    "济南市": ("历下区", "高新区"),
+    "青岛市": ("黄岛区", "城阳区"),
+    "烟台市": ("芝罘区", "福山区"),
+    "潍坊市": ("奎文区", "寿光市"),
+    "淄博市": ("张店区", "临淄区"),
+    "成都市": ("武侯区", "双流区"),
+    "绵阳市": ("涪城区", "游仙区"),
+    "德阳市": ("旌阳区", "广汉市"),
+    "宜宾市": ("翠屏区", "叙州区"),
+    "长沙市": ("岳麓区", "雨花区"),
+    "株洲市": ("天元区", "荷塘区"),
+    "湘潭市": ("岳塘区", "雨湖区"),
+    "衡阳市": ("蒸湘区", "珠晖区"),
+    "南京市": ("江宁区", "鼓楼区"),
+    "苏州市": ("工业园区", "昆山市"),
+    "无锡市": ("新吴区", "江阴市"),
+    "常州市": ("武进区", "新北区"),
+    "杭州市": ("滨江区", "余杭区"),
+    "宁波市": ("鄞州区", "北仑区"),
+    "温州市": ("鹿城区", "瑞安市"),
+    "台州市": ("椒江区", "温岭市"),
+    "广州市": ("黄埔区", "番禺区"),
+    "深圳市": ("南山区", "宝安区"),
+    "佛山市": ("顺德区", "南海区"),
+    "东莞市": ("松山湖", "长安镇"),
+    "武汉市": ("东湖高新区", "江夏区"),
+    "襄阳市": ("襄州区", "樊城区"),
+    "宜昌市": ("西陵区", "夷陵区"),
+    "合肥市": ("蜀山区", "包河区"),
+    "芜湖市": ("鸠江区", "弋江区"),
+    "蚌埠市": ("禹会区", "龙子湖区"),
+}
+RECOMMENDER = "推荐单位"  # the agency's own column: no field of the questionnaire
+TWICE = 4  # the firm sent twice (0-based), the second time at the end of the sheet
+
+
 def credit_code(rng: random.Random, division: str) -> str:
     body = "91" + division + "MA" + "".join(rng.choice(CREDIT_CODE_CHARSET[:31]) for _ in range(7))
     return body + credit_code_check_char(body)
@@ -88,6 +129,7 @@ def invent_firm(rng: random.Random, i: int, quality: float) -> dict[str, Any]:
         "credit_code": credit_code(rng, division),
         "province": province,
         "city": city,
+        "district": DISTRICTS[city][i % 2],
         "industry": industry,
         "assessment_year": 2026,
         "main_product": product,
@@ -184,10 +226,47 @@ def invent_firm(rng: random.Random, i: int, quality: float) -> dict[str, Any]:
 
 
 def agency_firms(count: int = 36) -> list[dict[str, Any]]:
+    """The invented firms, then a large firm and the second submission of firm TWICE."""
     rng = random.Random(SEED)
     qualities = [i / (count - 1) for i in range(count)]
     rng.shuffle(qualities)
-    return [invent_firm(rng, i, q) for i, q in enumerate(qualities)]
+    firms = [invent_firm(rng, i, q) for i, q in enumerate(qualities)]
+    large = invent_firm(random.Random(SEED + 1), 2, 1.0)
+    large.update(  # far above the SME limits for industry (1000 persons, 40000 万元)
+        name="长沙岳麓重工装备集团有限公司",
+        employees=2600,
+        revenue=money(185000),
+        revenue_prev=money(172000),
+        revenue_prev2=money(160000),
+    )
+    again = dict(firms[TWICE])
+    again["name"] = again["name"].replace("有限公司", "股份有限公司", 1)
+    if again["name"] == firms[TWICE]["name"]:
+        again["name"] = "（更名）" + again["name"]
+    again["rd_expense"] = money(float(again["rd_expense"]) * 1.2)  # corrected figures
+    return [*firms, large, again]
+
+
+def recommenders(count: int) -> list[str]:
+    """The 推荐单位 of each row: the park or county bureau that put the firm forward."""
+    units = ("高新区管委会", "经开区经发局", "县工信局", "")
+    return [units[i % len(units)] for i in range(count)]
+
+
+def add_agency_column(path: Path, values: list[str]) -> None:
+    """The agency's own column after the template's last one, as agencies add them."""
+    import openpyxl
+
+    from assess.intake.layout import BATCH_FIRST_ROW, BATCH_LABEL_ROW, SHEET_BATCH
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET_BATCH]
+    col = ws.max_column + 1
+    ws.cell(BATCH_LABEL_ROW, col, RECOMMENDER)
+    for i, value in enumerate(values):
+        if value:
+            ws.cell(BATCH_FIRST_ROW + i, col, value)
+    wb.save(path)
 
 
 def main() -> None:
@@ -197,6 +276,7 @@ def main() -> None:
         print(f"samples/{stem}.xlsx")
     firms = agency_firms()
     write_template(HERE / "agency-batch.xlsx", batch=firms)
+    add_agency_column(HERE / "agency-batch.xlsx", recommenders(len(firms)))
     print(f"samples/agency-batch.xlsx ({len(firms)} firms)")
 
 

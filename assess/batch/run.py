@@ -71,7 +71,7 @@ from assess.batch.task import (
 )
 from assess.catalog import language, t
 from assess.errors import UserError
-from assess.intake.firm import Record
+from assess.intake.firm import Firm, Record
 from assess.rubric.selection import RubricPlan, no_rubric_in_force
 
 if TYPE_CHECKING:
@@ -234,6 +234,8 @@ class _Batch:
                 else "",
             )
             return
+        if firm.extra:
+            firm = without_column_notices(firm)
         code = firm.get("credit_code")
         base = ApplicantRow(
             index=index,
@@ -537,6 +539,22 @@ class _Batch:
             reports_failed=self.reports_failed,
             duplicates=duplicates,
         )
+
+
+UNKNOWN_FIELD = ("intake.warn.unknown_field", "intake.warn.unknown_field_guess")
+
+
+def without_column_notices(firm: Firm) -> Firm:
+    """A 批量 row's firm without the notices of its sheet's unknown columns: the round
+    carries those columns into 汇总 and says so once per column (`column_notices`)."""
+    kept = [
+        (notice, worded)
+        for notice, worded in zip(firm.notices, firm.warnings, strict=False)
+        if notice.code not in UNKNOWN_FIELD
+    ]
+    if len(kept) == len(firm.notices) and len(firm.notices) == len(firm.warnings):
+        return firm
+    return replace(firm, notices=tuple(n for n, _ in kept), warnings=tuple(w for _, w in kept))
 
 
 def place_with_change(

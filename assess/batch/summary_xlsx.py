@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from assess import catalog
@@ -126,7 +127,7 @@ PLAIN, HEADER, BOLD, WRAP, LINK = 0, 1, 2, 3, 4  # cell styles (cellXfs in _STYL
 
 @dataclass(frozen=True)
 class Link:
-    """A cell that opens a file beside the workbook (a report): HYPERLINK(target, text)."""
+    """A cell that opens a file beside the workbook (a report): a hyperlink of the sheet."""
 
     target: str
     text: str
@@ -194,6 +195,8 @@ class _Sheet:
         self.width = len(widths)
         self.filter = ""
         self.repeat_header = frozen  # printed: the header row on every page
+        self.links: list[tuple[str, str]] = []  # (cell, relative target)
+        self._book = book
         self._out: IO[bytes] = book.zip.open(
             f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True
         )
@@ -242,12 +245,13 @@ class _Sheet:
         for i, value in enumerate(values):
             kind = type(value)
             if kind is Link:
+                # a hyperlink of the sheet (a relationship), not a HYPERLINK formula: no
+                # cell of the workbook is ever a formula
                 ref = letters[i] if i < 256 else _letter(i)
-                target = escape(value.target.replace('"', '""'))
-                shown = escape(value.text)
+                self.links.append((f"{ref}{r}", value.target))
                 add(
-                    f'<c r="{ref}{r}" s="{LINK}" t="str"><f>HYPERLINK("{target}","{shown}")</f>'
-                    f"<v>{shown}</v></c>"
+                    f'<c r="{ref}{r}" s="{LINK}" t="inlineStr"><is><t xml:space="preserve">'
+                    f"{escape(value.text)}</t></is></c>"
                 )
                 continue
             if kind is not str and kind is not int and kind is not float:
@@ -288,6 +292,15 @@ class _Sheet:
         tail = "</sheetData>"
         if self.filter:
             tail += f'<autoFilter ref="{self.filter}"/>'
+        if self.links:
+            tail += (
+                "<hyperlinks>"
+                + "".join(
+                    f'<hyperlink ref="{ref}" r:id="rIdL{n}"/>'
+                    for n, (ref, _) in enumerate(self.links, start=1)
+                )
+                + "</hyperlinks>"
+            )
         tail += (
             '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" '
             'footer="0.3"/><pageSetup paperSize="9" orientation="landscape" fitToWidth="1" '
@@ -296,6 +309,17 @@ class _Sheet:
         )
         self._out.write(tail.encode("utf-8"))
         self._out.close()
+        if self.links:
+            self._book.zip.writestr(
+                f"xl/worksheets/_rels/sheet{self.number}.xml.rels",
+                f'{_XML}<Relationships xmlns="{_PKG_REL_NS}">'
+                + "".join(
+                    f'<Relationship Id="rIdL{n}" Type="{_REL_NS}/hyperlink" '
+                    f'Target={quoteattr(quote(target, safe="/"))} TargetMode="External"/>'
+                    for n, (_, target) in enumerate(self.links, start=1)
+                )
+                + "</Relationships>",
+            )
 
 
 class _Book:
@@ -495,13 +519,16 @@ def _summary_sheet(
     for r in rows:
         extra.update(dict.fromkeys(h for h, _ in r.extra))
     t = catalog.t
+    # an agency's column named like one of ours (区县) is told apart: 区县（原表）
+    ours = {*_info_labels(), t("summary.xlsx.name"), t("summary.xlsx.credit_code")}
+    shown = {h: t("summary.xlsx.extra_heading", heading=h) if h in ours else h for h in extra}
     columns = [
         _Column(t("summary.xlsx.rank"), 6),
         _Column(t("summary.xlsx.name"), 26),
         _Column(t("summary.xlsx.verdict"), 16),
         _Column(t("summary.xlsx.credit_code"), 21),
         *(_Column(label, 10) for label in _info_labels()),
-        *(_Column(heading, 12) for heading in extra),
+        *(_Column(shown[heading], 12) for heading in extra),
         _Column(t("summary.xlsx.size"), 7),
         _Column(t("summary.xlsx.score_rate"), 8),
         _Column(t("summary.xlsx.percentile"), 8),
@@ -626,14 +653,21 @@ def split_message(message: str) -> tuple[str, str]:
 
 
 def extra_column_notice(source: str, sheet: str, letter: str, heading: str, filled: int) -> Issue:
-    """The one notice for a column of a 批量 sheet that names no field."""
-    return Issue(
-        "warning",
-        place(source, sheet or None, None),
-        "",
-        catalog.t("summary.issue.extra_column", column=letter, heading=heading, filled=filled),
-        "summary.issue.extra_column",
-    )
+    """The one notice for a column of a 批量 sheet that names no field (with the field
+    its heading may be a misspelling of)."""
+    from assess.intake.firm import unknown_field
+
+    where = place(source, sheet or None, None)
+    guess = dict(unknown_field(where, heading).params).get("guess")
+    if sheet:
+        where = f"{where}!{letter}:{letter}"  # the whole column: 批量!BQ:BQ
+    if guess:
+        key = "summary.issue.extra_column_guess"
+        message = catalog.t(key, column=letter, heading=heading, filled=filled, guess=guess)
+    else:
+        key = "summary.issue.extra_column"
+        message = catalog.t(key, column=letter, heading=heading, filled=filled)
+    return Issue("warning", where, "", message, key)
 
 
 def _missing_advice(field_id: str) -> str:
@@ -650,14 +684,16 @@ def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow], notices: Sequence[I
         book,
         t("summary.xlsx.sheet_issues"),
         [
-            _Column(t("summary.xlsx.name"), 26),
+            _Column(t("summary.xlsx.firm"), 26),
             _Column(t("summary.xlsx.credit_code"), 20),
             _Column(t("summary.xlsx.cell"), 12),
-            _Column(t("summary.xlsx.field"), 22),
+            _Column(t("summary.xlsx.item"), 22),
             _Column(t("summary.xlsx.problem"), 44),
             _Column(t("summary.xlsx.how_to_fill"), 44),
             _Column(t("summary.xlsx.kind"), 10),
             _Column(t("summary.xlsx.source"), 22),
+            # for counting problems by kind in any language: kept, not printed
+            _Column(t("summary.xlsx.field_id"), 16, hidden=True),
             _Column(t("summary.xlsx.code"), 24, hidden=True),
         ],
     )
@@ -688,6 +724,7 @@ def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow], notices: Sequence[I
                 if kind == "missing"
                 else ISSUE_LABELS.get(kind, kind),
                 cell_text(source),
+                cell_text(field_id) if field_id else None,
                 code or None,
             ],
             WRAP,
@@ -715,7 +752,7 @@ def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow], notices: Sequence[I
                 )
     if not n:
         ws.append([cell(t("summary.xlsx.no_issues"))])
-    ws.filter = f"A1:I{max(n + 1, 2)}"
+    ws.filter = f"A1:J{max(n + 1, 2)}"
     return n
 
 

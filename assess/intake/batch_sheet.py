@@ -13,11 +13,11 @@ from typing import Any
 
 from assess.errors import InputError, Problem
 from assess.fields import FIELDS, Field, FieldType
-from assess.intake.firm import Record
+from assess.intake.firm import Record, unknown_field
 from assess.intake.labels import HEADER_SEARCH_ROWS, Header, at, find_header
 from assess.intake.layout import BATCH_ID_ROW, BATCH_LABEL_ROW
 from assess.intake.places import col_letter
-from assess.intake.sheet import CellReader, Sheet, record
+from assess.intake.sheet import CellReader, Sheet, blank, record
 
 
 def _check_header(header: Header, header_row: int, sheet: Sheet) -> None:
@@ -109,9 +109,13 @@ def read_batch(sheet: Sheet) -> list[Record]:
             held |= reader.cell(spec, r, col, raw, col in percent and r in percent[col])
         if not held:
             continue  # a blank row
-        # A column that names no field is carried through (`Firm.extra`), not ignored:
-        # the batch says so once per column, not once per row.
-        notices: list[Problem] = []
+        # A column that names no field is carried through (`Firm.extra`) as well: a batch
+        # says so once per column instead of these notices for every row.
+        notices = [
+            unknown_field(sheet.ref(r, col), name)
+            for col, name in header.unknown.items()
+            if not blank(at(row, col))
+        ]
         for col, spec in required:
             if spec.id not in reader.values and not any(p.path == spec.id for p in reader.problems):
                 reader.problems.append(
