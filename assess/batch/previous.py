@@ -119,15 +119,17 @@ class PreviousRound:
         if not path.is_file():
             raise UserError(t("batch.previous.missing", path=path))
         firms: dict[str, Then] = {}
+        read = 0
         try:
             for item in read_results(path):
+                read += 1
                 then = _then(item)
                 if then is not None:
                     firms[then.credit_code] = then
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else type(exc).__name__
             if isinstance(exc, json.JSONDecodeError):
-                reason = t("batch.previous.not_json", line=exc.lineno)
+                reason = t("batch.previous.not_json", count=read)
             raise UserError(t("batch.previous.unreadable", path=path, reason=reason)) from None
         return cls(folder, firms)
 
