@@ -26,7 +26,7 @@ import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -79,8 +79,10 @@ class Language:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         lang: Lang = "zh"
-        if scope["type"] == "http" and b"lang=en" in scope.get("query_string", b""):
-            lang = "en"
+        if scope["type"] == "http":
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            if query.get("lang", [""])[0] == "en":
+                lang = "en"
         with using(lang):
             await self.app(scope, receive, send)
 
@@ -583,14 +585,11 @@ def _q() -> str:
 def _form_page(answers: Mapping[str, str], problems: list[Problem], status: int) -> Response:
     from assess.rubric.selection import standards
 
-    groups = questionnaire_form.groups(answers, problems)
-    located = {q.id for g in groups for q in g.questions if q.errors}
     return _page(
         "form",
         status,
-        groups=groups,
+        groups=questionnaire_form.groups(answers, problems),
         problems=[_problem_view(p) for p in problems],
-        unplaced=[p.message for p in problems if p.path not in located],
         editions=standards(),
     )
 

@@ -9,7 +9,28 @@ sees the firm's address behind the proxy.
 
 from __future__ import annotations
 
+import errno
+import socket
+
+from assess.catalog import t
+from assess.errors import UserError
 from assess.web.app import Settings, create_app
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse, in the catalog's words, an address the server could not listen on (uvicorn
+    would log it in English and exit), before any pool starts."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        words = {errno.EADDRINUSE: "web.serve.in_use", errno.EACCES: "web.serve.no_permission"}
+        key = words.get(exc.errno or 0)
+        reason = t(key) if key else exc.strerror or str(exc)
+        raise UserError(t("web.serve.cannot_listen", host=host, port=port, reason=reason)) from None
 
 
 def serve(
@@ -21,6 +42,7 @@ def serve(
 ) -> None:
     import uvicorn
 
+    check_address(host, port)
     uvicorn.run(
         create_app(settings),
         host=host,

@@ -221,22 +221,30 @@ def score_upload(data: bytes, name: str, options: Options, lang: Lang, seconds: 
         return limited(seconds, _outcome, lambda: read_upload(data, name), options)
 
 
-def form_firm(answers: Mapping[str, str], source: str) -> Any:
+def answers_firm(answers: Mapping[str, str], source: str) -> Any:
     """The firm of the online questionnaire's answers (field id → text as typed), checked
-    by the same value reader as a cell of the Excel questionnaire; each problem is placed
-    at its question's label."""
-    from assess.fields import FIELDS, FIELDS_BY_ID
+    by the same value reader as a cell of the Excel questionnaire; `InputError` with every
+    problem, each placed at its question's label.  Blank answers are unknown."""
+    from assess.fields import FIELDS_BY_ID
     from assess.intake.firm import firm_from_mapping
 
     where = {k: FIELDS_BY_ID[k].label for k in answers if k in FIELDS_BY_ID}
     values = {k: v for k, v in answers.items() if k in FIELDS_BY_ID and v.strip()}
+    return firm_from_mapping(values, source, where)
+
+
+def form_firm(answers: Mapping[str, str], source: str) -> Any:
+    """`answers_firm`, with the questionnaire's required answers (企业名称) required, as
+    the 问卷 sheet's reader requires them."""
+    from assess.fields import FIELDS
+
     missing = [
         Problem.coded(spec.label, spec.id, "intake.value.required", label=spec.label)
         for spec in FIELDS
-        if spec.required and spec.id not in values
+        if spec.required and not answers.get(spec.id, "").strip()
     ]
     try:
-        firm = firm_from_mapping(values, source, where)
+        firm = answers_firm(answers, source)
     except InputError as exc:
         raise InputError([*exc.problems, *missing]) from None
     if missing:
@@ -283,13 +291,8 @@ class Workbook:
 
 
 def _answers_workbook(answers: Mapping[str, str], source: str) -> Workbook | Refused:
-    from assess.fields import FIELDS_BY_ID
-    from assess.intake.firm import firm_from_mapping
-
-    where = {k: FIELDS_BY_ID[k].label for k in answers if k in FIELDS_BY_ID}
-    values = {k: v for k, v in answers.items() if k in FIELDS_BY_ID and v.strip()}
     try:
-        firm = firm_from_mapping(values, source, where)
+        firm = answers_firm(answers, source)
     except UserError as exc:
         return Refused(list(exc.problems))
     return Workbook(firm.name, _template(dict(firm.values)))
