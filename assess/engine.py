@@ -12,9 +12,10 @@ reporters word it.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
@@ -22,8 +23,8 @@ from itertools import product
 from typing import Any
 
 from assess import plan as planning
-from assess.catalog import t, table
-from assess.fields import FIELDS_BY_ID, FieldType
+from assess.catalog import Lang, language, t, table
+from assess.fields import FIELDS_BY_ID, Field, FieldType
 from assess.intake.firm import Firm
 from assess.numbers import fmt, to_decimal
 from assess.results import (
@@ -43,15 +44,27 @@ from assess.rubric.operators.bands import band_for, band_label
 from assess.rubric.operators.base import with_unit
 from assess.rubric.size import classify
 
-__all__ = ["band_for", "band_label", "evaluate", "maturity_level", "scoring_context", "solve_lever"]
+__all__ = [
+    "band_for",
+    "band_label",
+    "decide",
+    "evaluate",
+    "maturity_level",
+    "scoring_context",
+    "solve_lever",
+]
 
 
 class _Context:
     """The firm's values and computed metrics for one rubric; lives for one evaluation."""
 
-    def __init__(self, rubric: m.Rubric, firm: Firm):
+    def __init__(self, rubric: m.Rubric, firm: Firm, fast: bool = False):
         self.rubric = rubric
         self.firm = firm
+        # `decide`: operators decide without looking for the next band (`Operator.decide`).
+        self.fast = fast
+        # What `sweep` found for a name: the env does not change while a context lives.
+        self._swept: dict[str, list[Fraction]] = {}
         self.metrics = {x.id: x for x in rubric.metrics}
         self.env: dict[str, Any] = {}
         for name in rubric.inputs:
@@ -107,8 +120,15 @@ class _Context:
     def score_part(self, score: ScoreModel, maximum: Decimal) -> Outcome:
         return _score(self, score, maximum)
 
-    def sweep(self, name: str) -> list[Fraction]:
-        return sweep(self, name)
+    def sweep(
+        self, name: str, settled: Callable[[Fraction, Fraction], bool] | None = None
+    ) -> list[Fraction]:
+        if settled is not None:
+            return sweep(self, name, settled)
+        found = self._swept.get(name)
+        if found is None:
+            found = self._swept[name] = sweep(self, name)
+        return list(found)
 
     def fillings(self, names: Iterable[str]) -> list[_Context] | None:
         """This firm with the blanks `names` are computed from filled in, every way worth
@@ -157,6 +177,7 @@ class _Context:
         them unless `metrics` names those)."""
         other = copy.copy(self)
         other.env = {**self.env, **values}
+        other._swept = {}
         for metric in self.rubric.metrics if metrics is None else metrics:
             other.env[metric.id] = metric.expr.evaluate(other.env, self.describe)
         return other
@@ -213,7 +234,7 @@ class _Context:
                 return t("operator.size_sme", reason=self.size_reason)
             if value == "large":
                 return t("operator.size_large")
-            sizes = table("label.size")
+            sizes = _labels("label.size", language())
             if str(value) not in sizes:
                 return t("operator.unknown_value", name=t("report.text.size_name"))
             return t("operator.size", size=sizes[str(value)])
@@ -250,6 +271,12 @@ class _Context:
             return head
         parts = t("operator.figure_separator").join(self.show(x) for x in self.inputs_of(name))
         return t("operator.figure_inputs", figure=head, inputs=parts)
+
+
+@functools.cache
+def _labels(prefix: str, lang: Lang) -> dict[str, str]:
+    """A catalog label table, built once per language (the catalog does not change)."""
+    return table(prefix, lang)
 
 
 # ---- the lever solver ---------------------------------------------------------------------
@@ -296,7 +323,12 @@ def _grid(name: str, steps: tuple[int, ...] = _STEPS) -> list[Fraction]:
     """Values a blank field may be filled with: the smallest entry (a cent, or one), then
     `steps` in each decade (1-2-3-5-7) to a billion, within the field's limits (mirrored
     when negative values are allowed)."""
-    spec = FIELDS_BY_ID[name]
+    return list(_grid_of(FIELDS_BY_ID[name], steps))
+
+
+# By the field itself, not its id: a local rubric may declare a field of its own.
+@functools.cache
+def _grid_of(spec: Field, steps: tuple[int, ...]) -> tuple[Fraction, ...]:
     unit = Fraction(1) if spec.type is FieldType.INT else Fraction(1, 100)
     top = Fraction(spec.maximum) if spec.maximum is not None else Fraction(10**9)
     bottom = Fraction(spec.minimum) if spec.minimum is not None else Fraction(0)
@@ -308,15 +340,21 @@ def _grid(name: str, steps: tuple[int, ...] = _STEPS) -> list[Fraction]:
     if spec.negative_ok and spec.minimum is None:
         values |= {-v for v in values}
         bottom = -top
-    return sorted(v for v in values if bottom <= v <= top)
+    return tuple(sorted(v for v in values if bottom <= v <= top))
 
 
-def sweep(ctx: _Context, name: str) -> list[Fraction]:
+def sweep(
+    ctx: _Context, name: str, settled: Callable[[Fraction, Fraction], bool] | None = None
+) -> list[Fraction]:
     """The values `name` (a metric, or a field) takes while the blanks it is computed from
     range over what may be entered: a search over each blank's grid, refined by ternary
     search between the grid points around the least and the greatest value found (one
     blank), to the precision the field is entered with.  [] when a blank is not a number
-    or there are more than two."""
+    or there are more than two.
+
+    The refinement only finds values below the least or above the greatest: when
+    `settled(least, greatest)` of the grid's values already holds (the caller's answer
+    cannot change with a wider range), it is skipped."""
     blanks = [n for n in ctx.inputs_of(name) if ctx.env.get(n) is None]
     if (
         not blanks
@@ -343,6 +381,8 @@ def sweep(ctx: _Context, name: str) -> list[Fraction]:
     out = [v for v in ys if v is not None]
     if not out:
         return []
+    if settled is not None and settled(min(out), max(out)):
+        return out
     unit = Fraction(1) if FIELDS_BY_ID[blanks[0]].type is FieldType.INT else Fraction(1, 100)
     for pick in (min, max):
         i = ys.index(pick(out))
@@ -396,7 +436,12 @@ def _bounded(ctx: _Context, score: ScoreModel, maximum: Decimal) -> Outcome:
     """An operator's decision with its bounds: undecided, its points are what the known
     data guarantees and `high` the most the blanks could bring."""
     op = operator_for(score)
-    o = op.score(score, ctx, maximum)
+    if ctx.fast:
+        o = op.decide(score, ctx, maximum)
+        if o.next is not None:  # an operator whose next band is cheap may still give it
+            o = replace(o, next=None)
+    else:
+        o = op.score(score, ctx, maximum)
     if o.status != "unknown":
         return o
     low, high = op.bounds(score, ctx, maximum, o)
@@ -634,7 +679,22 @@ def evaluate(rubric: m.Rubric, firm: Firm, reference: m.Rubric | None = None) ->
     same scoring context when first asked for.  When the verdict waits only for the
     platform's score, the firm's points under `reference` (the 2022 专精特新 table) are
     given beside it."""
-    ctx = _Context(rubric, firm)
+    return _evaluate(_Context(rubric, firm), reference)
+
+
+def decide(rubric: m.Rubric, firm: Firm, reference: m.Rubric | None = None) -> Assessment:
+    """`evaluate` without the next band of each indicator (`IndicatorResult.next` is None,
+    and an indicator's advice is the one its outcome or the rubric gives): every point,
+    status, bound, reason, gate and verdict is `evaluate`'s (tests/test_fast_path.py
+    checks that on thousands of random firms over every bundled rubric).  The next band
+    costs most of an evaluation, in the search for the lever that reaches it, and only a
+    report or a plan shows it: a batch round decides every applicant this way and makes
+    its reports with `evaluate`."""
+    return _evaluate(_Context(rubric, firm, fast=True), reference)
+
+
+def _evaluate(ctx: _Context, reference: m.Rubric | None) -> Assessment:
+    rubric, firm = ctx.rubric, ctx.firm
     indicators = tuple(_score_indicator(ctx, ind) for ind in rubric.indicators)
     minima = planning.class_minima_of(rubric)
     classes = []
@@ -714,16 +774,16 @@ def evaluate(rubric: m.Rubric, firm: Firm, reference: m.Rubric | None = None) ->
         effective_from=rubric.effective_from,
         effective_to=rubric.effective_to,
         source_notes=texts(rubric.source_notes),
-        reference=_reference(reference, firm) if status == "platform_pending" else None,
+        reference=_reference(reference, firm, ctx.fast) if status == "platform_pending" else None,
         platform_need=platform_need,
         planner=_Planner(ctx),
     )
 
 
-def _reference(rubric: m.Rubric | None, firm: Firm) -> Reference | None:
+def _reference(rubric: m.Rubric | None, firm: Firm, fast: bool) -> Reference | None:
     if rubric is None or rubric.max_total <= 0:
         return None
-    r = evaluate(rubric, firm)
+    r = _evaluate(_Context(rubric, firm, fast=fast), None)
     return Reference(r.rubric, r.rubric_title, r.total, r.at_most, r.max, r.pass_mark)
 
 

@@ -416,3 +416,18 @@ def test_limits_size_time_and_rate(strict: TestClient) -> None:
     r = strict.post("/api/score", content=b"{}")
     assert r.status_code == 429 and "error" in r.json()
     assert strict.get("/").status_code == 200  # reading pages is not limited
+
+
+def test_serve_refuses_an_address_in_use_in_chinese() -> None:
+    import socket
+
+    from assess.errors import UserError
+    from assess.web.server import check_address
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(UserError) as caught:
+            check_address("127.0.0.1", port)
+    assert f"127.0.0.1:{port}" in str(caught.value) and "已被占用" in str(caught.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
@@ -228,21 +229,31 @@ def reach(
     return level, bound
 
 
-def score_bands(score: BandsScore, scope: Scope) -> Outcome:
-    """`bands` scoring, shared with `best_of`, which scores each of its tables so."""
+def decide_bands(score: BandsScore, scope: Scope) -> Outcome:
+    """`bands` deciding, without the next band (`Operator.decide`); shared with `best_of`,
+    which decides each of its tables so."""
     value = scope.number(score.metric)
     if isinstance(value, Fraction):
         edge = score.edge or scope.edge_rule
         band = band_for(score, edge, value)
         label = band_label(band, scope.unit(score.metric), score, edge)
-        better = sorted({b.points for b in score.bands if b.points > band.points})
-        found = reach(score, scope, value, band.points, better[0]) if better else None
-        nxt = next_step(found[0], band.points, to_decimal(found[1])) if found else None
         facts = {"metric": scope.label(score.metric), "label": label}
         figure = scope.figure(score.metric)
         advice = str(band.advice)
-        return Outcome(band.points, "ok", "band", facts, figure, value, label, nxt, advice)
+        return Outcome(band.points, "ok", "band", facts, figure, value, label, None, advice)
     return unknown(value)
+
+
+def score_bands(score: BandsScore, scope: Scope) -> Outcome:
+    """`bands` scoring: the decision and the next band."""
+    o = decide_bands(score, scope)
+    if o.value is None:
+        return o
+    better = sorted({b.points for b in score.bands if b.points > o.points})
+    found = reach(score, scope, o.value, o.points, better[0]) if better else None
+    if found is None:
+        return o
+    return replace(o, next=next_step(found[0], o.points, to_decimal(found[1])))
 
 
 def explain_bands(outcome: Outcome) -> str:
@@ -264,6 +275,10 @@ class Bands(Operator):
     @classmethod
     def score(cls, score: BandsScore, scope: Scope, maximum: Decimal) -> Outcome:
         return score_bands(score, scope)
+
+    @classmethod
+    def decide(cls, score: BandsScore, scope: Scope, maximum: Decimal) -> Outcome:
+        return decide_bands(score, scope)
 
     @classmethod
     def bounds(

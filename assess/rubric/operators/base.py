@@ -389,6 +389,14 @@ class Operator(ABC):
         raise NotImplementedError
 
     @classmethod
+    def decide(cls, score: Any, scope: Scope, maximum: Decimal) -> Outcome:
+        """`score` without the next band (`Outcome.next` None): the points, status, facts
+        and figure, and so the reason, are `score`'s.  What a batch round keeps for every
+        applicant, where the search for the next band's lever would be thrown away.  An
+        operator whose next band costs little need not define it."""
+        return cls.score(score, scope, maximum)
+
+    @classmethod
     def reason(cls, score: Any, outcome: Outcome) -> str:
         if outcome.code == "unknown":
             return str(outcome.facts["why"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 
 from pydantic import Field
@@ -18,9 +19,9 @@ from assess.rubric.operators.bands import (
     BandsScore,
     band_range,
     band_target,
+    decide_bands,
     reach,
     reach_goal,
-    score_bands,
 )
 from assess.rubric.operators.base import (
     Checker,
@@ -63,8 +64,8 @@ class BestOf(Operator):
     in_parts = False
 
     @classmethod
-    def score(cls, score: BestOfScore, scope: Scope, maximum: Decimal) -> Outcome:
-        outcomes = [score_bands(option, scope) for option in score.options]
+    def decide(cls, score: BestOfScore, scope: Scope, maximum: Decimal) -> Outcome:
+        outcomes = [decide_bands(option, scope) for option in score.options]
         reasons = [
             Bands.reason(option, o) for option, o in zip(score.options, outcomes, strict=True)
         ]
@@ -77,20 +78,26 @@ class BestOf(Operator):
             if best is not None:
                 why += t("operator.best.open", points=fmt(best.points))
             return unknown(why, missing)
-        # The next step: the cheapest among the options that would lift the indicator.
-        steps = []
-        for option, o in zip(score.options, outcomes, strict=True):
-            better = sorted({b.points for b in option.bands if b.points > best.points})
-            if o.value is not None and better:
-                found = reach(option, scope, o.value, best.points, better[0])
-                if found is not None:
-                    steps.append(next_step(found[0], best.points, to_decimal(found[1])))
-        steps.sort(key=_cost)
         facts = {"reasons": tuple(reasons)}
         figure = t("operator.and_separator").join(o.figure for o in outcomes)
-        return replace(
-            best, code="best", facts=facts, next=steps[0] if steps else None, figure=figure
-        )
+        return replace(best, code="best", facts=facts, next=None, figure=figure)
+
+    @classmethod
+    def score(cls, score: BestOfScore, scope: Scope, maximum: Decimal) -> Outcome:
+        o = cls.decide(score, scope, maximum)
+        if o.status != "ok":
+            return o
+        # The next step: the cheapest among the options that would lift the indicator.
+        steps = []
+        for option in score.options:
+            value = scope.number(option.metric)
+            better = sorted({b.points for b in option.bands if b.points > o.points})
+            if isinstance(value, Fraction) and better:
+                found = reach(option, scope, value, o.points, better[0])
+                if found is not None:
+                    steps.append(next_step(found[0], o.points, to_decimal(found[1])))
+        steps.sort(key=_cost)
+        return replace(o, next=steps[0] if steps else None)
 
     @classmethod
     def bounds(
@@ -103,7 +110,7 @@ class BestOf(Operator):
             return known
         ranges = []
         for option in score.options:
-            o = score_bands(option, scope)
+            o = decide_bands(option, scope)  # the points only: no next band needed
             ranges.append((o.points, o.points) if o.status == "ok" else band_range(option, scope))
         return max(lo for lo, _ in ranges), max(hi for _, hi in ranges)
 

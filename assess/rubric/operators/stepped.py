@@ -4,6 +4,7 @@ at most 5)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
@@ -74,22 +75,28 @@ class Stepped(Operator):
     model = SteppedScore
 
     @classmethod
-    def score(cls, score: SteppedScore, scope: Scope, maximum: Decimal) -> Outcome:
+    def decide(cls, score: SteppedScore, scope: Scope, maximum: Decimal) -> Outcome:
         value = scope.number(score.metric)
         if not isinstance(value, Fraction):
             return unknown(value)
-        step = Fraction(score.step)
-        steps = max(0, floor(value / step))
+        steps = max(0, floor(value / Fraction(score.step)))
         points = min(score.cap, score.points_per_step * steps)
-        nxt = None
-        if points < score.cap:
-            level = _rung(score, scope, value, steps, 1)
-            nxt = next_step(level, points, to_decimal((steps + 1) * step))
         figure = with_unit(value, scope.unit(score.metric))
         facts = {"metric": scope.label(score.metric), "unit": scope.unit(score.metric)}
-        advice = str(score.advice) if nxt else ""
+        advice = str(score.advice) if points < score.cap else ""  # while a step is left
         band = t("operator.steps.band", count=steps)
-        return Outcome(points, "ok", "steps", facts, figure, value, band, nxt, advice)
+        return Outcome(points, "ok", "steps", facts, figure, value, band, None, advice)
+
+    @classmethod
+    def score(cls, score: SteppedScore, scope: Scope, maximum: Decimal) -> Outcome:
+        o = cls.decide(score, scope, maximum)
+        if o.value is None or o.points >= score.cap:
+            return o
+        steps = max(0, floor(o.value / Fraction(score.step)))
+        level = _rung(score, scope, o.value, steps, 1)
+        return replace(
+            o, next=next_step(level, o.points, to_decimal((steps + 1) * Fraction(score.step)))
+        )
 
     @classmethod
     def bounds(
