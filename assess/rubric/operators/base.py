@@ -267,6 +267,12 @@ def is_time(name: str) -> bool:
     return spec is not None and spec.unit_zh == "年" and name != "assessment_year"
 
 
+def is_rank(name: str) -> bool:
+    """A place in a ranking (第 9 名), better as its number falls."""
+    spec = FIELDS_BY_ID.get(name)
+    return spec is not None and spec.unit_zh == "名"
+
+
 def lever_words(scope: Scope, move: LeverMove) -> str:
     """What the lever must become, as a target with the gap still to close: "研发费用不少于
     340 万元，还差 102 万元"; for years in a niche, the year they are reached."""
@@ -281,6 +287,10 @@ def lever_words(scope: Scope, move: LeverMove) -> str:
             when = str(int(year) + wait)  # a year, not a quantity: no thousands separator
             return t("operator.lever.time", lever=name, year=when, value=value, gap=gap_text)
         return t("operator.lever.time_no_year", lever=name, value=value, gap=gap_text)
+    if is_rank(move.lever) and Fraction(move.goal) < move.start:
+        # A rank rises as its number falls: "进入前 3 名", "reach the top 3".
+        number = fmt(move.goal)
+        return t("operator.lever.rank", lever=name, value=value, number=number, gap=gap_text)
     key = "operator.lever.more" if Fraction(move.goal) > move.start else "operator.lever.less"
     return t(key, lever=name, value=value, gap=gap_text)
 
