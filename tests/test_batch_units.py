@@ -223,12 +223,18 @@ def test_results_are_compact_score_records() -> None:
     import datetime as dt
     import json
 
-    from assess.report.jsonout import STATIC_INDICATOR_KEYS
+    from assess.batch.task import rubric_part
+    from assess.report.jsonout import STATIC_INDICATOR_KEYS, expand_record
 
     firm = load_firm_file(SAMPLES / "strong.json")
     job = Job(1, "k", "strong.json", None, None, firm, ("miit-2026-srdi", "srdi-readiness"))
     [outcome] = score_jobs([job], Context(generated=dt.date(2026, 5, 1))).outcomes
-    records = json.loads(outcome.results)
+    # A line leaves out what a rubric fixes for every applicant (results.jsonl's first
+    # line holds it): the records are whole again with it.
+    applicant = {"name": firm.name, "source": "strong.json", "warnings": []}
+    records = [
+        expand_record(r, rubric_part(r["rubric"]), applicant) for r in json.loads(outcome.results)
+    ]
     assert [r["rubric"] for r in records] == ["miit-2026-srdi", "srdi-readiness"]
     for record in records:
         assert {"rubric", "total", "max", "passed", "size_class", "indicators", "gates"} <= set(

@@ -143,3 +143,109 @@ def test_a_blank_field_gives_the_range_in_text_and_json() -> None:
     out = io.StringIO()
     print_assessments([a], Console(file=out, width=200))
     assert "至少 15，最多 20 / 20 分" in out.getvalue()
+
+
+# ---- results.jsonl: each rubric's shared part once, each applicant's line, read back whole --
+
+
+def _whole(record_: dict) -> dict:  # type: ignore[type-arg]
+    """`compact_record` less what a results.jsonl line does not keep (`LEFT_OUT`)."""
+    from assess.report.jsonout import LEFT_OUT
+
+    out = {k: v for k, v in record_.items() if k not in LEFT_OUT}
+    out["indicators"] = [
+        {k: v for k, v in i.items() if k not in LEFT_OUT} for i in record_["indicators"]
+    ]
+    return json.loads(json.dumps(out))
+
+
+def test_a_line_and_its_rubric_part_give_back_the_whole_record() -> None:
+    """Over every bundled rubric and every sample, and a Shandong firm (a province's block
+    of parts): the line plus the rubric's part is the compact record, key for key."""
+    from dataclasses import replace
+
+    from assess.engine import decide
+    from assess.firm import Firm
+    from assess.report.jsonout import expand_record, line_record, rubric_part
+    from assess.rubric.loader import builtin_rubrics
+
+    firms = [load_firm_file(SAMPLES / f"{n}.json") for n in ("strong", "borderline", "weak")]
+    firms.append(load_firm_file(SAMPLES / "partial.json"))
+    firms.append(replace(firms[0], values={**firms[0].values, "province": "山东省"}))
+    applicant = {"name": None, "source": "x.json", "sheet": None, "row": None, "warnings": []}
+    checked = 0
+    for rubric in builtin_rubrics().values():
+        part = json.loads(json.dumps(rubric_part(decide(rubric, Firm({}, "")))))
+        for firm in firms:
+            a = decide(rubric, firm)
+            line = json.loads(json.dumps(line_record(a, part, "x.json")))
+            assert "title" not in line and "max" not in line
+            head = {**applicant, "name": firm.name, "warnings": list(firm.warnings)}
+            assert expand_record(line, part, head) == _whole(compact_record(a)), rubric.id
+            checked += 1
+    assert checked == 5 * len(builtin_rubrics())
+
+
+def test_results_jsonl_reads_back_whole_and_reads_the_first_layout(tmp_path: Path) -> None:
+    """A round written by `assess batch` reads back, through `read_results`, as the score
+    records `assess score --format json` makes (less `LEFT_OUT`); a file of the first
+    layout (whole records, no `rubrics`) reads back unchanged."""
+    from assess.batch import BatchOptions, run_batch
+    from assess.batch.outputs import read_results
+    from assess.rubric.selection import REFERENCE_RUBRIC, default_rubrics
+
+    inputs = tuple(SAMPLES / f"{n}.json" for n in ("strong", "weak", "partial"))
+    out = tmp_path / "round"
+    run_batch(BatchOptions(inputs=inputs, outdir=out, pdf=False, workers=0, progress=False))
+    raw = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    assert "rubrics" in json.loads(raw[0]) and all("rubrics" not in json.loads(x) for x in raw[1:])
+    lines = list(read_results(out / "results.jsonl"))
+    assert len(lines) == 3
+    reference = get_rubric(REFERENCE_RUBRIC)
+    first_layout_bytes = 0
+    for path, line in zip(inputs, lines, strict=True):
+        assert set(line) == {"applicant", "results"}
+        firm = load_firm_file(path)
+        records = [compact_record(evaluate(r, firm, reference)) for r in default_rubrics(firm)]
+        first_layout_bytes += len(json.dumps(records, ensure_ascii=False).encode())
+        for got, expected in zip(line["results"], records, strict=True):
+            assert got == {**_whole(expected), "source": got["source"]}
+            assert got["source"].endswith(path.name)
+        assert len(line["results"]) == len(records)
+    # The lines hold less than half of what the first layout wrote for the same records.
+    written = sum(
+        len(json.dumps(json.loads(x)["results"], ensure_ascii=False).encode()) for x in raw
+    )
+    assert written * 2 < first_layout_bytes
+
+    old = tmp_path / "old.jsonl"
+    first_layout = [{"applicant": x["applicant"], "results": x["results"]} for x in lines]
+    old.write_text(
+        "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in first_layout), encoding="utf-8"
+    )
+    assert list(read_results(old)) == first_layout
+
+
+def test_the_readme_example_reads_a_round(tmp_path: Path) -> None:
+    """The README's stdlib reading example runs on a round and sees every indicator."""
+    from assess.batch import BatchOptions, run_batch
+
+    out = tmp_path / "第一批"
+    run_batch(
+        BatchOptions(
+            inputs=(SAMPLES / "strong.json",), outdir=out, pdf=False, workers=0, progress=False
+        )
+    )
+    readme = (SAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### results.jsonl") :]
+    code = section[section.index("```python\n") + 10 :]
+    code = code[: code.index("```")]
+    assert "read_results" in code
+    scope: dict = {}  # type: ignore[type-arg]
+    exec(code.replace('"第一批/results.jsonl"', repr(str(out / "results.jsonl"))), scope)
+    firm = load_firm_file(SAMPLES / "strong.json")
+    from assess.rubric.selection import default_rubrics
+
+    count = sum(len(r.indicators) for r in default_rubrics(firm))
+    assert len(scope["rows"]) == count
+    assert all(title and maximum is not None for _, _, _, title, _, maximum, _ in scope["rows"])

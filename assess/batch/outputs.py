@@ -117,15 +117,19 @@ def write_results(
     entry: Callable[[ApplicantRow], Entry | None],
 ) -> None:
     """results.jsonl: each row's applicant object and its scores, copied from the journal
-    (`entry` says where a row's scores are, None for none)."""
+    (`entry` says where a row's scores are, None for none).  The first line also holds
+    `rubrics`: what every score record of each bundled rubric of the round shares
+    (`rubric_parts`), left out of the records themselves (README, "results.jsonl")."""
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    head = b'{"rubrics":' + utf8(dumps(rubric_parts(rows))) + b',"applicant":'
     with atomic_stream(path) as fh:
         write = fh.write  # in pieces: the scores are not copied once more
         for first in range(0, len(rows), RESULTS_GROUP):
             group = rows[first : first + RESULTS_GROUP]
             scores = journal.results_many([entry(row) for row in group])
             for row, data in zip(group, scores, strict=True):
-                write(b'{"applicant":')
+                write(head)
+                head = b'{"applicant":'
                 write(utf8(dumps(applicant_json(row, standing.get(row.index)))))
                 write(b',"results":')
                 write(data or b"[]")
@@ -241,9 +245,47 @@ def write_outputs(
     return Written(flagged, duplicates, cohort_failed, timings)
 
 
-def read_results(path: Path) -> Iterator[Mapping[str, Any]]:
-    """The lines of a results.jsonl (for tools and tests)."""
+def rubric_parts(rows: Sequence[ApplicantRow]) -> list[dict[str, Any]]:
+    """The shared part (`task.rubric_part`) of each bundled rubric the rows were scored
+    against, in order of first use: a rubric file's records are written whole."""
+    from assess.batch.task import rubric_part
+    from assess.errors import RubricError
+
+    seen: dict[tuple[str, str], None] = {}
+    for row in rows:
+        for line in row.lines:
+            seen.setdefault((line.rubric, line.version), None)
+    parts = []
+    for rubric_id, version in seen:
+        try:
+            part = rubric_part(rubric_id)
+        except RubricError:  # not bundled: a rubric file's id
+            continue
+        if part["version"] == version:
+            parts.append(part)
+    return parts
+
+
+def read_results(path: Path) -> Iterator[dict[str, Any]]:
+    """Each applicant of a results.jsonl, as {"applicant": {…}, "results": [score
+    records]}, every score record whole: the rubric's shared part (the first line's
+    `rubrics`) put back into it.  Reads the first layout (whole records on every line, no
+    `rubrics`) as well."""
+    from assess.report.jsonout import expand_record
+
+    parts: dict[str, dict[str, Any]] = {}
     with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
+        for text in fh:
+            if not text.strip():
+                continue
+            line = json.loads(text)
+            shared = line.pop("rubrics", None)
+            if shared is not None:
+                parts = {p["rubric"]: p for p in shared}
+            if parts:
+                applicant = line.get("applicant") or {}
+                line["results"] = [
+                    expand_record(r, parts.get(r.get("rubric", "")), applicant)
+                    for r in line.get("results") or []
+                ]
+            yield line

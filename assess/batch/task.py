@@ -209,10 +209,11 @@ def _rubric(ref: str, context: Context) -> Rubric:
     return custom if custom is not None else bundled(ref)
 
 
-def _assess(job: Job, context: Context) -> list[Assessment]:
+def _assess(job: Job, context: Context, *, decided: bool = False) -> list[Assessment]:
     """The applicant's assessments, a verdict waiting for the platform's score with the
-    2022 专精特新 points beside it."""
-    from assess.engine import evaluate
+    2022 专精特新 points beside it.  `decided`: without the next bands (`engine.decide`),
+    for phase 1, which writes no report."""
+    from assess.engine import decide, evaluate
     from assess.errors import RubricError
     from assess.rubric.selection import REFERENCE_RUBRIC
 
@@ -220,7 +221,43 @@ def _assess(job: Job, context: Context) -> list[Assessment]:
         reference: Rubric | None = bundled(REFERENCE_RUBRIC)
     except RubricError:  # not bundled: no reference figure
         reference = None
-    return [evaluate(_rubric(ref, context), job.firm, reference) for ref in job.rubrics]
+    score = decide if decided else evaluate
+    return [score(_rubric(ref, context), job.firm, reference) for ref in job.rubrics]
+
+
+# What every score record of a bundled rubric shares (`jsonout.rubric_part`), by id and
+# language, per process: the workers leave it out of each line and results.jsonl writes
+# it once.
+_PARTS: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def rubric_part(ref: str) -> dict[str, Any]:
+    """The shared part of a bundled rubric's score records, made from a firm with no data
+    (those keys do not depend on the firm)."""
+    key = (ref, language())
+    part = _PARTS.get(key)
+    if part is None:
+        from assess.engine import decide
+        from assess.report.jsonout import rubric_part as make
+
+        part = _PARTS[key] = make(decide(bundled(ref), Firm({}, "")))
+    return part
+
+
+def result_records(job: Job, context: Context, assessments: Sequence[Assessment]) -> bytes:
+    """The applicant's score records as results.jsonl holds them: a bundled rubric's
+    without the part it shares with every applicant (`jsonout.line_record`), a rubric
+    file's whole (`jsonout.compact_record`)."""
+    from assess.report.jsonout import compact_record, line_record
+
+    return _dumps(
+        [
+            compact_record(a)
+            if ref in context.custom
+            else line_record(a, rubric_part(ref), _where(job))
+            for ref, a in zip(job.rubrics, assessments, strict=True)
+        ]
+    )
 
 
 def _dumps(obj: Any) -> bytes:
@@ -322,11 +359,9 @@ def score_job(job: Job, context: Context, tally: MarkTally) -> Outcome:
     """Score one applicant; its indicator marks go into `tally`."""
     digest = ""
     try:
-        from assess.report.jsonout import compact_record
-
         digest = input_hash(job.firm, job.rubrics, context.fingerprints)
-        assessments = _assess(job, context)
-        results = _dumps([compact_record(a) for a in assessments])
+        assessments = _assess(job, context, decided=True)
+        results = result_records(job, context, assessments)
         row = scored_row(job, assessments, digest)
         journal = journal_line(row, _marks(assessments, tally))
     except Exception as exc:

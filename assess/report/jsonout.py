@@ -219,6 +219,199 @@ def compact_record(a: Assessment) -> dict[str, Any]:
     return out
 
 
+# ---- results.jsonl: the same for every applicant once, what varies on each line ----------
+
+# A score record's keys that a bundled rubric fixes (`rubric_part`), written once in the
+# first line's `rubrics` list instead of on every applicant's line.
+RUBRIC_KEYS = ("title", "version", "status", "tier", "max", "pass_mark")
+RUBRIC_INDICATOR_KEYS = ("title", "max", "class", "provisional")
+RUBRIC_CLASS_KEYS = ("title", "max")
+RUBRIC_GATE_KEYS = ("title", "role", "group")
+# What a line leaves out and a reader does not get back: each is worded from what the line
+# keeps (`figure` is in `reason`, `pass_explanation` and `notes` from the gates and totals)
+# or belongs to the plan (`next`, the next band and its lever: `assess score --format json`).
+LEFT_OUT = ("figure", "next", "pass_explanation", "notes")
+
+
+def rubric_part(a: Assessment) -> dict[str, Any]:
+    """What every score record of `a`'s rubric shares: results.jsonl writes it once.  Made
+    from an assessment (any firm's: the keys kept here do not depend on the firm), so it
+    holds exactly what `compact_record` would repeat on every line."""
+    full = compact_record(a)
+    return {
+        "rubric": a.rubric,
+        **{k: full[k] for k in RUBRIC_KEYS},
+        "classes": [
+            {"id": c["id"], **{k: c[k] for k in RUBRIC_CLASS_KEYS}} for c in full["classes"]
+        ],
+        "indicators": [
+            {"id": i["id"], **{k: i[k] for k in RUBRIC_INDICATOR_KEYS}} for i in full["indicators"]
+        ],
+        "gates": [
+            {"id": g["id"], **{k: g[k] for k in RUBRIC_GATE_KEYS}}
+            for g in (*full["gates"], *full["direct"])
+        ],
+    }
+
+
+def _slim_indicator(ind: IndicatorResult, provisional: bool | None) -> dict[str, Any]:
+    """An indicator's line entry: a key whose value is its usual one (`at_most` equal to
+    `points`, no `missing`, no `value`, no `band`, the rubric's `provisional`) is left out."""
+    out: dict[str, Any] = {
+        "id": ind.id,
+        "points": number(ind.points),
+        "status": ind.status,
+        "reason": ind.reason,
+    }
+    if ind.at_most != ind.points:
+        out["at_most"] = number(ind.at_most)
+    if ind.value is not None:
+        out["value"] = number(ind.value)
+    if ind.band:
+        out["band"] = ind.band
+    if ind.missing:
+        out["missing"] = list(ind.missing)
+    if provisional is None or ind.provisional != provisional:
+        out["provisional"] = ind.provisional
+    if ind.parts:  # a province's block: its parts differ by province, written in full
+        out["parts"] = [_indicator_compact(p) for p in ind.parts]
+    return out
+
+
+def _slim_gate(c: ConditionResult) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": c.id, "ok": c.ok is True, "reason": c.reason}
+    if c.ok is None:
+        out["status"] = "unknown"
+    elif c.ok is False:
+        out["status"] = "failed"
+    if c.missing:
+        out["missing"] = list(c.missing)
+    return out
+
+
+def line_record(
+    a: Assessment, part: dict[str, Any] | None = None, where: str = ""
+) -> dict[str, Any]:
+    """One score record as results.jsonl's line holds it: what depends on the applicant,
+    with `part` (`rubric_part`) holding the rest.  `expand_record` gives back the record
+    `compact_record` makes, less `LEFT_OUT`.  `where` is the applicant's place as its
+    applicant object gives it (`intake.places.place`): the firm's `source`, unless it
+    differs, when the record holds it."""
+    provisional = {i["id"]: i["provisional"] for i in part["indicators"]} if part else {}
+    gates: list[dict[str, Any]] = []
+    direct: list[dict[str, Any]] = []
+    for c in a.conditions:
+        (direct if c.role == "direct" else gates).append(_slim_gate(c))
+    out: dict[str, Any] = {"rubric": a.rubric, "version": a.rubric_version}
+    if a.source != where:
+        out["source"] = a.source
+    out |= {
+        "total": number(a.total),
+        "at_most": number(a.at_most),
+        "passed": a.passed,
+        "pass_status": a.pass_status,
+        "platform_need": number(a.platform_need),
+        "reference": _reference(a),
+        "complete": a.complete,
+        "size_class": a.size_class,
+        "size_reason": a.size_reason,
+        "maturity": a.maturity,
+        "classes": [
+            {
+                "id": c.id,
+                "points": number(c.points),
+                "at_most": number(c.points + c.unknown_max),
+                "maturity": c.maturity,
+            }
+            for c in a.classes
+        ],
+        "indicators": [_slim_indicator(i, provisional.get(i.id)) for i in a.indicators],
+        "gates": gates,
+        "direct": direct,
+    }
+    return out
+
+
+def _place(applicant: dict[str, Any]) -> str:
+    from assess.intake.places import place
+
+    return place(str(applicant.get("source")), applicant.get("sheet"), applicant.get("row"))
+
+
+def expand_record(
+    line: dict[str, Any], part: dict[str, Any] | None, applicant: dict[str, Any]
+) -> dict[str, Any]:
+    """A score record of a results.jsonl line made whole again: the rubric's fixed keys from
+    `part` (None: the line holds them, as a rubric file's and every line of the first
+    layout do), the firm's name, source and warnings from its `applicant`, and the keys a
+    line leaves out when they have their usual value.  In `compact_record`'s key order."""
+    if part is None or "title" in line or part.get("version") != line.get("version"):
+        return line  # a whole record already
+    indicators = {i["id"]: i for i in part["indicators"]}
+    classes = {c["id"]: c for c in part["classes"]}
+    gates = {g["id"]: g for g in part["gates"]}
+
+    def indicator(i: dict[str, Any]) -> dict[str, Any]:
+        fixed = indicators.get(i["id"], {})
+        out = {
+            "id": i["id"],
+            "title": fixed.get("title"),
+            "points": i["points"],
+            "at_most": i.get("at_most", i["points"]),
+            "max": fixed.get("max"),
+            "status": i["status"],
+            "reason": i["reason"],
+            "class": fixed.get("class"),
+            "value": i.get("value"),
+            "band": i.get("band", ""),
+            "missing": i.get("missing", []),
+            "provisional": i.get("provisional", fixed.get("provisional", False)),
+        }
+        if "parts" in i:
+            out["parts"] = i["parts"]
+        return out
+
+    def gate(g: dict[str, Any]) -> dict[str, Any]:
+        fixed = gates.get(g["id"], {})
+        return {
+            "id": g["id"],
+            "ok": g["ok"],
+            "status": g.get("status", "ok" if g["ok"] else "failed"),
+            "reason": g["reason"],
+            **{k: fixed.get(k, "") for k in RUBRIC_GATE_KEYS},
+            "missing": g.get("missing", []),
+        }
+
+    return {
+        "rubric": line["rubric"],
+        **{k: part[k] for k in ("title", "version", "status", "tier")},
+        "firm": applicant.get("name"),
+        "source": line["source"] if "source" in line else _place(applicant),
+        "total": line["total"],
+        "at_most": line["at_most"],
+        "max": part["max"],
+        "pass_mark": part["pass_mark"],
+        **{k: line[k] for k in ("passed", "pass_status", "platform_need", "reference")},
+        **{k: line[k] for k in ("complete", "size_class", "size_reason")},
+        "classes": [
+            {
+                "id": c["id"],
+                "title": classes.get(c["id"], {}).get("title"),
+                "points": c["points"],
+                "at_most": c["at_most"],
+                "max": classes.get(c["id"], {}).get("max"),
+                "maturity": c["maturity"],
+            }
+            for c in line["classes"]
+        ],
+        "maturity": line["maturity"],
+        "indicators": [indicator(i) for i in line["indicators"]],
+        "gates": [gate(g) for g in line["gates"]],
+        "direct": [gate(g) for g in line["direct"]],
+        "warnings": list(applicant.get("warnings") or []),
+    }
+
+
 def record_head(a: Assessment) -> dict[str, Any]:
     """`record`'s keys, in its order, with the indicators left to the caller."""
     gates: list[dict[str, Any]] = []
