@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assess.batch.inputs import Source, identify
 from assess.batch.options import READER_MEMORY_MB
@@ -25,12 +25,17 @@ from assess.catalog import Lang, language, t, using
 from assess.errors import Problem, UserError
 from assess.intake.firm import Record
 
-CRASHED_EXCEL = "读取该文件时程序异常退出，已跳过：请用 Excel 重新保存后再提交"
-CRASHED_OTHER = "读取该文件时程序异常退出，已跳过：请检查文件内容、重新保存后再提交"
-TOO_BIG = (
-    "读取该文件所需的内存超过了上限（{mb} MB），已跳过：请把它拆成几个较小的文件后再提交，"
-    "或用 --reader-memory 调高上限"
-)
+# The reader's own refusals, worded by the catalog (assess/catalog/batch.yaml) in the
+# language of the run; the Chinese text of a crash is kept here for tests and tools.
+CRASHED_EXCEL_KEY = "batch.reader.crashed_excel"
+CRASHED_OTHER_KEY = "batch.reader.crashed_other"
+TOO_BIG_KEY = "batch.reader.too_big"
+CRASHED_EXCEL = t(CRASHED_EXCEL_KEY, "zh")
+
+
+def too_big(mb: int) -> Issue:
+    """The refusal of a file that needs more memory than the reader child may have."""
+    return Issue("file", "", "", t(TOO_BIG_KEY, mb=mb), TOO_BIG_KEY)
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ def load(source: Source) -> Loaded:
     except UserError as exc:
         return Loaded(None, [as_issue(p, "file", source.display) for p in exc.problems])
     except MemoryError:
-        return Loaded(None, [Issue("file", source.display, "", TOO_BIG.format(mb=_limit_mb))])
+        return Loaded(None, [replace(too_big(_limit_mb), where=source.display)])
     except Exception as exc:  # a reader bug must not sink the round
         message = t("batch.read_failed", reason=describe_exception(exc))
         return Loaded(None, [Issue("file", source.display, "", message)])
@@ -95,8 +100,8 @@ def reader_init(memory_mb: int) -> None:
 def crashed(source: Source) -> Loaded:
     """The file whose reading killed the reader child."""
     excel = source.path.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls")
-    message = CRASHED_EXCEL if excel else CRASHED_OTHER
-    return Loaded(None, [Issue("file", source.display, "", message)])
+    key = CRASHED_EXCEL_KEY if excel else CRASHED_OTHER_KEY
+    return Loaded(None, [Issue("file", source.display, "", t(key), key)])
 
 
 def load_in(source: Source, lang: Lang) -> Loaded:
@@ -152,8 +157,7 @@ class Reader:
                 if attempt == 0:
                     future = self._executor.submit(load_in, source, language())
             except MemoryError:  # the child's records did not fit through the pipe
-                message = TOO_BIG.format(mb=self._memory_mb)
-                return Loaded(None, [Issue("file", source.display, "", message)])
+                return Loaded(None, [replace(too_big(self._memory_mb), where=source.display)])
             except Exception as exc:
                 message = t("batch.read_failed", reason=describe_exception(exc))
                 return Loaded(None, [Issue("file", source.display, "", message)])
