@@ -169,7 +169,7 @@ def test_the_evidence_list_has_one_line_per_document(template: Path) -> None:
     ws = openpyxl.load_workbook(template)["填写说明"]
     lines = [
         str(c.value)
-        for c in ws["A"]
+        for c in ws["B"]
         if isinstance(c.value, str) and re.match(r"^\d+\. .*（用于：", c.value)
     ]
     documents = [line.split(". ", 1)[1].split("（用于：")[0] for line in lines]

@@ -412,11 +412,13 @@ def _write_guide(
     province: str | None,
 ) -> None:
     st = _style()
+    # Column A holds the field ids of the table below, for programs: it is left out of the
+    # print area, so every line a reader prints starts in column B.
     widths = {"A": 22, "B": 34, "C": 8, "D": 34, "E": 44, "F": 40}
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = width
-    ws["A1"] = t("template.title")
-    ws["A1"].font = st["title"]
+    ws["B1"] = t("template.title")
+    ws["B1"].font = st["title"]
     row = 2
     heads_above = []
     if rubrics:
@@ -424,20 +426,20 @@ def _write_guide(
     if province is not None:
         heads_above.append(t("template.province", province=province))
     for text in heads_above:
-        cell = ws.cell(row, 1, text)
+        cell = ws.cell(row, 2, text)
         cell.alignment = st["wrap"]
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
-        ws.row_dimensions[row].height = 16 * _lines(text, 95)
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
+        ws.row_dimensions[row].height = 16 * _lines(text, 85)
         row += 1
     row += 1
     for i, note in enumerate(guide_notes(), start=1):
-        cell = ws.cell(row, 1, f"{i}. {note}")
+        cell = ws.cell(row, 2, f"{i}. {note}")
         cell.alignment = st["wrap"]
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
-        ws.row_dimensions[row].height = 16 * _lines(note, 95)
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
+        ws.row_dimensions[row].height = 16 * _lines(note, 85)
         row += 1
     row += 1
-    ws.cell(row, 1, t("template.guide.fields")).font = st["bold"]
+    ws.cell(row, 2, t("template.guide.fields")).font = st["bold"]
     row += 1
     heads = [
         t(f"template.head.{k}") for k in ("id", "label", "unit", "source", "evidence", "used_by")
@@ -472,17 +474,18 @@ def _write_guide(
         )
         row += 1
     row += 1
-    ws.cell(row, 1, t("template.guide.documents")).font = st["bold"]
+    ws.cell(row, 2, t("template.guide.documents")).font = st["bold"]
     row += 1
     documents = evidence_documents(rubrics, [s.id for s in specs], province)
     for i, (document, titles) in enumerate(documents, start=1):
         text = t("template.guide.document", index=i, document=document, uses=_first(titles, 5))
-        cell = ws.cell(row, 1, text)
+        cell = ws.cell(row, 2, text)
         cell.alignment = st["wrap"]
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
-        ws.row_dimensions[row].height = 15 * _lines(text, 95)
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
+        ws.row_dimensions[row].height = 15 * _lines(text, 85)
         row += 1
     _print_setup(ws, landscape=False, title_rows=f"{header_row}:{header_row}")
+    ws.print_area = f"B1:F{row - 1}"
 
 
 def _same_province(title: str, province: str) -> bool:
@@ -554,6 +557,10 @@ def _write_form(
             ws.row_dimensions[row].height = 14 * max(_lines(b.value, 19), _lines(e.value or "", 32))
             row += 1
     _print_setup(ws, landscape=False, title_rows="1:1")
+    # Printed without column A (the ids are for the program reading the sheet back), on
+    # one page: a few rows run over otherwise, alone on a second page.
+    ws.print_area = f"B1:E{row - 1}"
+    ws.page_setup.fitToHeight = 1
 
 
 def _write_batch(
