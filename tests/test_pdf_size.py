@@ -219,3 +219,34 @@ def test_other_fonts_are_left_as_weasyprint_wrote_them(tmp_path: Path) -> None:
     if not fonts or "DejaVu" not in fonts[0].name:
         pytest.skip("DejaVu Sans is not installed")
     assert fonts[0].key == "/FontFile2" and len(light) == len(stock)
+
+
+def _cjk_html() -> str:
+    return (
+        "<html lang='zh-CN'><body style=\"font-family: 'Noto Sans CJK SC'\">"
+        "<p>专精特新中小企业 · 创新型 ≥ 60 分</p><p><b>研发费用占比 6.51%</b></p></body></html>"
+    )
+
+
+def test_weasyprint_leaves_the_cjk_fonts_whole_for_the_lighter_fonts() -> None:
+    """`pdf_bytes` lets WeasyPrint skip its own subset of a CJK face (the finisher makes
+    its own from the whole font): the bytes are those of subsetting twice."""
+    import weasyprint
+
+    html = _cjk_html()
+    once = pdfmod.pdf_bytes(html)
+    document = weasyprint.HTML(string=html).render()
+    twice = document.write_pdf(finisher=pdfmod._lighter_fonts)
+    assert b"/CIDFontType0C" in once
+    assert len(once) == len(twice) < 100_000
+
+
+def test_a_cjk_font_the_finisher_cannot_lighten_is_subset_by_weasyprint_after_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the finisher's subset fails, the font WeasyPrint was told to leave whole is
+    subset by WeasyPrint after all: never a whole 16 MB face in a report."""
+    monkeypatch.setattr(pdfmod, "_cff_subset", lambda font, glyphs: None)
+    data = pdfmod.pdf_bytes(_cjk_html())
+    assert b"/CIDFontType0C" not in data and b"/OpenType" in data
+    assert len(data) < 1_000_000

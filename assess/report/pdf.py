@@ -224,11 +224,67 @@ def pdf_bytes(html: str, *, font_config: object | None = None, fetcher: Any = No
     document = _html_class()(
         string=html, base_url=templates_dir().as_uri() + "/", url_fetcher=fetcher
     )
-    with _gc_paused():
+    with _gc_paused(), _cff_left_whole():
         data: bytes = document.write_pdf(
             font_config=font_config, stylesheets=stylesheets, finisher=_lighter_fonts
         )
     return data
+
+
+# WeasyPrint subsets each font before `_lighter_fonts` subsets it again (about 60 ms a CJK
+# face, a tenth of a report).  While our documents are written, an OpenType CFF font is
+# left whole for `_lighter_fonts`, which subsets it from the whole font just as well; one
+# it cannot make lighter is subset by WeasyPrint there after all (`_subset_after_all`).
+_LEAVE_CFF_WHOLE = False
+_WHOLE = "_assess_left_whole"  # set on a WeasyPrint font left whole
+
+
+@contextlib.contextmanager
+def _cff_left_whole() -> Iterator[None]:
+    global _LEAVE_CFF_WHOLE
+    if _harfbuzz() is None or _weasyprint_subset() is None:
+        yield
+        return
+    _LEAVE_CFF_WHOLE = True
+    try:
+        yield
+    finally:
+        _LEAVE_CFF_WHOLE = False
+
+
+@functools.cache
+def _weasyprint_subset() -> Any:
+    """WeasyPrint's own `Font.subset`, after wrapping it to leave OpenType CFF fonts whole
+    while `_cff_left_whole` is on; None when this WeasyPrint has no such method."""
+    try:
+        from weasyprint.pdf.fonts import Font
+    except ImportError:
+        return None
+    original = getattr(Font, "subset", None)
+    if original is None:
+        return None
+
+    def subset(self: Any, to_unicode: Any, hinting: Any) -> Any:
+        content = getattr(self, "file_content", b"")
+        if _LEAVE_CFF_WHOLE and to_unicode and content[:4] == b"OTTO":
+            setattr(self, _WHOLE, True)
+            return None
+        return original(self, to_unicode, hinting)
+
+    Font.subset = subset
+    return original
+
+
+def _subset_after_all(document: Any, stream: Any, program: bytes) -> None:
+    """The stream of a font left whole that `_lighter_fonts` could not make lighter:
+    WeasyPrint's own subset of it, as it would have embedded it."""
+    original = _weasyprint_subset()
+    for font in getattr(document, "fonts", {}).values():
+        if getattr(font, _WHOLE, False) and font.file_content == program:
+            original(font, font.to_unicode, False)
+            setattr(font, _WHOLE, False)
+            stream.stream = [font.file_content]
+            return
 
 
 # ---- lighter fonts -------------------------------------------------------------------------
@@ -416,14 +472,21 @@ def _lighter_fonts(document: Any, pdf: Any) -> None:
             continue
         subset = _cff_subset(program, cids)
         if subset is None:
+            _subset_after_all(document, stream, program)
             continue
         cff, kept = subset
         if not kept <= (cff_cids(cff) or set()):  # each glyph drawn still has its CID
+            _subset_after_all(document, stream, program)
             continue
         stream.stream = [cff]
         stream.extra["Subtype"] = "/CIDFontType0C"
         for font in fonts:
             font.pop("CIDToGIDMap", None)  # a CIDFontType2 entry
+    # Any other font left whole (not drawn through a CIDFontType0) is subset as before.
+    for obj in objects:
+        whole = isinstance(obj, pydyf.Stream) and obj.extra.get("Subtype") == "/OpenType"
+        if whole and all(isinstance(part, bytes) for part in obj.stream):
+            _subset_after_all(document, obj, b"".join(obj.stream))
 
 
 def write_pdf(
