@@ -137,7 +137,7 @@ def usage_error(exc: errors.UsageError) -> str:
     if isinstance(exc, errors.NoSuchOption):
         text = t("cli.usage.no_such_option", name=exc.option_name)
         if exc.possibilities:
-            guesses = "、".join(sorted(exc.possibilities))
+            guesses = t("cli.list_sep").join(sorted(exc.possibilities))
             text += t("cli.usage.did_you_mean", guess=guesses)
         return text
     if isinstance(exc, errors.BadParameter):
@@ -172,7 +172,7 @@ def _want(param: click.Parameter | None) -> str:
         return t("cli.usage.want_whole")
     choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
     if choices:
-        return t("cli.usage.want_choice", choices="、".join(str(c) for c in choices))
+        return t("cli.usage.want_choice", choices=t("cli.list_sep").join(str(c) for c in choices))
     return t("cli.usage.want_other")
 
 

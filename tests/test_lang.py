@@ -133,7 +133,8 @@ def chinese_outside_quotes(text: str) -> list[str]:
         text = text.replace(name, " ")
     for pattern in (_QUOTED, _PATH):
         text = pattern.sub(" ", text)
-    return re.findall(r"[\u4e00-\u9fff]+", text)
+    # Chinese characters, and Chinese punctuation (、。「」，：（）) an English line never needs.
+    return re.findall(r"[\u4e00-\u9fff\u3001-\u303f\uff01-\uff5e]+", text)
 
 
 LOCKED = "第一批"
