@@ -390,7 +390,7 @@ def _help_text(spec: Field, gates: frozenset[str]) -> str:
         parts.append(spec.help)
     if spec.source:
         parts.append(t("template.help.source", source=spec.source))
-    return "；".join(parts)
+    return t("template.sep").join(parts)
 
 
 def _lines(text: str, per_line: int) -> int:
@@ -399,7 +399,7 @@ def _lines(text: str, per_line: int) -> int:
 
 
 def _first(items: list[str], n: int) -> str:
-    shown = "；".join(items[:n])
+    shown = t("template.sep").join(items[:n])
     return t("template.guide.more", shown=shown, count=len(items)) if len(items) > n else shown
 
 
@@ -422,7 +422,8 @@ def _write_guide(
     row = 2
     heads_above = []
     if rubrics:
-        heads_above.append(t("template.rubrics", names="；".join(r.title.zh for r in rubrics)))
+        names = t("template.sep").join(str(r.title) for r in rubrics)  # in the language in force
+        heads_above.append(t("template.rubrics", names=names))
     if province is not None:
         heads_above.append(t("template.province", province=province))
     for text in heads_above:
@@ -462,7 +463,7 @@ def _write_guide(
             ("* " if _mark(spec, gates) else "") + spec.label,
             spec.unit,
             spec.source or "—",
-            "；".join(dict.fromkeys(document_of(e) for e in use.evidence)) or "—",
+            t("template.sep").join(dict.fromkeys(document_of(e) for e in use.evidence)) or "—",
             _first(used_by, 4) or t("template.guide.basic"),
         )
         for col, text in enumerate(cells, start=1):
