@@ -314,7 +314,9 @@ def test_summary_workbook_reads_back(tmp_path: Path) -> None:
     assert main["A1"].font.b and main["A1"].value == "排名"
     assert [c.value for c in main["A"][1:]] == [1, 2]
     assert main["D3"].value == "'=1+1" and main["D3"].data_type == "s"
-    assert main.column_dimensions["B"].width == 26
+    assert main.column_dimensions["B"].width == 24
+    # printed: the firm, its place and why; the points and sources stay on the screen
+    assert main.print_area is not None and "$A$1:" in str(main.print_area)
     for ws in wb:
         assert ws.auto_filter.ref and ws.page_setup.orientation == "landscape"
         assert ws.page_setup.paperSize == 9 and ws.page_setup.fitToWidth == 1

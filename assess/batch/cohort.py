@@ -278,7 +278,7 @@ def build_context(
         ],
         "total": cohort.total,
         "scored": cohort.counts.get("scored", 0),
-        "ranked": len(cohort.scores),
+        "ranked": ranking.size if ranking is not None else len(cohort.scores),
         "duplicates": duplicates,
         "tiers": tiers,
         "histogram": Markup(histogram_svg(bins, marks=bands)) if cohort.scores else None,

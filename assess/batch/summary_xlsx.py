@@ -18,6 +18,7 @@ do), and so do Excel, WPS and LibreOffice.
 from __future__ import annotations
 
 import io
+import math
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,7 +48,7 @@ from assess.batch.records import (
     ranked_order,
 )
 from assess.batch.stats import PERCENTILES, Cohort, RubricTally
-from assess.fields import FIELDS_BY_ID
+from assess.fields import FIELDS_BY_ID, FieldType
 from assess.intake.places import place
 
 MAX_CELL = 32_767  # Excel's limit on the characters of one cell
@@ -193,9 +194,11 @@ class _Sheet:
         self.number = number
         self.rows = 0
         self.width = len(widths)
+        self.widths = list(widths)
         self.filter = ""
         self.repeat_header = frozen  # printed: the header row on every page
         self.links: list[tuple[str, str]] = []  # (cell, relative target)
+        self.print_columns = 0  # printed: only the first N columns (0: all of them)
         self._book = book
         self._out: IO[bytes] = book.zip.open(
             f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True
@@ -239,7 +242,13 @@ class _Sheet:
         self.rows += 1
         r = str(self.rows)
         s = f' s="{style}"' if style else ""
-        parts = [f'<row r="{r}">']
+        if style == WRAP:
+            values = list(values)
+            lines = max((_lines(v, self._width(i)) for i, v in enumerate(values)), default=1)
+            height = min(15 * lines, 409)  # wrapped text shows whole, in any spreadsheet
+            parts = [f'<row r="{r}" ht="{height}" customHeight="1">']
+        else:
+            parts = [f'<row r="{r}">']
         add = parts.append
         letters = _LETTERS
         for i, value in enumerate(values):
@@ -277,6 +286,9 @@ class _Sheet:
         self._pending.append("".join(parts))
         if len(self._pending) >= _ROWS_PER_WRITE:
             self._flush()
+
+    def _width(self, i: int) -> float:
+        return self.widths[i] if i < len(self.widths) else 8.43
 
     def skip(self) -> None:
         """An empty row."""
@@ -398,16 +410,26 @@ class _Book:
                 "</Relationships>"
             ),
         )
-        names = "".join(
-            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{ws.number - 1}" '
-            f'hidden="1">{escape(_quoted_range(ws.title, ws.filter))}</definedName>'
-            for ws in self.sheets
-            if ws.filter
-        ) + "".join(
-            f'<definedName name="_xlnm.Print_Titles" localSheetId="{ws.number - 1}">'
-            f"{escape(_quoted_title(ws.title))}!$1:$1</definedName>"
-            for ws in self.sheets
-            if ws.repeat_header
+        names = (
+            "".join(
+                f'<definedName name="_xlnm._FilterDatabase" localSheetId="{ws.number - 1}" '
+                f'hidden="1">{escape(_quoted_range(ws.title, ws.filter))}</definedName>'
+                for ws in self.sheets
+                if ws.filter
+            )
+            + "".join(
+                f'<definedName name="_xlnm.Print_Titles" localSheetId="{ws.number - 1}">'
+                f"{escape(_quoted_title(ws.title))}!$1:$1</definedName>"
+                for ws in self.sheets
+                if ws.repeat_header
+            )
+            + "".join(
+                f'<definedName name="_xlnm.Print_Area" localSheetId="{ws.number - 1}">'
+                f"{escape(_quoted_title(ws.title))}!$A$1:${column_letter(ws.print_columns)}"
+                f"${max(ws.rows, 1)}</definedName>"
+                for ws in self.sheets
+                if ws.print_columns
+            )
         )
         self.zip.writestr(
             "xl/workbook.xml",
@@ -426,6 +448,19 @@ class _Book:
         )
         self.zip.writestr("xl/styles.xml", _STYLES)
         self.zip.close()
+
+
+def _lines(value: object, width: float) -> int:
+    """Lines a wrapped cell of `width` characters needs for `value` (a CJK character is
+    about 1.7 wide): spreadsheets do not all size rows to wrapped text themselves."""
+    if not isinstance(value, str) or not value:
+        return 1
+    room = max(width, 1.0)
+    total = 0
+    for part in value.split("\n"):
+        wide = sum(1.7 if ord(ch) >= 0x2E80 else 1.0 for ch in part)
+        total += max(1, math.ceil(wide / room))
+    return total
 
 
 def _quoted_title(title: str) -> str:
@@ -513,6 +548,9 @@ def _summary_sheet(
     changes: Mapping[int, Change],
     compare: bool,
 ) -> None:
+    """汇总: first what an officer reads and prints (the firm, where and what it is, its
+    verdict and why), then the detail for the screen (each rubric's points, notes,
+    errors, where each row came from, the report)."""
     groups = _rubric_columns(tallies)
     standing = ranking.standing
     extra: dict[str, None] = {}
@@ -522,17 +560,28 @@ def _summary_sheet(
     # an agency's column named like one of ours (区县) is told apart: 区县（原表）
     ours = {*_info_labels(), t("summary.xlsx.name"), t("summary.xlsx.credit_code")}
     shown = {h: t("summary.xlsx.extra_heading", heading=h) if h in ours else h for h in extra}
+    widths = dict(zip(INFO_FIELDS, (7, 8, 9, 10, 14, 14), strict=True))
     columns = [
-        _Column(t("summary.xlsx.rank"), 6),
-        _Column(t("summary.xlsx.name"), 26),
-        _Column(t("summary.xlsx.verdict"), 16),
-        _Column(t("summary.xlsx.credit_code"), 21),
-        *(_Column(label, 10) for label in _info_labels()),
+        _Column(t("summary.xlsx.rank"), 5),
+        _Column(t("summary.xlsx.name"), 24),
+        _Column(t("summary.xlsx.verdict"), 14),
+        _Column(t("summary.xlsx.credit_code"), 20),
+        *(_Column(label, widths[f]) for f, label in zip(INFO_FIELDS, _info_labels(), strict=True)),
         *(_Column(shown[heading], 12) for heading in extra),
-        _Column(t("summary.xlsx.size"), 7),
-        _Column(t("summary.xlsx.score_rate"), 8),
-        _Column(t("summary.xlsx.percentile"), 8),
+        _Column(t("summary.xlsx.size"), 6),
+        _Column(t("summary.xlsx.score_rate"), 7),
+        _Column(t("summary.xlsx.percentile"), 7),
+        _Column(t("summary.xlsx.unmet"), 50),
+        _Column(t("summary.xlsx.missing_data"), 24),
     ]
+    if compare:
+        columns += [
+            _Column(t("summary.xlsx.previous_verdict"), 14),
+            _Column(t("summary.xlsx.previous_score"), 7),
+            _Column(t("summary.xlsx.change"), 24),
+        ]
+    printed = len(columns)
+    columns.append(_Column(t("summary.xlsx.report"), 30))
     for tally, prefix in groups:
         columns.append(_Column(t("summary.xlsx.tier_verdict", tier=prefix), 10))
         if tally.max > 0:
@@ -542,24 +591,14 @@ def _summary_sheet(
             ]
             columns += [_Column(f"{prefix}·{title}", 9) for title in tally.classes.values()]
     columns += [
-        _Column(t("summary.xlsx.unmet"), 48),
-        _Column(t("summary.xlsx.missing_data"), 30),
-    ]
-    if compare:
-        columns += [
-            _Column(t("summary.xlsx.previous_verdict"), 16),
-            _Column(t("summary.xlsx.previous_score"), 8),
-            _Column(t("summary.xlsx.change"), 30),
-        ]
-    columns += [
         _Column(t("summary.xlsx.warnings"), 40),
         _Column(t("summary.xlsx.error"), 40),
         _Column(t("summary.xlsx.source"), 24),
         _Column(t("summary.xlsx.sheet"), 7),
         _Column(t("summary.xlsx.row"), 5),
-        _Column(t("summary.xlsx.report"), 28),
     ]
     ws = _header(book, t("summary.xlsx.sheet_summary"), columns, frozen_columns=2)
+    ws.print_columns = printed
     # Labels are our own text, numbers are numbers: only the applicants' text (names,
     # codes, files, messages) needs `cell_text`.
     for r in ranked_order(rows, ranking):
@@ -576,20 +615,9 @@ def _summary_sheet(
             SIZE_LABELS.get(r.size_class or "", r.size_class),
             _number(score) if score is not None else None,
             _number(s.percentile) if s else None,
+            cell_text(_unmet_text(r)),
+            cell_text("、".join(_missing_labels(r))),
         ]
-        lines = {line.rubric: line for line in r.lines}
-        for tally, _ in groups:
-            line = lines.get(tally.rubric)
-            width = 1 + (2 + len(tally.classes) if tally.max > 0 else 0)
-            if line is None:
-                values += [None] * width
-                continue
-            values.append(PASS_LABELS.get(line.pass_status, line.pass_status))
-            if tally.max > 0:
-                values += [_number(line.total), _number(line.max)]
-                points = {c.id: c.points for c in line.classes}
-                values += [_number(points[c]) if c in points else None for c in tally.classes]
-        values += [cell_text(_unmet_text(r)), cell_text("、".join(_missing_labels(r)))]
         if compare:
             change = changes.get(r.index)
             if change is None:
@@ -603,6 +631,19 @@ def _summary_sheet(
                     _number(then.rate) if then.rate is not None else None,
                     cell_text("；".join(words) if words else t("summary.xlsx.unchanged")),
                 ]
+        values.append(Link(r.report, cell_text(r.report)) if r.report else None)
+        lines = {line.rubric: line for line in r.lines}
+        for tally, _ in groups:
+            line = lines.get(tally.rubric)
+            width = 1 + (2 + len(tally.classes) if tally.max > 0 else 0)
+            if line is None:
+                values += [None] * width
+                continue
+            values.append(PASS_LABELS.get(line.pass_status, line.pass_status))
+            if tally.max > 0:
+                values += [_number(line.total), _number(line.max)]
+                points = {c.id: c.points for c in line.classes}
+                values += [_number(points[c]) if c in points else None for c in tally.classes]
         errors = [
             f"{i.where} {_field_label(i.field) or i.field}: {i.message}".replace(" : ", ": ")
             for i in r.issues
@@ -617,9 +658,8 @@ def _summary_sheet(
             cell_text(r.source),
             cell_text(r.sheet) if r.sheet else None,
             r.row,
-            Link(r.report, cell_text(r.report)) if r.report else None,
         ]
-        ws.append(values)
+        ws.append(values, WRAP)
     ws.filter = f"A1:{column_letter(len(columns))}{max(len(rows) + 1, 2)}"
 
 
@@ -674,6 +714,12 @@ def _missing_advice(field_id: str) -> str:
     spec = FIELDS_BY_ID.get(field_id)
     if spec is None:
         return catalog.t("summary.issue.fill", label=field_id)
+    if spec.type is FieldType.ENUM:
+        return catalog.t("summary.issue.fill_choice", label=spec.label)
+    if spec.type is FieldType.BOOL:
+        return catalog.t("summary.issue.fill_yes_no", label=spec.label)
+    if spec.type is FieldType.TEXT:
+        return catalog.t("summary.issue.fill_text", label=spec.label)
     unit = catalog.t("summary.issue.unit", unit=spec.unit) if spec.unit else ""
     return catalog.t("summary.issue.fill", label=spec.label + unit)
 
@@ -768,7 +814,7 @@ def _stats_sheet(
     gone: Sequence[Then],
 ) -> None:
     t = catalog.t
-    ws = book.sheet(t("summary.xlsx.sheet_stats"), (30, 14, 10, 10, 10, 10, 10, 10, 10))
+    ws = book.sheet(t("summary.xlsx.sheet_stats"), (52, 14, 10, 10, 10, 10, 10, 10, 10))
     ws.append([t("summary.xlsx.stats_item"), t("summary.xlsx.stats_value")], HEADER)
     ws.repeat_header = False
 
@@ -798,7 +844,9 @@ def _stats_sheet(
 
     title(t("summary.xlsx.ranking_rule"))
     rule = "summary.rule.official" if info.official else "summary.rule.own"
-    ws.append([cell_text(t(rule))], WRAP)
+    for sentence in re.split(r"(?<=[。；;])\s*|(?<=\.)\s+", t(rule)):
+        if sentence:
+            ws.append([cell_text(sentence)])  # one clause a row: nothing to wrap or cut
 
     title(t("summary.xlsx.firms"))
     line(t("summary.xlsx.applicants"), cohort.total)
