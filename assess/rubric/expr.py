@@ -42,7 +42,7 @@ class Unknown:
 
     @property
     def reason(self) -> str:
-        return "；".join(self.reasons)
+        return t("operator.and_separator").join(self.reasons)
 
 
 Result = Union[Value, Unknown]  # noqa: UP007
@@ -123,10 +123,7 @@ class Expr:
         if not text:
             raise ExprError(t("rubric.expr.empty"))
         if len(text) > MAX_CHARS:
-            raise ExprError(
-                f"公式有 {len(text)} 个字符，超过 {MAX_CHARS} 个的上限；"
-                f"请把它拆成几个 metrics，再在这里引用它们的编号"
-            )
+            raise ExprError(t("rubric.expr.too_long", count=len(text), limit=MAX_CHARS))
         try:
             tree = ast.parse(text, mode="eval").body
         except SyntaxError as exc:
@@ -137,9 +134,7 @@ class Expr:
             # CPython's parser gives up on some nesting (a few thousand unary signs) with
             # RecursionError or MemoryError rather than SyntaxError; a null byte is a
             # ValueError.  None of these is a formula.
-            raise ExprError(
-                f"无法解析公式 {_clip(text)!r}：嵌套太深或含有不允许的字符；请简化公式"
-            ) from None
+            raise ExprError(t("rubric.expr.unparsable", text=repr(_clip(text)))) from None
         _check_size(tree, text)
         names: set[str] = set()
         _validate(tree, names)
@@ -172,9 +167,9 @@ def _check_size(tree: ast.AST, text: str) -> None:
         node, depth = stack.pop()
         count += 1
         if count > MAX_NODES:
-            raise ExprError(f"公式 {_clip(text)!r} 超过 {MAX_NODES} 个部分；请把它拆成几个 metrics")
+            raise ExprError(t("rubric.expr.too_many", text=repr(_clip(text)), limit=MAX_NODES))
         if depth > MAX_DEPTH:
-            raise ExprError(f"公式 {_clip(text)!r} 嵌套超过 {MAX_DEPTH} 层；请把它拆成几个 metrics")
+            raise ExprError(t("rubric.expr.too_deep", text=repr(_clip(text)), limit=MAX_DEPTH))
         value = node.value if isinstance(node, ast.Constant) else None
         if isinstance(value, int | float) and not isinstance(value, bool):
             _check_number(value, node, text)
@@ -191,8 +186,7 @@ def _check_number(value: int | float, node: ast.AST, text: str) -> None:
     if not ok:
         written = ast.get_source_segment(text, node) or repr(value)
         raise ExprError(
-            f"数字 {_clip(written, 24)} 超出范围（量级须在 10^-{MAX_EXPONENT} 到 "
-            f"10^{MAX_EXPONENT} 之间）；请写出实际数值"
+            t("rubric.expr.number_range", number=_clip(written, 24), limit=MAX_EXPONENT)
         )
 
 
@@ -449,7 +443,17 @@ def _join(*values: object) -> Unknown:
 # ---- kinds: what `rubric check` can know before any firm is scored --------------------
 
 Kind = Literal["number", "text", "yes/no"]
-_KIND_WORDS: dict[str, str] = {"number": "数值", "text": "文字", "yes/no": "是/否", "list": "列表"}
+_KIND_KEYS: dict[str, str] = {
+    "number": "number",
+    "text": "text",
+    "yes/no": "yes_no",
+    "list": "list",
+}
+
+
+def _kind_word(kind: str) -> str:
+    """数值, 文字, 是/否, 列表 (a number, text, yes or no, a list)."""
+    return t(f"rubric.expr.kind.{_KIND_KEYS[kind]}")
 
 
 def kind_problems(expr: Expr, kinds: Mapping[str, Kind], want: Kind | None = None) -> list[str]:
@@ -465,8 +469,14 @@ def kind_problems(expr: Expr, kinds: Mapping[str, Kind], want: Kind | None = Non
 
     def say(node: ast.AST, got: str, need: str, why: str) -> None:
         problems.append(
-            f"{ast.unparse(node)!r} 是{_KIND_WORDS[got]}，{why}需要{_KIND_WORDS[need]}"
-            f"（公式 {_clip(expr.text)!r}）"
+            t(
+                "rubric.expr.kind_mismatch",
+                node=repr(ast.unparse(node)),
+                got=_kind_word(got),
+                why=why,
+                need=_kind_word(need),
+                text=repr(_clip(expr.text)),
+            )
         )
 
     def need(node: ast.AST, want: str, why: str) -> None:
@@ -489,18 +499,18 @@ def kind_problems(expr: Expr, kinds: Mapping[str, Kind], want: Kind | None = Non
             case ast.List() | ast.Tuple():
                 return "list"
             case ast.UnaryOp(op=ast.Not(), operand=operand):
-                need(operand, "yes/no", "not ")
+                need(operand, "yes/no", t("rubric.expr.why.not"))
                 return "yes/no"
             case ast.UnaryOp(operand=operand):
-                need(operand, "number", "正负号")
+                need(operand, "number", t("rubric.expr.why.sign"))
                 return "number"
             case ast.BinOp(left=left, op=op, right=right):
                 for side in (left, right):
-                    need(side, "number", f"{_BINOPS.get(type(op), '?')} 运算")
+                    need(side, "number", t("rubric.expr.why.arith", op=_BINOPS.get(type(op), "?")))
                 return "number"
             case ast.BoolOp(values=values):
                 for v in values:
-                    need(v, "yes/no", "and/or ")
+                    need(v, "yes/no", t("rubric.expr.why.andor"))
                 return "yes/no"
             case ast.Compare(left=left, ops=ops, comparators=comparators):
                 sides = [left, *comparators]
@@ -510,30 +520,37 @@ def kind_problems(expr: Expr, kinds: Mapping[str, Kind], want: Kind | None = Non
                     word = _CMPOPS.get(type(cmp), "?")
                     if isinstance(cmp, ast.In | ast.NotIn):
                         if kb is not None and kb != "list":
-                            say(b, kb, "list", f"{word} 的右边")
+                            say(b, kb, "list", t("rubric.expr.why.right", op=word))
                         if ka == "list":
-                            say(a, ka, "number", f"{word} 的左边不能是列表，")
+                            say(a, ka, "number", t("rubric.expr.why.left_list", op=word))
                     elif ka == "list" or kb == "list":
-                        say(a if ka == "list" else b, "list", "number", f"{word} 比较")
+                        why = t("rubric.expr.why.compare", op=word)
+                        say(a if ka == "list" else b, "list", "number", why)
                     elif isinstance(cmp, ast.Lt | ast.LtE | ast.Gt | ast.GtE):
                         for side, k in ((a, ka), (b, kb)):
                             if k is not None and k != "number":
-                                say(side, k, "number", f"{word} 比较")
+                                say(side, k, "number", t("rubric.expr.why.compare", op=word))
                     elif ka is not None and kb is not None and ka != kb:
                         # Always unequal: 'industry == 1' is a mistake, not a question.
-                        say(b, kb, ka, f"与 {ast.unparse(a)!r} 用 {word} 比较")
+                        other = repr(ast.unparse(a))
+                        say(b, kb, ka, t("rubric.expr.why.compare_with", other=other, op=word))
                 return "yes/no"
             case ast.Call(args=args):
                 for arg in args:
-                    need(arg, "number", f"{ast.unparse(node.func)}() ")
+                    need(arg, "number", t("rubric.expr.why.call", func=ast.unparse(node.func)))
                 return "number"
         return None  # pragma: no cover - refused by _validate
 
     got = kind(expr.tree)
     if got == "list":
-        problems.append(f"列表只能写在 in 之后（公式 {_clip(expr.text)!r}）")
+        problems.append(t("rubric.expr.list_only_in", text=repr(_clip(expr.text))))
     elif want is not None and got is not None and got != want:
         problems.append(
-            f"公式 {_clip(expr.text)!r} 的结果是{_KIND_WORDS[got]}，这里需要{_KIND_WORDS[want]}"
+            t(
+                "rubric.expr.result_kind",
+                text=repr(_clip(expr.text)),
+                got=_kind_word(got),
+                need=_kind_word(want),
+            )
         )
     return list(dict.fromkeys(problems))
