@@ -34,9 +34,11 @@ _MARK = {True: ("✓", "green"), False: ("✗", "red"), None: ("?", "yellow")}
 
 
 # A figure with its sign, digits, decimals, percent sign and unit is one token, and
-# closing punctuation stays with what it closes: a line never splits "6,800 万元".
+# closing punctuation stays with what it closes: a line never splits "6,800 万元" (nor
+# "6,800 10k yuan": the English units of `assess.fields` and the unit labels too).
 _TOKEN = re.compile(
-    r"(?:[-−+]?\d[\d,]*(?:\.\d+)?%?(?: ?(?:万元|人|件|项|家|年|分|名|个))?"
+    r"(?:[-−+]?\d[\d,]*(?:\.\d+)?%?"
+    r"(?: ?(?:万元|人|件|项|家|年|分|名|个|10k yuan|persons|items|years|points|partners))?"
     r"|[A-Za-z0-9_.\-/]+"
     r"|\s+"
     r"|.)"
