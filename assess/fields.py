@@ -40,6 +40,23 @@ class Section(StrEnum):
     ECOSYSTEM = "合作与生态"
     LOCAL = "地方特色指标"
 
+    @property
+    def label(self) -> str:
+        """The section's heading in the language in force (the value is the Chinese)."""
+        return _SECTION_EN[self] if language() == "en" else self.value
+
+
+_SECTION_EN = {
+    Section.BASIC: "Basic information",
+    Section.FINANCE: "Finance",
+    Section.RD: "R&D",
+    Section.IP: "Intellectual property",
+    Section.MARKET: "Market and products",
+    Section.QUALITY: "Quality and digitalisation",
+    Section.ECOSYSTEM: "Cooperation and ecosystem",
+    Section.LOCAL: "Local distinctive indicators",
+}
+
 
 @dataclass(frozen=True)
 class Field:

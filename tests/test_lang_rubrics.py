@@ -94,6 +94,10 @@ def test_field_words_follow_the_language_in_force() -> None:
         assert revenue.unit == "10k yuan" and revenue.unit_zh == "万元"
     # The Chinese stays what the questionnaire's cells are read by.
     assert spec.choices[1] == ("provincial", "省级")
+    assert spec.section.label == spec.section.value == "研发"
+    with using("en"):
+        assert spec.section.label == "R&D"
+        assert all(f.section.label and not CJK.search(f.section.label) for f in FIELDS)
 
 
 def test_a_plain_string_is_the_chinese_and_english_falls_back_to_it(tmp_path: Path) -> None:
