@@ -219,3 +219,19 @@ def test_the_rubric_page_reads_in_either_language(rubric_id: str) -> None:
     assert rubric.title.en in english
     chinese = run(["rubric", "show", rubric_id, "--format", "md"])
     assert rubric.title.zh in chinese and "## 通过规则" in chinese
+
+
+def test_a_header_is_found_by_its_label_in_either_language_whatever_is_in_force() -> None:
+    # The reader's label table is built when it is first imported: under --lang en too it
+    # must know the Chinese headers of a questionnaire (and the English ones).
+    code = (
+        "from assess.catalog import set_language\n"
+        "set_language('en')\n"
+        "from assess.intake.labels import field_by_label as f\n"
+        "print(f('* 上年度营业收入(万元)').id, f('Operating revenue (last year)').id,"
+        " f('研发机构级别').id)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert out.stdout.split() == ["revenue", "revenue", "rd_institution"], out.stderr

@@ -34,7 +34,10 @@ def _label_key(text: str) -> str:
 def _build_labels() -> dict[str, Field]:
     out: dict[str, Field] = {}
     for spec in FIELDS:
-        for label in (spec.label, *spec.aliases):
+        # Both languages: a questionnaire is read the same whatever language is in force.
+        for label in (spec.label_zh, *spec.aliases, spec.label_en):
+            if not label:
+                continue
             out.setdefault(_label_key(label), spec)
     return out
 
@@ -50,7 +53,8 @@ def field_by_label(text: str) -> Field | None:
     spec = _LABELS.get(key) or _LABELS.get(bare)
     if spec is None:
         for local in local_fields():
-            if _label_key(local.label) in (key, bare):
+            names = {_label_key(x) for x in (local.label_zh, local.label_en) if x}
+            if names & {key, bare}:
                 return local
     return spec
 
