@@ -235,3 +235,13 @@ def test_a_header_is_found_by_its_label_in_either_language_whatever_is_in_force(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
     assert out.stdout.split() == ["revenue", "revenue", "rd_institution"], out.stderr
+
+
+def test_a_choice_written_in_english_reads_back() -> None:
+    from assess.intake.values import parse_value
+
+    spec = next(f for f in FIELDS if f.id == "rd_institution")
+    with using("en"):
+        written = spec.choice_label("provincial")
+    assert written == "Provincial"
+    assert parse_value(spec, written) == parse_value(spec, "省级") == "provincial"

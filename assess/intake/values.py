@@ -253,9 +253,11 @@ def _parse_bool(spec: Field, raw: object) -> bool:
 
 @functools.cache
 def _enum_lookup(spec: Field) -> tuple[dict[str, str], dict[str, str]]:
-    """(normalised label → value, value → value) for a dropdown field."""
+    """(normalised label → value, value → value) for a dropdown field: its labels in
+    either language, so a cell written in English (`Field.choice_label`) reads back too."""
+    english = zip(spec.choice_values, spec.choices_en, strict=False)
     return (
-        {_normalise(label): value for value, label in spec.choices},
+        {_normalise(label): value for value, label in (*english, *spec.choices)},
         {value: value for value, _ in spec.choices},
     )
 
