@@ -311,11 +311,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     async def template_bytes() -> bytes:
-        if "data" not in blank_template:  # not the firm's data: kept for every request
-            blank_template["data"] = await score_pool.run(
-                settings.time_limit, work.questionnaire, None, language()
+        lang = language()
+        if lang not in blank_template:  # not a firm's data: made once per language, kept
+            blank_template[lang] = await score_pool.run(
+                settings.time_limit, work.questionnaire, None, lang
             )
-        return blank_template["data"]
+        return blank_template[lang]
 
     @app.get("/template.xlsx", include_in_schema=False)
     async def template_download(request: Request) -> Response:

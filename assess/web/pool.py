@@ -2,10 +2,12 @@
 
 Two pools, so that a queue of PDFs (about a second each) never holds up scoring an upload
 (tens of milliseconds): `score` reads and scores uploads and writes questionnaires,
-`pdf` renders reports.  Each job carries its own time limit (`work.limited`); the server
-waits a little longer, and when a worker is still busy after that (native code that
-ignored the signal), the pool is replaced and its processes killed, so one bad upload
-cannot keep a worker forever.
+`pdf` renders reports.  A job goes to a worker only when one is free.  Each job carries
+its own time limit in CPU seconds (`work.limited`: a busy machine slows a job down, it does
+not make it overrun); the server waits twice that in wall time and a little more, and when
+a worker is still busy after that (native code that ignored the signal, a job starved of
+CPU), the pool is replaced and its processes killed, so one bad upload cannot keep a
+worker forever.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from assess.web.work import Overtime
 
 R = TypeVar("R")
 
-GRACE_SECONDS = 5.0  # the server's deadline beyond the job's own limit
+GRACE_SECONDS = 5.0  # the server's deadline beyond twice the job's own limit
+QUEUE_SECONDS = 60.0  # the longest a job waits for a free worker before it is refused
 
 
 class Busy(Exception):
@@ -39,6 +42,9 @@ class Pool:
         self.warm = warm
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        # Jobs are handed to the executor only when a worker is free, so that the deadline
+        # below measures a job's run and not its wait in the queue.
+        self._free: asyncio.Semaphore | None = None
 
     def _make(self) -> ProcessPoolExecutor:
         # Spawned, not forked: the server process holds an event loop and threads.
@@ -62,20 +68,31 @@ class Pool:
             future.result()
 
     async def run(self, seconds: float, fn: Callable[..., R], *args: Any) -> R:
-        """`fn(*args, seconds)` in a worker; `Busy` when it overruns or its worker dies."""
-        executor = self.executor()
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(executor, functools.partial(fn, *args, seconds))
+        """`fn(*args, seconds)` in a worker, once one is free; `Busy` when none is free for
+        `QUEUE_SECONDS`, when the job overruns its limit (CPU seconds, in the worker) or
+        twice that in wall time (the server's deadline), or when its worker dies."""
+        if self._free is None:
+            self._free = asyncio.Semaphore(self.size)
         try:
-            return await asyncio.wait_for(future, seconds + GRACE_SECONDS)
+            await asyncio.wait_for(self._free.acquire(), QUEUE_SECONDS)
         except TimeoutError:
-            self._replace(executor)
             raise Busy from None
-        except Overtime:  # the job's own limit: the worker is free again
-            raise Busy from None
-        except BrokenProcessPool:
-            self._replace(executor)
-            raise Busy from None
+        try:
+            executor = self.executor()
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(executor, functools.partial(fn, *args, seconds))
+            try:
+                return await asyncio.wait_for(future, 2 * seconds + GRACE_SECONDS)
+            except TimeoutError:
+                self._replace(executor)
+                raise Busy from None
+            except Overtime:  # the job's own limit: the worker is free again
+                raise Busy from None
+            except BrokenProcessPool:
+                self._replace(executor)
+                raise Busy from None
+        finally:
+            self._free.release()
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:

@@ -8,9 +8,9 @@ Nothing the firm sent is written to disk.  The workbook reader reads a path; the
 handed to it as an anonymous in-memory file (`memfd_create`) under `/proc/self/fd`, and the
 places in its messages are given back the name the firm's browser sent.
 
-Each job runs under a time limit (`limited`): a timer signal in the worker raises
-`Overtime`, a `BaseException`, so that no reader's `except Exception` turns it into a
-"damaged file" message.  The server adds its own deadline around the job in case native
+Each job runs under a time limit in CPU seconds (`limited`): a timer signal in the worker
+raises `Overtime`, a `BaseException`, so that no reader's `except Exception` turns it into
+a "damaged file" message.  The server adds its own deadline around the job in case native
 code holds the worker past the signal.
 """
 
@@ -35,18 +35,20 @@ class Overtime(BaseException):  # not Exception: no reader's `except Exception` 
 
 
 def limited(seconds: float, fn: Callable[..., R], *args: Any) -> R:
-    """`fn(*args)` in this (pool) process, stopped with `Overtime` after `seconds`."""
+    """`fn(*args)` in this (pool) process, stopped with `Overtime` once it has used
+    `seconds` of CPU time (`ITIMER_PROF`): what the limit guards against is a job that
+    computes too long, and on a busy machine the wall time of a sound job grows."""
 
-    def on_alarm(signum: int, frame: object) -> None:
+    def on_timer(signum: int, frame: object) -> None:
         raise Overtime
 
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, on_timer)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         return fn(*args)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 @dataclass(frozen=True)
