@@ -452,13 +452,13 @@ class _Book:
 
 def _lines(value: object, width: float) -> int:
     """Lines a wrapped cell of `width` characters needs for `value` (a CJK character is
-    about 1.7 wide): spreadsheets do not all size rows to wrapped text themselves."""
+    two wide): spreadsheets do not all size rows to wrapped text themselves."""
     if not isinstance(value, str) or not value:
         return 1
     room = max(width, 1.0)
     total = 0
     for part in value.split("\n"):
-        wide = sum(1.7 if ord(ch) >= 0x2E80 else 1.0 for ch in part)
+        wide = sum(2.0 if ord(ch) >= 0x2E80 else 1.0 for ch in part)
         total += max(1, math.ceil(wide / room))
     return total
 
