@@ -14,6 +14,7 @@ operator a `Scope` (the engine's view of one firm), a `Checker` (the loader's) o
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from abc import ABC, abstractmethod
@@ -23,7 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ClassVar, Protocol, get_args
 
-from assess.catalog import language, t, table, using
+from assess.catalog import Lang, language, t, table, using
 from assess.errors import Problem
 from assess.fields import FIELDS_BY_ID
 from assess.numbers import fmt
@@ -248,8 +249,15 @@ def with_unit(value: Fraction | Decimal | int, unit: str) -> str:
     """ "238 万元", "3.5%", "5 年": a value with its unit in the current language."""
     if unit == "percent":
         return f"{fmt(value)}%"
-    label = table("label.unit").get(unit)
+    label = _unit_labels(language()).get(unit)
     return f"{fmt(value)} {label}" if label else fmt(value)
+
+
+@functools.cache
+def _unit_labels(lang: Lang) -> dict[str, str]:
+    """The unit label table, built once per language: `catalog.table` walks the whole
+    catalog, and scoring one firm words a value with its unit a few dozen times."""
+    return table("label.unit", lang)
 
 
 def _shown(scope: Scope, name: str, value: Fraction | Decimal) -> str:
