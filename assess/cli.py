@@ -145,8 +145,10 @@ def usage_error(exc: errors.UsageError) -> str:
         hint = param.get_error_hint() if param is not None else ""
         if isinstance(exc, errors.MissingParameter):
             kind = param.param_type_name if param is not None else ""
-            key = "cli.usage.missing_option" if kind == "option" else "cli.usage.missing_argument"
-            return t(key, name=hint)
+            if kind == "option":
+                return t("cli.usage.missing_option", name=hint)
+            command = exc.ctx.command_path if exc.ctx is not None else "assess"
+            return t("cli.usage.missing_argument", name=hint, command=command)
         if param is not None and param.name == "lang":
             return t("cli.usage.bad_value", name=hint, message=exc.message)
         return t("cli.usage.bad_value", name=hint, message=_want(param))
