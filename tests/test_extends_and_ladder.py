@@ -90,7 +90,7 @@ indicators:
         load_rubric(child)
     (problem,) = info.value.problems
     assert str(problem).startswith(f"{child}:18:11 indicators[1].score.bands[1]: ")
-    assert "overlap" in str(problem)
+    assert "重叠" in str(problem)  # bands that overlap
 
 
 def test_unknown_parent_removal_and_loops_are_errors(tmp_path: Path) -> None:
