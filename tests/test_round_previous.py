@@ -132,6 +132,42 @@ def test_a_previous_round_that_cannot_be_read_is_one_clear_line(tmp_path: Path) 
     assert not (tmp_path / "out" / "summary.xlsx").exists()
 
 
+def test_levels_compare_across_languages(tmp_path: Path) -> None:
+    """A last round worded in English, this one in Chinese: the same class levels are no
+    change, a level that moved is worded in this round's language."""
+    from assess.catalog import using
+    from assess.engine import evaluate
+    from assess.intake.firm import firm_from_mapping
+    from assess.report.jsonout import compact_record
+    from assess.rubric.loader import get_rubric
+
+    weak = _sample("strong")
+    before = firm_from_mapping({**weak, "rd_expense": 0, "rd_expense_prev": 0}, "strong.json")
+    with using("en"):
+        record = compact_record(evaluate(get_rubric("srdi-readiness"), before))
+    old = tmp_path / "old"
+    old.mkdir()
+    line = {
+        "applicant": {"name": "x", "credit_code": weak["credit_code"], "status": "scored"},
+        "results": [record],
+    }
+    (old / "results.jsonl").write_text(json.dumps(line, ensure_ascii=False) + "\n", "utf-8")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "strong.json").write_text(json.dumps(weak, ensure_ascii=False), "utf-8")
+    out = tmp_path / "out"
+    options = BatchOptions(
+        inputs=(tmp_path / "in",), outdir=out, pdf=False, progress=False, workers=0, previous=old
+    )
+    run_batch(options)
+    head, row = _sheet(out / "summary.xlsx", "汇总")[:2]
+    change = dict(zip(head, row, strict=True))["变化"]
+    assert "研发投入" in change and "→ 领先" in change, change  # worded in Chinese
+    for level in ("Starting", "Growing", "Mature", "Leading"):
+        assert level not in change, change
+    for title in ("协同", "细分市场", "创新生态"):  # unchanged classes are not listed
+        assert title not in change, change
+
+
 def test_a_round_written_by_an_older_version_still_compares(tmp_path: Path) -> None:
     """The oldest layout: no tier, no pass_status, only `passed`."""
     old = tmp_path / "old"

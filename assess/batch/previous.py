@@ -42,7 +42,7 @@ class Then:
     credit_code: str
     place: tuple[str, str]  # as `records.ladder_place`
     rate: Decimal | None  # points over the rubrics that award points, readiness aside
-    levels: Mapping[tuple[str, str], tuple[str, str]]  # (rubric, class) → (title, level)
+    levels: Mapping[tuple[str, str], int]  # (rubric, class) → level reached (`level_of`)
 
 
 @dataclass(frozen=True)
@@ -93,12 +93,15 @@ def _then(item: Mapping[str, Any]) -> Then | None:
     if not code or applicant.get("status") != "scored":
         return None
     records = [r for r in item.get("results") or () if isinstance(r, Mapping)]
-    levels = {
-        (str(r.get("rubric")), str(c.get("id"))): (str(c.get("title")), str(c["maturity"]))
-        for r in records
-        for c in r.get("classes") or ()
-        if isinstance(c, Mapping) and c.get("maturity")
-    }
+    levels = {}
+    for r in records:
+        rubric = str(r.get("rubric"))
+        for c in r.get("classes") or ():
+            if not isinstance(c, Mapping):
+                continue
+            level = level_of(rubric, _decimal(c.get("points")), _decimal(c.get("max")))
+            if level is not None:
+                levels[(rubric, str(c.get("id")))] = level
     return Then(str(applicant.get("name") or ""), code, _place(records), _rate(records), levels)
 
 
@@ -147,12 +150,14 @@ class PreviousRound:
             delta = None
             if now_rate is not None and then.rate is not None:
                 delta = now_rate - then.rate
-            titles = {(line.rubric, c.id): c.title for line in row.lines for c in line.classes}
             levels = []
-            for rubric, class_id, level in row.levels:
-                old = then.levels.get((rubric, class_id))
-                if old is not None and old[1] != level:
-                    levels.append((titles.get((rubric, class_id), old[0]), old[1], level))
+            for line in row.lines:
+                for c in line.classes:
+                    level = level_of(line.rubric, c.points, c.max)
+                    old = then.levels.get((line.rubric, c.id))
+                    if level is not None and old is not None and old != level:
+                        names = level_names(line.rubric)
+                        levels.append((c.title, names[old], names[level]))
             out[row.index] = Change(then, now_place, moved, delta, tuple(levels))
         return out
 
@@ -169,10 +174,31 @@ class PreviousRound:
         return new, gone
 
 
+def level_of(rubric_id: str, points: Decimal | None, maximum: Decimal | None) -> int | None:
+    """The maturity level (起步 0, 成长 1 …) a class's points reach under a bundled
+    rubric's levels, as the engine finds it; None without levels or figures.  Compared
+    as numbers, so two rounds worded in different languages still compare."""
+    from assess.rubric.loader import builtin_rubrics
+
+    rubric = builtin_rubrics().get(rubric_id)
+    if rubric is None or not rubric.maturity or points is None or not maximum:
+        return None
+    share = points * 100 / maximum
+    reached = [i for i, lv in enumerate(rubric.maturity) if share >= lv.min_percent]
+    return reached[-1] if reached else None
+
+
+def level_names(rubric_id: str) -> list[str]:
+    from assess.rubric.loader import builtin_rubrics
+
+    return [str(lv.label) for lv in builtin_rubrics()[rubric_id].maturity]
+
+
 def _compare(now: tuple[str, str], then: tuple[str, str]) -> int:
     def rank(place: tuple[str, str]) -> tuple[int, int]:
         passed, above = place
-        return (TIER_RANK.get(passed, 0), VERDICT_RANK.get(above, 0) if above else 9)
+        top = passed == LADDER_TIERS[-1]
+        return (TIER_RANK.get(passed, 0), len(VERDICT_RANK) if top else VERDICT_RANK.get(above, 0))
 
     a, b = rank(now), rank(then)
     return (a > b) - (a < b)
@@ -194,8 +220,9 @@ def word_change(change: Change) -> list[str]:
     """The change as short phrases: 创新型 · 通过 → 专精特新 · 通过；得分率 +4.5；
     研发投入 成长 → 成熟.  Nothing when nothing moved."""
     out = []
-    if change.moved:
-        out.append(f"{word_place(change.then.place)} → {word_place(change.now)}")
+    before, after = word_place(change.then.place), word_place(change.now)
+    if change.moved and before != after:
+        out.append(f"{before} → {after}")
     if change.delta is not None and change.delta != 0:
         sign = "+" if change.delta > 0 else ""
         out.append(t("summary.why.delta", delta=f"{sign}{_fmt(change.delta)}"))

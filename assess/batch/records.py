@@ -123,9 +123,6 @@ class ApplicantRow:
     # of its 批量 sheet that name no field, (header, text), carried through unchanged.
     info: tuple[str, ...] = ()
     extra: tuple[tuple[str, str], ...] = ()
-    # The verdict and points of each rubric, and the level of each class that has
-    # levels, (rubric, class id, level): what the next round compares against.
-    levels: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def where(self) -> str:
@@ -174,7 +171,8 @@ class ApplicantRow:
         points, readiness = self.points_rate, self.readiness_rate
         return (
             Decimal(TIER_RANK.get(passed, 0)),
-            Decimal(VERDICT_RANK.get(above, 0) if above else len(VERDICTS)),
+            # the verdict a rung up; past the top rung, above every verdict
+            Decimal(len(VERDICTS) if passed == LADDER_TIERS[-1] else VERDICT_RANK.get(above, 0)),
             points if points is not None else NO_SCORE,
             readiness if readiness is not None else NO_SCORE,
         )
@@ -220,7 +218,6 @@ class ApplicantRow:
             "cells": list(self.cells),
             "info": list(self.info),
             "extra": [list(pair) for pair in self.extra],
-            "levels": [list(level) for level in self.levels],
         }
 
     @classmethod
@@ -269,7 +266,6 @@ class ApplicantRow:
             cells=tuple(data.get("cells", ())),
             info=tuple(data.get("info", ())),
             extra=tuple((str(h), str(v)) for h, v in data.get("extra", ())),
-            levels=tuple((str(r), str(c), str(v)) for r, c, v in data.get("levels", ())),
         )
 
 

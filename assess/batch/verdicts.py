@@ -1,7 +1,6 @@
 """Why an applicant stands where it does, as the round's summary says it: the official
 conditions the next tier up still misses, the eligibility gates that keep it out of the
-round, the blank figures that could still change a verdict, and the level of each class
-(what the next round compares against).
+round, and the blank figures that could still change a verdict.
 
 Read from the applicant's assessments while they exist (in the worker that scored it),
 kept on its `ApplicantRow`; the summary workbook and cohort.pdf only word them.
@@ -50,7 +49,7 @@ def _num(value: Any) -> str:
 
 def facts(assessments: Sequence[Assessment]) -> dict[str, Any]:
     """The `ApplicantRow` fields about why (see the module docstring): `target` (the
-    lowest official tier not passed), `unmet`, `ineligible`, `missing`, `levels`."""
+    tier above the highest one passed), `unmet`, `failed`, `ineligible`, `missing`."""
     official = sorted(
         (a for a in assessments if a.tier in LADDER_TIERS),
         key=lambda a: LADDER_TIERS.index(a.tier),
@@ -73,9 +72,6 @@ def facts(assessments: Sequence[Assessment]) -> dict[str, Any]:
         for ind in a.indicators:
             if ind.status == "unknown":
                 missing.update(dict.fromkeys(ind.missing))
-    levels = tuple(
-        (a.rubric, c.id, c.maturity) for a in assessments for c in a.classes if c.maturity
-    )
     return {
         "target": target.tier if target is not None else "",
         "unmet": tuple(dict.fromkeys(unmet(target))) if target is not None else (),
@@ -88,5 +84,4 @@ def facts(assessments: Sequence[Assessment]) -> dict[str, Any]:
         else (),
         "ineligible": tuple(ineligible),
         "missing": tuple(missing),
-        "levels": levels,
     }
