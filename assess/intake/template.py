@@ -358,6 +358,10 @@ def _style() -> dict[str, Any]:
     }
 
 
+# Row heights (points, before the fit-to-width scale) that still print legibly on one page.
+_ONE_PAGE_FORM = 1600
+
+
 def _print_setup(ws: Any, landscape: bool, title_rows: str) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
@@ -527,7 +531,7 @@ def _write_form(
         members = [s for s in specs if s.section is section]
         if not members:
             continue
-        ws.cell(row, 2, section.value).font = st["bold"]
+        ws.cell(row, 2, section.label).font = st["bold"]
         for col in range(1, 6):
             ws.cell(row, col).fill = st["fill_section"]
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=5)
@@ -559,9 +563,11 @@ def _write_form(
             row += 1
     _print_setup(ws, landscape=False, title_rows="1:1")
     # Printed without column A (the ids are for the program reading the sheet back), on
-    # one page: a few rows run over otherwise, alone on a second page.
+    # one page when its rows are little more than a page (else a few of them run over,
+    # alone on a second page); longer rows (the English form's) flow at a readable size.
     ws.print_area = f"B1:E{row - 1}"
-    ws.page_setup.fitToHeight = 1
+    height = sum(ws.row_dimensions[r].height or 15 for r in range(1, row))
+    ws.page_setup.fitToHeight = 1 if height <= _ONE_PAGE_FORM else 0
 
 
 def _write_batch(
