@@ -401,6 +401,8 @@ print(json.dumps({"self": me, "children": kids}))
 
 
 def bench_memory(tmp: Path, small: int, large: int, runs: int) -> None:
+    import shutil
+
     print(
         f"[memory] peak RSS at {small:,} vs {large:,} applicants, no PDFs … ({load()})", flush=True
     )
@@ -410,12 +412,14 @@ def bench_memory(tmp: Path, small: int, large: int, runs: int) -> None:
         at = os.getloadavg()[0]
         peaks = {}
         for n in (small, large):
+            outdir = tmp / f"out-mem-{n}-{run_ + 1}"  # a fresh round each run
             out = subprocess.run(
-                [sys.executable, "-c", _MEMORY_CHILD, str(books[n]), str(tmp / f"out-mem-{n}")],
+                [sys.executable, "-c", _MEMORY_CHILD, str(books[n]), str(outdir)],
                 capture_output=True,
                 text=True,
                 check=True,
             )
+            shutil.rmtree(outdir)
             peaks[n] = json.loads(out.stdout.strip().splitlines()[-1])
         print(
             f"[memory] run {run_ + 1}: "
