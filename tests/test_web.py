@@ -238,8 +238,8 @@ def test_unknown_or_malformed_tokens_are_not_found(client: TestClient) -> None:
     for path in ("/r/abc", "/r/" + "A" * 32, "/r/" + "A" * 32 + "/report.pdf"):
         r = client.get(path)
         assert r.status_code == 404 and "过期" in r.text
-    r = client.get("/r/" + "A" * 32 + "/questionnaire.xlsx")
-    assert r.status_code == 404
+    for tail in ("/questionnaire.xlsx", "/bars.css"):
+        assert client.get("/r/" + "A" * 32 + tail).status_code == 404
     assert client.get("/form?from=" + "A" * 32).status_code == 404
 
 

@@ -29,7 +29,6 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -271,12 +270,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if _wants_json(request):
             return _api_error(status, f"web.error.{key}_text")
         return _error_page(status, f"web.error.{key}_title", f"web.error.{key}_text")
-
-    @app.exception_handler(RequestValidationError)
-    async def bad_params(request: Request, exc: RequestValidationError) -> Response:
-        if _wants_json(request):
-            return _api_error(422, "web.error.bad_request_text")
-        return _error_page(422, "web.error.bad_request_title", "web.error.bad_request_text")
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> Response:

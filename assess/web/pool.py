@@ -4,7 +4,7 @@ Two pools, so that a queue of PDFs (about a second each) never holds up scoring 
 (tens of milliseconds): `score` reads and scores uploads and writes questionnaires,
 `pdf` renders reports.  A job goes to a worker only when one is free.  Each job carries
 its own time limit in CPU seconds (`work.limited`: a busy machine slows a job down, it does
-not make it overrun); the server waits twice that in wall time and a little more, and when
+not make it overrun); the server waits three times that in wall time and a little more: when
 a worker is still busy after that (native code that ignored the signal, a job starved of
 CPU), the pool is replaced and its processes killed, so one bad upload cannot keep a
 worker forever.
@@ -26,7 +26,7 @@ from assess.web.work import Overtime
 
 R = TypeVar("R")
 
-GRACE_SECONDS = 5.0  # the server's deadline beyond twice the job's own limit
+GRACE_SECONDS = 5.0  # the server's deadline beyond three times the job's own limit
 QUEUE_SECONDS = 60.0  # the longest a job waits for a free worker before it is refused
 
 
@@ -70,7 +70,7 @@ class Pool:
     async def run(self, seconds: float, fn: Callable[..., R], *args: Any) -> R:
         """`fn(*args, seconds)` in a worker, once one is free; `Busy` when none is free for
         `QUEUE_SECONDS`, when the job overruns its limit (CPU seconds, in the worker) or
-        twice that in wall time (the server's deadline), or when its worker dies."""
+        three times that in wall time (the server's deadline), or when its worker dies."""
         if self._free is None:
             self._free = asyncio.Semaphore(self.size)
         try:
@@ -82,7 +82,7 @@ class Pool:
             loop = asyncio.get_running_loop()
             future = loop.run_in_executor(executor, functools.partial(fn, *args, seconds))
             try:
-                return await asyncio.wait_for(future, 2 * seconds + GRACE_SECONDS)
+                return await asyncio.wait_for(future, 3 * seconds + GRACE_SECONDS)
             except TimeoutError:
                 self._replace(executor)
                 raise Busy from None

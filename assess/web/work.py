@@ -94,9 +94,10 @@ def warm() -> None:
 
 def warm_pdf() -> None:
     # A PDF takes a second or more of CPU; scoring an upload and answering pages take tens
-    # of milliseconds.  The PDF workers yield the CPU to them, so a queue of PDFs never
-    # holds up an upload or the server itself on a two-core machine.
-    os.nice(10)
+    # of milliseconds.  The PDF workers give way to them (a quarter of their CPU share when
+    # both want it), so a queue of PDFs does not hold up an upload or the server itself on a
+    # two-core machine; at 10 they starved when other programs kept the machine busy.
+    os.nice(5)
     warm()
     import weasyprint  # noqa: F401 - the PDF worker's one slow import, paid at start
 
