@@ -56,7 +56,7 @@ class RubricPlan:
                 t(
                     "rubric.selection.no_standard",
                     standard=standard,
-                    available="、".join(map(str, standards())),
+                    available=t("operator.list_separator").join(map(str, standards())),
                 )
             )
         self.standard = standard
@@ -168,7 +168,7 @@ def default_rubrics(
                 t(
                     "rubric.selection.no_standard",
                     standard=standard,
-                    available="、".join(map(str, standards())),
+                    available=t("operator.list_separator").join(map(str, standards())),
                 )
             )
         day = None
