@@ -277,10 +277,12 @@ def test_form_has_every_question_of_the_excel_questionnaire(client: TestClient) 
         assert spec.id in names, spec.id
         assert spec.label in r.text
     legends = re.findall(r"<legend>(.*?)</legend>", r.text)
-    sections = list(dict.fromkeys(s.section.value for s in template_fields()))
+    sections = list(dict.fromkeys(s.section.label for s in template_fields()))
     assert legends[: len(sections)] == sections
     assert "<select" in r.text and 'inputmode="decimal"' in r.text
     assert 'class="req"' in r.text
+    english = client.get("/form?lang=en").text
+    assert "Basic information" in english and FIELDS_BY_ID["revenue"].label_en in english
 
 
 def test_form_scores_exactly_like_the_same_data_uploaded_as_xlsx(client: TestClient) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from assess.catalog import Lang, language, t
 from assess.errors import Problem
 from assess.fields import NUMERIC_TYPES, Field, FieldType, Section
 
@@ -49,9 +50,14 @@ class Group:
     questions: tuple[Question, ...]
 
 
-@functools.cache
 def _layout() -> tuple[tuple[Field, bool, str], ...]:
-    """Every question of the default questionnaire: its field, mark and hint."""
+    return _layout_in(language())
+
+
+@functools.cache
+def _layout_in(lang: Lang) -> tuple[tuple[Field, bool, str], ...]:
+    """Every question of the default questionnaire: its field, mark and hint (worded in
+    `lang`, the language in force when it is called)."""
     from assess.intake.template import _help_text, _mark, _rubrics, template_fields
     from assess.intake.uses import gate_fields
 
@@ -64,10 +70,11 @@ def field_ids() -> frozenset[str]:
 
 
 def _options(spec: Field) -> tuple[tuple[str, str], ...]:
+    """(value sent, label shown): 是/否 and the choices' values, as the reader takes them."""
     if spec.type is FieldType.BOOL:
-        return (("", ""), ("是", "是"), ("否", "否"))
+        return (("", ""), ("是", t("web.form.yes")), ("否", t("web.form.no")))
     if spec.type is FieldType.ENUM:
-        return (("", ""), *spec.choices)
+        return (("", ""), *((v, spec.choice_label(v)) for v in spec.choice_values))
     return ()
 
 
@@ -116,5 +123,5 @@ def groups(answers: Mapping[str, str], problems: Iterable[Problem] = ()) -> list
             if spec.section is section
         )
         if questions:
-            out.append(Group(section.value, f"s{number}", questions))
+            out.append(Group(section.label, f"s{number}", questions))
     return out
