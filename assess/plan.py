@@ -358,17 +358,43 @@ def search(
     cost_scale = _scale(c for s in steps for _, c in s)
     caps = tuple(int(need_classes[c] * point_scale) for c in keys)
     cap_total = int(need_total * point_scale)
+    classes = [keys.index(r.class_id) if r.class_id in keys else -1 for r, _, _ in items]
+    gains = [[int(gain * point_scale) for gain, _ in s] for s in steps]
+    # The least a state must hold after item idx for the items still to come to be able to
+    # reach every need: a state below it can never complete a plan, nor can anything made
+    # from it, and every state at its key is as short, so dropping it changes neither the
+    # states kept, nor their order, nor the choice made.
+    floor_cls = [list(caps)]
+    floor_tot = [cap_total]
+    for j, item_gains in zip(reversed(classes), reversed(gains), strict=True):
+        top = max(item_gains, default=0)
+        cls_floor = list(floor_cls[-1])
+        if j >= 0:
+            cls_floor[j] -= top
+        floor_cls.append(cls_floor)
+        floor_tot.append(floor_tot[-1] - top)
+    floor_cls.reverse()
+    floor_tot.reverse()
+    if floor_tot[0] > 0 or any(lo > 0 for lo in floor_cls[0]):
+        return None  # every rung of every item together falls short
     best: dict[tuple[tuple[int, ...], int], tuple[int, int, _Chain]] = {
         (tuple(0 for _ in keys), 0): (0, 0, None)
     }
-    for idx, ((result, _, _), item_steps) in enumerate(zip(items, steps, strict=True)):
-        j = keys.index(result.class_id) if result.class_id in keys else -1
+    for idx, (j, item_steps, item_gains) in enumerate(zip(classes, steps, gains, strict=True)):
         cap = caps[j] if j >= 0 else 0
         moves = [
-            (int(gain * point_scale), int(cost * cost_scale), (idx, k))
-            for k, (gain, cost) in enumerate(item_steps, 1)
+            (gain, int(cost * cost_scale), (idx, k))
+            for k, (gain, (_, cost)) in enumerate(zip(item_gains, item_steps, strict=True), 1)
         ]
-        grown = dict(best)
+        low_tot = floor_tot[idx + 1]
+        low_cls = floor_cls[idx + 1]
+        low_j = low_cls[j] if j >= 0 else 0
+        # States carried over without this item: only those that can still complete.
+        grown = {
+            key: value
+            for key, value in best.items()
+            if key[1] >= low_tot and all(h >= lo for h, lo in zip(key[0], low_cls, strict=True))
+        }
         get = grown.get
         for (have_cls, have_tot), (cost, count, chosen) in best.items():
             count += 1
@@ -377,8 +403,12 @@ def search(
                 cls = have_cls
                 if j >= 0:
                     h = have_cls[j] + gain
+                    if h < low_j:
+                        continue
                     cls = (*have_cls[:j], cap if h > cap else h, *have_cls[j + 1 :])
                 t = have_tot + gain
+                if t < low_tot:
+                    continue
                 key = (cls, cap_total if t > cap_total else t)
                 new_cost = cost + step_cost
                 old = get(key)
