@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from itertools import pairwise
+from typing import Any
 
 from assess.catalog import language
 
@@ -875,6 +877,28 @@ def all_fields() -> tuple[Field, ...]:
 
 
 NUMERIC_TYPES = frozenset({T.INT, T.NUMBER, T.MONEY, T.PERCENT})
+
+
+# A figure and the same figure a year and two years before it: a growth rate read from
+# them, aimed at for next year, is measured from last year's figure (next year's base).
+YEARS: tuple[tuple[str, ...], ...] = (
+    ("revenue", "revenue_prev", "revenue_prev2"),
+    ("main_revenue", "main_revenue_prev", "main_revenue_prev2"),
+    ("rd_expense", "rd_expense_prev"),
+    ("platform_score", "platform_score_prev"),
+)
+
+
+def next_year_values(values: dict[str, Any], lever: str, figure: Any) -> dict[str, Any]:
+    """The firm's figures a year on, with `figure` as next year's `lever`: each earlier
+    year of the lever's chain takes the one after it (前年 ← 上年度), then the lever takes
+    `figure`.  A lever outside `YEARS` is simply set."""
+    out = dict(values)
+    chain = next((c for c in YEARS if c[0] == lever), (lever,))
+    for earlier, later in reversed(list(pairwise(chain))):
+        out[later] = out.get(earlier)
+    out[lever] = figure
+    return out
 
 
 def get(field_id: str) -> Field:

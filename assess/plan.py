@@ -190,7 +190,13 @@ def _ladder(
     if result.next is not None:
         nx = result.next
         first = Level(
-            result.points + nx.gain, nx.target, nx.text, nx.lever, nx.lever_from, nx.lever_to
+            result.points + nx.gain,
+            nx.target,
+            nx.text,
+            nx.lever,
+            nx.lever_from,
+            nx.lever_to,
+            nx.next_year,
         )
     rungs = [first] if first is not None else []
     if score is not None and scope is not None:

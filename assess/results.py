@@ -29,6 +29,9 @@ class NextStep:
     lever: str | None = None  # field to change
     lever_from: Decimal | None = None
     lever_to: Decimal | None = None
+    # The lever is next year's figure (a growth rate aimed at from last year's figure):
+    # typed in a year on, after last year's figures move back a year (fields.next_year_values).
+    next_year: bool = False
 
 
 class Level(NamedTuple):
@@ -42,6 +45,7 @@ class Level(NamedTuple):
     lever: str | None = None  # the field to change
     lever_from: Decimal | None = None
     lever_to: Decimal | None = None  # as printed: typed in, it reaches the rung
+    next_year: bool = False  # typed in a year on (NextStep.next_year)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from assess import plan as planning
 from assess.catalog import using
 from assess.engine import evaluate, scoring_context
+from assess.fields import next_year_values
 from assess.intake.firm import Firm, firm_from_mapping, load_firm_file
 from assess.report.words import explanation_lines
 from assess.results import Assessment, IndicatorResult
@@ -200,7 +201,10 @@ def _apply(firm: Firm, p: planning.TierPlan) -> Firm:
     for step in p.steps:
         rung = step.levels[-1]
         assert rung.lever is not None and rung.lever_to is not None, step
-        values[rung.lever] = rung.lever_to
+        if rung.next_year:
+            values = next_year_values(values, rung.lever, rung.lever_to)
+        else:
+            values[rung.lever] = rung.lever_to
     return Firm(values, firm.source)
 
 
@@ -347,6 +351,8 @@ def _typed_in(firm: Firm, rung: planning.Level) -> Firm:
     assert rung.lever is not None and rung.lever_to is not None
     typed = printed_target(rung.text)
     assert typed == rung.lever_to, (typed, rung.lever_to, rung.text)
+    if rung.next_year:
+        return Firm(next_year_values(dict(firm.values), rung.lever, typed), firm.source)
     return Firm({**firm.values, rung.lever: typed}, firm.source)
 
 
@@ -373,7 +379,10 @@ def test_sample_plans_meet_every_threshold(
     for step in p.steps:
         rung = step.levels[-1]
         if rung.lever is not None:
-            values[rung.lever] = _typed_in(firm, rung).values[rung.lever]
+            if rung.next_year:  # next year's figure: last year's moves back a year first
+                values = next_year_values(values, rung.lever, printed_target(rung.text))
+            else:
+                values[rung.lever] = _typed_in(firm, rung).values[rung.lever]
             # Alone, too: the step reaches what it promises.
             alone = evaluate(rubric, _typed_in(firm, rung))
             assert _points(alone, step.indicator) >= step.points_to, step.text
@@ -422,22 +431,26 @@ def test_every_printed_target_reaches_its_band(
 
 
 def test_a_printed_target_is_rounded_towards_the_band() -> None:
-    """The weak sample's growth rate reaches 0% at 1,499.7297… 万元: printed to the cent
-    it must be 1,499.74 (which scores) and never 1,499.73 (which does not)."""
+    """The weak sample's two-year growth (1,500 → 1,520 → 1,480 万元) reaches 0% next year,
+    measured from last year's 1,480 万元, at 1,518.947… 万元: printed to the cent it must be
+    1,518.95 (which scores) and never 1,518.94 (which does not)."""
     rubric = get_rubric("miit-2022-srdi")
     firm = load_firm_file(SAMPLES / "weak.json")
     growth = next(i for i in evaluate(rubric, firm).indicators if i.id == "SRDI-02")
     assert growth.next is not None and growth.points == 0
-    assert "主营业务收入不少于 1,499.74 万元，还差 19.74 万元" in growth.next.text
+    assert "主营业务收入不少于 1,518.95 万元，还差 38.95 万元" in growth.next.text
     assert growth.next.text.startswith("下一年度")  # a past year's figure is not adjusted
-    assert growth.next.lever == "main_revenue" and growth.next.lever_to == Decimal("1499.74")
+    assert growth.next.lever == "main_revenue" and growth.next.lever_to == Decimal("1518.95")
+    assert growth.next.next_year
 
     def scored(revenue: str) -> Decimal:
-        typed = Firm({**firm.values, "main_revenue": Decimal(revenue)}, firm.source)
-        return _points(evaluate(rubric, typed), "SRDI-02")
+        # Next year: last year's 1,480 becomes the year before, 1,520 the one before that.
+        values = next_year_values(dict(firm.values), "main_revenue", Decimal(revenue))
+        assert (values["main_revenue_prev"], values["main_revenue_prev2"]) == (1480, 1520)
+        return _points(evaluate(rubric, Firm(values, firm.source)), "SRDI-02")
 
-    assert scored("1499.73") == 0
-    assert scored("1499.74") == growth.points + growth.next.gain == 2
+    assert scored("1518.94") == 0
+    assert scored("1518.95") == growth.points + growth.next.gain == 2
 
 
 def test_a_count_lever_is_printed_whole() -> None:
@@ -609,7 +622,8 @@ def test_no_plan_adjusts_a_past_year_and_counts_are_whole() -> None:
                 assert "调整" not in rung.text, rung.text
                 if rung.lever is None:
                     continue
-                assert any(w in rung.text for w in ("还差", "还需减少", "还需前进")), rung.text
+                gaps = ("还差", "还需减少", "还需前进", "与上年度持平")
+                assert any(w in rung.text for w in gaps), rung.text
                 spec = FIELDS_BY_ID.get(rung.lever)
                 if spec is not None and spec.type is FieldType.INT:
                     assert rung.lever_to == rung.lever_to.to_integral_value(), rung.text
@@ -641,7 +655,7 @@ def test_every_printed_target_reaches_its_band_for_any_firm(data: dict[str, Any]
                 spec = FIELDS_BY_ID.get(rung.lever)
                 if spec is not None and spec.type is FieldType.INT:
                     assert typed == typed.to_integral_value(), rung.text
-                after = evaluate(rubric, Firm({**firm.values, rung.lever: typed}, firm.source))
+                after = evaluate(rubric, _typed_in(firm, rung))
                 assert _points(after, result.id) >= rung.points, (result.id, rung.text)
 
 

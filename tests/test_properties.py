@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assess.engine import evaluate
-from assess.fields import FIELDS_BY_ID, FieldType
+from assess.fields import FIELDS_BY_ID, FieldType, next_year_values
 from assess.intake.firm import Firm, firm_from_mapping
 from assess.numbers import fmt
 from assess.rubric.loader import builtin_rubrics
@@ -142,6 +142,11 @@ def test_a_printed_lever_figure_reaches_the_next_band(data: dict[str, Any]) -> N
             assert step.lever_to is not None
             printed = re.findall(r"(?:不少于|不超过|满) (-?[\d,]+(?:\.\d+)?)", step.text)
             assert printed == [fmt(step.lever_to)], step.text
-            typed = Firm({**firm.values, step.lever: step.lever_to}, firm.source)
+            values = dict(firm.values)
+            if step.next_year:  # a growth rate for next year: last year's figures move back
+                values = next_year_values(values, step.lever, step.lever_to)
+            else:
+                values[step.lever] = step.lever_to
+            typed = Firm(values, firm.source)
             after = next(i for i in evaluate(rubric, typed).indicators if i.id == ind.id)
             assert after.points >= ind.points + step.gain, (ind.id, step.text)

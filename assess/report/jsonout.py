@@ -48,6 +48,7 @@ def _next(step: NextStep | None) -> dict[str, Any] | None:
         "lever": step.lever,
         "lever_from": number(step.lever_from),
         "lever_to": number(step.lever_to),
+        "next_year": step.next_year,
     }
 
 
@@ -97,6 +98,7 @@ def _level(level: Level) -> dict[str, Any]:
         "lever": level.lever,
         "lever_from": number(level.lever_from),
         "lever_to": number(level.lever_to),
+        "next_year": level.next_year,
     }
 
 

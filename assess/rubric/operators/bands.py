@@ -225,7 +225,9 @@ def reach(
     else:
         metric = scope.label(score.metric)
         text = t("operator.reach.plain", metric=metric, now=now, goal=goal, gain=gain)
-    level = Level(pts, band_label(band, unit, score, edge), text, lever, lever_from, lever_to)
+    label = band_label(band, unit, score, edge)
+    ahead = move is not None and move.next_year
+    level = Level(pts, label, text, lever, lever_from, lever_to, ahead)
     return level, bound
 
 

@@ -22,11 +22,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from itertools import pairwise
 from typing import Any, ClassVar, Protocol, get_args
 
 from assess.catalog import Lang, language, t, table, using
 from assess.errors import Problem
-from assess.fields import FIELDS_BY_ID
+from assess.fields import FIELDS_BY_ID, YEARS
 from assess.numbers import fmt
 from assess.results import IndicatorResult, IndicatorStatus, Level, NextStep
 from assess.rubric.common import Strict
@@ -71,6 +72,12 @@ class Scope(Protocol):
 
     def places(self, name: str) -> int:
         """The decimals a value of `name` is entered with: 0 for counts, else 2."""
+
+    def inputs_of(self, name: str) -> list[str]:
+        """The fields a metric is computed from (a field: itself)."""
+
+    def filled(self, values: dict[str, Any]) -> Scope:
+        """This firm with `values` entered and the metrics computed from them again."""
 
     def describe(self, name: str) -> str: ...
 
@@ -180,6 +187,7 @@ def next_step(level: Level, points: Decimal, metric_target: Decimal | None = Non
         level.lever,
         level.lever_from,
         level.lever_to,
+        level.next_year,
     )
 
 
@@ -192,22 +200,51 @@ class LeverMove:
     lever: str
     start: Fraction
     goal: Decimal
+    # A figure for next year measured against last year's (a growth rate): this year's
+    # questionnaire cannot take it, so the rung names no lever to type back in.
+    next_year: bool = False
+
+
+def next_year(scope: Scope, metric: str, lever: str) -> Scope | None:
+    """The firm a year on, when `metric` grows `lever` from its own earlier years (主营业务
+    收入增长率): last year's figure becomes the base the next one grows from, the year
+    before becomes the one before that.  None when the metric reads no earlier year of the
+    lever, or the lever is no figure of last year."""
+    chain = next((c for c in YEARS if c[0] == lever), None)
+    if chain is None or not is_past(scope, lever):
+        return None
+    if not set(chain[1:]) & set(scope.inputs_of(metric)):
+        return None
+    shifted = {later: scope.value(earlier) for earlier, later in pairwise(chain)}
+    return scope.filled(shifted)
 
 
 def move_lever(scope: Scope, metric: str, target: Fraction, inclusive: bool) -> LeverMove | None:
     """The printed lever value that brings `metric` to `target` (or strictly past it when
-    the band does not include its bound), or None when the metric has no linear lever."""
+    the band does not include its bound), or None when the metric has no linear lever.  A
+    growth rate of last year's figure is aimed at for next year: solved against last
+    year's figure as the base (`next_year`)."""
     solved = scope.solve(metric, target)
     if solved is None:
         return None
     lever, start, goal = solved
+    ahead = next_year(scope, metric, lever)
+    if ahead is not None:
+        solved = ahead.solve(metric, target)
+        if solved is None:
+            return None
+        lever, start, goal = solved
     places = scope.places(lever)
+    if ahead is not None and goal < start:
+        # A growth rate rises with next year's figure: one at least last year's reaches it.
+        goal = start
     scaled = goal * 10**places
     up = goal >= start
     whole = math.ceil(scaled) if up else math.floor(scaled)
     if not inclusive and whole == scaled:
         whole += 1 if up else -1  # the bound itself is outside the band: one unit past it
-    return LeverMove(lever, start, Decimal(whole).scaleb(-places) + Decimal(0))
+    goal_printed = Decimal(whole).scaleb(-places) + Decimal(0)
+    return LeverMove(lever, start, goal_printed, next_year=ahead is not None)
 
 
 # A figure of a past year, as the questionnaire labels it: the firm cannot change it, only
@@ -295,6 +332,8 @@ def lever_words(scope: Scope, move: LeverMove) -> str:
             when = str(int(year) + wait)  # a year, not a quantity: no thousands separator
             return t("operator.lever.time", lever=name, year=when, value=value, gap=gap_text)
         return t("operator.lever.time_no_year", lever=name, value=value, gap=gap_text)
+    if gap == 0:  # next year's growth from last year's figure: not to fall below it
+        return t("operator.lever.keep", lever=name, value=value)
     if is_rank(move.lever) and Fraction(move.goal) < move.start:
         # A rank rises as its number falls: "进入前 3 名", "reach the top 3".
         number = fmt(move.goal)

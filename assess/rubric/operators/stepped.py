@@ -66,7 +66,8 @@ def _rung(score: SteppedScore, scope: Scope, value: Fraction, done: int, k: int)
         )
         return Level(pts, with_unit(reach, unit), text)
     text = reach_words(scope, score.metric, move, now, goal, gain)
-    return Level(pts, with_unit(reach, unit), text, move.lever, to_decimal(move.start), move.goal)
+    start = to_decimal(move.start)
+    return Level(pts, with_unit(reach, unit), text, move.lever, start, move.goal, move.next_year)
 
 
 @register
