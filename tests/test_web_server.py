@@ -9,75 +9,16 @@ server itself and every pool worker) passes 200 MB.
 from __future__ import annotations
 
 import http.client
-import struct
 import time
 import uuid
-import zlib
 from pathlib import Path
 
 import pytest
 
+from tests.hostile.make_intake import zip_bomb
 from tests.web_server import children, peak_rss_mb, running
 
-CHUNK = 2**24
-BOMB_EXPANDED = 127 * CHUNK  # 2.1 GB (just under 2 GiB): a plain, not zip64, entry
-
-
-def _entry(name: bytes, data: bytes, size: int, crc: int, offset: int) -> tuple[bytes, bytes]:
-    """A deflated zip entry's local header + data, and its central directory record."""
-    local = struct.pack(
-        "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(data), size, len(name), 0
-    )
-    central = struct.pack(
-        "<IHHHHHHIIIHHHHHII",
-        0x02014B50,
-        20,
-        20,
-        0,
-        8,
-        0,
-        0,
-        crc,
-        len(data),
-        size,
-        len(name),
-        0,
-        0,
-        0,
-        0,
-        0,
-        offset,
-    )
-    return local + name + data, central + name
-
-
-def zip_bomb() -> bytes:
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    zeros = bytes(CHUNK)
-    compressor.compress(zeros)
-    compressor.flush(zlib.Z_FULL_FLUSH)
-    block = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
-    count, rest = divmod(BOMB_EXPANDED, CHUNK)
-    assert rest == 0
-    tail = compressor.flush(zlib.Z_FINISH)  # the final empty block
-    data = block * count + tail
-    crc = 0
-    for _ in range(count):
-        crc = zlib.crc32(zeros, crc)
-    assert len(zlib.decompressobj(-15).decompress(block + tail, CHUNK * 2)) == CHUNK
-    types = b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
-    parts = [
-        (b"[Content_Types].xml", zlib.compress(types, 9)[2:-4], len(types), zlib.crc32(types)),
-        (b"xl/worksheets/sheet1.xml", data, BOMB_EXPANDED, crc),
-    ]
-    body, directory, offset = b"", b"", 0
-    for name, packed, size, checksum in parts:
-        local, central = _entry(name, packed, size, checksum, offset)
-        body += local
-        directory += central
-        offset += len(local)
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 2, 2, len(directory), len(body), 0)
-    return body + directory + end
+BOMB_EXPANDED = 127 * 2**24  # 2.1 GB (just under 2 GiB): a plain, not zip64, entry
 
 
 def post_file(url: str, name: str, data: bytes, timeout: float) -> tuple[int, str]:
@@ -107,7 +48,8 @@ def post_file(url: str, name: str, data: bytes, timeout: float) -> tuple[int, st
 
 @pytest.fixture(scope="module")
 def bomb(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    return zip_bomb()
+    folder = tmp_path_factory.mktemp("bomb")
+    return zip_bomb(folder / "bomb.xlsx", BOMB_EXPANDED).read_bytes()
 
 
 def test_zip_bomb_is_refused_within_a_second_in_little_memory(bomb: bytes) -> None:

@@ -24,7 +24,7 @@ from assess import catalog
 from assess.batch.records import HUNDRED, LADDER_TIERS, ApplicantRow, Ranking, Standing
 from assess.batch.stats import Bin, Cohort
 from assess.report.charts import ACCENT, ACCENT_LIGHT, FAIL, FONT_STACK, GRID, INK, PASS, TRACK
-from assess.report.words import LabelTable
+from assess.report.words import SIZE_LABELS, TIER_LABELS, TIER_SHORT, LabelTable
 
 TEMPLATE = "cohort.html.j2"
 STYLESHEET = "cohort.css"
@@ -33,9 +33,6 @@ STYLESHEET = "cohort.css"
 STATUS_LABELS = LabelTable("label.applicant")
 PASS_LABELS = LabelTable("label.pass")
 ISSUE_LABELS = LabelTable("label.issue")
-TIER_SHORT = LabelTable("label.tier_short")
-TIER_LABELS = LabelTable("label.tier")
-SIZE_LABELS = LabelTable("label.size")
 
 
 # ---- charts (inline SVG) -----------------------------------------------------------------

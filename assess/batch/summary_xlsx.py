@@ -30,13 +30,7 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
 from assess import catalog
-from assess.batch.cohort import (
-    ISSUE_LABELS,
-    PASS_LABELS,
-    SIZE_LABELS,
-    STATUS_LABELS,
-    TIER_SHORT,
-)
+from assess.batch.cohort import ISSUE_LABELS, PASS_LABELS, STATUS_LABELS
 from assess.batch.previous import OPEN, Change, Then, word_change, word_place
 from assess.batch.records import (
     INFO_FIELDS,
@@ -50,6 +44,7 @@ from assess.batch.records import (
 from assess.batch.stats import PERCENTILES, Cohort, RubricTally
 from assess.fields import FIELDS_BY_ID, FieldType
 from assess.intake.places import place
+from assess.report.words import SIZE_LABELS, TIER_SHORT
 
 MAX_CELL = 32_767  # Excel's limit on the characters of one cell
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
