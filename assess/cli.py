@@ -570,6 +570,12 @@ def build_app() -> typer.Typer:
                 overwrite=overwrite,
             )
         )
+        if result.exit_code == 130:
+            # Interrupted, outputs written: a further Ctrl-C while the pools' finalizers run at
+            # exit would only print their traceback over the closing line.
+            import signal
+
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise typer.Exit(result.exit_code)
 
     return app
