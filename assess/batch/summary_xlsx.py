@@ -445,15 +445,20 @@ class _Book:
         self.zip.close()
 
 
+_WIDE = re.compile("[^\x00-\u2e7f]")  # two wide: CJK and everything from U+2E80 up
+
+
 def _lines(value: object, width: float) -> int:
     """Lines a wrapped cell of `width` characters needs for `value` (a CJK character is
     two wide): spreadsheets do not all size rows to wrapped text themselves."""
     if not isinstance(value, str) or not value:
         return 1
     room = max(width, 1.0)
+    if 2 * len(value) <= room and "\n" not in value:
+        return 1  # fits however wide its characters are
     total = 0
     for part in value.split("\n"):
-        wide = sum(2.0 if ord(ch) >= 0x2E80 else 1.0 for ch in part)
+        wide = len(part) + len(_WIDE.findall(part))
         total += max(1, math.ceil(wide / room))
     return total
 
@@ -492,46 +497,104 @@ def _info_labels() -> list[str]:
     return [catalog.t(f"summary.xlsx.info.{f}") for f in INFO_FIELDS]
 
 
-def _info_values(row: ApplicantRow) -> list[Any]:
-    values = dict(zip(INFO_FIELDS, row.info, strict=False))
-    out: list[Any] = []
-    for field_id in INFO_FIELDS:
-        text = values.get(field_id, "")
-        if field_id == "industry" and text:
-            spec = FIELDS_BY_ID.get(field_id)
-            text = spec.choice_label(text) if spec is not None else text
-        out.append(cell_text(text) if text else None)
+class _Words:
+    """The words the sheets repeat on every row, looked up once per workbook in the
+    language current then: a label table (`LabelTable`) reads the whole catalog on each
+    look-up, and the phrases made of them (an applicant's place, a reason, a field's
+    advice) come back for many applicants, so each is worded once and kept."""
+
+    def __init__(self) -> None:
+        self.status = dict(STATUS_LABELS)
+        self.verdicts = dict(PASS_LABELS)
+        self.issues = dict(ISSUE_LABELS)
+        self.sizes = dict(SIZE_LABELS)
+        self.tiers = dict(TIER_SHORT)
+        self.verdict_duplicate = catalog.t("summary.xlsx.verdict.duplicate")
+        self.verdict_barred = catalog.t("summary.xlsx.verdict.barred")
+        self._places: dict[tuple[str, str], str] = {}
+        self._reasons: dict[tuple[str, str, str], str] = {}
+        self._industries: dict[str, str] = {}
+        self._fields: dict[str, str] = {}
+        self._advice: dict[str, str] = {}
+
+    def place(self, place: tuple[str, str]) -> str:
+        text = self._places.get(place)
+        if text is None:
+            text = self._places[place] = word_place(place)
+        return text
+
+    def barred(self, gate: str, size: str) -> str:
+        """One line of the 未达条件 column: why the applicant is not ranked."""
+        key = ("barred", gate, size)
+        text = self._reasons.get(key)
+        if text is None:
+            text = self._reasons[key] = catalog.t(f"summary.why.barred.{gate}", size=size)
+        return text
+
+    def unmet(self, tier: str, condition: str) -> str:
+        """One line of the 未达条件 column: a condition of the tier above not met."""
+        key = ("unmet", tier, condition)
+        text = self._reasons.get(key)
+        if text is None:
+            short = self.tiers.get(tier, tier)
+            text = catalog.t("summary.why.unmet", tier=short, condition=condition)
+            self._reasons[key] = text
+        return text
+
+    def industry(self, key: str) -> str:
+        text = self._industries.get(key)
+        if text is None:
+            spec = FIELDS_BY_ID.get("industry")
+            text = self._industries[key] = spec.choice_label(key) if spec is not None else key
+        return text
+
+    def field(self, field_id: str) -> str:
+        """A field's label, "" for an id that names no field."""
+        text = self._fields.get(field_id)
+        if text is None:
+            text = self._fields[field_id] = _field_label(field_id)
+        return text
+
+    def advice(self, field_id: str) -> str:
+        text = self._advice.get(field_id)
+        if text is None:
+            text = self._advice[field_id] = _missing_advice(field_id)
+        return text
+
+
+def _info_values(row: ApplicantRow, words: _Words) -> list[Any]:
+    out: list[Any] = [None] * len(INFO_FIELDS)
+    for i, (field_id, text) in enumerate(zip(INFO_FIELDS, row.info, strict=False)):
+        if text:
+            out[i] = cell_text(words.industry(text) if field_id == "industry" else text)
     return out
 
 
-def verdict_text(row: ApplicantRow, ranking: Ranking) -> str:
+def verdict_text(row: ApplicantRow, ranking: Ranking, words: _Words) -> str:
     """The 结论 column: the official tier reached and its verdict (专精特新 · 通过), or why
     the applicant is not ranked."""
     if row.status != "scored":
-        return STATUS_LABELS[row.status]
+        return words.status[row.status]
     if row.index in ranking.superseded:
-        return catalog.t("summary.xlsx.verdict.duplicate")
+        return words.verdict_duplicate
     if row.index in ranking.barred:
-        return catalog.t("summary.xlsx.verdict.barred")
+        return words.verdict_barred
     if not ranking.official:
-        return STATUS_LABELS[row.status]
-    return word_place(row.ladder_place())
+        return words.status[row.status]
+    return words.place(row.ladder_place())
 
 
-def _missing_labels(row: ApplicantRow) -> list[str]:
-    return [_field_label(f) or f for f in row.missing]
+def _missing_labels(row: ApplicantRow, words: _Words) -> list[str]:
+    return [words.field(f) or f for f in row.missing]
 
 
-def _barred_reasons(row: ApplicantRow) -> list[str]:
-    size = SIZE_LABELS.get(row.size_class or "", row.size_class or "")
-    return [catalog.t(f"summary.why.barred.{gate}", size=size) for gate in row.ineligible]
-
-
-def _unmet_text(row: ApplicantRow) -> str:
-    lines = _barred_reasons(row)
+def _unmet_text(row: ApplicantRow, words: _Words) -> str:
+    lines = []
+    if row.ineligible:
+        size = words.sizes.get(row.size_class or "", row.size_class or "")
+        lines += [words.barred(gate, size) for gate in row.ineligible]
     if row.unmet:
-        tier = TIER_SHORT.get(row.target, row.target)
-        lines += [catalog.t("summary.why.unmet", tier=tier, condition=u) for u in row.unmet]
+        lines += [words.unmet(row.target, u) for u in row.unmet]
     return "\n".join(lines)
 
 
@@ -542,6 +605,7 @@ def _summary_sheet(
     ranking: Ranking,
     changes: Mapping[int, Change],
     compare: bool,
+    words: _Words,
 ) -> None:
     """汇总: first what an officer reads and prints (the firm, where and what it is, its
     verdict and why), then the detail for the screen (each rubric's points, notes,
@@ -603,15 +667,15 @@ def _summary_sheet(
         values: list[Any] = [
             s.rank if s else None,
             cell_text(r.name),
-            verdict_text(r, ranking),
+            verdict_text(r, ranking, words),
             cell_text(r.credit_code),
-            *_info_values(r),
+            *_info_values(r, words),
             *(cell_text(own[h]) if own.get(h) else None for h in extra),
-            SIZE_LABELS.get(r.size_class or "", r.size_class),
+            words.sizes.get(r.size_class or "", r.size_class),
             _number(score) if score is not None else None,
             _number(s.percentile) if s else None,
-            cell_text(_unmet_text(r)),
-            cell_text("、".join(_missing_labels(r))),
+            cell_text(_unmet_text(r, words)),
+            cell_text("、".join(_missing_labels(r, words))),
         ]
         if compare:
             change = changes.get(r.index)
@@ -620,11 +684,11 @@ def _summary_sheet(
                 values += [None, None, t("summary.xlsx.new_firm") if new else None]
             else:
                 then = change.then
-                words = word_change(change)
+                moved = word_change(change)
                 values += [
-                    word_place(then.place),
+                    words.place(then.place),
                     _number(then.rate) if then.rate is not None else None,
-                    cell_text("；".join(words) if words else t("summary.xlsx.unchanged")),
+                    cell_text("；".join(moved) if moved else t("summary.xlsx.unchanged")),
                 ]
         values.append(Link(r.report, cell_text(r.report)) if r.report else None)
         lines = {line.rubric: line for line in r.lines}
@@ -634,13 +698,13 @@ def _summary_sheet(
             if line is None:
                 values += [None] * width
                 continue
-            values.append(PASS_LABELS.get(line.pass_status, line.pass_status))
+            values.append(words.verdicts.get(line.pass_status, line.pass_status))
             if tally.max > 0:
                 values += [_number(line.total), _number(line.max)]
                 points = {c.id: c.points for c in line.classes}
                 values += [_number(points[c]) if c in points else None for c in tally.classes]
         errors = [
-            f"{i.where} {_field_label(i.field) or i.field}: {i.message}".replace(" : ", ": ")
+            f"{i.where} {words.field(i.field) or i.field}: {i.message}".replace(" : ", ": ")
             for i in r.issues
             if i.kind in ("error", "file")
         ]
@@ -719,7 +783,9 @@ def _missing_advice(field_id: str) -> str:
     return catalog.t("summary.issue.fill", label=spec.label + unit)
 
 
-def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow], notices: Sequence[Issue]) -> int:
+def _issues_sheet(
+    book: _Book, rows: Sequence[ApplicantRow], notices: Sequence[Issue], words: _Words
+) -> int:
     t = catalog.t
     ws = _header(
         book,
@@ -758,12 +824,12 @@ def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow], notices: Sequence[I
                 cell_text(r.name) if r is not None else None,
                 cell_text(r.credit_code) if r is not None else None,
                 cell_text(_within(where, source)),
-                _field_label(field_id) or (cell_text(field_id) if field_id else None),
+                words.field(field_id) or (cell_text(field_id) if field_id else None),
                 cell_text(problem),
                 cell_text(advice or how),
                 t("summary.xlsx.kind_missing")
                 if kind == "missing"
-                else ISSUE_LABELS.get(kind, kind),
+                else words.issues.get(kind, kind),
                 cell_text(source),
                 cell_text(field_id) if field_id else None,
                 code or None,
@@ -771,6 +837,7 @@ def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow], notices: Sequence[I
             WRAP,
         )
 
+    missing = t("summary.issue.missing")
     for notice in notices:
         line(None, notice.kind, notice.where, notice.field, notice.message, notice.code)
     for r in rows:
@@ -787,9 +854,9 @@ def _issues_sheet(book: _Book, rows: Sequence[ApplicantRow], notices: Sequence[I
                     "missing",
                     where,
                     field_id,
-                    t("summary.issue.missing"),
+                    missing,
                     "summary.issue.missing",
-                    _missing_advice(field_id),
+                    words.advice(field_id),
                 )
     if not n:
         ws.append([cell(t("summary.xlsx.no_issues"))])
@@ -974,8 +1041,9 @@ def summary_bytes(
     buffer = io.BytesIO()
     book = _Book(buffer)
     tallies = cohort.ordered_rubrics()
-    _summary_sheet(book, rows, tallies, ranking, changes or {}, bool(info.previous))
-    issues = _issues_sheet(book, rows, notices)
+    words = _Words()
+    _summary_sheet(book, rows, tallies, ranking, changes or {}, bool(info.previous), words)
+    issues = _issues_sheet(book, rows, notices, words)
     _stats_sheet(book, cohort, tallies, info, duplicates, issues, ranking, new, gone)
     book.close()
     return buffer.getvalue()
