@@ -554,3 +554,379 @@ def kind_problems(expr: Expr, kinds: Mapping[str, Kind], want: Kind | None = Non
             )
         )
     return list(dict.fromkeys(problems))
+
+
+# ---- the fast form: deciding without words ---------------------------------------------
+#
+# `Expr.fast` is the formula compiled once more, for deciding many firms: the same
+# three-valued logic and the same exact arithmetic, but numbers are (numerator,
+# denominator) pairs of integers (denominator > 0, not reduced: no gcd on the way) and
+# comparisons are cross-multiplied, and an unknown value carries only the fields whose
+# absence caused it (`Blank`), no reason in words.  Where the wording form raises
+# `ExprError` (a value of the wrong kind), the fast form raises `Mismatch`: the caller
+# hands the firm to the engine, which says why.
+
+Pair = tuple[int, int]
+FastEnv = Mapping[str, object]
+FastFn = Callable[[FastEnv], object]
+
+
+class Blank:
+    """A value the fast form could not compute: the field ids whose absence caused it
+    (`Unknown.missing`, in the same order)."""
+
+    __slots__ = ("missing",)
+
+    def __init__(self, missing: tuple[str, ...] = ()):
+        self.missing = missing
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Blank and self.missing == other.missing
+
+    def __hash__(self) -> int:
+        return hash(self.missing)
+
+    def __or__(self, other: Blank) -> Blank:
+        if not other.missing:
+            return self
+        if not self.missing:
+            return other
+        return Blank(tuple(dict.fromkeys(self.missing + other.missing)))
+
+
+class Mismatch(Exception):
+    """A value of the wrong kind reached a fast formula (the wording form would raise
+    `ExprError`)."""
+
+
+def pair(value: Fraction) -> Pair:
+    return value.numerator, value.denominator
+
+
+def same(a: object, b: object) -> bool:
+    """`a == b` as the wording form compares: numbers by value (1 == True, as Fraction)."""
+    if a.__class__ is tuple:
+        x = a
+        if b.__class__ is tuple:
+            y = b
+            return bool(x[0] * y[1] == y[0] * x[1])
+        if b.__class__ is bool:
+            return bool(x[0] == int(b) * x[1])
+        return False
+    if b.__class__ is tuple:
+        return same(b, a)
+    return a == b
+
+
+def _fast_value(node: ast.AST) -> FastFn:
+    """A node's fast form where a value is wanted: a list literal there is a mistake."""
+    if isinstance(node, ast.List | ast.Tuple):
+
+        def refuse(env: FastEnv) -> object:
+            raise Mismatch("a list outside 'in'")
+
+        return refuse
+    return _fast(node)
+
+
+def _fast(node: ast.AST) -> FastFn:
+    """`_compile` over pairs, without words (see the section's comment)."""
+    match node:
+        case ast.Constant(value=value):
+            if isinstance(value, bool | str):
+                const: object = value
+            else:
+                const = pair(_number(value))
+            return lambda env: const
+        case ast.Name(id="True"):
+            return lambda env: True
+        case ast.Name(id="False"):
+            return lambda env: False
+        case ast.Name(id=name):
+            missing = Blank((name,))
+
+            def lookup(env: FastEnv) -> object:
+                found = env.get(name)
+                return missing if found is None else found
+
+            return lookup
+        case ast.List(elts=elts) | ast.Tuple(elts=elts):
+            items: list[object] = []
+            for e in elts:
+                v = e.value if isinstance(e, ast.Constant) else None
+                if isinstance(v, bool | str):
+                    items.append(v)
+                elif isinstance(v, int | float):
+                    items.append(pair(_number(v)))
+            return lambda env: items
+        case ast.UnaryOp(op=op, operand=operand):
+            inner = _fast_value(operand)
+            if isinstance(op, ast.Not):
+
+                def not_(env: FastEnv) -> object:
+                    v = inner(env)
+                    if v.__class__ is Blank:
+                        return v
+                    if v.__class__ is not bool:
+                        raise Mismatch("not a yes/no value")
+                    return not v
+
+                return not_
+            negate = isinstance(op, ast.USub)
+
+            def sign(env: FastEnv) -> object:
+                v = inner(env)
+                if v.__class__ is Blank:
+                    return v
+                if v.__class__ is not tuple:
+                    raise Mismatch("not a number")
+                return (-v[0], v[1]) if negate else v
+
+            return sign
+        case ast.BoolOp(op=op, values=values):
+            parts = [_fast_value(v) for v in values]
+            is_and = isinstance(op, ast.And)
+
+            def boolop(env: FastEnv) -> object:
+                unknown: Blank | None = None
+                for fn in parts:
+                    v = fn(env)
+                    if v.__class__ is Blank:
+                        unknown = v if unknown is None else unknown | v
+                        continue
+                    if v.__class__ is not bool:
+                        raise Mismatch("not a yes/no value")
+                    if v is not is_and:
+                        return not is_and
+                return unknown if unknown is not None else is_and
+
+            return boolop
+        case ast.BinOp(left=left, op=op, right=right):
+            return _fast_binop(_fast_value(left), _fast_value(right), type(op))
+        case ast.Compare(left=left, ops=ops, comparators=comparators):
+            if len(ops) == 1:
+                simple = _fast_one(left, type(ops[0]), comparators[0])
+                if simple is not None:
+                    return simple
+            return _fast_compare(
+                _fast_value(left),
+                [(type(o), _fast(c)) for o, c in zip(ops, comparators, strict=True)],
+            )
+        case ast.Call(func=ast.Name(id=fname), args=args):
+            return _fast_call(fname, [_fast_value(a) for a in args])
+    raise ExprError(f"cannot evaluate {ast.unparse(node)!r}")  # pragma: no cover
+
+
+def _fast_binop(fa: FastFn, fb: FastFn, kind: type[ast.operator]) -> FastFn:
+    def binop(env: FastEnv) -> object:
+        a, b = fa(env), fb(env)
+        if a.__class__ is Blank:
+            return a | b if b.__class__ is Blank else a
+        if b.__class__ is Blank:
+            return b
+        if a.__class__ is not tuple or b.__class__ is not tuple:
+            raise Mismatch("not a number")
+        an, ad = a
+        bn, bd = b
+        if kind is ast.Add:
+            return (an + bn, ad) if ad == bd else (an * bd + bn * ad, ad * bd)
+        if kind is ast.Sub:
+            return (an - bn, ad) if ad == bd else (an * bd - bn * ad, ad * bd)
+        if kind is ast.Mult:
+            return an * bn, ad * bd
+        if bn == 0:
+            return _DIVIDED_BY_ZERO
+        return (an * bd, ad * bn) if bn > 0 else (-an * bd, -ad * bn)
+
+    return binop
+
+
+_DIVIDED_BY_ZERO = Blank()
+
+
+def _less(a: Pair, b: Pair) -> bool:
+    return a[0] * b[1] < b[0] * a[1]
+
+
+def _fast_one(left: ast.AST, kind: type[ast.cmpop], right: ast.AST) -> FastFn | None:
+    """One comparison of a name with literals (`x >= 5`, `award == 'national'`, `x in
+    ['a', 'b']`, the checks rubrics are mostly made of), without the chain's loop."""
+    if kind in (ast.In, ast.NotIn, ast.Eq, ast.NotEq):
+        return _fast_match(left, kind, right)
+    return _fast_order(left, kind, right)
+
+
+def _fast_match(left: ast.AST, kind: type[ast.cmpop], right: ast.AST) -> FastFn | None:
+    """`name == literal`, `name != literal`, `name in [literals]`, `name not in [...]`."""
+    if not isinstance(left, ast.Name) or left.id in ("True", "False"):
+        return None
+    if kind in (ast.In, ast.NotIn):
+        if not isinstance(right, ast.List | ast.Tuple):
+            return None
+        literals = [e.value for e in right.elts if isinstance(e, ast.Constant)]
+    elif isinstance(right, ast.Constant):
+        literals = [right.value]
+    else:
+        return None
+    name = left.id
+    missing = Blank((name,))
+    positive = kind in (ast.In, ast.Eq)
+    if len(literals) == 1 and isinstance(literals[0], bool) and kind in (ast.Eq, ast.NotEq):
+        flag = literals[0]
+
+        def yes_no(env: FastEnv) -> object:
+            a = env.get(name)
+            if a is None:
+                return missing
+            if a.__class__ is bool:
+                return (a is flag) is positive
+            if a.__class__ is Blank:
+                return a
+            return same(a, flag) is positive
+
+        return yes_no
+    if not all(isinstance(v, str) for v in literals):
+        return None  # numbers compare by value: the chain's loop does that
+    strings = frozenset(literals)
+
+    def match(env: FastEnv) -> object:
+        a = env.get(name)
+        if a is None:
+            return missing
+        if a.__class__ is Blank:
+            return a
+        return (a in strings) is positive if a.__class__ is str else not positive
+
+    return match
+
+
+def _fast_order(left: ast.AST, kind: type[ast.cmpop], right: ast.AST) -> FastFn | None:
+    """`name < 5`, `5 <= name`: one comparison of a name with a number."""
+    flip = {ast.Lt: ast.Gt, ast.Gt: ast.Lt, ast.LtE: ast.GtE, ast.GtE: ast.LtE}
+    if isinstance(right, ast.Name) and isinstance(left, ast.Constant):
+        left, right, kind = right, left, flip[kind]
+    if not (
+        isinstance(left, ast.Name)
+        and left.id not in ("True", "False")
+        and isinstance(right, ast.Constant)
+        and isinstance(right.value, int | float)
+        and not isinstance(right.value, bool)
+    ):
+        return None
+    name = left.id
+    missing = Blank((name,))
+    cn, cd = pair(_number(right.value))
+
+    def order(env: FastEnv) -> object:
+        a = env.get(name)
+        if a is None:
+            return missing
+        if a.__class__ is not tuple:
+            if a.__class__ is Blank:
+                return a
+            raise Mismatch("not a number")
+        x, y = a[0] * cd, cn * a[1]
+        if kind is ast.GtE:
+            return x >= y
+        if kind is ast.Gt:
+            return x > y
+        if kind is ast.LtE:
+            return x <= y
+        return x < y
+
+    return order
+
+
+def _fast_compare(first: FastFn, chain: list[tuple[type[ast.cmpop], FastFn]]) -> FastFn:
+    def member(a: object, b: object) -> bool:
+        if b.__class__ is not list:
+            raise Mismatch("'in' needs a list")
+        return any(same(a, x) for x in b)
+
+    def compare(env: FastEnv) -> object:
+        unknown: Blank | None = None
+        a = first(env)
+        for kind, fn in chain:
+            b = fn(env)
+            if a.__class__ is Blank or b.__class__ is Blank:
+                for v in (a, b):
+                    if v.__class__ is Blank:
+                        unknown = v if unknown is None else unknown | v
+                a = b
+                continue
+            if a.__class__ is list:
+                raise Mismatch("a list outside 'in'")
+            if kind is ast.In:
+                ok = member(a, b)
+            elif kind is ast.NotIn:
+                ok = not member(a, b)
+            elif b.__class__ is list:
+                raise Mismatch("a list outside 'in'")
+            elif kind is ast.Eq:
+                ok = same(a, b)
+            elif kind is ast.NotEq:
+                ok = not same(a, b)
+            else:
+                if a.__class__ is not tuple or b.__class__ is not tuple:
+                    raise Mismatch("not a number")
+                x, y = a[0] * b[1], b[0] * a[1]
+                ok = (
+                    x < y
+                    if kind is ast.Lt
+                    else x <= y
+                    if kind is ast.LtE
+                    else x > y
+                    if kind is ast.Gt
+                    else x >= y
+                )
+            if not ok:
+                return False
+            a = b
+        return unknown if unknown is not None else True
+
+    return compare
+
+
+def _fast_call(fname: str, fns: list[FastFn]) -> FastFn:
+    def call(env: FastEnv) -> object:
+        values = [fn(env) for fn in fns]
+        unknown: Blank | None = None
+        for v in values:
+            if v.__class__ is Blank:
+                unknown = v if unknown is None else unknown | v
+        if unknown is not None:
+            return unknown
+        if any(v.__class__ is not tuple for v in values):
+            raise Mismatch("not a number")
+        nums: list[Pair] = values  # type: ignore[assignment]
+        if fname == "min":
+            best = nums[0]
+            for v in nums[1:]:
+                if _less(v, best):
+                    best = v
+            return best
+        if fname == "max":
+            best = nums[0]
+            for v in nums[1:]:
+                if _less(best, v):
+                    best = v
+            return best
+        if fname == "abs":
+            return abs(nums[0][0]), nums[0][1]
+        total = (0, 1)  # mean
+        for n, d in nums:
+            total = (total[0] * d + n * total[1], total[1] * d)
+        return total[0], total[1] * len(nums)
+
+    return call
+
+
+def fast(expr: Expr) -> FastFn:
+    """The formula's fast form (see the section's comment), compiled once per formula."""
+    found = _FAST.get(expr.text)
+    if found is None:
+        found = _FAST[expr.text] = _fast_value(expr.tree)
+    return found
+
+
+_FAST: dict[str, FastFn] = {}

@@ -1,0 +1,1008 @@
+"""Deciding without words: each rubric compiled once into plain functions over a firm's
+values, giving every indicator's points, status and bounds, every condition's outcome,
+the class totals and the verdict exactly as `engine.evaluate` gives them, and no text.
+
+What a round ranks and sorts applicants by needs only those; the reasons, figures and next
+bands are worded by the engine when something is written.  Formulas run in their fast form
+(`expr.fast`: integer pairs, cross-multiplied comparisons, no reasons), band edges are
+integer pairs, and the size class is decided from the same table by the same steps as
+`size.classify`.
+
+What is not compiled is handed to the engine, and counted (`FALLBACKS`):
+
+* a rubric with an operator this module does not know (a `local` block, an operator a
+  rubric file registers) is decided by `engine.decide` whole;
+* a firm on which a formula meets a value of the wrong kind (where the engine raises) or
+  whose verdict waits only for the platform's score (the engine finds the line to print)
+  is decided by the engine;
+* an undecided indicator whose bounds need a search the compiled form does not make (a
+  metric that is not linear in its blanks) takes its bounds from the engine.
+
+tests/test_compiled.py checks that the two agree on thousands of random firms over every
+bundled rubric.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from itertools import product
+from typing import Any, NamedTuple
+
+from assess import engine
+from assess.fields import FIELDS_BY_ID, FieldType
+from assess.intake.firm import Firm
+from assess.results import Assessment, IndicatorStatus, PassStatus
+from assess.rubric import models as m
+from assess.rubric.expr import Blank, Expr, FastFn, Mismatch, Pair, fast
+from assess.rubric.operators import ScoreModel, names_read, operator_for
+from assess.rubric.operators.bands import Bands, BandsScore
+from assess.rubric.operators.best_of import BestOf, BestOfScore
+from assess.rubric.operators.enum import Enum, EnumScore
+from assess.rubric.operators.items import Items, ItemsScore
+from assess.rubric.operators.stepped import Stepped, SteppedScore
+from assess.rubric.operators.tiers import Tiers, TiersScore
+from assess.rubric.size import SizeStandard
+
+__all__ = [
+    "FALLBACKS",
+    "ClassDecision",
+    "ConditionDecision",
+    "Decision",
+    "IndicatorDecision",
+    "compiled",
+    "decide",
+    "from_assessment",
+]
+
+# What went to the engine, by kind: "rubric" (a whole rubric not compiled), "firm" (one
+# firm on one rubric), "bounds" (one undecided indicator's bounds).
+FALLBACKS: Counter[str] = Counter()
+
+_ZERO = Decimal(0)
+_NUMERIC = (FieldType.INT, FieldType.NUMBER, FieldType.MONEY, FieldType.PERCENT)
+
+
+# ---- what a decision holds ----------------------------------------------------------------
+
+
+class IndicatorDecision(NamedTuple):
+    id: str
+    class_id: str
+    points: Decimal
+    status: IndicatorStatus
+    # Undecided: the most the blanks could bring (`IndicatorResult.high`); None when decided.
+    high: Decimal | None
+
+    @property
+    def at_most(self) -> Decimal:
+        return self.points if self.high is None else self.high
+
+
+class ConditionDecision(NamedTuple):
+    id: str
+    role: str
+    ok: bool | None
+    missing: tuple[str, ...]
+
+
+class ClassDecision(NamedTuple):
+    id: str
+    points: Decimal
+    unknown_max: Decimal
+
+
+class Decision(NamedTuple):
+    """One firm against one rubric: `Assessment`'s points, statuses, bounds and verdict."""
+
+    rubric: str
+    total: Decimal
+    at_most: Decimal
+    pass_status: PassStatus
+    size_class: str | None
+    indicators: tuple[IndicatorDecision, ...]
+    conditions: tuple[ConditionDecision, ...]
+    classes: tuple[ClassDecision, ...]
+    # Made by the compiled functions (False: handed to the engine, see `FALLBACKS`).
+    compiled: bool = True
+
+
+def from_assessment(a: Assessment, compiled: bool = False) -> Decision:
+    """An engine assessment's decision (what the compiled form must give)."""
+    return Decision(
+        a.rubric,
+        a.total,
+        a.at_most,
+        a.pass_status,
+        a.size_class,
+        tuple(
+            IndicatorDecision(i.id, i.class_id, i.points, i.status, i.high) for i in a.indicators
+        ),
+        tuple(ConditionDecision(c.id, c.role, c.ok, c.missing) for c in a.conditions),
+        tuple(ClassDecision(c.id, c.points, c.unknown_max) for c in a.classes),
+        compiled,
+    )
+
+
+# ---- one firm's values, for one rubric ----------------------------------------------------
+
+
+class _Engine(Exception):
+    """Hand this firm to the engine."""
+
+
+def _fast_raw(raw: object) -> object:
+    """A firm's value as the fast formulas read it: numbers as integer pairs."""
+    if raw.__class__ is Decimal:
+        return raw.as_integer_ratio()
+    if raw.__class__ is int:
+        return raw, 1
+    if isinstance(raw, Decimal | int) and not isinstance(raw, bool):
+        return Fraction(raw).as_integer_ratio()
+    return raw
+
+
+def _fraction(v: Pair) -> Fraction:
+    return Fraction(v[0], v[1])
+
+
+def _band_pair(value: Decimal) -> Pair:
+    return Fraction(value).as_integer_ratio()
+
+
+def _ge(a: Pair, b: Pair) -> bool:
+    return a[0] * b[1] >= b[0] * a[1]
+
+
+def _lt(a: Pair, b: Pair) -> bool:
+    return a[0] * b[1] < b[0] * a[1]
+
+
+class _Firm:
+    """What the compiled functions of one rubric read of one firm: the values (`env`, as
+    the engine's context holds them, in fast form), the size classes still possible, and
+    the engine's context, made only if an indicator's bounds need it."""
+
+    __slots__ = ("candidates", "ctx", "env", "firm", "rubric")
+
+    def __init__(self, rubric: m.Rubric, firm: Firm, env: dict[str, object]):
+        self.rubric, self.firm, self.env = rubric, firm, env
+        self.candidates: tuple[str, ...] = ()
+        self.ctx: engine._Context | None = None
+
+    def context(self) -> engine._Context:
+        if self.ctx is None:
+            self.ctx = engine._Context(self.rubric, self.firm, fast=True)
+        return self.ctx
+
+
+# An indicator's decision: (points, status, the blanks' reach or None).
+Decided = tuple[Decimal, IndicatorStatus, Decimal | None]
+Decider = Callable[[_Firm], Decided]
+# An operator compiled: its decision when the data decide it (None when not), and its
+# bounds when they do not.
+Parts = tuple[Callable[[_Firm], Decided | None], Callable[[_Firm], Decided]]
+# Bounds remembered per indicator, at most this many (then forgotten and begun again).
+_MEMO = 20_000
+
+
+class _Compiler:
+    """Compiles one rubric: its metrics, indicators, conditions and pass rule."""
+
+    def __init__(self, rubric: m.Rubric):
+        self.rubric = rubric
+        self.metrics = {x.id: x for x in rubric.metrics}
+        self.metric_fns = [(x.id, fast(x.expr)) for x in rubric.metrics]
+        self.edge = rubric.edge_rule
+        # The sweeps (`engine.sweep`) made in closed form, by metric and blanks.
+        self._linear: dict[tuple[str, frozenset[str]], bool] = {}
+        self._depending: dict[frozenset[str], list[tuple[str, FastFn]]] = {}
+
+    # -- the engine's context, in fast form --
+
+    def inputs_of(self, name: str) -> list[str]:
+        """`_Context.inputs_of`: the fields a metric is computed from, in order."""
+        if name not in self.metrics:
+            return [name]
+        out: list[str] = []
+        for n in sorted(self.metrics[name].expr.names):
+            for leaf in self.inputs_of(n):
+                if leaf not in out:
+                    out.append(leaf)
+        return out
+
+    def evaluator(self, expr: Expr) -> Callable[[_Firm, Mapping[str, object]], object]:
+        """`_Context.eval`: an expression reading size_class is decided when every class
+        still possible gives the same."""
+        fn = fast(expr)
+        if "size_class" not in expr.names:
+            return lambda f, env: fn(env)
+        retry = self.retry
+
+        def run(f: _Firm, env: Mapping[str, object]) -> object:
+            result = fn(env)
+            if result.__class__ is not Blank or not f.candidates:
+                return result
+            return retry(fn, f, env, result)
+
+        return run
+
+    @staticmethod
+    def retry(fn: FastFn, f: _Firm, env: Mapping[str, object], result: object) -> object:
+        """An undecided `result` of `fn` that reads size_class, tried with every class
+        still possible: decided when all give the same."""
+        trial = dict(env)
+        seen = set()
+        for size in f.candidates:
+            trial["size_class"] = size
+            value = fn(trial)
+            if value.__class__ is Blank:
+                return result
+            seen.add(value)
+        return seen.pop() if len(seen) == 1 else result
+
+    def depending_on(self, blanks: frozenset[str]) -> list[tuple[str, FastFn]]:
+        """`_Context._depending_on`: the metrics computed from any of `blanks`, in order."""
+        found = self._depending.get(blanks)
+        if found is None:
+            found, hit = [], set(blanks)
+            for metric in self.rubric.metrics:
+                if metric.expr.names & hit:
+                    found.append((metric.id, fast(metric.expr)))
+                    hit.add(metric.id)
+            self._depending[blanks] = found
+        return found
+
+    def fillings(self, f: _Firm, leaves: list[str]) -> list[dict[str, object]] | None:
+        """`_Context.fillings`, as values: the firm with its blanks among `leaves` filled
+        in every way the engine tries; None when it tries none."""
+        env = f.env
+        blanks = sorted({x for x in leaves if x in FIELDS_BY_ID and env.get(x) is None})
+        if not blanks or len(blanks) > 2:
+            return None
+        grids: list[Iterable[object]] = []
+        for b in blanks:
+            spec = FIELDS_BY_ID[b]
+            if spec.type is FieldType.BOOL:
+                grids.append((False, True))
+            elif spec.type is FieldType.ENUM:
+                grids.append(tuple(spec.choice_values))
+            elif spec.type in _NUMERIC:
+                grids.append(_grid_pairs(b, (1, 3) if len(blanks) > 1 else (1, 2, 5)))
+            else:
+                return None
+        chain = self.depending_on(frozenset(blanks))
+        out = []
+        for combo in product(*grids):
+            filled = dict(env)
+            filled.update(zip(blanks, combo, strict=True))
+            for mid, fn in chain:
+                filled[mid] = fn(filled)
+            out.append(filled)
+        return out
+
+    def linear(self, name: str, blanks: frozenset[str]) -> bool:
+        """Whether `name` is a linear function of `blanks` jointly (sums, products by what
+        does not depend on them, division by what does not): its least and greatest over
+        a grid, and over any refinement between grid points, are at the grid's corners."""
+        key = (name, blanks)
+        found = self._linear.get(key)
+        if found is None:
+            found = self._linear[key] = self._affine_name(name, blanks)
+        return found
+
+    def _depends(self, node: ast.AST, blanks: frozenset[str]) -> bool:
+        names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        return any(n in blanks or set(self.inputs_of(n)) & blanks for n in names)
+
+    def _affine_name(self, name: str, blanks: frozenset[str]) -> bool:
+        if name not in self.metrics:
+            return True
+        return self._affine(self.metrics[name].expr.tree, blanks)
+
+    def _affine(self, node: ast.AST, blanks: frozenset[str]) -> bool:
+        if not self._depends(node, blanks):
+            return True
+        match node:
+            case ast.Name(id=name):
+                return self._affine_name(name, blanks)
+            case ast.UnaryOp(op=ast.USub() | ast.UAdd(), operand=operand):
+                return self._affine(operand, blanks)
+            case ast.BinOp(left=left, op=ast.Add() | ast.Sub(), right=right):
+                return self._affine(left, blanks) and self._affine(right, blanks)
+            case ast.BinOp(left=left, op=ast.Mult(), right=right):
+                if self._depends(left, blanks) and self._depends(right, blanks):
+                    return False
+                return self._affine(left, blanks) and self._affine(right, blanks)
+            case ast.BinOp(left=left, op=ast.Div(), right=right):
+                return not self._depends(right, blanks) and self._affine(left, blanks)
+        return False
+
+    def sweep(self, f: _Firm, name: str) -> tuple[Pair, Pair] | None:
+        """The least and greatest of `engine.sweep(name)` (None when it finds nothing);
+        raises `_Bounds` when the sweep is not made in closed form here."""
+        env = f.env
+        blanks = [n for n in self.inputs_of(name) if env.get(n) is None]
+        if (
+            not blanks
+            or len(blanks) > 2
+            or any(b not in FIELDS_BY_ID or FIELDS_BY_ID[b].type not in _NUMERIC for b in blanks)
+        ):
+            return None
+        if not self.linear(name, frozenset(blanks)) or not all(_on_units(b) for b in blanks):
+            raise _Bounds
+        steps = (1, 3) if len(blanks) == 2 else engine._STEPS
+        ends = [_grid_ends(b, steps) for b in blanks]
+        leaves, chain = self.chain(name)
+        base = {x: env.get(x) for x in leaves}
+        found: list[Pair] = []
+        for combo in product(*ends):
+            trial = dict(base)
+            trial.update(zip(blanks, combo, strict=True))
+            for mid, fn in chain:
+                trial[mid] = fn(trial)
+            v = trial.get(name)
+            if v.__class__ is tuple:
+                found.append(v)
+        if not found:
+            return None
+        if len(found) != 2 ** len(blanks):
+            raise _Bounds  # some corners computed, some not: let the engine search
+        low = high = found[0]
+        for v in found[1:]:
+            if _lt(v, low):
+                low = v
+            if _lt(high, v):
+                high = v
+        return low, high
+
+    @functools.cache  # noqa: B019 - one compiler per rubric, kept as long as it
+    def chain(self, name: str) -> tuple[list[str], list[tuple[str, FastFn]]]:
+        """The fields `name` is computed from, and the metrics computing it in order."""
+        if name not in self.metrics:
+            return [name], []
+        chain = [(x.id, fast(x.expr)) for x in engine._metric_chain(self.rubric, name)]
+        return self.inputs_of(name), chain
+
+    # -- indicators --
+
+    def indicator(self, ind: m.Indicator) -> Decider | None:
+        """The indicator's decision; an undecided one's bounds are remembered by the values
+        they are computed from (the same blanks and figures give the same bounds)."""
+        made = self.block(ind.score, ind.max)
+        if made is None:
+            return None
+        known, reach = made
+        leaves = sorted({leaf for n in names_read(ind.score) for leaf in self.inputs_of(n)})
+        sized = "size_class" in leaves
+        memo: dict[tuple[object, ...], Decided] = {}
+
+        def decide(f: _Firm) -> Decided:
+            got = known(f)
+            if got is not None:
+                return got
+            env = f.env
+            key = tuple([env.get(x) for x in leaves])
+            if sized:
+                key += f.candidates
+            found = memo.get(key)
+            if found is None:
+                if len(memo) >= _MEMO:
+                    memo.clear()
+                found = memo[key] = reach(f)
+            return found
+
+        return decide
+
+    def block(self, score: ScoreModel, maximum: Decimal) -> Parts | None:
+        op = operator_for(score)
+        fallback = self._engine_bounds(score, maximum)
+        made: Parts | None = None
+        if op is Bands and isinstance(score, BandsScore):
+            made = self.bands(score)
+        elif op is Tiers and isinstance(score, TiersScore):
+            made = self.tiers(score)
+        elif op is Enum and isinstance(score, EnumScore):
+            made = self.enum(score)
+        elif op is Stepped and isinstance(score, SteppedScore):
+            made = self.stepped(score)
+        elif op is BestOf and isinstance(score, BestOfScore):
+            made = self.best_of(score)
+        elif op is Items and isinstance(score, ItemsScore):
+            made = self.items(score)
+        if made is None:
+            return None
+        known, reach = made
+
+        def bounds(f: _Firm) -> Decided:
+            try:
+                return reach(f)
+            except _Bounds:
+                return fallback(f)
+
+        return known, bounds
+
+    def _engine_bounds(self, score: ScoreModel, maximum: Decimal) -> Callable[[_Firm], Decided]:
+        def run(f: _Firm) -> Decided:
+            FALLBACKS["bounds"] += 1
+            o = engine._bounded(f.context(), score, maximum)
+            return o.points, o.status, o.high
+
+        return run
+
+    def band_points(self, score: BandsScore) -> Callable[[Pair], Decimal]:
+        """`bands.band_for` by integer cross-multiplication: the points of the band a value
+        falls in, the edge rule deciding on a shared edge."""
+        edge = score.edge or self.edge
+        table = [
+            (
+                None if b.min is None else _band_pair(b.min),
+                None if b.max is None else _band_pair(b.max),
+                b.points,
+                b.min,
+            )
+            for b in score.bands
+        ]
+        floor = Decimal("-Infinity")
+
+        def lower_end(row: tuple[Any, ...]) -> Decimal:
+            return row[3] if row[3] is not None else floor
+
+        def points(value: Pair) -> Decimal:
+            n, d = value
+            hits = [
+                row
+                for row in table
+                if (row[0] is None or n * row[0][1] >= row[0][0] * d)
+                and (row[1] is None or n * row[1][1] <= row[1][0] * d)
+            ]
+            if len(hits) == 1:
+                return hits[0][2]
+            if edge == "better_band":
+                return max(hits, key=lambda r: r[2])[2]
+            return (min(hits, key=lower_end) if edge == "lower_band" else max(hits, key=lower_end))[
+                2
+            ]
+
+        return points
+
+    def band_range(self, score: BandsScore) -> Callable[[_Firm], tuple[Decimal, Decimal]]:
+        """`bands.band_range`."""
+        points = self.band_points(score)
+        every = [b.points for b in score.bands]
+        lowest, highest = min(every), max(every)
+
+        def run(f: _Firm) -> tuple[Decimal, Decimal]:
+            found = self.sweep(f, score.metric)
+            if found is None:
+                return lowest, highest
+            ends = [points(found[0]), points(found[1])]
+            return min(ends), max(ends)
+
+        return run
+
+    def bands(self, score: BandsScore) -> Parts:
+        metric = score.metric
+        points = self.band_points(score)
+        reach = self.band_range(score)
+
+        def known(f: _Firm) -> Decided | None:
+            value = f.env.get(metric)
+            if value.__class__ is tuple:
+                return points(value), "ok", None
+            return None
+
+        def bounds(f: _Firm) -> Decided:
+            low, high = reach(f)
+            return low, "unknown", high
+
+        return known, bounds
+
+    def tiers(self, score: TiersScore) -> Parts:
+        tiers = [(self.evaluator(x.when), x.points) for x in score.tiers]
+        other = score.otherwise.points
+        names = set().union(*(x.when.names for x in score.tiers))
+        leaves = sorted({leaf for n in names for leaf in self.inputs_of(n)})
+
+        def first(f: _Firm, env: Mapping[str, object]) -> Decimal | None:
+            for run, pts in tiers:
+                ok = run(f, env)
+                if ok.__class__ is Blank:
+                    return None
+                if ok is True:
+                    return pts
+            return other
+
+        def known(f: _Firm) -> Decided | None:
+            env = f.env
+            undecided = False
+            for run, pts in tiers:
+                ok = run(f, env)
+                if ok.__class__ is Blank:
+                    undecided = True
+                    continue
+                if ok is True:
+                    return None if undecided else (pts, "ok", None)
+            return None if undecided else (other, "ok", None)
+
+        def bounds(f: _Firm) -> Decided:
+            fillings = self.fillings(f, leaves)
+            if fillings is not None:
+                found = {p for env in fillings if (p := first(f, env)) is not None}
+                if found:
+                    return min(found), "unknown", max(found)
+            possible: list[Decimal] = []
+            for run, pts in tiers:
+                ok = run(f, f.env)
+                if ok is True:
+                    possible.append(pts)
+                    break
+                if ok.__class__ is Blank:
+                    possible.append(pts)
+            else:
+                possible.append(other)
+            return min(possible), "unknown", max(possible)
+
+        return known, bounds
+
+    def items(self, score: ItemsScore) -> Parts:
+        items = [self.evaluator(x.when) for x in score.items]
+        cap, each = score.cap, score.points_each
+        leaves = sorted(
+            {leaf for x in score.items for n in x.when.names for leaf in self.inputs_of(n)}
+        )
+
+        def held_in(f: _Firm, env: Mapping[str, object]) -> Decimal | None:
+            held = 0
+            for run in items:
+                ok = run(f, env)
+                if ok.__class__ is Blank:
+                    return None
+                held += ok is True
+            return min(cap, each * held)
+
+        def known(f: _Firm) -> Decided | None:
+            held = 0
+            undecided = False
+            for run in items:
+                ok = run(f, f.env)
+                if ok.__class__ is Blank:
+                    undecided = True
+                elif _truth(ok):
+                    held += 1
+            points = min(cap, each * held)
+            if undecided and points < cap:
+                return None
+            return points, "ok", None
+
+        def bounds(f: _Firm) -> Decided:
+            fillings = self.fillings(f, leaves)
+            if fillings is not None:
+                found = {p for env in fillings if (p := held_in(f, env)) is not None}
+                if found:
+                    return min(found), "unknown", max(found)
+            held = open_ = 0
+            for run in items:
+                ok = run(f, f.env)
+                if ok.__class__ is Blank:
+                    open_ += 1
+                elif _truth(ok):
+                    held += 1
+            return min(cap, each * held), "unknown", min(cap, each * (held + open_))
+
+        return known, bounds
+
+    def enum(self, score: EnumScore) -> Parts:
+        name, table = score.field, score.points
+        every = table.values()
+        low, high = min(every), max(every)
+
+        def known(f: _Firm) -> Decided | None:
+            env = f.env
+            value = env[name] if name in env else f.firm.get(name) if name in FIELDS_BY_ID else None
+            if value.__class__ is not str:
+                return None
+            found = table.get(value)
+            if found is None:
+                raise _Engine
+            return found, "ok", None
+
+        return known, lambda f: (low, "unknown", high)
+
+    def stepped(self, score: SteppedScore) -> Parts:
+        metric, cap, each = score.metric, score.cap, score.points_per_step
+        sn, sd = _band_pair(score.step)
+
+        def points(value: Pair) -> Decimal:
+            n, d = value
+            return min(cap, each * max(0, (n * sd) // (d * sn)))
+
+        def known(f: _Firm) -> Decided | None:
+            value = f.env.get(metric)
+            if value.__class__ is tuple:
+                return points(value), "ok", None
+            return None
+
+        def bounds(f: _Firm) -> Decided:
+            found = self.sweep(f, metric)
+            if found is None:
+                return _ZERO, "unknown", cap
+            return points(found[0]), "unknown", points(found[1])
+
+        return known, bounds
+
+    def best_of(self, score: BestOfScore) -> Parts:
+        options = [(x.metric, self.band_points(x), self.band_range(x)) for x in score.options]
+        best_possible = score.max_points
+
+        def known(f: _Firm) -> Decided | None:
+            env = f.env
+            best: Decimal | None = None
+            count = 0
+            for metric, points, _ in options:
+                value = env.get(metric)
+                if value.__class__ is tuple:
+                    p = points(value)
+                    count += 1
+                    if best is None or p > best:
+                        best = p
+            if best is not None and (count == len(options) or best >= best_possible):
+                return best, "ok", None
+            return None
+
+        def bounds(f: _Firm) -> Decided:
+            env = f.env
+            ranges: list[tuple[Decimal, Decimal]] = []
+            for metric, points, reach in options:
+                value = env.get(metric)
+                if value.__class__ is tuple:
+                    p = points(value)
+                    ranges.append((p, p))
+                else:
+                    ranges.append(reach(f))
+            return max(lo for lo, _ in ranges), "unknown", max(hi for _, hi in ranges)
+
+        return known, bounds
+
+    # -- conditions and the pass rule --
+
+    def condition(
+        self, cond: m.Condition
+    ) -> Callable[[_Firm], tuple[bool | None, tuple[str, ...]]]:
+        checks = [(fast(c.when), "size_class" in c.when.names) for c in cond.require]
+        retry = self.retry
+
+        def decide(f: _Firm) -> tuple[bool | None, tuple[str, ...]]:
+            env = f.env
+            failed = False
+            unknown: Blank | None = None
+            for fn, sized in checks:
+                ok = fn(env)
+                if ok.__class__ is Blank:
+                    if sized and f.candidates:
+                        ok = retry(fn, f, env, ok)
+                        if ok.__class__ is not Blank:
+                            if ok is not True:
+                                failed = True
+                            continue
+                    unknown = ok if unknown is None else unknown | ok
+                elif ok is not True:
+                    failed = True
+            if failed:
+                return False, ()
+            if unknown is not None:
+                return None, unknown.missing
+            return True, ()
+
+        return decide
+
+
+class _Bounds(Exception):
+    """The compiled form does not search these bounds: the engine does."""
+
+
+def _truth(v: object) -> bool:
+    """`bool(v)` of the wording form's value (a number by its value)."""
+    if v.__class__ is tuple:
+        return bool(v[0] != 0)
+    return bool(v)
+
+
+@functools.cache
+def _grid_pairs(name: str, steps: tuple[int, ...]) -> tuple[Pair, ...]:
+    return tuple(v.as_integer_ratio() for v in engine._grid(name, steps))
+
+
+@functools.cache
+def _grid_ends(name: str, steps: tuple[int, ...]) -> tuple[Pair, Pair]:
+    grid = engine._grid(name, steps)
+    return grid[0].as_integer_ratio(), grid[-1].as_integer_ratio()
+
+
+@functools.cache
+def _on_units(name: str) -> bool:
+    """Whether every value of the field's grid is a whole number of the units it is
+    entered in (a refinement between grid points then stays between them)."""
+    spec = FIELDS_BY_ID[name]
+    unit = Fraction(1) if spec.type is FieldType.INT else Fraction(1, 100)
+    return all((v / unit).denominator == 1 for v in engine._grid(name))
+
+
+# ---- the rubric, compiled -----------------------------------------------------------------
+
+Judge = Callable[
+    [Decimal, Decimal, Mapping[str, ClassDecision], Mapping[str, bool | None]], bool | None
+]
+
+
+def _all(values: list[bool | None]) -> bool | None:
+    return False if False in values else None if None in values else True
+
+
+def _any(values: list[bool | None]) -> bool | None:
+    return True if True in values else None if None in values else False
+
+
+def _at_least(have: Decimal, open_: Decimal, need: Decimal) -> bool | None:
+    if have >= need:
+        return True
+    return None if have + open_ >= need else False
+
+
+def _judge(rule: m.Rule, roles: Mapping[str, str]) -> Judge:
+    """`engine._Judge.rule` without its lines."""
+    if rule.all is not None or rule.any is not None:
+        subs = [_judge(r, roles) for r in (rule.all or rule.any or [])]
+        join = _all if rule.all is not None else _any
+        return lambda total, open_, classes, conds: join(
+            [s(total, open_, classes, conds) for s in subs]
+        )
+    if rule.not_ is not None:
+        inner = _judge(rule.not_, roles)
+
+        def negate(
+            total: Decimal,
+            open_: Decimal,
+            classes: Mapping[str, ClassDecision],
+            conds: Mapping[str, bool | None],
+        ) -> bool | None:
+            v = inner(total, open_, classes, conds)
+            return None if v is None else not v
+
+        return negate
+    if rule.total_at_least is not None:
+        need = rule.total_at_least
+        return lambda total, open_, classes, conds: _at_least(total, open_, need)
+    if rule.class_at_least is not None:
+        needs = list(rule.class_at_least.items())
+        return lambda total, open_, classes, conds: _all(
+            [_at_least(classes[cid].points, classes[cid].unknown_max, need) for cid, need in needs]
+        )
+    if rule.condition is not None:
+        cid = rule.condition
+        return lambda total, open_, classes, conds: conds[cid]
+    role = rule.conditions or ""
+    ids = [c for c, r in roles.items() if r == role]
+    join = _any if role == "direct" else _all
+    return lambda total, open_, classes, conds: join([conds[c] for c in ids])
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One rubric as plain functions (`decide` runs them)."""
+
+    rubric: m.Rubric
+    inputs: tuple[str, ...]
+    size: SizeStandard | None
+    metrics: tuple[tuple[str, FastFn], ...]
+    indicators: tuple[tuple[str, str, Decider], ...]
+    conditions: tuple[tuple[str, str, Callable[[_Firm], Any]], ...]
+    class_ids: tuple[str, ...]
+    judge: Judge
+
+    def decide(self, firm: Firm) -> Decision:
+        values = _values(firm)
+        get = values.get
+        env: dict[str, object] = {name: get(name) for name in self.inputs}
+        f = _Firm(self.rubric, firm, env)
+        size_class: str | None = None
+        if self.size is not None:
+            industry = env.get("industry")
+            size_class, missing, f.candidates = _classify(
+                self.size, industry if industry.__class__ is str else None, env
+            )
+            env["size_class"] = size_class if size_class is not None else Blank(missing)
+        for mid, fn in self.metrics:
+            env[mid] = fn(env)
+        indicators = []
+        total = open_total = _ZERO
+        by_class: dict[str, list[Decimal]] = {c: [_ZERO, _ZERO] for c in self.class_ids}
+        for iid, cid, run in self.indicators:
+            points, state, high = run(f)
+            indicators.append(IndicatorDecision(iid, cid, points, state, high))
+            total += points
+            sums = by_class.get(cid)
+            if high is not None:
+                open_total += high - points
+                if sums is not None:
+                    sums[1] += high - points
+            if sums is not None:
+                sums[0] += points
+        classes = {c: ClassDecision(c, s[0], s[1]) for c, s in by_class.items()}
+        conditions = []
+        oks: dict[str, bool | None] = {}
+        for cid, role, check in self.conditions:
+            ok, missing = check(f)
+            conditions.append(ConditionDecision(cid, role, ok, missing))
+            oks[cid] = ok
+        verdict = self.judge(total, open_total, classes, oks)
+        status: PassStatus = "pass" if verdict else "fail" if verdict is False else "undetermined"
+        if verdict is None and _platform_may_decide(conditions):
+            met = {c.id: True if c.ok is None else c.ok for c in conditions}
+            if self.judge(total, open_total, classes, met) is True:
+                raise _Engine  # the engine finds the score to print
+        return Decision(
+            self.rubric.id,
+            total,
+            total + open_total,
+            status,
+            size_class,
+            tuple(indicators),
+            tuple(conditions),
+            tuple(classes.values()),
+        )
+
+
+def _platform_may_decide(conditions: list[ConditionDecision]) -> bool:
+    waiting = [c for c in conditions if c.ok is None]
+    return bool(waiting) and all(
+        c.missing and set(c.missing) <= engine.PLATFORM_FIELDS for c in waiting
+    )
+
+
+# The values of the firm last decided, in fast form (a round decides one firm against
+# several rubrics in a row): (the firm's values, their fast form).
+_LAST: list[tuple[Mapping[str, object], dict[str, object]]] = []
+
+
+def _values(firm: Firm) -> dict[str, object]:
+    if _LAST and _LAST[0][0] is firm.values:
+        return _LAST[0][1]
+    values = {k: _fast_raw(v) for k, v in firm.values.items()}
+    _LAST[:] = [(firm.values, values)]
+    return values
+
+
+# ---- the size class ------------------------------------------------------------------------
+
+_MEASURES = ("employees", "revenue", "total_assets")
+_ALL_SIZES = ("large", "medium", "small", "micro")
+
+
+Bounds = list[tuple[str, Pair]]
+# A size table row's bounds as pairs, by the row object (kept alive with it).
+_ROWS: dict[int, tuple[Any, tuple[Bounds, Bounds, Bounds]]] = {}
+
+
+def _row_pairs(row: Any) -> tuple[Bounds, Bounds, Bounds]:
+    found = _ROWS.get(id(row))
+    if found is not None and found[0] is row:
+        return found[1]
+
+    def pairs(d: Mapping[str, Any]) -> Bounds:
+        return [(k, Fraction(v).as_integer_ratio()) for k, v in d.items()]
+
+    made = pairs(row.sme_below_any), pairs(row.small), pairs(row.medium)
+    _ROWS[id(row)] = (row, made)
+    return made
+
+
+Sized = tuple[str | None, tuple[str, ...], tuple[str, ...]]
+# The last firm's size class (the rubrics of a round share a size standard):
+# (standard, industry, figures) and what they give.
+_LAST_SIZE: list[tuple[tuple[object, ...], Sized]] = []
+
+
+def _classify(standard: SizeStandard, industry: str | None, env: Mapping[str, object]) -> Sized:
+    """`size.classify` without words: (the class or None, the figures that would settle
+    it, the classes still possible)."""
+    key = (standard, industry, env.get("employees"), env.get("revenue"), env.get("total_assets"))
+    if _LAST_SIZE:
+        last, sized = _LAST_SIZE[0]
+        if last[0] is standard and last[1:] == key[1:]:
+            return sized
+    sized = _sized(standard, industry, env)
+    _LAST_SIZE[:] = [(key, sized)]
+    return sized
+
+
+def _sized(standard: SizeStandard, industry: str | None, env: Mapping[str, object]) -> Sized:
+    if industry is None:
+        return None, ("industry",), _ALL_SIZES
+    row = standard.industries.get(industry)
+    if row is None:
+        return None, (), ()
+    value: dict[str, Pair] = {}
+    for k in _MEASURES:
+        v = env.get(k)
+        if v is None:
+            continue
+        if v.__class__ is not tuple:
+            raise _Engine
+        value[k] = v
+    ceiling, small, medium = _row_pairs(row)
+    if not any(k in value and _lt(value[k], c) for k, c in ceiling):
+        open_ = tuple(sorted(k for k, _ in ceiling if k not in value))
+        if open_:
+            return None, open_, _ALL_SIZES
+        return "large", (), ()
+    if any(k in value and _lt(value[k], b) for k, b in small):
+        return "micro", (), ()
+    if all(k in value and _ge(value[k], b) for k, b in medium):
+        return "medium", (), ()
+    medium_out = any(k in value and _lt(value[k], b) for k, b in medium)
+    if medium_out and all(k in value and _ge(value[k], b) for k, b in small):
+        return "small", (), ()
+    candidates = ("small", "micro") if medium_out else ("medium", "small", "micro")
+    names = {k for k, _ in small} | (set() if medium_out else {k for k, _ in medium})
+    return None, tuple(sorted(k for k in names if k not in value)), candidates
+
+
+# ---- compiling, and deciding ----------------------------------------------------------------
+
+# Compiled rubrics by the rubric object (kept alive with it): None when not compiled.
+_COMPILED: dict[int, tuple[m.Rubric, Compiled | None]] = {}
+
+
+def compiled(rubric: m.Rubric) -> Compiled | None:
+    """The rubric compiled, once per rubric object; None when a part of it cannot be (it
+    is then decided by the engine)."""
+    found = _COMPILED.get(id(rubric))
+    if found is not None and found[0] is rubric:
+        return found[1]
+    made = _compile(rubric)
+    _COMPILED[id(rubric)] = (rubric, made)
+    return made
+
+
+def _compile(rubric: m.Rubric) -> Compiled | None:
+    if rubric.size_standard is not None and rubric.size_table is None:
+        return None  # the engine says what is wrong
+    c = _Compiler(rubric)
+    indicators = []
+    for ind in rubric.indicators:
+        run = c.indicator(ind)
+        if run is None:
+            return None
+        indicators.append((ind.id, ind.class_, run))
+    roles = {cond.id: cond.role for cond in rubric.conditions}
+    return Compiled(
+        rubric,
+        tuple(dict.fromkeys(rubric.inputs)),
+        rubric.size_table if rubric.size_standard is not None else None,
+        tuple(c.metric_fns),
+        tuple(indicators),
+        tuple((cond.id, cond.role, c.condition(cond)) for cond in rubric.conditions),
+        tuple(cls.id for cls in rubric.classes),
+        _judge(rubric.pass_rule, roles),
+    )
+
+
+def decide(rubric: m.Rubric, firm: Firm) -> Decision:
+    """The firm's points, statuses, bounds, class totals and verdict on the rubric, as
+    `engine.evaluate` gives them: by the compiled functions, or by the engine where they
+    hand over (`FALLBACKS`)."""
+    made = compiled(rubric)
+    if made is None:
+        FALLBACKS["rubric"] += 1
+    else:
+        try:
+            return made.decide(firm)
+        except (_Engine, Mismatch):
+            FALLBACKS["firm"] += 1
+    return from_assessment(engine.decide(rubric, firm))
