@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from assess.intake.firm import Firm
+    from assess.report.startup import PdfWriter
     from assess.results import Assessment
     from assess.rubric.models import Rubric
 
@@ -394,34 +395,25 @@ def build_app() -> typer.Typer:
             bool, typer.Option("--fail-under", help=t("cli.score.fail_under"))
         ] = False,
     ) -> None:
-        from assess.engine import evaluate
-        from assess.intake import load_records
-        from assess.rubric.selection import RubricPlan, no_rubric_in_force, reference_rubric
+        from contextlib import nullcontext
 
-        records = load_records(file)
-        if len(records) != 1:
-            _fail(t("cli.score.many_firms", path=file, count=len(records)))
-        record = records[0]
-        if record.firm is None:
-            from assess.errors import InputError
+        writer = None
+        if pdf is not None:
+            # WeasyPrint gets ready in a child process while this one scores.
+            from assess.report.startup import PdfWriter
 
-            raise InputError(list(record.problems))
-        firm = record.firm
-        plan = RubricPlan(rubrics or (), standard, review)
-        chosen = plan.rubrics_for(firm)
-        if not chosen:
-            _fail(no_rubric_in_force(firm.get("assessment_year")))
-        reference = reference_rubric()
-        assessments = [evaluate(rubric, firm, reference) for rubric in chosen]
-        if fmt is OutFormat.json:
-            from assess.report.jsonout import dumps
+            writer = PdfWriter.start()
+        with writer or nullcontext():
+            assessments, firm, chosen = _score_one(file, rubrics, standard, review)
+            if fmt is OutFormat.json:
+                from assess.report.jsonout import dumps
 
-            sys.stdout.write(dumps(assessments) + "\n")
-        else:
-            from assess.report.text import print_assessments
+                sys.stdout.write(dumps(assessments) + "\n")
+            else:
+                from assess.report.text import print_assessments
 
-            print_assessments(assessments, _console())
-        _write_reports(assessments, firm, pdf, html, {r.id: r for r in chosen})
+                print_assessments(assessments, _console())
+            _write_reports(assessments, firm, pdf, html, {r.id: r for r in chosen}, writer)
         if fail_under and not all(a.passed for a in assessments):
             raise typer.Exit(EXIT_SHORT)
 
@@ -581,12 +573,38 @@ def build_app() -> typer.Typer:
     return app
 
 
+def _score_one(
+    file: Path, rubrics: list[str] | None, standard: int | None, review: bool
+) -> tuple[list[Assessment], Firm, list[Rubric]]:
+    """`assess score`'s firm, read from `file`, and its assessments by the rubrics chosen."""
+    from assess.engine import evaluate
+    from assess.intake import load_records
+    from assess.rubric.selection import RubricPlan, no_rubric_in_force, reference_rubric
+
+    records = load_records(file)
+    if len(records) != 1:
+        _fail(t("cli.score.many_firms", path=file, count=len(records)))
+    record = records[0]
+    if record.firm is None:
+        from assess.errors import InputError
+
+        raise InputError(list(record.problems))
+    firm = record.firm
+    plan = RubricPlan(rubrics or (), standard, review)
+    chosen = plan.rubrics_for(firm)
+    if not chosen:
+        _fail(no_rubric_in_force(firm.get("assessment_year")))
+    reference = reference_rubric()
+    return [evaluate(rubric, firm, reference) for rubric in chosen], firm, chosen
+
+
 def _write_reports(
     assessments: list[Assessment],
     firm: Firm,
     pdf: Path | None,
     html: Path | None,
     rubrics: dict[str, Rubric],
+    writer: PdfWriter | None = None,
 ) -> None:
     if pdf is None and html is None:
         return
@@ -599,9 +617,12 @@ def _write_reports(
         write_text(html, text)
         typer.echo(t("cli.score.written", kind="HTML", path=html), err=True)
     if pdf is not None:
-        from assess.report.pdf import write_pdf
+        if writer is None or not writer.write(text, pdf):
+            from assess.report.pdf import write_pdf
+            from assess.report.startup import import_weasyprint
 
-        write_pdf(text, pdf)
+            import_weasyprint()
+            write_pdf(text, pdf)
         typer.echo(t("cli.score.written", kind="PDF", path=pdf), err=True)
 
 
