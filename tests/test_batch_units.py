@@ -224,7 +224,7 @@ def test_results_are_compact_score_records() -> None:
     import json
 
     from assess.batch.task import rubric_part
-    from assess.report.jsonout import STATIC_INDICATOR_KEYS, expand_record
+    from assess.report.jsonout import STATIC_INDICATOR_KEYS, expand_record, unmarked
 
     firm = load_firm_file(SAMPLES / "strong.json")
     job = Job(1, "k", "strong.json", None, None, firm, ("miit-2026-srdi", "srdi-readiness"))
@@ -233,7 +233,8 @@ def test_results_are_compact_score_records() -> None:
     # line holds it): the records are whole again with it.
     applicant = {"name": firm.name, "source": "strong.json", "warnings": []}
     records = [
-        expand_record(r, rubric_part(r["rubric"]), applicant) for r in json.loads(outcome.results)
+        expand_record(r, rubric_part(r["rubric"]), applicant)
+        for r in json.loads(unmarked(outcome.results))
     ]
     assert [r["rubric"] for r in records] == ["miit-2026-srdi", "srdi-readiness"]
     for record in records:

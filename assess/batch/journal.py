@@ -8,7 +8,8 @@
   per PDF report made: its key, the input hash it was made from, the hash of its place in
   the round (`task.place_hash`) and its file.  A process killed mid-line leaves a torn
   last line, which is ignored (and cut off) on resume.
-* `results.part`: the applicants' score records (JSON arrays), appended before their lines
+* `results.part`: the applicants' score records (JSON arrays, their texts marked:
+  `report.jsonout.marked_json`), appended before their lines
   in `done.jsonl`, so a line never points at data that is not there.
 * `state.json`: small, rewritten atomically (temp file + rename): the run's options, its
   date and counts, and whether it completed.
@@ -36,7 +37,7 @@ STATE_DIR = ".assess-batch"
 DONE = "done.jsonl"
 RESULTS = "results.part"
 STATE = "state.json"
-FORMAT = 2  # 2: compact score records, PDF lines
+FORMAT = 3  # 2: compact score records, PDF lines; 3: their texts marked for numbering
 SPAN_GAP = 1 << 20  # `results_many` reads across gaps up to this size …
 SPAN_MAX = 32 << 20  # … in spans up to this size
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -117,23 +118,81 @@ def write_results(
     entry: Callable[[ApplicantRow], Entry | None],
 ) -> None:
     """results.jsonl: each row's applicant object and its scores, copied from the journal
-    (`entry` says where a row's scores are, None for none).  The first line also holds
-    `rubrics`: what every score record of each bundled rubric of the round shares
+    (`entry` says where a row's scores are, None for none), each text numbered
+    (`jsonout.number_texts`): the texts more than one applicant has are written once, in
+    the first line's `texts`, the others in the line's `line_texts`.  The first line also
+    holds `rubrics`: what every score record of each bundled rubric of the round shares
     (`rubric_parts`), left out of the records themselves (README, "results.jsonl")."""
+    from assess.report.jsonout import number_texts
+
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    head = b'{"rubrics":' + utf8(dumps(rubric_parts(rows))) + b',"applicant":'
+    entries = [entry(row) for row in rows]
+    shared = shared_texts(journal, entries)
+    numbers = {text: b"%d" % n for n, text in enumerate(shared)}
+    head = (
+        b'{"rubrics":'
+        + utf8(dumps(rubric_parts(rows)))
+        + b',"texts":['
+        + b",".join(shared)
+        + b'],"applicant":'
+    )
     with atomic_stream(path) as fh:
         write = fh.write  # in pieces: the scores are not copied once more
         for first in range(0, len(rows), RESULTS_GROUP):
             group = rows[first : first + RESULTS_GROUP]
-            scores = journal.results_many([entry(row) for row in group])
+            scores = journal.results_many(entries[first : first + RESULTS_GROUP])
             for row, data in zip(group, scores, strict=True):
+                results, own = number_texts(bytes(data) or b"[]", numbers)
                 write(head)
                 head = b'{"applicant":'
                 write(utf8(dumps(applicant_json(row, standing.get(row.index)))))
                 write(b',"results":')
-                write(data or b"[]")
+                write(results)
+                write(b',"line_texts":')
+                write(own)
                 write(b"}\n")
+
+
+TEXT_BUCKETS = 1 << 24  # `shared_texts`' first pass: a byte per bucket of texts
+
+
+def shared_texts(journal: Journal, entries: Sequence[Entry | None]) -> list[bytes]:
+    """The texts (each as its JSON) that the score records of more than one of `entries`
+    hold, the most used first (then in byte order, so a round always gets the same list).
+
+    Two passes over the journal's scores, each a few calls per applicant: the first
+    counts, per bucket of texts (a CRC of the text), the applicants holding a text of the
+    bucket, up to 2; the second counts exactly the texts of buckets reaching 2.  A round
+    of 100,000 applicants holds over a million texts met once (a firm's figures), which
+    never need to be held at once: only the bucket counts and the few texts shared."""
+    from itertools import compress
+    from zlib import crc32
+
+    from assess.report.jsonout import marked_texts
+
+    buckets = bytearray(TEXT_BUCKETS)
+    mask = TEXT_BUCKETS - 1
+    more = bytes([1, 2, *([2] * 254)])  # a bucket's count after one more applicant
+
+    def spots(texts: Iterable[bytes]) -> Iterator[int]:
+        return map(mask.__and__, map(crc32, texts))
+
+    def groups() -> Iterator[bytes | memoryview]:
+        for first in range(0, len(entries), RESULTS_GROUP):
+            yield from journal.results_many(entries[first : first + RESULTS_GROUP])
+
+    for data in groups():
+        at = list(set(spots(marked_texts(bytes(data)))))
+        now = bytes(map(buckets.__getitem__, at)).translate(more)
+        deque(map(buckets.__setitem__, at, now), maxlen=0)  # buckets[at[i]] = now[i]
+    counts: Counter[bytes] = Counter()
+    for data in groups():
+        texts = list(marked_texts(bytes(data)))
+        seen = map(buckets.__getitem__, spots(texts))
+        counts.update(compress(texts, map((2).__le__, seen)))
+    shared = [text for text, count in counts.items() if count > 1]
+    shared.sort(key=lambda text: (-counts[text], text))
+    return shared
 
 
 def publish(path: Path, data: bytes) -> None:
@@ -268,12 +327,14 @@ def rubric_parts(rows: Sequence[ApplicantRow]) -> list[dict[str, Any]]:
 
 def read_results(path: Path) -> Iterator[dict[str, Any]]:
     """Each applicant of a results.jsonl, as {"applicant": {…}, "results": [score
-    records]}, every score record whole: the rubric's shared part (the first line's
-    `rubrics`) put back into it.  Reads the first layout (whole records on every line, no
-    `rubrics`) as well."""
-    from assess.report.jsonout import expand_record
+    records]}, every score record whole: its numbered texts put back (the first line's
+    `texts`, the line's `line_texts`) and the rubric's shared part (the first line's
+    `rubrics`) with them.  Reads the earlier layouts as well: texts in place (no `texts`),
+    and whole records on every line (no `rubrics`)."""
+    from assess.report.jsonout import expand_record, resolve_texts
 
     parts: dict[str, dict[str, Any]] = {}
+    texts: list[str] | None = None
     with open(path, encoding="utf-8") as fh:
         for text in fh:
             if not text.strip():
@@ -282,10 +343,18 @@ def read_results(path: Path) -> Iterator[dict[str, Any]]:
             shared = line.pop("rubrics", None)
             if shared is not None:
                 parts = {p["rubric"]: p for p in shared}
+            table = line.pop("texts", None)
+            if table is not None:
+                texts = table
+            own = line.pop("line_texts", None) or []
+            results = line.get("results") or []
+            if texts is not None:
+                results = [resolve_texts(r, texts, own) for r in results]
             if parts:
                 applicant = line.get("applicant") or {}
-                line["results"] = [
-                    expand_record(r, parts.get(r.get("rubric", "")), applicant)
-                    for r in line.get("results") or []
+                results = [
+                    expand_record(r, parts.get(r.get("rubric", "")), applicant) for r in results
                 ]
+            if parts or texts is not None:
+                line["results"] = results
             yield line

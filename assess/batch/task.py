@@ -247,12 +247,13 @@ def rubric_part(ref: str) -> dict[str, Any]:
 def result_records(job: Job, context: Context, assessments: Sequence[Assessment]) -> bytes:
     """The applicant's score records as results.jsonl holds them: a bundled rubric's
     without the part it shares with every applicant (`jsonout.line_record`), a rubric
-    file's whole (`jsonout.compact_record`)."""
-    from assess.report.jsonout import compact_record, line_record
+    file's whole (`jsonout.compact_record`); their texts marked for the writer to number
+    (`jsonout.marked_json`, `outputs.write_results`)."""
+    from assess.report.jsonout import compact_record, line_record, marked_json, marked_record
 
-    return _dumps(
+    return marked_json(
         [
-            compact_record(a)
+            marked_record(compact_record(a))
             if ref in context.custom
             else line_record(a, rubric_part(ref), _where(job))
             for ref, a in zip(job.rubrics, assessments, strict=True)

@@ -25,7 +25,14 @@ from typing import Any
 
 from assess.plan import MustFix, Step, TierPlan
 from assess.report.words import explanation_lines, plan_summary, reference_words
-from assess.results import Assessment, ConditionResult, IndicatorResult, Level, NextStep
+from assess.results import (
+    Assessment,
+    ClassResult,
+    ConditionResult,
+    IndicatorResult,
+    Level,
+    NextStep,
+)
 
 
 def number(value: Decimal | None) -> int | float | None:
@@ -223,6 +230,101 @@ def compact_record(a: Assessment) -> dict[str, Any]:
 
 # ---- results.jsonl: the same for every applicant once, what varies on each line ----------
 
+# The keys whose texts results.jsonl writes as numbers (README, "results.jsonl"): the
+# reasons, band names, size reasons and maturity levels, most of them the same words for
+# many applicants.  A number n ≥ 0 is the round's `texts[n]` (first line), a negative n the
+# line's own `line_texts[n]` (counted from its end).
+TEXT_KEYS = ("reason", "band", "size_reason", "maturity")
+
+# How a worker hands such a text to the writer, which numbers it once the whole round is
+# known: `"reason":\x1f"the text"\x1f`.  JSON text never holds a raw control character (a
+# string escapes it), so the byte 0x1f marks exactly the texts to number.  It is made by
+# encoding each text as the object {"\x1f": text, "\x1e": 0} (`_text`) and replacing
+# its opening and closing, which no other part of a record can look like: these two keys
+# are no key of a record, and no string of a record can hold an unescaped quote.
+TEXT_MARK = b"\x1f"
+_OPEN, _CLOSE = "\x1f", "\x1e"
+_OPENED, _CLOSED = b'{"\\u001f":', b',"\\u001e":0}'
+
+
+def _text(value: str) -> dict[str, Any]:
+    return {_OPEN: value, _CLOSE: 0}
+
+
+def marked_json(records: Sequence[dict[str, Any]]) -> bytes:
+    """Score records made by `line_record` / `marked_record` as the UTF-8 JSON array the
+    journal keeps, each text of `TEXT_KEYS` marked (`TEXT_MARK`) for numbering.  A lone
+    surrogate in an applicant's text stays a valid JSON escape (backslashreplace)."""
+    text = json.dumps(records, ensure_ascii=False, separators=(",", ":"))
+    data = text.encode("utf-8", "backslashreplace")
+    return data.replace(_OPENED, TEXT_MARK).replace(_CLOSED, TEXT_MARK)
+
+
+def unmarked(data: bytes) -> bytes:
+    """`marked_json`'s records as plain JSON, every text in place."""
+    return data.replace(TEXT_MARK, b"")
+
+
+def marked_record(record_: dict[str, Any]) -> dict[str, Any]:
+    """A whole record (`compact_record`, a rubric file's) with its texts of `TEXT_KEYS`
+    marked for numbering, like `line_record`'s: every reason in results.jsonl is a number."""
+    out: dict[str, Any] = {}
+    for key, value in record_.items():
+        if key in TEXT_KEYS and isinstance(value, str):
+            out[key] = _text(value)
+        elif isinstance(value, list):
+            out[key] = [marked_record(v) if isinstance(v, dict) else v for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+def number_texts(data: bytes, shared: dict[bytes, bytes]) -> tuple[bytes, bytes]:
+    """A line's marked records (`marked_json`) with each text made a number: the round's
+    (`shared`: each text's JSON, as marked, to its number) or, for a text not there, a
+    negative number into the line's own texts.  Returns the records and the JSON array
+    of the line's own texts, each once, in order of first use."""
+    pieces = data.split(TEXT_MARK)
+    if len(pieces) == 1:
+        return data, b"[]"
+    texts = pieces[1::2]
+    mine = dict.fromkeys(t for t in texts if t not in shared)
+    count = len(mine)
+    numbers = _NEGATIVE[count] if count < len(_NEGATIVE) else _negative(count)
+    own = dict(zip(mine, numbers, strict=True))
+    pieces[1::2] = map(shared.get, texts, map(own.get, texts))  # type: ignore[arg-type]
+    return b"".join(pieces), b"[" + b",".join(own) + b"]"
+
+
+def _negative(count: int) -> list[bytes]:
+    return [b"%d" % -i for i in range(count, 0, -1)]
+
+
+_NEGATIVE = [_negative(count) for count in range(64)]
+
+
+def marked_texts(data: bytes) -> set[bytes]:
+    """The texts a line's marked records hold (each as its JSON), each once."""
+    return set(data.split(TEXT_MARK)[1::2])
+
+
+def resolve_texts(value: Any, texts: Sequence[str], own: Sequence[str]) -> Any:
+    """A score record read from results.jsonl with each number of `TEXT_KEYS` put back as
+    its text (`texts` the round's, `own` the line's); texts already in place stay."""
+    if isinstance(value, list):
+        return [resolve_texts(v, texts, own) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key in TEXT_KEYS and type(item) is int:
+            item = texts[item] if item >= 0 else own[item]
+        elif isinstance(item, (list, dict)):
+            item = resolve_texts(item, texts, own)
+        out[key] = item
+    return out
+
+
 # A score record's keys that a bundled rubric fixes (`rubric_part`), written once in the
 # first line's `rubrics` list instead of on every applicant's line.
 RUBRIC_KEYS = ("title", "version", "status", "tier", "max", "pass_mark")
@@ -263,25 +365,27 @@ def _slim_indicator(ind: IndicatorResult, provisional: bool | None) -> dict[str,
         "id": ind.id,
         "points": number(ind.points),
         "status": ind.status,
-        "reason": ind.reason,
+        "reason": _text(ind.reason),
     }
     if ind.at_most != ind.points:
         out["at_most"] = number(ind.at_most)
     if ind.value is not None:
         out["value"] = number(ind.value)
     if ind.band:
-        out["band"] = ind.band
+        out["band"] = _text(ind.band)
     if ind.missing:
         out["missing"] = list(ind.missing)
     if provisional is None or ind.provisional != provisional:
         out["provisional"] = ind.provisional
     if ind.parts:  # a province's block: its parts differ by province, written in full
-        out["parts"] = [_indicator_compact(p) for p in ind.parts]
+        out["parts"] = [marked_record(_indicator_compact(p)) for p in ind.parts]
     return out
 
 
 def _slim_gate(c: ConditionResult) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": c.id, "ok": c.ok is True, "reason": c.reason}
+    """A condition's line entry: `ok` is left out (it is `status` == "ok"), and `status`
+    too when it is "ok"."""
+    out: dict[str, Any] = {"id": c.id, "reason": _text(c.reason)}
     if c.ok is None:
         out["status"] = "unknown"
     elif c.ok is False:
@@ -312,25 +416,30 @@ def line_record(
         "at_most": number(a.at_most),
         "passed": a.passed,
         "pass_status": a.pass_status,
-        "platform_need": number(a.platform_need),
-        "reference": _reference(a),
-        "complete": a.complete,
-        "size_class": a.size_class,
-        "size_reason": a.size_reason,
-        "maturity": a.maturity,
-        "classes": [
-            {
-                "id": c.id,
-                "points": number(c.points),
-                "at_most": number(c.points + c.unknown_max),
-                "maturity": c.maturity,
-            }
-            for c in a.classes
-        ],
+    }
+    if a.platform_need is not None:
+        out["platform_need"] = number(a.platform_need)
+    if a.reference is not None:
+        out["reference"] = _reference(a)
+    out |= {"complete": a.complete, "size_class": a.size_class}
+    out["size_reason"] = _text(a.size_reason)
+    if a.maturity is not None:
+        out["maturity"] = _text(a.maturity)
+    out |= {
+        "classes": [_slim_class(c) for c in a.classes],
         "indicators": [_slim_indicator(i, provisional.get(i.id)) for i in a.indicators],
         "gates": gates,
         "direct": direct,
     }
+    return out
+
+
+def _slim_class(c: ClassResult) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": c.id, "points": number(c.points)}
+    if c.unknown_max:
+        out["at_most"] = number(c.points + c.unknown_max)
+    if c.maturity is not None:
+        out["maturity"] = _text(c.maturity)
     return out
 
 
@@ -346,7 +455,9 @@ def expand_record(
     """A score record of a results.jsonl line made whole again: the rubric's fixed keys from
     `part` (None: the line holds them, as a rubric file's and every line of the first
     layout do), the firm's name, source and warnings from its `applicant`, and the keys a
-    line leaves out when they have their usual value.  In `compact_record`'s key order."""
+    line leaves out when they have their usual value (null for a record's or a class's
+    `platform_need`, `reference` and `maturity`; the others at `line_record`).  The texts
+    must be in place (`resolve_texts`).  In `compact_record`'s key order."""
     if part is None or "title" in line or part.get("version") != line.get("version"):
         return line  # a whole record already
     indicators = {i["id"]: i for i in part["indicators"]}
@@ -375,10 +486,11 @@ def expand_record(
 
     def gate(g: dict[str, Any]) -> dict[str, Any]:
         fixed = gates.get(g["id"], {})
+        ok = g.get("ok", "status" not in g)  # the second layout wrote `ok` on every line
         return {
             "id": g["id"],
-            "ok": g["ok"],
-            "status": g.get("status", "ok" if g["ok"] else "failed"),
+            "ok": ok,
+            "status": g.get("status", "ok" if ok else "failed"),
             "reason": g["reason"],
             **{k: fixed.get(k, "") for k in RUBRIC_GATE_KEYS},
             "missing": g.get("missing", []),
@@ -393,20 +505,23 @@ def expand_record(
         "at_most": line["at_most"],
         "max": part["max"],
         "pass_mark": part["pass_mark"],
-        **{k: line[k] for k in ("passed", "pass_status", "platform_need", "reference")},
+        "passed": line["passed"],
+        "pass_status": line["pass_status"],
+        "platform_need": line.get("platform_need"),
+        "reference": line.get("reference"),
         **{k: line[k] for k in ("complete", "size_class", "size_reason")},
         "classes": [
             {
                 "id": c["id"],
                 "title": classes.get(c["id"], {}).get("title"),
                 "points": c["points"],
-                "at_most": c["at_most"],
+                "at_most": c.get("at_most", c["points"]),
                 "max": classes.get(c["id"], {}).get("max"),
-                "maturity": c["maturity"],
+                "maturity": c.get("maturity"),
             }
             for c in line["classes"]
         ],
-        "maturity": line["maturity"],
+        "maturity": line.get("maturity"),
         "indicators": [indicator(i) for i in line["indicators"]],
         "gates": [gate(g) for g in line["gates"]],
         "direct": [gate(g) for g in line["direct"]],
