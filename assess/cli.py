@@ -397,8 +397,11 @@ def build_app() -> typer.Typer:
     ) -> None:
         from contextlib import nullcontext
 
-        writer = None
-        if pdf is not None:
+        writer = _EARLY.pop("pdf", None)
+        if writer is not None and pdf is None:
+            writer.close()
+            writer = None
+        elif writer is None and pdf is not None:
             # WeasyPrint gets ready in a child process while this one scores.
             from assess.report.startup import PdfWriter
 
@@ -626,15 +629,47 @@ def _write_reports(
         typer.echo(t("cli.score.written", kind="PDF", path=pdf), err=True)
 
 
+# The PDF writer `main` starts before the command line is parsed, for `score` to use.
+_EARLY: dict[str, PdfWriter] = {}
+
+
+def wants_pdf(args: Sequence[str]) -> bool:
+    """Whether the command line is `assess [--lang X] score … --pdf FILE`.  A guess made
+    before click parses it: a wrong one only starts a PDF writer that is stopped unused."""
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if args[i] == "--lang" else 1
+    if i >= len(args) or args[i] != "score":
+        return False
+    tail = args[i + 1 :]
+    return "--help" not in tail and any(a == "--pdf" or a.startswith("--pdf=") for a in tail)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: user errors exit 2 with a short message, bugs exit 3.
 
     Click's standalone mode handles usage errors (exit 2) and exits with each command's
     code; everything else that escapes a command is ours to classify.
     """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if wants_pdf(args):
+        # WeasyPrint gets ready in a child process while this one parses and scores.
+        from assess.report.startup import PdfWriter
+
+        writer = PdfWriter.start()
+        if writer is not None:
+            _EARLY["pdf"] = writer
+    try:
+        _main(args)
+    finally:
+        unused = _EARLY.pop("pdf", None)
+        if unused is not None:
+            unused.close()
+
+
+def _main(args: list[str]) -> NoReturn:
     from assess.errors import UserError
 
-    args = list(sys.argv[1:] if argv is None else argv)
     set_language(lang_from_argv(args) or language_from_env())
     word_click()
     try:

@@ -29,13 +29,15 @@ import mimetypes
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from assess.intake.firm import Firm
-from assess.results import Assessment, CohortPlace
-from assess.rubric import models as m
-from assess.rubric.loader import data_dir
+from assess import data_dir
+
+if TYPE_CHECKING:  # not imported at run time: a PDF writer needs no rubric models
+    from assess.intake.firm import Firm
+    from assess.results import Assessment, CohortPlace
+    from assess.rubric import models as m
 
 _HARFBUZZ_SUBSET = (
     "libharfbuzz-subset.so.0",

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-import assess
+from assess import data_dir as data_dir
 from assess.catalog import t
 from assess.errors import Problem, RubricError
 from assess.fields import FIELDS_BY_ID, NUMERIC_TYPES, FieldType
@@ -36,16 +36,6 @@ _FIELD_KINDS: dict[FieldType, Kind] = {
     FieldType.MONEY: "number",
     FieldType.PERCENT: "number",
 }
-
-
-def data_dir(name: str) -> Path:
-    """`rubrics` or `templates`: inside the wheel when installed, beside the package in a
-    source checkout."""
-    package = Path(assess.__file__).resolve().parent
-    for candidate in (package / "_data" / name, package.parent / name):
-        if candidate.is_dir():
-            return candidate
-    raise RuntimeError(f"cannot find the {name} folder near {package}")  # pragma: no cover
 
 
 def rubric_files() -> list[Path]:
