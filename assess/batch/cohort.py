@@ -381,7 +381,20 @@ def write_pdf(cohort: Cohort, path: Path, **context: Any) -> None:
 def top_rows(
     rows: Iterable[ApplicantRow], standing: Mapping[int, Standing], limit: int = 10
 ) -> list[ApplicantRow]:
-    """The best `limit` scored applicants, by rank then input order."""
+    """The best `limit` scored applicants, by rank then input order (picked from the
+    standings, so the rows are only walked to fetch these few)."""
+    import heapq
+
+    best = heapq.nsmallest(limit, ((s.rank, index) for index, s in standing.items()))
+    wanted = {index for _, index in best}
+    found: dict[int, ApplicantRow] = {}
+    rows = list(rows)
+    for r in rows:
+        if r.index in wanted:
+            found[r.index] = r
+            if len(found) == len(wanted):
+                return [found[index] for _, index in best]
+    # a standing of no row given: the best of the rows there are
     ranked = [r for r in rows if r.index in standing]
     ranked.sort(key=lambda r: (standing[r.index].rank, r.index))
     return ranked[:limit]

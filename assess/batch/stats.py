@@ -6,7 +6,9 @@ finish.  The summary workbook and cohort.pdf word these figures; they are comput
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -37,6 +39,24 @@ def quantile(values: Sequence[Decimal], q: int) -> Decimal:
     return value.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
+class Counted(Sequence[Decimal]):
+    """Sorted values read from how many times each occurs (value → count): what
+    `quantile` reads, in the room of the distinct values however many there are (a score
+    rate has at most 10,001 values; a round of 100,000 applicants shares them)."""
+
+    def __init__(self, counts: Mapping[Decimal, int]) -> None:
+        self._values = sorted(counts)
+        self._ends = list(itertools.accumulate(counts[v] for v in self._values))
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    def __getitem__(self, position: int) -> Decimal:  # type: ignore[override]
+        if not 0 <= position < len(self):
+            raise IndexError(position)
+        return self._values[bisect.bisect_right(self._ends, position)]
+
+
 def _add(sums: list[int], counts: Sequence[int]) -> None:
     for i, n in enumerate(counts):
         sums[i] += n
@@ -53,7 +73,7 @@ class RubricTally:
         default_factory=lambda: {"pass": 0, "fail": 0, "undetermined": 0, "platform_pending": 0}
     )
     classes: dict[str, str] = field(default_factory=dict)  # class id → title, in order
-    totals: list[Decimal] = field(default_factory=list)
+    totals: dict[Decimal, int] = field(default_factory=dict)  # total → applicants
 
     @property
     def n(self) -> int:
@@ -104,6 +124,7 @@ class Cohort:
         self.rubrics: dict[str, RubricTally] = {}
         self.indicators: dict[tuple[str, str], IndicatorTally] = {}
         self.scores: dict[int, Decimal] = {}
+        self._score_counts: dict[Decimal, int] = {}  # score → applicants
         self.sizes: dict[str, int] = {}
         # (target tier, condition title) → applicants missing it there
         self.unmet: dict[tuple[str, str], int] = {}
@@ -118,6 +139,7 @@ class Cohort:
         score = row.rate(self.official)
         if score is not None:
             self.scores[row.index] = score
+            self._score_counts[score] = self._score_counts.get(score, 0) + 1
         size = row.size_class or "unknown"
         self.sizes[size] = self.sizes.get(size, 0) + 1
         for title in row.failed:
@@ -136,7 +158,7 @@ class Cohort:
                     line.rubric, line.title, line.version, line.tier, line.max
                 )
             tally.outcomes[line.pass_status] = tally.outcomes.get(line.pass_status, 0) + 1
-            tally.totals.append(line.total)
+            tally.totals[line.total] = tally.totals.get(line.total, 0) + 1
             for c in line.classes:
                 tally.classes.setdefault(c.id, c.title)
         for mark in row.marks:
@@ -173,18 +195,18 @@ class Cohort:
         """Scores (0–100 %) in bins of `width` points; 100 falls in the top bin."""
         edges = list(range(0, 100, width))
         counts = [0] * len(edges)
-        for score in self.scores.values():
+        for score, n in self._score_counts.items():
             slot = min(int(score // width), len(edges) - 1)
-            counts[max(slot, 0)] += 1
+            counts[max(slot, 0)] += n
         return [Bin(low, min(low + width, 100), n) for low, n in zip(edges, counts, strict=True)]
 
     def bands(self) -> dict[int, Decimal]:
         """The score at each of PERCENTILES, or {} when nothing was scored."""
-        ordered = sorted(self.scores.values())
+        ordered = Counted(self._score_counts)
         return {q: quantile(ordered, q) for q in PERCENTILES} if ordered else {}
 
     def rubric_bands(self, tally: RubricTally) -> dict[int, Decimal]:
-        ordered = sorted(tally.totals)
+        ordered = Counted(tally.totals)
         return {q: quantile(ordered, q) for q in PERCENTILES} if ordered else {}
 
     def weakest(self, limit: int = 12) -> list[IndicatorTally]:

@@ -22,6 +22,7 @@ import math
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -54,7 +55,8 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  
 def cell_text(text: str) -> str:
     """Text safe to put in a cell: no control characters, within Excel's length limit, and
     never read as a formula (a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` before it)."""
-    text = _ILLEGAL.sub("", text)
+    if not text.isprintable():  # every character XML forbids is unprintable
+        text = _ILLEGAL.sub("", text)
     if text.startswith(_FORMULA_START):
         text = "'" + text
     if len(text) > MAX_CELL:
@@ -228,45 +230,49 @@ class _Sheet:
                 + "</cols>"
             )
         head.append("<sheetData>")
-        self._out.write("".join(head).encode("utf-8"))
+        book.write(self._out, "".join(head).encode("utf-8"))
 
     def append(self, values: Iterable[Any], style: int = PLAIN) -> None:
         """A row of cells.  None and "" leave a cell empty; int and float are numbers;
         text (`str`) is written as given, so untrusted text must have been through
-        `cell_text`; anything else (bool, Decimal, a str subclass …) goes through `cell`."""
+        `cell_text`; anything else (bool, Decimal, a str subclass …) goes through `cell`.
+        A WRAP row is as high as its longest text needs (`_lines`)."""
         self.rows += 1
         r = str(self.rows)
         s = f' s="{style}"' if style else ""
-        if style == WRAP:
-            values = list(values)
-            lines = max((_lines(v, self._width(i)) for i, v in enumerate(values)), default=1)
-            height = min(15 * lines, 409)  # wrapped text shows whole, in any spreadsheet
-            parts = [f'<row r="{r}" ht="{height}" customHeight="1">']
-        else:
-            parts = [f'<row r="{r}">']
+        wrap = style == WRAP
+        widths = self.widths
+        lines = 1
+        parts = [""]  # the row's opening tag, once its height is known
         add = parts.append
         letters = _LETTERS
         for i, value in enumerate(values):
-            kind = type(value)
-            if kind is Link:
-                # a hyperlink of the sheet (a relationship), not a HYPERLINK formula: no
-                # cell of the workbook is ever a formula
-                ref = letters[i] if i < 256 else _letter(i)
-                self.links.append((f"{ref}{r}", value.target))
-                add(
-                    f'<c r="{ref}{r}" s="{LINK}" t="inlineStr"><is><t xml:space="preserve">'
-                    f"{escape(value.text)}</t></is></c>"
-                )
+            if value is None:
                 continue
+            kind = type(value)
             if kind is not str and kind is not int and kind is not float:
-                if value is None:
+                if kind is Link:
+                    # a hyperlink of the sheet (a relationship), not a HYPERLINK formula:
+                    # no cell of the workbook is ever a formula
+                    ref = letters[i] if i < 256 else _letter(i)
+                    self.links.append((f"{ref}{r}", value.target))
+                    add(
+                        f'<c r="{ref}{r}" s="{LINK}" t="inlineStr"><is>'
+                        f'<t xml:space="preserve">{escape(value.text)}</t></is></c>'
+                    )
                     continue
+                if wrap and value and isinstance(value, str):  # a str subclass
+                    lines = max(lines, _lines(value, widths[i] if i < len(widths) else 8.43))
                 value = cell(value)
                 kind = type(value)
                 if value is None:
                     continue
             if kind is str:
                 if value:
+                    if wrap:
+                        width = widths[i] if i < len(widths) else 8.43
+                        if 2 * len(value) > width or "\n" in value:  # else it fits on a line
+                            lines = max(lines, _lines(value, width))
                     if "&" in value or "<" in value or ">" in value:
                         value = escape(value)
                     ref = letters[i] if i < 256 else _letter(i)
@@ -277,13 +283,15 @@ class _Sheet:
             else:
                 ref = letters[i] if i < 256 else _letter(i)
                 add(f'<c r="{ref}{r}"{s}><v>{value!r}</v></c>')
+        if wrap:
+            height = min(15 * lines, 409)  # wrapped text shows whole, in any spreadsheet
+            parts[0] = f'<row r="{r}" ht="{height}" customHeight="1">'
+        else:
+            parts[0] = f'<row r="{r}">'
         add("</row>")
         self._pending.append("".join(parts))
         if len(self._pending) >= _ROWS_PER_WRITE:
             self._flush()
-
-    def _width(self, i: int) -> float:
-        return self.widths[i] if i < len(self.widths) else 8.43
 
     def skip(self) -> None:
         """An empty row."""
@@ -291,7 +299,7 @@ class _Sheet:
 
     def _flush(self) -> None:
         if self._pending:
-            self._out.write("".join(self._pending).encode("utf-8"))
+            self._book.write(self._out, "".join(self._pending).encode("utf-8"))
             self._pending.clear()
 
     def close(self) -> None:
@@ -314,7 +322,8 @@ class _Sheet:
             'fitToHeight="0"/><headerFooter><oddFooter>&amp;C&amp;P / &amp;N</oddFooter>'
             "</headerFooter></worksheet>"
         )
-        self._out.write(tail.encode("utf-8"))
+        self._book.write(self._out, tail.encode("utf-8"))
+        self._book.settle()
         self._out.close()
         if self.links:
             self._book.zip.writestr(
@@ -337,6 +346,25 @@ class _Book:
         # at a third of the time.
         self.zip = zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self.sheets: list[_Sheet] = []
+        # The sheets' XML is compressed on a thread of its own: zlib lets go of the GIL,
+        # so the next rows are made meanwhile.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="summary-zip")
+        self._writing: Future[Any] | None = None
+
+    def write(self, part: IO[bytes], data: bytes) -> None:
+        """`data` onto the end of `part` (a sheet being written), on the writer thread:
+        one write at a time, in order, at most one waiting."""
+        self.settle()
+        self._writing = self._writer.submit(part.write, data)
+
+    def settle(self) -> None:
+        """Wait until what was given to `write` is written (and raise what went wrong)."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.result()
+
+    def shutdown(self) -> None:
+        self._writer.shutdown(wait=True)
 
     def sheet(
         self,
@@ -445,7 +473,7 @@ class _Book:
         self.zip.close()
 
 
-_WIDE = re.compile("[^\x00-\u2e7f]")  # two wide: CJK and everything from U+2E80 up
+_NARROW = re.compile("[\x00-\u2e7f]+")  # one wide; CJK and all from U+2E80 up: two
 
 
 def _lines(value: object, width: float) -> int:
@@ -454,11 +482,9 @@ def _lines(value: object, width: float) -> int:
     if not isinstance(value, str) or not value:
         return 1
     room = max(width, 1.0)
-    if 2 * len(value) <= room and "\n" not in value:
-        return 1  # fits however wide its characters are
     total = 0
     for part in value.split("\n"):
-        wide = len(part) + len(_WIDE.findall(part))
+        wide = len(part) if part.isascii() else len(part) + len(_NARROW.sub("", part))
         total += max(1, math.ceil(wide / room))
     return total
 
@@ -660,22 +686,32 @@ def _summary_sheet(
     ws.print_columns = printed
     # Labels are our own text, numbers are numbers: only the applicants' text (names,
     # codes, files, messages) needs `cell_text`.
+    rubrics = [
+        (tally.rubric, tally.max > 0, tuple(tally.classes), 1 + (2 + len(tally.classes)))
+        if tally.max > 0
+        else (tally.rubric, False, (), 1)
+        for tally, _ in groups
+    ]
+    places: dict[str, str] = {}  # a file or sheet name, as a cell (few, on every row)
     for r in ranked_order(rows, ranking):
         s = standing.get(r.index)
         score = r.rate(ranking.official)
-        own = dict(r.extra)
         values: list[Any] = [
             s.rank if s else None,
             cell_text(r.name),
             verdict_text(r, ranking, words),
             cell_text(r.credit_code),
             *_info_values(r, words),
-            *(cell_text(own[h]) if own.get(h) else None for h in extra),
+        ]
+        if extra:
+            own = dict(r.extra)
+            values += [cell_text(own[h]) if own.get(h) else None for h in extra]
+        values += [
             words.sizes.get(r.size_class or "", r.size_class),
             _number(score) if score is not None else None,
             _number(s.percentile) if s else None,
-            cell_text(_unmet_text(r, words)),
-            cell_text("、".join(_missing_labels(r, words))),
+            cell_text(_unmet_text(r, words)) if r.ineligible or r.unmet else None,
+            cell_text("、".join(_missing_labels(r, words))) if r.missing else None,
         ]
         if compare:
             change = changes.get(r.index)
@@ -692,32 +728,35 @@ def _summary_sheet(
                 ]
         values.append(Link(r.report, cell_text(r.report)) if r.report else None)
         lines = {line.rubric: line for line in r.lines}
-        for tally, _ in groups:
-            line = lines.get(tally.rubric)
-            width = 1 + (2 + len(tally.classes) if tally.max > 0 else 0)
+        for rubric, scored, classes, width in rubrics:
+            line = lines.get(rubric)
             if line is None:
                 values += [None] * width
                 continue
             values.append(words.verdicts.get(line.pass_status, line.pass_status))
-            if tally.max > 0:
+            if scored:
                 values += [_number(line.total), _number(line.max)]
                 points = {c.id: c.points for c in line.classes}
-                values += [_number(points[c]) if c in points else None for c in tally.classes]
-        errors = [
-            f"{i.where} {words.field(i.field) or i.field}: {i.message}".replace(" : ", ": ")
-            for i in r.issues
-            if i.kind in ("error", "file")
-        ]
-        if r.error:
-            errors.append(r.error)
-        notes = [*r.warnings, *(i.message for i in r.issues if i.kind == "duplicate")]
-        values += [
-            cell_text("\n".join(notes)),
-            cell_text("\n".join(errors)),
-            cell_text(r.source),
-            cell_text(r.sheet) if r.sheet else None,
-            r.row,
-        ]
+                values += [_number(points[c]) if c in points else None for c in classes]
+        if r.issues or r.error:
+            errors = [
+                f"{i.where} {words.field(i.field) or i.field}: {i.message}".replace(" : ", ": ")
+                for i in r.issues
+                if i.kind in ("error", "file")
+            ]
+            if r.error:
+                errors.append(r.error)
+            notes = [*r.warnings, *(i.message for i in r.issues if i.kind == "duplicate")]
+            values += [cell_text("\n".join(notes)), cell_text("\n".join(errors))]
+        else:
+            values += [cell_text("\n".join(r.warnings)) if r.warnings else None, None]
+        source = places.get(r.source)
+        if source is None:
+            source = places[r.source] = cell_text(r.source)
+        sheet = places.get(r.sheet) if r.sheet else None
+        if r.sheet and sheet is None:
+            sheet = places[r.sheet] = cell_text(r.sheet)
+        values += [source, sheet, r.row]
         ws.append(values, WRAP)
     ws.filter = f"A1:{column_letter(len(columns))}{max(len(rows) + 1, 2)}"
 
@@ -845,7 +884,7 @@ def _issues_sheet(
             line(r, item.kind, item.where, item.field, item.message, item.code)
         for w in r.warnings:
             line(r, "warning", r.where, "", w, "")
-        if any(line_.pass_status in OPEN for line_ in r.lines):
+        if r.missing and any(line_.pass_status in OPEN for line_ in r.lines):
             cells = r.cells if len(r.cells) == len(r.missing) else ("",) * len(r.missing)
             for field_id, letter in zip(r.missing, cells, strict=True):
                 where = f"{r.sheet}!{letter}{r.row}" if letter and r.sheet and r.row else r.where
@@ -1023,7 +1062,8 @@ def industry_rows(cohort: Cohort) -> list[tuple[str, list[int]]]:
     return sorted(out, key=lambda kv: (-kv[1][0], kv[0]))
 
 
-def summary_bytes(
+def write_book(
+    fh: IO[bytes],
     rows: Sequence[ApplicantRow],
     cohort: Cohort,
     ranking: Ranking | Mapping[int, Standing],
@@ -1034,18 +1074,33 @@ def summary_bytes(
     new: Sequence[ApplicantRow] = (),
     gone: Sequence[Then] = (),
     notices: Sequence[Issue] = (),
-) -> bytes:
-    """The workbook as bytes.  `rows` in input order, every applicant of the round."""
+) -> None:
+    """The workbook into `fh` (seekable).  `rows` in input order, every applicant of the
+    round."""
     if not isinstance(ranking, Ranking):
         ranking = Ranking(dict(ranking), official=info.official)
+    book = _Book(fh)
+    try:
+        tallies = cohort.ordered_rubrics()
+        words = _Words()
+        _summary_sheet(book, rows, tallies, ranking, changes or {}, bool(info.previous), words)
+        issues = _issues_sheet(book, rows, notices, words)
+        _stats_sheet(book, cohort, tallies, info, duplicates, issues, ranking, new, gone)
+        book.close()
+    finally:
+        book.shutdown()
+
+
+def summary_bytes(
+    rows: Sequence[ApplicantRow],
+    cohort: Cohort,
+    ranking: Ranking | Mapping[int, Standing],
+    info: RunInfo,
+    **options: Any,
+) -> bytes:
+    """The workbook as bytes (`write_book`)."""
     buffer = io.BytesIO()
-    book = _Book(buffer)
-    tallies = cohort.ordered_rubrics()
-    words = _Words()
-    _summary_sheet(book, rows, tallies, ranking, changes or {}, bool(info.previous), words)
-    issues = _issues_sheet(book, rows, notices, words)
-    _stats_sheet(book, cohort, tallies, info, duplicates, issues, ranking, new, gone)
-    book.close()
+    write_book(buffer, rows, cohort, ranking, info, **options)
     return buffer.getvalue()
 
 
@@ -1057,7 +1112,8 @@ def write_summary(
     info: RunInfo,
     **options: Any,
 ) -> None:
-    """summary.xlsx, written atomically."""
-    from assess.atomic import write_bytes
+    """summary.xlsx, written atomically, straight into its temp file (`write_book`)."""
+    from assess.atomic import atomic_stream
 
-    write_bytes(path, summary_bytes(rows, cohort, ranking, info, **options))
+    with atomic_stream(path) as fh:
+        write_book(fh, rows, cohort, ranking, info, **options)
