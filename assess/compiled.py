@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from itertools import product
+from itertools import pairwise, product
 from typing import Any, NamedTuple
 
 from assess import engine
@@ -41,7 +41,7 @@ from assess.results import Assessment, IndicatorStatus, PassStatus
 from assess.rubric import models as m
 from assess.rubric.expr import Blank, Expr, FastFn, Mismatch, Pair, fast
 from assess.rubric.operators import ScoreModel, names_read, operator_for
-from assess.rubric.operators.bands import Bands, BandsScore
+from assess.rubric.operators.bands import Bands, BandsScore, band_for
 from assess.rubric.operators.best_of import BestOf, BestOfScore
 from assess.rubric.operators.enum import Enum, EnumScore
 from assess.rubric.operators.items import Items, ItemsScore
@@ -138,9 +138,12 @@ class _Engine(Exception):
 
 def _fast_raw(raw: object) -> object:
     """A firm's value as the fast formulas read it: numbers as integer pairs."""
-    if raw.__class__ is Decimal:
-        return raw.as_integer_ratio()
-    if raw.__class__ is int:
+    cls = raw.__class__
+    if cls is Decimal:
+        return raw.as_integer_ratio()  # type: ignore[attr-defined]
+    if cls is str or cls is bool or raw is None:
+        return raw
+    if cls is int:
         return raw, 1
     if isinstance(raw, Decimal | int) and not isinstance(raw, bool):
         return Fraction(raw).as_integer_ratio()
@@ -436,38 +439,32 @@ class _Compiler:
         return run
 
     def band_points(self, score: BandsScore) -> Callable[[Pair], Decimal]:
-        """`bands.band_for` by integer cross-multiplication: the points of the band a value
-        falls in, the edge rule deciding on a shared edge."""
+        """`bands.band_for`'s points by integer cross-multiplication.  The bands tile the
+        line (checked on load), so the band is the same between two written bounds: the
+        engine's own `band_for` is asked once for each bound (where the edge rule decides)
+        and once between each two, and a value is placed among the bounds."""
         edge = score.edge or self.edge
+        bounds = sorted({b for band in score.bands for b in (band.lo, band.hi) if b is not None})
+        if not bounds:
+            only = band_for(score, edge, Fraction(0)).points
+            return lambda value: only
+        inside = [bounds[0] - 1, *((x + y) / 2 for x, y in pairwise(bounds)), bounds[-1] + 1]
+        below = [band_for(score, edge, v).points for v in inside]
         table = [
-            (
-                None if b.min is None else _band_pair(b.min),
-                None if b.max is None else _band_pair(b.max),
-                b.points,
-                b.min,
-            )
-            for b in score.bands
+            (b.numerator, b.denominator, low, band_for(score, edge, b).points)
+            for b, low in zip(bounds, below, strict=False)
         ]
-        floor = Decimal("-Infinity")
-
-        def lower_end(row: tuple[Any, ...]) -> Decimal:
-            return row[3] if row[3] is not None else floor
+        above = below[-1]
 
         def points(value: Pair) -> Decimal:
             n, d = value
-            hits = [
-                row
-                for row in table
-                if (row[0] is None or n * row[0][1] >= row[0][0] * d)
-                and (row[1] is None or n * row[1][1] <= row[1][0] * d)
-            ]
-            if len(hits) == 1:
-                return hits[0][2]
-            if edge == "better_band":
-                return max(hits, key=lambda r: r[2])[2]
-            return (min(hits, key=lower_end) if edge == "lower_band" else max(hits, key=lower_end))[
-                2
-            ]
+            for bn, bd, low, at in table:
+                x, y = n * bd, bn * d
+                if x < y:
+                    return low
+                if x == y:
+                    return at
+            return above
 
         return points
 
@@ -518,14 +515,20 @@ class _Compiler:
                     return pts
             return other
 
+        plain = [(fast(x.when), "size_class" in x.when.names, x.points) for x in score.tiers]
+        retry = self.retry
+
         def known(f: _Firm) -> Decided | None:
             env = f.env
             undecided = False
-            for run, pts in tiers:
-                ok = run(f, env)
+            for fn, sized, pts in plain:
+                ok = fn(env)
                 if ok.__class__ is Blank:
-                    undecided = True
-                    continue
+                    if sized and f.candidates:
+                        ok = retry(fn, f, env, ok)
+                    if ok.__class__ is Blank:
+                        undecided = True
+                        continue
                 if ok is True:
                     return None if undecided else (pts, "ok", None)
             return None if undecided else (other, "ok", None)
