@@ -626,9 +626,60 @@ def _builtin(path: Path) -> m.Rubric:
     return rubric
 
 
+_CACHE_NAME = "rubrics.pickle"
+
+
+def _bundled_files() -> list[Path]:
+    """What the bundled rubrics are made of: their files and the size standards."""
+    return [*rubric_files(), *sorted((data_dir("rubrics") / "size").glob("*.yaml"))]
+
+
+@functools.cache
+def _from_cache() -> dict[str, m.Rubric] | None:
+    """Every bundled rubric, loaded and checked by an earlier run of this very code on these
+    very files (`assess.rubric.cache`), or None."""
+    import pickle
+
+    from assess.rubric import cache
+
+    try:
+        payload = cache.read(_CACHE_NAME, cache.code_and_data_key(_bundled_files()))
+        rubrics = pickle.loads(payload) if payload is not None else None
+    except Exception:  # an unreadable cache is a miss
+        return None
+    if not isinstance(rubrics, dict) or list(rubrics) != [p.stem for p in rubric_files()]:
+        return None
+    for rubric in rubrics.values():
+        if not isinstance(rubric, m.Rubric) or register_fields(rubric.fields):
+            return None
+    return rubrics
+
+
+def _to_cache(rubrics: dict[str, m.Rubric]) -> None:
+    import pickle
+
+    from assess.rubric import cache
+
+    try:
+        payload = pickle.dumps(rubrics, protocol=pickle.HIGHEST_PROTOCOL)
+        cache.write(_CACHE_NAME, cache.code_and_data_key(_bundled_files()), payload)
+    except Exception:  # a rubric that does not pickle, a read-only disk: no cache
+        return
+
+
 def builtin_rubrics() -> dict[str, m.Rubric]:
     """Every bundled rubric by id.  A broken bundled rubric is our bug, not the user's."""
-    return {path.stem: _builtin(path) for path in rubric_files()}
+    cached = _from_cache()
+    if cached is not None:
+        return dict(cached)
+    rubrics = {path.stem: _builtin(path) for path in rubric_files()}
+    if not _stored:
+        _stored.append(True)
+        _to_cache(rubrics)
+    return rubrics
+
+
+_stored: list[bool] = []  # the cache is written at most once a process
 
 
 def get_rubric(ref: str) -> m.Rubric:
@@ -639,6 +690,9 @@ def get_rubric(ref: str) -> m.Rubric:
         return load_rubric(path)
     bundled = data_dir("rubrics") / f"{ref}.yaml"
     if "/" not in ref and bundled.is_file():
+        cached = _from_cache()
+        if cached is not None and ref in cached:
+            return cached[ref]
         return _builtin(bundled)
     ids = [p.stem for p in rubric_files()]
     guess = difflib.get_close_matches(ref, ids, n=1)
