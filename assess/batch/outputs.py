@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -158,38 +158,39 @@ TEXT_BUCKETS = 1 << 24  # `shared_texts`' first pass: a byte per bucket of texts
 
 def shared_texts(journal: Journal, entries: Sequence[Entry | None]) -> list[bytes]:
     """The texts (each as its JSON) that the score records of more than one of `entries`
-    hold, the most used first (then in byte order, so a round always gets the same list).
+    hold, the most used first (then in byte order): the same list for the same round,
+    however it was run.
 
-    Two passes over the journal's scores, each a few calls per applicant: the first
-    counts, per bucket of texts (a CRC of the text), the applicants holding a text of the
-    bucket, up to 2; the second counts exactly the texts of buckets reaching 2.  A round
-    of 100,000 applicants holds over a million texts met once (a firm's figures), which
-    never need to be held at once: only the bucket counts and the few texts shared."""
+    Two passes over the journal's scores, each a few calls per applicant, none per text
+    in Python: the first counts, per bucket of texts (by the text's hash), the applicants
+    holding a text of the bucket, up to 2; the second counts exactly the texts of buckets
+    reaching 2.  A round of 100,000 applicants holds over a million texts met once (a
+    firm's own figures), which are never held at once: only the bucket counts (16 MB)
+    and the texts in shared buckets.  The hash only sorts texts into buckets, so the
+    list does not depend on it."""
     from itertools import compress
-    from zlib import crc32
 
     from assess.report.jsonout import marked_texts
 
     buckets = bytearray(TEXT_BUCKETS)
-    mask = TEXT_BUCKETS - 1
+    spot = (TEXT_BUCKETS - 1).__and__
     more = bytes([1, 2, *([2] * 254)])  # a bucket's count after one more applicant
+    shared_bucket = (2).__le__
 
-    def spots(texts: Iterable[bytes]) -> Iterator[int]:
-        return map(mask.__and__, map(crc32, texts))
-
-    def groups() -> Iterator[bytes | memoryview]:
+    def lines() -> Iterator[bytes]:
         for first in range(0, len(entries), RESULTS_GROUP):
-            yield from journal.results_many(entries[first : first + RESULTS_GROUP])
+            for data in journal.results_many(entries[first : first + RESULTS_GROUP]):
+                yield bytes(data)
 
-    for data in groups():
-        at = list(set(spots(marked_texts(bytes(data)))))
+    for data in lines():
+        at = set(map(spot, map(hash, marked_texts(data))))
         now = bytes(map(buckets.__getitem__, at)).translate(more)
         deque(map(buckets.__setitem__, at, now), maxlen=0)  # buckets[at[i]] = now[i]
     counts: Counter[bytes] = Counter()
-    for data in groups():
-        texts = list(marked_texts(bytes(data)))
-        seen = map(buckets.__getitem__, spots(texts))
-        counts.update(compress(texts, map((2).__le__, seen)))
+    for data in lines():
+        texts = marked_texts(data)
+        seen = map(buckets.__getitem__, map(spot, map(hash, texts)))
+        counts.update(compress(texts, map(shared_bucket, seen)))
     shared = [text for text, count in counts.items() if count > 1]
     shared.sort(key=lambda text: (-counts[text], text))
     return shared

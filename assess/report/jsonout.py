@@ -318,7 +318,10 @@ def resolve_texts(value: Any, texts: Sequence[str], own: Sequence[str]) -> Any:
     out: dict[str, Any] = {}
     for key, item in value.items():
         if key in TEXT_KEYS and type(item) is int:
-            item = texts[item] if item >= 0 else own[item]
+            try:
+                item = texts[item] if item >= 0 else own[item]
+            except IndexError:
+                raise ValueError(f"{key}: no text numbered {item}") from None
         elif isinstance(item, (list, dict)):
             item = resolve_texts(item, texts, own)
         out[key] = item
