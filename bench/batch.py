@@ -4,9 +4,10 @@ Five measurements, each on invented firms (the seeded generator of samples/make_
 so every run scores the same data), each repeated `--runs` times (default 3) and printed as
 min – median – max with the load average of each run:
 
-0. Scoring: milliseconds per applicant for the default rubric set, in this process, on the
-   fast path a round scores with (`engine.decide`) and with the next bands
-   (`engine.evaluate`, what a report is made from).  Target: ≤ 0.15 ms (`decide`).
+0. Scoring: milliseconds per applicant for the default rubric set, in this process, by
+   the compiled decider (`assess.compiled.decide`: points, statuses, bounds, verdicts), the
+   engine's fast path (`engine.decide`, reasons worded) and with the next bands
+   (`engine.evaluate`, what a report is made from).  Target: ≤ 0.15 ms (compiled).
 1. PDFs: N applicants with a PDF each on 2 workers (default 1,000; `--n 100` runs 100 and
    extrapolates to 1,000).  Target: 1,000 in at most 5 minutes on a 2-core machine.
 2. Speed-up from 1 to 2 local workers on the same PDF workload (`--speedup-n`).
