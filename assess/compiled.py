@@ -191,7 +191,7 @@ Decider = Callable[[_Firm], Decided]
 # bounds when they do not.
 Parts = tuple[Callable[[_Firm], Decided | None], Callable[[_Firm], Decided]]
 # Bounds remembered per indicator, at most this many (then forgotten and begun again).
-_MEMO = 20_000
+_MEMO = 4096
 
 
 class _Compiler:
@@ -868,16 +868,19 @@ def _platform_may_decide(conditions: list[ConditionDecision]) -> bool:
     )
 
 
-# The values of the firm last decided, in fast form (a round decides one firm against
-# several rubrics in a row): (the firm's values, their fast form).
-_LAST: list[tuple[Mapping[str, object], dict[str, object]]] = []
+# The firm last decided and its values in fast form (a round decides one firm against
+# several rubrics in a row).  By the firm object: a `Firm` is not changed once made.  One
+# tuple, replaced whole, so that a thread reading it never sees half of another's.
+_last: tuple[Firm, dict[str, object]] | None = None
 
 
 def _values(firm: Firm) -> dict[str, object]:
-    if _LAST and _LAST[0][0] is firm.values:
-        return _LAST[0][1]
+    global _last
+    last = _last
+    if last is not None and last[0] is firm:
+        return last[1]
     values = {k: _fast_raw(v) for k, v in firm.values.items()}
-    _LAST[:] = [(firm.values, values)]
+    _last = (firm, values)
     return values
 
 
@@ -906,21 +909,21 @@ def _row_pairs(row: Any) -> tuple[Bounds, Bounds, Bounds]:
 
 
 Sized = tuple[str | None, tuple[str, ...], tuple[str, ...]]
-# The last firm's size class (the rubrics of a round share a size standard):
-# (standard, industry, figures) and what they give.
-_LAST_SIZE: list[tuple[tuple[object, ...], Sized]] = []
+# The last firm's size class (the rubrics of a round share a size standard): (standard,
+# industry, figures) and what they give; one tuple, replaced whole (see `_last`).
+_last_size: tuple[tuple[object, ...], Sized] | None = None
 
 
 def _classify(standard: SizeStandard, industry: str | None, env: Mapping[str, object]) -> Sized:
     """`size.classify` without words: (the class or None, the figures that would settle
     it, the classes still possible)."""
+    global _last_size
     key = (standard, industry, env.get("employees"), env.get("revenue"), env.get("total_assets"))
-    if _LAST_SIZE:
-        last, sized = _LAST_SIZE[0]
-        if last[0] is standard and last[1:] == key[1:]:
-            return sized
+    last = _last_size
+    if last is not None and last[0][0] is standard and last[0][1:] == key[1:]:
+        return last[1]
     sized = _sized(standard, industry, env)
-    _LAST_SIZE[:] = [(key, sized)]
+    _last_size = (key, sized)
     return sized
 
 
