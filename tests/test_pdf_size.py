@@ -228,9 +228,10 @@ def _cjk_html() -> str:
     )
 
 
-def test_weasyprint_leaves_the_cjk_fonts_whole_for_the_lighter_fonts() -> None:
-    """`pdf_bytes` lets WeasyPrint skip its own subset of a CJK face (the finisher makes
-    its own from the whole font): the bytes are those of subsetting twice."""
+def test_a_cjk_face_is_subset_once_into_the_same_bytes() -> None:
+    """`pdf_bytes` subsets a CJK face once, straight into the bare CFF (WeasyPrint's own
+    subset and the finisher's second one are skipped): the bytes are those of subsetting
+    twice."""
     import weasyprint
 
     html = _cjk_html()
@@ -241,12 +242,12 @@ def test_weasyprint_leaves_the_cjk_fonts_whole_for_the_lighter_fonts() -> None:
     assert len(once) == len(twice) < 100_000
 
 
-def test_a_cjk_font_the_finisher_cannot_lighten_is_subset_by_weasyprint_after_all(
+def test_a_cjk_font_that_cannot_be_made_bare_is_subset_by_weasyprint(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """When the finisher's subset fails, the font WeasyPrint was told to leave whole is
-    subset by WeasyPrint after all: never a whole 16 MB face in a report."""
-    monkeypatch.setattr(pdfmod, "_cff_subset", lambda font, glyphs: None)
+    """When HarfBuzz cannot make the bare CFF, WeasyPrint subsets the font as it would
+    have (an OpenType subset): never a whole 16 MB face in a report."""
+    monkeypatch.setattr(pdfmod, "_subset_face", lambda face, glyphs, hinting=True: None)
     data = pdfmod.pdf_bytes(_cjk_html())
     assert b"/CIDFontType0C" not in data and b"/OpenType" in data
     assert len(data) < 1_000_000

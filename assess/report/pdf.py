@@ -233,60 +233,83 @@ def pdf_bytes(html: str, *, font_config: object | None = None, fetcher: Any = No
     return data
 
 
-# WeasyPrint subsets each font before `_lighter_fonts` subsets it again (about 60 ms a CJK
-# face, a tenth of a report).  While our documents are written, an OpenType CFF font is
-# left whole for `_lighter_fonts`, which subsets it from the whole font just as well; one
-# it cannot make lighter is subset by WeasyPrint there after all (`_subset_after_all`).
-_LEAVE_CFF_WHOLE = False
-_WHOLE = "_assess_left_whole"  # set on a WeasyPrint font left whole
+# WeasyPrint subsets each font keeping every glyph slot up to the last one used (two
+# HarfBuzz passes over the whole 63,000-glyph face: ~80 ms a report) and `_lighter_fonts`
+# then subsets that again.  While our documents are written, a CID-keyed CFF face is
+# subset once instead, straight from the face WeasyPrint drew with, into the bare CFF the
+# finisher embeds (`_bare_cff`); a face it cannot subset so is subset by WeasyPrint as
+# before, and the finisher lightens it as any other.
+_OUR_DOCUMENT = False
+_BARE = "_assess_bare_cff"  # set on a WeasyPrint font whose file_content is a bare CFF
 
 
 @contextlib.contextmanager
 def _cff_left_whole() -> Iterator[None]:
-    global _LEAVE_CFF_WHOLE
+    global _OUR_DOCUMENT
     if _harfbuzz() is None or _weasyprint_subset() is None:
         yield
         return
-    _LEAVE_CFF_WHOLE = True
+    _OUR_DOCUMENT = True
     try:
         yield
     finally:
-        _LEAVE_CFF_WHOLE = False
+        _OUR_DOCUMENT = False
 
 
 @functools.cache
 def _weasyprint_subset() -> Any:
-    """WeasyPrint's own `Font.subset`, after wrapping it to leave OpenType CFF fonts whole
-    while `_cff_left_whole` is on; None when this WeasyPrint has no such method."""
+    """WeasyPrint's own `Font.subset`, after wrapping it to subset CID-keyed CFF faces
+    into bare CFF programs while `_cff_left_whole` is on; None when this WeasyPrint has no
+    such method."""
     try:
         from weasyprint.pdf.fonts import Font
     except ImportError:
         return None
     original = getattr(Font, "subset", None)
-    if original is None:
+    kind = getattr(Font, "type", None)
+    if original is None or not isinstance(kind, property) or kind.fget is None:
         return None
+    original_type = kind.fget
 
     def subset(self: Any, to_unicode: Any, hinting: Any) -> Any:
-        content = getattr(self, "file_content", b"")
-        if _LEAVE_CFF_WHOLE and to_unicode and content[:4] == b"OTTO":
-            setattr(self, _WHOLE, True)
-            return None
+        if _OUR_DOCUMENT and to_unicode:
+            bare = _bare_cff(self, set(to_unicode), hinting=bool(hinting))
+            if bare is not None:
+                self.file_content = bare
+                setattr(self, _BARE, True)
+                return None
         return original(self, to_unicode, hinting)
 
+    def font_type(self: Any) -> Any:  # a bare CFF is embedded as a CFF (FontFile3)
+        return "otf" if getattr(self, _BARE, False) else original_type(self)
+
     Font.subset = subset
+    Font.type = property(font_type)
     return original
 
 
-def _subset_after_all(document: Any, stream: Any, program: bytes) -> None:
-    """The stream of a font left whole that `_lighter_fonts` could not make lighter:
-    WeasyPrint's own subset of it, as it would have embedded it."""
-    original = _weasyprint_subset()
-    for font in getattr(document, "fonts", {}).values():
-        if getattr(font, _WHOLE, False) and font.file_content == program:
-            original(font, font.to_unicode, False)
-            setattr(font, _WHOLE, False)
-            stream.stream = [font.file_content]
-            return
+def _bare_cff(font: Any, glyphs: set[int], *, hinting: bool = False) -> bytes | None:
+    """The glyphs of a WeasyPrint font's face as a bare CID-keyed CFF program, CIDs kept,
+    hints dropped unless `hinting` (as WeasyPrint drops them), or None (not a static
+    CID-keyed CFF face, or HarfBuzz could not subset it)."""
+    tables = getattr(font, "tables", ())
+    if "CFF " not in tables or "fvar" in tables:
+        return None
+    if getattr(font, "png", False) or getattr(font, "svg", False) or getattr(font, "colr", False):
+        return None
+    try:
+        from weasyprint.text.ffi import ffi
+
+        face = int(ffi.cast("uintptr_t", font.hb_face))
+    except (ImportError, AttributeError, TypeError):
+        return None
+    made = _subset_face(face, glyphs, hinting=hinting)
+    if made is None:
+        return None
+    cff, kept = made
+    if not kept <= (cff_cids(cff) or set()):  # each glyph drawn still has its CID
+        return None
+    return cff
 
 
 # ---- lighter fonts -------------------------------------------------------------------------
@@ -308,9 +331,18 @@ def _subset_after_all(document: Any, stream: Any, program: bytes) -> None:
 # is not CID-keyed CFF, or anything unexpected, stays as WeasyPrint wrote it.
 
 _HB_MEMORY_MODE_READONLY = 1
+_HB_SUBSET_FLAGS_NO_HINTING = 0x01
 _HB_SUBSET_FLAGS_DESUBROUTINIZE = 0x04
 _HB_SUBSET_FLAGS_NOTDEF_OUTLINE = 0x40
 _CFF_TAG = int.from_bytes(b"CFF ", "big")
+_HB_SUBSET_SETS_DROP_TABLE_TAG = 3
+# Only the CFF table is kept: the others are not subset at all.  Without GSUB, HarfBuzz
+# adds no glyph reachable through the layout rules (vertical forms, alternates) to the set.
+_DROPPED_TABLES = tuple(
+    int.from_bytes(tag.encode().ljust(4), "big")
+    for tag in "BASE DSIG EBDT EBLC EBSC GDEF GPOS GSUB JSTF LTSH PCLT SVG VORG cmap hmtx vmtx "
+    "name post".split()
+)
 
 
 @functools.cache
@@ -341,6 +373,7 @@ def _harfbuzz() -> Any:
         "hb_subset_input_create_or_fail": (p, []),
         "hb_subset_input_destroy": (None, [p]),
         "hb_subset_input_glyph_set": (p, [p]),
+        "hb_subset_input_set": (p, [p, ctypes.c_int]),
         "hb_subset_input_set_flags": (None, [p, u]),
         "hb_subset_or_fail": (p, [p, p]),
     }
@@ -363,6 +396,21 @@ def _cff_subset(font: bytes, glyphs: set[int]) -> tuple[bytes, set[int]] | None:
         return None
     blob = hb.hb_blob_create(font, len(font), _HB_MEMORY_MODE_READONLY, None, None)
     face = hb.hb_face_create(blob, 0)
+    try:
+        return _subset_face(face, glyphs)
+    finally:
+        hb.hb_face_destroy(face)
+        hb.hb_blob_destroy(blob)
+
+
+def _subset_face(
+    face: Any, glyphs: set[int], *, hinting: bool = True
+) -> tuple[bytes, set[int]] | None:
+    """`_cff_subset` of a HarfBuzz face (an `hb_face_t *`, which stays the caller's),
+    without the fonts' hints unless `hinting`."""
+    hb = _harfbuzz()
+    if hb is None or not face:
+        return None
     request = hb.hb_subset_input_create_or_fail()
     subset = table = None
     try:
@@ -373,8 +421,12 @@ def _cff_subset(font: bytes, glyphs: set[int]) -> tuple[bytes, set[int]] | None:
         glyph_set = hb.hb_subset_input_glyph_set(request)
         for glyph in sorted(kept):
             hb.hb_set_add(glyph_set, glyph)
+        dropped = hb.hb_subset_input_set(request, _HB_SUBSET_SETS_DROP_TABLE_TAG)
+        for tag in _DROPPED_TABLES:
+            hb.hb_set_add(dropped, tag)
+        flags = _HB_SUBSET_FLAGS_DESUBROUTINIZE | _HB_SUBSET_FLAGS_NOTDEF_OUTLINE
         hb.hb_subset_input_set_flags(
-            request, _HB_SUBSET_FLAGS_DESUBROUTINIZE | _HB_SUBSET_FLAGS_NOTDEF_OUTLINE
+            request, flags if hinting else flags | _HB_SUBSET_FLAGS_NO_HINTING
         )
         subset = hb.hb_subset_or_fail(face, request)
         if not subset:
@@ -392,8 +444,6 @@ def _cff_subset(font: bytes, glyphs: set[int]) -> tuple[bytes, set[int]] | None:
             hb.hb_face_destroy(subset)
         if request:
             hb.hb_subset_input_destroy(request)
-        hb.hb_face_destroy(face)
-        hb.hb_blob_destroy(blob)
 
 
 def cff_cids(cff: bytes) -> set[int] | None:
@@ -439,10 +489,16 @@ def _widths_cids(widths: Sequence[Any]) -> set[int]:
 
 def _lighter_fonts(document: Any, pdf: Any) -> None:
     """WeasyPrint finisher: each CID-keyed CFF font embedded as an OpenType subset with
-    retained glyph ids becomes a bare CFF of the glyphs drawn, same CIDs (see above)."""
+    retained glyph ids becomes a bare CFF of the glyphs drawn, same CIDs (see above); a
+    font `_bare_cff` already made bare is marked as one."""
     import pydyf  # type: ignore[import-untyped]
 
     objects = pdf.objects
+    bare = {
+        id(font.file_content)
+        for font in getattr(document, "fonts", {}).values()
+        if getattr(font, _BARE, False)
+    }
 
     def resolve(reference: Any) -> Any:
         if isinstance(reference, str):
@@ -467,28 +523,24 @@ def _lighter_fonts(document: Any, pdf: Any) -> None:
         fonts.append(obj)
         cids |= _widths_cids(obj.get("W", ()))
     for stream, fonts, cids in users.values():
-        if not all(isinstance(part, bytes) for part in stream.stream):
-            continue
-        program = b"".join(stream.stream)
-        if not program.startswith(b"OTTO"):
-            continue
-        subset = _cff_subset(program, cids)
-        if subset is None:
-            _subset_after_all(document, stream, program)
-            continue
-        cff, kept = subset
-        if not kept <= (cff_cids(cff) or set()):  # each glyph drawn still has its CID
-            _subset_after_all(document, stream, program)
+        if len(stream.stream) == 1 and id(stream.stream[0]) in bare:
+            cff = stream.stream[0]
+        elif all(isinstance(part, bytes) for part in stream.stream):
+            program = b"".join(stream.stream)
+            if not program.startswith(b"OTTO"):
+                continue
+            subset = _cff_subset(program, cids)
+            if subset is None:
+                continue
+            cff, kept = subset
+            if not kept <= (cff_cids(cff) or set()):  # each glyph drawn still has its CID
+                continue
+        else:
             continue
         stream.stream = [cff]
         stream.extra["Subtype"] = "/CIDFontType0C"
         for font in fonts:
             font.pop("CIDToGIDMap", None)  # a CIDFontType2 entry
-    # Any other font left whole (not drawn through a CIDFontType0) is subset as before.
-    for obj in objects:
-        whole = isinstance(obj, pydyf.Stream) and obj.extra.get("Subtype") == "/OpenType"
-        if whole and all(isinstance(part, bytes) for part in obj.stream):
-            _subset_after_all(document, obj, b"".join(obj.stream))
 
 
 def write_pdf(
