@@ -16,7 +16,9 @@ from assess.rubric.expr import Expr, ExprError
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, arbitrary_types_allowed=True, defer_build=True
+    )
 
 
 def _parse_expr(value: Any) -> Expr:
