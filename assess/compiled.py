@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 from assess import engine
 from assess.fields import FIELDS_BY_ID, FieldType
 from assess.intake.firm import Firm
+from assess.numbers import to_decimal
 from assess.results import Assessment, IndicatorStatus, PassStatus
 from assess.rubric import models as m
 from assess.rubric.expr import Blank, Expr, FastFn, Mismatch, Pair, fast
@@ -45,6 +46,7 @@ from assess.rubric.operators.bands import Bands, BandsScore, band_for
 from assess.rubric.operators.best_of import BestOf, BestOfScore
 from assess.rubric.operators.enum import Enum, EnumScore
 from assess.rubric.operators.items import Items, ItemsScore
+from assess.rubric.operators.local import Local, LocalScore, province_key
 from assess.rubric.operators.stepped import Stepped, SteppedScore
 from assess.rubric.operators.tiers import Tiers, TiersScore
 from assess.rubric.size import SizeStandard
@@ -381,7 +383,7 @@ class _Compiler:
         if made is None:
             return None
         known, reach = made
-        leaves = sorted({leaf for n in names_read(ind.score) for leaf in self.inputs_of(n)})
+        leaves = sorted({leaf for n in _reads(ind.score) for leaf in self.inputs_of(n)})
         sized = "size_class" in leaves
         memo: dict[tuple[object, ...], Decided] = {}
 
@@ -389,8 +391,7 @@ class _Compiler:
             got = known(f)
             if got is not None:
                 return got
-            env = f.env
-            key = tuple([env.get(x) for x in leaves])
+            key = tuple([_value(f, x) for x in leaves])
             if sized:
                 key += f.candidates
             found = memo.get(key)
@@ -418,6 +419,8 @@ class _Compiler:
             made = self.best_of(score)
         elif op is Items and isinstance(score, ItemsScore):
             made = self.items(score)
+        elif op is Local and isinstance(score, LocalScore):
+            made = self.local(score, maximum)
         if made is None:
             return None
         known, reach = made
@@ -672,6 +675,63 @@ class _Compiler:
 
         return known, bounds
 
+    def part(self, score: ScoreModel, maximum: Decimal) -> Decider | None:
+        """A local block's part, decided with its bounds (`Scope.score_part`)."""
+        made = self.block(score, maximum)
+        if made is None:
+            return None
+        known, bounds = made
+
+        def decide(f: _Firm) -> Decided:
+            got = known(f)
+            return got if got is not None else bounds(f)
+
+        return decide
+
+    def local(self, score: LocalScore, maximum: Decimal) -> Parts | None:
+        blocks = []
+        for block in score.blocks:
+            parts = [self.part(p.score, p.max) for p in block.parts]
+            if any(p is None for p in parts):
+                return None
+            blocks.append((province_key(block.province), [p for p in parts if p is not None]))
+        override, selector = score.override, score.selector
+
+        def known(f: _Firm) -> Decided | None:
+            if override:
+                given = _value(f, override)
+                if given.__class__ is tuple:
+                    return min(maximum, to_decimal(_fraction(given))), "ok", None
+                if isinstance(given, Decimal | int) and not isinstance(given, bool):
+                    raise _Engine  # as the engine's context holds it: not a number
+            province = _value(f, selector)
+            if province.__class__ is not str:
+                return None
+            key = province_key(province)
+            parts = next((parts for k, parts in blocks if k == key), None)
+            if parts is None:
+                return _ZERO, "not_assessed", None
+            low = high = _ZERO
+            undecided = False
+            for run in parts:
+                points, state, reach = run(f)
+                low += points
+                high += points if reach is None else reach
+                undecided = undecided or state == "unknown"
+            return (low, "unknown", high) if undecided else (low, "ok", None)
+
+        def bounds(f: _Firm) -> Decided:
+            best = _ZERO
+            for _, parts in blocks:
+                total = _ZERO
+                for run in parts:
+                    points, _, reach = run(f)
+                    total += points if reach is None else reach
+                best = max(best, min(maximum, total))
+            return _ZERO, "unknown", best
+
+        return known, bounds
+
     # -- conditions and the pass rule --
 
     def condition(
@@ -703,6 +763,24 @@ class _Compiler:
             return True, ()
 
         return decide
+
+
+def _value(f: _Firm, name: str) -> object:
+    """`_Context.value`: a name of the rubric's, else a field the firm may have given."""
+    env = f.env
+    return env[name] if name in env else f.firm.get(name) if name in FIELDS_BY_ID else None
+
+
+def _reads(score: ScoreModel) -> set[str]:
+    """Every name a block's decision and bounds read: a local block's parts too (the
+    questionnaire's `names_read` leaves them to the block's own questions)."""
+    if isinstance(score, LocalScore):
+        found = {n for n in (score.selector, score.override) if n}
+        for block in score.blocks:
+            for part in block.parts:
+                found |= _reads(part.score)
+        return found
+    return names_read(score)
 
 
 class _Bounds(Exception):

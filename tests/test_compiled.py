@@ -35,9 +35,6 @@ SAMPLES = {p.stem: load_rubric(p) for p in sorted((ROOT / "samples" / "extends")
 EVERY: dict[str, m.Rubric] = {**BUNDLED, **{f"samples/{k}": r for k, r in SAMPLES.items()}}
 INPUTS = sorted({n for r in EVERY.values() for n in r.inputs if n in FIELDS_BY_ID})
 FIRMS = 2000
-# Bundled rubrics the compiled form does not take: a `local` block (its parts are scored by
-# whatever operator each names) is left to the engine.
-NOT_COMPILED = {"miit-2022-srdi", "samples/park-srdi"}
 
 
 def _same(rubric: m.Rubric, firm: Firm) -> compiled.Decision:
@@ -48,14 +45,10 @@ def _same(rubric: m.Rubric, firm: Firm) -> compiled.Decision:
     return got
 
 
-def _has_local(rubric: m.Rubric) -> bool:
-    return any(i.score.operator == "local" for i in rubric.indicators)  # type: ignore[attr-defined]
-
-
-def test_every_rubric_is_compiled_but_those_with_a_local_block() -> None:
-    left = {rid for rid, r in EVERY.items() if compiled.compiled(r) is None}
-    assert left == {rid for rid, r in EVERY.items() if _has_local(r)}
-    assert left == NOT_COMPILED
+def test_every_bundled_and_sample_rubric_is_compiled() -> None:
+    assert [rid for rid, r in EVERY.items() if compiled.compiled(r) is None] == []
+    operators = {i.score.operator for r in EVERY.values() for i in r.indicators}  # type: ignore[attr-defined]
+    assert operators == {"bands", "tiers", "enum", "items", "stepped", "best_of", "local"}
 
 
 def test_the_default_set_is_compiled_whole() -> None:
@@ -86,7 +79,7 @@ def test_compiled_agrees_with_evaluate_on_random_firms(part: int) -> None:
             verdicts.add(got.pass_status)
     # The firms reach the paths worth comparing, and the compiled form made most of them.
     compared = FIRMS // 4 * len(EVERY)
-    assert made > FIRMS // 4 * (len(EVERY) - len(NOT_COMPILED)) * 0.98
+    assert made > compared * 0.98
     assert unknown > compared // 10 and undecided > compared // 10
     assert {"pass", "fail", "undetermined"} <= verdicts
 
@@ -135,7 +128,7 @@ def test_a_ratio_of_500_to_10000_is_five_percent_on_the_edge() -> None:
     data = {**_base(), "rd_expense": Decimal(500), "revenue": Decimal(10000)}
     for key, rubric in EVERY.items():
         got = _same(rubric, Firm(data, "ratio"))
-        assert got.compiled or key in NOT_COMPILED
+        assert got.compiled, key
 
 
 @pytest.mark.parametrize("name", ["revenue", "employees", "rd_expense", "main_revenue"])
