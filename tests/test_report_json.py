@@ -168,8 +168,8 @@ def test_a_line_and_its_rubric_part_give_back_the_whole_record() -> None:
     from assess.firm import Firm
     from assess.report.jsonout import (
         expand_record,
-        line_record,
-        marked_json,
+        line_json,
+        marked_array,
         rubric_part,
         unmarked,
     )
@@ -184,7 +184,7 @@ def test_a_line_and_its_rubric_part_give_back_the_whole_record() -> None:
         part = json.loads(json.dumps(rubric_part(decide(rubric, Firm({}, "")))))
         for firm in firms:
             a = decide(rubric, firm)
-            [line] = json.loads(unmarked(marked_json([line_record(a, part, "x.json")])))
+            [line] = json.loads(unmarked(marked_array([line_json(a, part, "x.json")])))
             assert "title" not in line and "max" not in line
             head = {**applicant, "name": firm.name, "warnings": list(firm.warnings)}
             assert expand_record(line, part, head) == _whole(compact_record(a)), rubric.id

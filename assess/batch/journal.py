@@ -9,7 +9,7 @@
   the round (`task.place_hash`) and its file.  A process killed mid-line leaves a torn
   last line, which is ignored (and cut off) on resume.
 * `results.part`: the applicants' score records (JSON arrays, their texts marked:
-  `report.jsonout.marked_json`), appended before their lines
+  `report.jsonout.marked_array`), appended before their lines
   in `done.jsonl`, so a line never points at data that is not there.
 * `state.json`: small, rewritten atomically (temp file + rename): the run's options, its
   date and counts, and whether it completed.

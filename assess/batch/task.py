@@ -246,16 +246,16 @@ def rubric_part(ref: str) -> dict[str, Any]:
 
 def result_records(job: Job, context: Context, assessments: Sequence[Assessment]) -> bytes:
     """The applicant's score records as results.jsonl holds them: a bundled rubric's
-    without the part it shares with every applicant (`jsonout.line_record`), a rubric
+    without the part it shares with every applicant (`jsonout.line_json`), a rubric
     file's whole (`jsonout.compact_record`); their texts marked for the writer to number
-    (`jsonout.marked_json`, `outputs.write_results`)."""
-    from assess.report.jsonout import compact_record, line_record, marked_json, marked_record
+    (`jsonout.marked_array`, `outputs.write_results`)."""
+    from assess.report.jsonout import compact_record, line_json, marked_array, marked_dumps
 
-    return marked_json(
+    return marked_array(
         [
-            marked_record(compact_record(a))
+            marked_dumps(compact_record(a))
             if ref in context.custom
-            else line_record(a, rubric_part(ref), _where(job))
+            else line_json(a, rubric_part(ref), _where(job))
             for ref, a in zip(job.rubrics, assessments, strict=True)
         ]
     )

@@ -238,45 +238,48 @@ TEXT_KEYS = ("reason", "band", "size_reason", "maturity")
 
 # How a worker hands such a text to the writer, which numbers it once the whole round is
 # known: `"reason":\x1f"the text"\x1f`.  JSON text never holds a raw control character (a
-# string escapes it), so the byte 0x1f marks exactly the texts to number.  It is made by
-# encoding each text as the object {"\x1f": text, "\x1e": 0} (`_text`) and replacing
-# its opening and closing, which no other part of a record can look like: these two keys
-# are no key of a record, and no string of a record can hold an unescaped quote.
+# string escapes it), so the byte 0x1f marks exactly the texts to number.  The records are
+# written as text here (`line_json`, `marked_dumps`), each string through the JSON
+# encoder's own escaping, so that the marks cost nothing to place.
 TEXT_MARK = b"\x1f"
-_OPEN, _CLOSE = "\x1f", "\x1e"
-_OPENED, _CLOSED = b'{"\\u001f":', b',"\\u001e":0}'
+_encode = json.encoder.encode_basestring  # a str as a JSON string, non-ASCII kept
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _text(value: str) -> dict[str, Any]:
-    return {_OPEN: value, _CLOSE: 0}
+def _mark(text: str) -> str:
+    return "\x1f" + _encode(text) + "\x1f"
 
 
-def marked_json(records: Sequence[dict[str, Any]]) -> bytes:
-    """Score records made by `line_record` / `marked_record` as the UTF-8 JSON array the
-    journal keeps, each text of `TEXT_KEYS` marked (`TEXT_MARK`) for numbering.  A lone
-    surrogate in an applicant's text stays a valid JSON escape (backslashreplace)."""
-    text = json.dumps(records, ensure_ascii=False, separators=(",", ":"))
-    data = text.encode("utf-8", "backslashreplace")
-    return data.replace(_OPENED, TEXT_MARK).replace(_CLOSED, TEXT_MARK)
+def _json_number(value: Decimal | None) -> str:
+    n = number(value)
+    return "null" if n is None else repr(n)  # the JSON encoder's own int and float forms
+
+
+def marked_array(records: Sequence[str]) -> bytes:
+    """Records made by `line_json` / `marked_dumps` as the UTF-8 JSON array the journal
+    keeps, their texts marked (`TEXT_MARK`).  A lone surrogate in an applicant's text
+    stays a valid JSON escape (backslashreplace)."""
+    return ("[" + ",".join(records) + "]").encode("utf-8", "backslashreplace")
 
 
 def unmarked(data: bytes) -> bytes:
-    """`marked_json`'s records as plain JSON, every text in place."""
+    """`marked_array`'s records as plain JSON, every text in place."""
     return data.replace(TEXT_MARK, b"")
 
 
-def marked_record(record_: dict[str, Any]) -> dict[str, Any]:
-    """A whole record (`compact_record`, a rubric file's) with its texts of `TEXT_KEYS`
-    marked for numbering, like `line_record`'s: every reason in results.jsonl is a number."""
-    out: dict[str, Any] = {}
-    for key, value in record_.items():
-        if key in TEXT_KEYS and isinstance(value, str):
-            out[key] = _text(value)
-        elif isinstance(value, list):
-            out[key] = [marked_record(v) if isinstance(v, dict) else v for v in value]
-        else:
-            out[key] = value
-    return out
+def marked_dumps(value: Any) -> str:
+    """A whole record (`compact_record`: a rubric file's, a province block's parts) as
+    JSON text with its texts of `TEXT_KEYS` marked for numbering, like `line_json`'s:
+    every reason in results.jsonl is a number."""
+    if isinstance(value, dict):
+        items = []
+        for key, item in value.items():
+            text = key in TEXT_KEYS and isinstance(item, str)
+            items.append(_encode(key) + ":" + (_mark(item) if text else marked_dumps(item)))
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(marked_dumps(item) for item in value) + "]"
+    return _compact(value)
 
 
 def number_texts(data: bytes, shared: dict[bytes, bytes]) -> tuple[bytes, bytes]:
@@ -361,89 +364,109 @@ def rubric_part(a: Assessment) -> dict[str, Any]:
     }
 
 
-def _slim_indicator(ind: IndicatorResult, provisional: bool | None) -> dict[str, Any]:
+def _slim_indicator(ind: IndicatorResult, provisional: bool | None) -> str:
     """An indicator's line entry: a key whose value is its usual one (`at_most` equal to
     `points`, no `missing`, no `value`, no `band`, the rubric's `provisional`) is left out."""
-    out: dict[str, Any] = {
-        "id": ind.id,
-        "points": number(ind.points),
-        "status": ind.status,
-        "reason": _text(ind.reason),
-    }
+    out = (
+        '{"id":'
+        + _encode(ind.id)
+        + ',"points":'
+        + _json_number(ind.points)
+        + ',"status":'
+        + _encode(ind.status)
+        + ',"reason":'
+        + _mark(ind.reason)
+    )
     if ind.at_most != ind.points:
-        out["at_most"] = number(ind.at_most)
+        out += ',"at_most":' + _json_number(ind.at_most)
     if ind.value is not None:
-        out["value"] = number(ind.value)
+        out += ',"value":' + _json_number(ind.value)
     if ind.band:
-        out["band"] = _text(ind.band)
+        out += ',"band":' + _mark(ind.band)
     if ind.missing:
-        out["missing"] = list(ind.missing)
+        out += ',"missing":' + _compact(list(ind.missing))
     if provisional is None or ind.provisional != provisional:
-        out["provisional"] = ind.provisional
+        out += ',"provisional":' + ("true" if ind.provisional else "false")
     if ind.parts:  # a province's block: its parts differ by province, written in full
-        out["parts"] = [marked_record(_indicator_compact(p)) for p in ind.parts]
-    return out
+        out += ',"parts":[' + ",".join(marked_dumps(_indicator_compact(p)) for p in ind.parts)
+        out += "]"
+    return out + "}"
 
 
-def _slim_gate(c: ConditionResult) -> dict[str, Any]:
+def _slim_gate(c: ConditionResult) -> str:
     """A condition's line entry: `ok` is left out (it is `status` == "ok"), and `status`
     too when it is "ok"."""
-    out: dict[str, Any] = {"id": c.id, "reason": _text(c.reason)}
+    out = '{"id":' + _encode(c.id) + ',"reason":' + _mark(c.reason)
     if c.ok is None:
-        out["status"] = "unknown"
+        out += ',"status":"unknown"'
     elif c.ok is False:
-        out["status"] = "failed"
+        out += ',"status":"failed"'
     if c.missing:
-        out["missing"] = list(c.missing)
-    return out
+        out += ',"missing":' + _compact(list(c.missing))
+    return out + "}"
 
 
-def line_record(
-    a: Assessment, part: dict[str, Any] | None = None, where: str = ""
-) -> dict[str, Any]:
-    """One score record as results.jsonl's line holds it: what depends on the applicant,
-    with `part` (`rubric_part`) holding the rest.  `expand_record` gives back the record
-    `compact_record` makes, less `LEFT_OUT`.  `where` is the applicant's place as its
-    applicant object gives it (`intake.places.place`): the firm's `source`, unless it
-    differs, when the record holds it."""
+def _slim_class(c: ClassResult) -> str:
+    out = '{"id":' + _encode(c.id) + ',"points":' + _json_number(c.points)
+    if c.unknown_max:
+        out += ',"at_most":' + _json_number(c.points + c.unknown_max)
+    if c.maturity is not None:
+        out += ',"maturity":' + _mark(c.maturity)
+    return out + "}"
+
+
+def line_json(a: Assessment, part: dict[str, Any] | None = None, where: str = "") -> str:
+    """One score record as results.jsonl's line holds it, as JSON text with its texts
+    marked (`TEXT_MARK`): what depends on the applicant, with `part` (`rubric_part`)
+    holding the rest.  Read back (`unmarked`, `resolve_texts`), `expand_record` gives back
+    the record `compact_record` makes, less `LEFT_OUT`.  `where` is the applicant's place
+    as its applicant object gives it (`intake.places.place`): the firm's `source`, unless
+    it differs, when the record holds it."""
     provisional = {i["id"]: i["provisional"] for i in part["indicators"]} if part else {}
-    gates: list[dict[str, Any]] = []
-    direct: list[dict[str, Any]] = []
+    gates: list[str] = []
+    direct: list[str] = []
     for c in a.conditions:
         (direct if c.role == "direct" else gates).append(_slim_gate(c))
-    out: dict[str, Any] = {"rubric": a.rubric, "version": a.rubric_version}
+    out = '{"rubric":' + _encode(a.rubric) + ',"version":' + _encode(a.rubric_version)
     if a.source != where:
-        out["source"] = a.source
-    out |= {
-        "total": number(a.total),
-        "at_most": number(a.at_most),
-        "passed": a.passed,
-        "pass_status": a.pass_status,
-    }
+        out += ',"source":' + _encode(a.source)
+    out += (
+        ',"total":'
+        + _json_number(a.total)
+        + ',"at_most":'
+        + _json_number(a.at_most)
+        + ',"passed":'
+        + ("true" if a.passed else "false")
+        + ',"pass_status":'
+        + _encode(a.pass_status)
+    )
     if a.platform_need is not None:
-        out["platform_need"] = number(a.platform_need)
+        out += ',"platform_need":' + _json_number(a.platform_need)
     if a.reference is not None:
-        out["reference"] = _reference(a)
-    out |= {"complete": a.complete, "size_class": a.size_class}
-    out["size_reason"] = _text(a.size_reason)
+        out += ',"reference":' + _compact(_reference(a))
+    out += (
+        ',"complete":'
+        + ("true" if a.complete else "false")
+        + ',"size_class":'
+        + _compact(a.size_class)
+        + ',"size_reason":'
+        + _mark(a.size_reason)
+    )
     if a.maturity is not None:
-        out["maturity"] = _text(a.maturity)
-    out |= {
-        "classes": [_slim_class(c) for c in a.classes],
-        "indicators": [_slim_indicator(i, provisional.get(i.id)) for i in a.indicators],
-        "gates": gates,
-        "direct": direct,
-    }
-    return out
-
-
-def _slim_class(c: ClassResult) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": c.id, "points": number(c.points)}
-    if c.unknown_max:
-        out["at_most"] = number(c.points + c.unknown_max)
-    if c.maturity is not None:
-        out["maturity"] = _text(c.maturity)
-    return out
+        out += ',"maturity":' + _mark(a.maturity)
+    indicators = [_slim_indicator(i, provisional.get(i.id)) for i in a.indicators]
+    return (
+        out
+        + ',"classes":['
+        + ",".join(_slim_class(c) for c in a.classes)
+        + '],"indicators":['
+        + ",".join(indicators)
+        + '],"gates":['
+        + ",".join(gates)
+        + '],"direct":['
+        + ",".join(direct)
+        + "]}"
+    )
 
 
 def _place(applicant: dict[str, Any]) -> str:
@@ -459,7 +482,7 @@ def expand_record(
     `part` (None: the line holds them, as a rubric file's and every line of the first
     layout do), the firm's name, source and warnings from its `applicant`, and the keys a
     line leaves out when they have their usual value (null for a record's or a class's
-    `platform_need`, `reference` and `maturity`; the others at `line_record`).  The texts
+    `platform_need`, `reference` and `maturity`; the others at `line_json`).  The texts
     must be in place (`resolve_texts`).  In `compact_record`'s key order."""
     if part is None or "title" in line or part.get("version") != line.get("version"):
         return line  # a whole record already
