@@ -104,8 +104,9 @@ def _ldconfig_finder() -> Callable[[str], str | None]:
 # ---- the writer process --------------------------------------------------------------------
 
 # A few lines of the report's kind (its stylesheet, Chinese and Latin text, bold, a table)
-# laid out before the real report: fontconfig, the faces the report uses, the parsed
-# stylesheet and WeasyPrint's lazily imported modules are then ready.
+# laid out before the real report, unless the parent has sent it already: fontconfig, the
+# faces the report uses, the parsed stylesheet and WeasyPrint's lazily imported modules
+# are then ready.  It costs about 0.15 s of CPU and saves about 0.1 s of the report's.
 _WARM_BODY = (
     "<body><h1>专精特新 Report</h1><p>企业 <b>评分</b> 2026 <i>ok</i></p>"
     "<table><tr><th>指标</th><td>12.5 万元</td></tr></table></body>"
@@ -226,6 +227,16 @@ class PdfWriter:
         self.close()
 
 
+def _waiting(fd: int) -> bool:
+    """Whether the parent has sent its job already."""
+    import select
+
+    try:
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -250,7 +261,8 @@ def _child(jobs: int, results: int) -> int:
         from weasyprint.text.fonts import FontConfiguration
 
         font_config = FontConfiguration()
-        _warm_up(font_config)
+        if not _waiting(jobs):  # warm up only while the parent is still scoring
+            _warm_up(font_config)
     except KeyboardInterrupt:
         return 130
     except BaseException as exc:  # the parent raises it when it asks for its PDF
