@@ -356,3 +356,56 @@ def test_missing_harfbuzz_subset_warns(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdfmod, "harfbuzz_subset_available", lambda: False)
     with pytest.warns(pdfmod.SlowPdfWarning, match="libharfbuzz-subset0"):
         assert pdfmod.check_speed() is False
+
+
+def _tree(element: Any, out: list[Any], depth: int = 0) -> list[Any]:
+    out.append((depth, element.tag, sorted(element.attrib.items()), element.text or ""))
+    for child in element:
+        _tree(child, out, depth + 1)
+    out.append((depth, "/", element.tail or ""))
+    return out
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("name", ["strong", "borderline", "weak"])
+def test_fast_parser_builds_the_tree_tinyhtml5_builds(name: str, lang: str) -> None:
+    """The report's HTML read by `fast_tree` is, element for element and space for
+    space, what WeasyPrint's own parser makes of it."""
+    import tinyhtml5  # type: ignore[import-untyped]
+
+    from assess.catalog import using
+    from assess.rubric.selection import default_rubrics
+
+    firm = load_firm_file(SAMPLES / f"{name}.json")
+    with using(lang):  # type: ignore[arg-type]
+        assessments = [evaluate(r, firm) for r in default_rubrics(firm, None)]
+        html = render_html(assessments, firm, generated=GENERATED)
+    fast = pdfmod.fast_tree(html)
+    assert fast is not None
+    want = _tree(tinyhtml5.parse(html, namespace_html_elements=False), [])
+    assert _tree(fast, []) == want
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<table><tr><td>1</td></tr></table>",  # HTML5 adds a <tbody>
+        "<p>a<div>b</div></p>",  # a <div> closes the <p>
+        "<div>a<span>b</div></span>",  # closed out of order
+        "<div>left open",
+        "<!-- a comment --><p>a</p>",
+        '<svg viewbox="0 0 1 1" CLASS="x"></svg>',  # a name HTML5 would lower-case
+    ],
+)
+def test_fast_parser_leaves_other_markup_to_tinyhtml5(body: str) -> None:
+    assert pdfmod.fast_tree(f"<!DOCTYPE html><html><head></head><body>{body}</body></html>") is None
+
+
+def test_fast_parser_gives_the_same_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    (a,), firm = _assess("borderline", (INNOVATIVE,))
+    html = render_html([a], firm, generated=GENERATED)
+    fast = pdfmod.pdf_bytes(html)
+    monkeypatch.setattr(pdfmod, "fast_tree", lambda html: None)
+    slow = pdfmod.pdf_bytes(html)
+    strip = functools.partial(re.sub, rb"/CreationDate \([^)]*\)|/ModDate \([^)]*\)", b"")
+    assert strip(fast) == strip(slow)
