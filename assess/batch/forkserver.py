@@ -20,6 +20,11 @@ from assess.batch.procs import die_with_parent
 if sys.argv[:1] == ["-c"] and "multiprocessing.forkserver" in sys.modules:
     # Ctrl-C reaches the whole foreground process group; it is the batch's to handle.  The
     # forkserver ignores it only once its preloading is done, which takes seconds: from
-    # here on instead, so a Ctrl-C early in a batch does not kill it mid-import.
+    # here on instead, so a Ctrl-C early in a batch does not kill it mid-import.  Until
+    # here it was blocked (`executors.start_forkserver`): one that came meanwhile is
+    # dropped now.  The workers start with Ctrl-C ignored too (the forkserver gives each
+    # the handlers it had before its own: these).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     die_with_parent()
