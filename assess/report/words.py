@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from functools import cache
 
-from assess.catalog import language, t, table
+from assess.catalog import catalog, language, t, table
 from assess.fields import FIELDS, FieldType
 from assess.numbers import fmt
 from assess.plan import TierPlan
@@ -25,9 +25,16 @@ class LabelTable(Mapping[str, str]):
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
+        # Per language, and per catalog (a test may load another): `table` walks the
+        # whole catalog, and a report looks labels up a few dozen times.
+        self._tables: dict[tuple[str, int], dict[str, str]] = {}
 
     def _table(self) -> dict[str, str]:
-        return table(self.prefix)
+        key = (language(), id(catalog()))
+        found = self._tables.get(key)
+        if found is None:
+            found = self._tables[key] = table(self.prefix, key[0])
+        return found
 
     def __getitem__(self, key: str) -> str:
         return self._table()[key]
