@@ -547,30 +547,30 @@ def build_app() -> typer.Typer:
         ] = False,
     ) -> None:
         from assess.batch import BatchOptions, run_batch
+        from assess.batch.interrupt import ignore_sigint
 
-        result = run_batch(
-            BatchOptions(
-                inputs=tuple(inputs),
-                outdir=outdir,
-                rubrics=tuple(rubrics or ()),
-                standard=standard,
-                review=review,
-                workers=workers,
-                pdf=not no_pdf,
-                resume=resume,
-                scheduler=scheduler,
-                reader_memory_mb=reader_memory,
-                cover_rank=cover_rank,
-                previous=previous,
-                overwrite=overwrite,
-            )
+        options = BatchOptions(
+            inputs=tuple(inputs),
+            outdir=outdir,
+            rubrics=tuple(rubrics or ()),
+            standard=standard,
+            review=review,
+            workers=workers,
+            pdf=not no_pdf,
+            resume=resume,
+            scheduler=scheduler,
+            reader_memory_mb=reader_memory,
+            cover_rank=cover_rank,
+            previous=previous,
+            overwrite=overwrite,
         )
-        if result.exit_code == 130:
-            # Interrupted, outputs written: a further Ctrl-C while the pools' finalizers run at
-            # exit would only print their traceback over the closing line.
-            import signal
-
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            result = run_batch(options)
+        except KeyboardInterrupt:
+            # Interrupted (run_batch raises once the outputs are written) and about to exit:
+            # a further Ctrl-C would only print the traceback of the pools' clean-up at exit.
+            ignore_sigint()
+            raise
         raise typer.Exit(result.exit_code)
 
     return app
