@@ -276,6 +276,13 @@ def test_a_full_disk_fails_with_one_line_and_no_half_written_file(
         assert all(json.loads(x) for x in (outdir / "results.jsonl").read_text().splitlines())
 
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C does what it does at a terminal, even when the tests run with
+    SIGINT ignored (started in the background by a shell without job control, which the
+    child would inherit: the Ctrl-C test would then see a batch that never stops)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args: list[str], **kw: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "assess", *args],
@@ -283,6 +290,7 @@ def _start(args: list[str], **kw: Any) -> subprocess.Popen[bytes]:
         env={**os.environ, "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=_default_sigint,
         **kw,
     )
 
