@@ -79,7 +79,7 @@ def _numbers(value: Any) -> list[int]:
         return []
     found = []
     for key, item in value.items():
-        if key in TEXT_KEYS:
+        if key in TEXT_KEYS and item is not None:  # a whole record's null maturity
             assert type(item) is int, (key, item)  # every text of a line is a number
             found.append(item)
         else:
@@ -218,3 +218,38 @@ def test_the_readme_stdlib_example(rounds: dict[str, Path]) -> None:
     path = rounds["many"]
     exec(code.replace('"第一批/results.jsonl"', repr(str(path))), scope)
     assert _rows(scope["rows"]) == _expected_rows(path)
+
+
+def test_a_whole_record_numbered_and_read_back_is_unchanged() -> None:
+    """A rubric file's record (written whole) and a province block's parts number their
+    texts like a line's: shared or the line's own, they read back as they were."""
+    from dataclasses import replace
+
+    from assess.engine import decide
+    from assess.report.jsonout import (
+        marked_array,
+        marked_dumps,
+        marked_texts,
+        number_texts,
+        resolve_texts,
+        unmarked,
+    )
+
+    firm = load_firm_file(SAMPLES / "partial.json")
+    shandong = replace(firm, values={**firm.values, "province": "山东省"})
+    records = [
+        compact_record(decide(get_rubric(rubric), f))
+        for rubric in ("miit-2022-srdi", "miit-2026-srdi")
+        for f in (firm, shandong)
+    ]
+    assert any("parts" in i for r in records for i in r["indicators"])
+    plain = json.loads(json.dumps(records))
+    data = marked_array([marked_dumps(r) for r in records])
+    assert json.loads(unmarked(data)) == plain
+    texts = sorted(marked_texts(data))
+    shared = texts[::2]  # every other text shared, the rest the line's own
+    numbered, own = number_texts(data, {t: b"%d" % n for n, t in enumerate(shared)})
+    assert b"\x1f" not in numbered
+    table = [json.loads(t) for t in shared]
+    lines = json.loads(numbered)
+    assert _numbers(lines) and resolve_texts(lines, table, json.loads(own)) == plain
