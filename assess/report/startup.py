@@ -175,7 +175,10 @@ class PdfWriter:
         """Have the child write `html` as a PDF at `path`; raise what it raised.  False
         when the child is gone without an answer (killed, crashed): write it here then."""
         assert self._jobs is not None, "one PDF per writer"
-        data = pickle.dumps((html, Path(path)), protocol=pickle.HIGHEST_PROTOCOL)
+        from assess.catalog import language
+
+        job = (html, Path(path), language())
+        data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             self._sent = True
             with open(self._jobs, "wb", closefd=True) as jobs:
@@ -275,9 +278,11 @@ def _child(jobs: int, results: int) -> int:
     try:
         if ready is not None:
             raise ready
+        from assess.catalog import set_language
         from assess.report.pdf import write_pdf
 
-        html, path = pickle.loads(data)
+        html, path, lang = pickle.loads(data)
+        set_language(lang)  # the parent's, settled after the fork
         write_pdf(html, path, font_config=font_config)
     except BaseException as exc:
         outcome = (exc, "".join(traceback.format_exception(exc)))
