@@ -251,3 +251,26 @@ def test_a_cjk_font_that_cannot_be_made_bare_is_subset_by_weasyprint(
     data = pdfmod.pdf_bytes(_cjk_html())
     assert b"/CIDFontType0C" not in data and b"/OpenType" in data
     assert len(data) < 1_000_000
+
+
+def test_a_font_reads_its_whole_file_only_when_weasyprint_needs_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While our documents are drawn a font holds its file's first bytes only; a font
+    WeasyPrint subsets itself (here with no glyphs, which keeps the file as it is) gets
+    the whole file back first."""
+    from weasyprint.pdf.fonts import Font
+
+    assert pdfmod._weasyprint_subset() is not None
+    monkeypatch.setattr(pdfmod, "_bare_cff", lambda font, glyphs, hinting=False: None)
+    wrapped, seen = Font.subset, dict[str, Any]()
+
+    def spy(self: Any, to_unicode: Any, hinting: Any) -> None:
+        seen["before"] = type(self.file_content)
+        wrapped(self, {}, hinting)
+        seen["after"] = len(self.file_content)
+
+    monkeypatch.setattr(Font, "subset", spy)
+    pdfmod.pdf_bytes(_cjk_html())
+    assert seen["before"] is pdfmod._Head
+    assert seen["after"] > 1_000_000  # the whole face
