@@ -17,6 +17,7 @@ do), and so do Excel, WPS and LibreOffice.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import re
@@ -302,6 +303,9 @@ class _Sheet:
             self._book.write(self._out, "".join(self._pending).encode("utf-8"))
             self._pending.clear()
 
+    def abandon(self) -> None:
+        self._out.close()
+
     def close(self) -> None:
         self._flush()
         tail = "</sheetData>"
@@ -365,6 +369,16 @@ class _Book:
 
     def shutdown(self) -> None:
         self._writer.shutdown(wait=True)
+
+    def abandon(self) -> None:
+        """After a failure: close what is open, whatever else goes wrong (the failure
+        itself is what the caller hears of)."""
+        self._writer.shutdown(wait=True)
+        for ws in self.sheets:
+            with contextlib.suppress(Exception):
+                ws.abandon()
+        with contextlib.suppress(Exception):
+            self.zip.close()
 
     def sheet(
         self,
@@ -1087,6 +1101,9 @@ def write_book(
         issues = _issues_sheet(book, rows, notices, words)
         _stats_sheet(book, cohort, tallies, info, duplicates, issues, ranking, new, gone)
         book.close()
+    except BaseException:
+        book.abandon()
+        raise
     finally:
         book.shutdown()
 
