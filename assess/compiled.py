@@ -739,6 +739,18 @@ class _Compiler:
     ) -> Callable[[_Firm], tuple[bool | None, tuple[str, ...]]]:
         checks = [(fast(c.when), "size_class" in c.when.names) for c in cond.require]
         retry = self.retry
+        if len(checks) == 1 and not checks[0][1]:
+            only = checks[0][0]
+
+            def one(f: _Firm) -> tuple[bool | None, tuple[str, ...]]:
+                ok = only(f.env)
+                if ok is True:
+                    return _MET
+                if ok.__class__ is Blank:
+                    return None, ok.missing
+                return _FAILED
+
+            return one
 
         def decide(f: _Firm) -> tuple[bool | None, tuple[str, ...]]:
             env = f.env
@@ -757,12 +769,16 @@ class _Compiler:
                 elif ok is not True:
                     failed = True
             if failed:
-                return False, ()
+                return _FAILED
             if unknown is not None:
                 return None, unknown.missing
-            return True, ()
+            return _MET
 
         return decide
+
+
+_MET: tuple[bool | None, tuple[str, ...]] = (True, ())
+_FAILED: tuple[bool | None, tuple[str, ...]] = (False, ())
 
 
 def _value(f: _Firm, name: str) -> object:
