@@ -34,7 +34,7 @@ def _fresh() -> dict[str, object]:
 
 def test_a_hit_gives_the_rubrics_the_files_give(home: Path) -> None:
     from_files = _fresh()  # a miss: loaded from the files, then stored
-    stored = home / "rubrics.pickle"
+    stored = _file(home)
     assert stored.is_file()
     assert stored.stat().st_mode & 0o777 == 0o600
     assert home.stat().st_mode & 0o777 == 0o700
@@ -49,9 +49,14 @@ def test_a_hit_gives_the_rubrics_the_files_give(home: Path) -> None:
     assert loader.get_rubric("miit-2026-srdi") is loader.builtin_rubrics()["miit-2026-srdi"]
 
 
+def _file(home: Path) -> Path:
+    [path] = home.glob("rubrics-*.pickle")
+    return path
+
+
 def _stored(home: Path) -> None:
     _fresh()
-    assert (home / "rubrics.pickle").is_file()
+    assert _file(home).is_file()
 
 
 def _refused(home: Path) -> None:
@@ -61,7 +66,7 @@ def _refused(home: Path) -> None:
 
 def test_an_edited_cache_is_not_trusted(home: Path) -> None:
     _stored(home)
-    path = home / "rubrics.pickle"
+    path = _file(home)
     data = bytearray(path.read_bytes())
     data[-10] ^= 0xFF
     path.write_bytes(bytes(data))
@@ -76,11 +81,22 @@ def test_a_cache_sealed_with_another_secret_is_not_trusted(home: Path) -> None:
 
 def test_a_cache_for_other_rubric_files_is_a_miss(home: Path) -> None:
     _stored(home)
+    path = _file(home)
     payload = pickle.dumps({"x": 1})
     other = cache.code_and_data_key([*loader._bundled_files()[1:]])
-    cache.write("rubrics.pickle", other, payload)
-    assert cache.read("rubrics.pickle", other) == payload
+    cache.write(path.name, other, payload)  # under this key's name, for another key
+    assert cache.read(path.name, other) == payload
     _refused(home)
+
+
+def test_only_the_most_recent_caches_are_kept(home: Path) -> None:
+    _stored(home)
+    for i in range(6):
+        cache.write(f"rubrics-old{i}.pickle", b"k" * 32, b"payload")
+    cache.prune("rubrics-", 4)
+    assert len(list(home.glob("rubrics-*.pickle"))) == 4
+    assert (home / "rubrics-old5.pickle").is_file()
+    assert (home / "secret").is_file()
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
@@ -107,13 +123,13 @@ def test_a_folder_others_may_write_is_not_used(home: Path) -> None:
 
 def test_a_file_others_may_write_is_not_read(home: Path) -> None:
     _stored(home)
-    (home / "rubrics.pickle").chmod(0o666)
+    _file(home).chmod(0o666)
     _refused(home)
 
 
 def test_a_symlinked_cache_file_is_not_followed(home: Path, tmp_path: Path) -> None:
     _stored(home)
-    path = home / "rubrics.pickle"
+    path = _file(home)
     target = tmp_path / "elsewhere.pickle"
     target.write_bytes(path.read_bytes())
     target.chmod(0o600)

@@ -155,3 +155,21 @@ def write(name: str, key: bytes, payload: bytes) -> None:
         write_bytes(folder / name, _MAGIC + _seal(secret, body) + body, mode=0o600)
     except (OSError, ValueError):
         return
+
+
+def prune(prefix: str, keep: int) -> None:
+    """Remove all but the `keep` most recently written files named `prefix*` (caches of
+    other code or other rubric files: another install, an older version)."""
+    try:
+        folder = cache_dir()
+        if folder is None or not _own_folder(folder):
+            return
+        found = sorted(
+            (entry.stat(follow_symlinks=False).st_mtime_ns, entry.path)
+            for entry in os.scandir(folder)
+            if entry.name.startswith(prefix)
+        )
+        for _, path in found[: max(0, len(found) - keep)]:
+            os.unlink(path)
+    except OSError:
+        return

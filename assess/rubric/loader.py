@@ -626,7 +626,13 @@ def _builtin(path: Path) -> m.Rubric:
     return rubric
 
 
-_CACHE_NAME = "rubrics.pickle"
+# One cache file per key (rubric files and code), so that two installs or versions used
+# in turn do not overwrite each other's; the few most recent are kept.
+_CACHE_PREFIX, _CACHE_KEEP = "rubrics-", 4
+
+
+def _cache_name(key: bytes) -> str:
+    return f"{_CACHE_PREFIX}{key.hex()[:24]}.pickle"
 
 
 def _bundled_files() -> list[Path]:
@@ -643,7 +649,8 @@ def _from_cache() -> dict[str, m.Rubric] | None:
     from assess.rubric import cache
 
     try:
-        payload = cache.read(_CACHE_NAME, cache.code_and_data_key(_bundled_files()))
+        key = cache.code_and_data_key(_bundled_files())
+        payload = cache.read(_cache_name(key), key)
         rubrics = pickle.loads(payload) if payload is not None else None
     except Exception:  # an unreadable cache is a miss
         return None
@@ -662,7 +669,9 @@ def _to_cache(rubrics: dict[str, m.Rubric]) -> None:
 
     try:
         payload = pickle.dumps(rubrics, protocol=pickle.HIGHEST_PROTOCOL)
-        cache.write(_CACHE_NAME, cache.code_and_data_key(_bundled_files()), payload)
+        key = cache.code_and_data_key(_bundled_files())
+        cache.write(_cache_name(key), key, payload)
+        cache.prune(_CACHE_PREFIX, _CACHE_KEEP)
     except Exception:  # a rubric that does not pickle, a read-only disk: no cache
         return
 
