@@ -4,22 +4,30 @@ the class totals and the verdict exactly as `engine.evaluate` gives them, and no
 
 What a round ranks and sorts applicants by needs only those; the reasons, figures and next
 bands are worded by the engine when something is written.  Formulas run in their fast form
-(`expr.fast`: integer pairs, cross-multiplied comparisons, no reasons), band edges are
-integer pairs, and the size class is decided from the same table by the same steps as
-`size.classify`.
+(`expr.fast`: integer pairs, cross-multiplied comparisons, no reasons); a band table is
+its written bounds as integer pairs, each bound's band and the band between two bounds
+found once by the engine's own `band_for`; the size class is decided from the same table
+by the same steps as `size.classify`.  An undecided indicator's bounds are the engine's
+searches made in closed form: a metric linear in its blanks (a sum, a share of a known
+figure) is least and greatest at the corners of the grid the engine sweeps, and yes/no and
+choice blanks are filled in every way, as the engine does; bounds are remembered by the
+values they are computed from.
 
-What is not compiled is handed to the engine, and counted (`FALLBACKS`):
+The built-in operators are compiled here (bands, tiers, enum, items, stepped, best_of and
+local, whose parts are compiled by their own operators).  What is not compiled is handed
+to the engine, and counted (`FALLBACKS`):
 
-* a rubric with an operator this module does not know (a `local` block, an operator a
-  rubric file registers) is decided by `engine.decide` whole;
+* a rubric with an operator this module does not know (one a rubric's author registers)
+  is decided by `engine.decide` whole ("rubric");
 * a firm on which a formula meets a value of the wrong kind (where the engine raises) or
   whose verdict waits only for the platform's score (the engine finds the line to print)
-  is decided by the engine;
+  is decided by the engine ("firm");
 * an undecided indicator whose bounds need a search the compiled form does not make (a
-  metric that is not linear in its blanks) takes its bounds from the engine.
+  metric that is not linear in its blanks: a share whose denominator is blank) takes its
+  bounds from the engine ("bounds").
 
 tests/test_compiled.py checks that the two agree on thousands of random firms over every
-bundled rubric.
+bundled and sample rubric.
 """
 
 from __future__ import annotations
