@@ -146,3 +146,18 @@ def test_library_lookup_answers_as_ldconfig_does() -> None:
     find = startup._ldconfig_finder()
     for name in ("c", "m", "gobject-2.0", "fontconfig", "libgobject-2.0-0", "no-such-lib-x"):
         assert find(name) == ctypes.util._findSoname_ldconfig(name)  # type: ignore[attr-defined]
+
+
+@pytest.mark.skipif(not FORKS, reason="the writer is forked on Linux only")
+def test_a_failed_warm_up_still_writes_the_pdf(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(font_config: object) -> None:
+        raise RuntimeError("warm-up broke")
+
+    monkeypatch.setattr(startup, "_warm_up", broken)
+    target = tmp_path / "r.pdf"
+    code, _, err = _score(["score", str(SAMPLE), "--pdf", str(target)], capsys)
+    assert code == 0, err
+    assert target.read_bytes().startswith(b"%PDF-")
+    assert _no_children()

@@ -265,7 +265,9 @@ def _child(jobs: int, results: int) -> int:
 
         font_config = FontConfiguration()
         if not _waiting(jobs):  # warm up only while the parent is still scoring
-            _warm_up(font_config)
+            # Only a head start: if it fails, the report itself says what is wrong.
+            with contextlib.suppress(Exception):
+                _warm_up(font_config)
     except KeyboardInterrupt:
         return 130
     except BaseException as exc:  # the parent raises it when it asks for its PDF
