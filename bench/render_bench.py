@@ -18,7 +18,7 @@ with the load average (the figures depend on what else the machine is doing):
    questionnaire where there is one).  Target: ≤ 1.5 s.
 
     .venv/bin/python bench/render_bench.py [--runs 7] [--sample borderline|all] [--rubric ID …]
-                                           [--no-e2e] [--no-sizes]
+                                           [--no-e2e] [--no-sizes] [--per-report]
 """
 
 from __future__ import annotations
@@ -180,6 +180,38 @@ def bench_warm(
     return total
 
 
+def bench_per_report(samples: tuple[str, ...], runs: int, font_config: Any) -> None:
+    """What a batch worker pays for one applicant's PDF, whole: the default rubric set
+    scored (evaluate, plan), `render_html` and `pdf_bytes` (the production path: the
+    report's stylesheet parsed once, the fast HTML tree, fonts subset once), in CPU
+    seconds, min–median–max over `runs` after a warm-up; with pages and bytes."""
+    import io
+
+    from pypdf import PdfReader
+
+    from assess.engine import evaluate
+    from assess.intake.firm import load_firm_file
+    from assess.report import pdf as pdfmod
+    from assess.report.html import render_html
+    from assess.rubric.selection import default_rubrics
+
+    print("per report, whole (score + plan + HTML + pdf_bytes), CPU:")
+    for sample in samples:
+        firm = load_firm_file(ROOT / "samples" / f"{sample}.json")
+
+        def one(firm: Any = firm) -> bytes:
+            assessments = [evaluate(r, firm) for r in default_rubrics(firm, None)]
+            html = render_html(assessments, firm, generated=dt.date(2026, 3, 1))
+            data: bytes = pdfmod.pdf_bytes(html, font_config=font_config)
+            return data
+
+        data = one()
+        times = [_cpu(one)[1] for _ in range(runs)]
+        pages = len(PdfReader(io.BytesIO(data)).pages)
+        print(f"  {sample:<10} {_median(times)}   {pages} pages, {len(data) / 1000:.1f} KB")
+    print(f"  {load()}")
+
+
 def _time(cmd: list[str], out: Path) -> tuple[float, float]:
     """(process start → PDF on disk, process start → process gone).  The PDF is renamed
     into place when complete, so its appearing is the moment it is on disk; the second
@@ -266,6 +298,11 @@ def main() -> None:
     parser.add_argument("--rubric", action="append", dest="rubrics")
     parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end runs")
     parser.add_argument("--no-sizes", action="store_true", help="skip the PDF sizes")
+    parser.add_argument(
+        "--per-report",
+        action="store_true",
+        help="only the whole per-report CPU (score + HTML + pdf_bytes) of each sample",
+    )
     args = parser.parse_args()
     rubrics = args.rubrics or ["miit-2022-innovative"]
     sys.path.insert(0, str(ROOT))
@@ -281,11 +318,14 @@ def main() -> None:
         f"import weasyprint {weasyprint.__version__}: {time.perf_counter() - t0:.3f} s "
         "(once per worker, not counted)"
     )
-    if not args.no_sizes:
+    if not args.no_sizes and not args.per_report:
         bench_sizes()
         print(f"  {load()}")
     font_config = FontConfiguration()  # one per process, as a batch worker keeps it
     samples = SAMPLES if args.sample == "all" else (args.sample,)
+    if args.per_report:
+        bench_per_report(samples, args.runs, font_config)
+        return
     totals = []
     for sample in samples:
         totals.append(bench_warm(sample, "2026 default set", None, None, args.runs, font_config))
