@@ -24,6 +24,7 @@ from typing import Any
 from assess.catalog import t
 from assess.intake import EXCEL_SUFFIXES
 from assess.intake.firm import Record
+from assess.intake.sheet import Raw
 
 # .xls, .ods and the like are taken too, so that the intake refuses them with its reason
 # (save as .xlsx) rather than a folder's file being silently ignored.
@@ -180,24 +181,7 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _grid(path: Path, sheet: str) -> list[list[Any]]:
-    import python_calamine
-
-    workbook = python_calamine.load_workbook(path)
-    try:
-        data = workbook.get_sheet_by_name(sheet)
-        start = data.start
-        if start is None:
-            return []
-        r0, c0 = start
-        rows: list[list[Any]] = [[] for _ in range(r0)]
-        rows += [[""] * c0 + list(row) for row in data.iter_rows()]
-        return rows
-    finally:
-        workbook.close()
-
-
-def _batch_columns(rows: list[list[Any]]) -> dict[str, int | None]:
+def _batch_columns(rows: Sequence[Sequence[Any]]) -> dict[str, int | None]:
     """The columns of the name and the credit code in a 批量 sheet, found as the reader
     finds its header (by id, else by label)."""
     from assess.intake import labels
@@ -206,10 +190,7 @@ def _batch_columns(rows: list[list[Any]]) -> dict[str, int | None]:
     return {f: h.column_of(f) if h else None for f in ("name", "credit_code")}
 
 
-def _batch_identity(
-    rows: list[list[Any]], number: int, cols: dict[str, int | None]
-) -> tuple[str, str]:
-    row = rows[number - 1] if 0 < number <= len(rows) else []
+def _batch_identity(row: Sequence[Any], cols: dict[str, int | None]) -> tuple[str, str]:
     values = []
     for f in ("name", "credit_code"):
         col = cols[f]
@@ -217,13 +198,15 @@ def _batch_identity(
     return values[0], values[1]
 
 
-def _form_identity(rows: list[list[Any]]) -> tuple[str, str]:
+def _form_identity(rows: Sequence[Sequence[Any]]) -> tuple[str, str]:
     """Name and credit code from a 问卷 sheet: the row whose id (or label) names the field,
     the value in the 填写值 column, found as the reader finds the form's layout."""
     from assess.intake.form import form_layout
     from assess.intake.labels import field_by_label
 
-    start, id_col, label_col, value_col = form_layout(list(enumerate(rows)))
+    start, id_col, label_col, value_col = form_layout(
+        [(i, list(row)) for i, row in enumerate(rows)]
+    )
     found = {"name": "", "credit_code": ""}
     for row in rows[start:]:
         cells = [row[c] for c in (id_col, label_col) if c < len(row)]
@@ -235,32 +218,28 @@ def _form_identity(rows: list[list[Any]]) -> tuple[str, str]:
     return found["name"], found["credit_code"]
 
 
-def identify(records: Sequence[Record]) -> dict[int, tuple[str, str]]:
-    """Best-effort name and credit code of refused records (by position in `records`),
-    read from the raw file; whatever cannot be found is ""."""
-    out: dict[int, tuple[str, str]] = {}
-    grids: dict[tuple[str, str], list[list[Any]]] = {}
-    columns: dict[tuple[str, str], dict[str, int | None]] = {}
-    for i, rec in enumerate(records):
-        if rec.firm is not None:
-            continue
+class Identify:
+    """Best-effort name and credit code of refused records, from what each was read from
+    (`intake.sheet.Raw`; a JSON or YAML file is read again); whatever cannot be found is
+    "".  The header of a 批量 sheet is found once for its rows."""
+
+    def __init__(self) -> None:
+        self._grid: Sequence[Sequence[Any]] | None = None
+        self._columns: dict[str, int | None] = {}
+
+    def __call__(self, record: Record, raw: Raw | None) -> tuple[str, str]:
         try:
-            if rec.sheet is None:
+            if record.sheet is None:
                 from assess.intake.firm import read_mapping
 
-                data, _ = read_mapping(Path(rec.source))
-                out[i] = (_text(data.get("name")), _text(data.get("credit_code")))
-                continue
-            grid_key = (rec.source, rec.sheet)
-            if grid_key not in grids:
-                grids[grid_key] = _grid(Path(rec.source), rec.sheet)
-            rows = grids[grid_key]
-            if rec.row is None:
-                out[i] = _form_identity(rows)
-            else:
-                if grid_key not in columns:
-                    columns[grid_key] = _batch_columns(rows)
-                out[i] = _batch_identity(rows, rec.row, columns[grid_key])
+                data, _ = read_mapping(Path(record.source))
+                return _text(data.get("name")), _text(data.get("credit_code"))
+            if raw is None:
+                return "", ""
+            if record.row is None or raw.row is None:
+                return _form_identity(raw.grid)
+            if raw.grid is not self._grid:
+                self._grid, self._columns = raw.grid, _batch_columns(raw.grid)
+            return _batch_identity(raw.row, self._columns)
         except Exception:  # identification is a courtesy; the problems say what matters
-            out[i] = ("", "")
-    return out
+            return "", ""

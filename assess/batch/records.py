@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
@@ -44,7 +44,7 @@ RankKey = tuple[Decimal, ...]
 # ---- one applicant -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Issue:
     """One thing to send back to an applicant: where it is and what is wrong."""
 
@@ -55,7 +55,7 @@ class Issue:
     code: str = ""  # the problem's catalog key (e.g. intake.value.not_a_number), or ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClassScore:
     id: str
     title: str
@@ -63,7 +63,7 @@ class ClassScore:
     max: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RubricLine:
     """What one rubric made of one applicant: the verdict, the total and each class."""
 
@@ -77,7 +77,7 @@ class RubricLine:
     classes: tuple[ClassScore, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndicatorMark:
     """One indicator of one applicant, for the round's weakest-indicator table."""
 
@@ -89,7 +89,7 @@ class IndicatorMark:
     status: str  # ok, unknown (not_assessed ones are not kept)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ApplicantRow:
     """One applicant of a round, whatever became of it."""
 
@@ -266,6 +266,77 @@ class ApplicantRow:
             cells=tuple(data.get("cells", ())),
             info=tuple(data.get("info", ())),
             extra=tuple((str(h), str(v)) for h, v in data.get("extra", ())),
+        )
+
+
+class Shared:
+    """One object for every value a round's rows hold many times over: rubric ids and
+    titles, verdicts, class scores, totals, regions, the file's name.  The rows of a round
+    of 100,000 applicants then keep little more than what is their own (key, name, credit
+    code, input hash, warnings), so that what a batch holds in memory grows slowly with
+    the round.  Values are shared only when they are the very same (Decimal("80") and
+    Decimal("80.0") stay apart: they are written differently), so whatever reads a row
+    reads what it did."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[Any, ...], Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        key = (Decimal, value.as_tuple()) if isinstance(value, Decimal) else (type(value), value)
+        return self._seen.setdefault(key, value)
+
+    def _made(self, kind: str, parts: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """The one object of `kind` made of `parts` (each one shared already, and kept
+        alive by this: their ids stand for them)."""
+        key = (kind, *map(id, parts))
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = make()
+        return found
+
+    def _texts(self, texts: tuple[str, ...]) -> tuple[str, ...]:
+        if not texts:
+            return texts
+        parts = tuple(self(text) for text in texts)
+        shared: tuple[str, ...] = self._made("texts", parts, lambda: parts)
+        return shared
+
+    def _line(self, line: RubricLine) -> RubricLine:
+        classes = tuple(self._class(c) for c in line.classes)
+        parts = (
+            self(line.rubric),
+            self(line.title),
+            self(line.version),
+            self(line.tier),
+            self(line.pass_status),
+            self(line.total),
+            self(line.max),
+            self._made("classes", classes, lambda: classes),
+        )
+        shared: RubricLine = self._made("line", parts, lambda: RubricLine(*parts))
+        return shared
+
+    def _class(self, c: ClassScore) -> ClassScore:
+        parts = (self(c.id), self(c.title), self(c.points), self(c.max))
+        shared: ClassScore = self._made("class", parts, lambda: ClassScore(*parts))
+        return shared
+
+    def row(self, row: ApplicantRow) -> ApplicantRow:
+        """`row` holding the shared objects for its values."""
+        lines = tuple(self._line(line) for line in row.lines)
+        return replace(
+            row,
+            source=self(row.source),
+            sheet=self(row.sheet),
+            status=self(row.status),
+            size_class=self(row.size_class),
+            lines=self._made("lines", lines, lambda: lines),
+            target=self(row.target),
+            failed=self._texts(row.failed),
+            ineligible=self._texts(row.ineligible),
+            missing=self._texts(row.missing),
+            cells=self._texts(row.cells),
+            info=self._texts(row.info),
         )
 
 

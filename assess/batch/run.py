@@ -56,8 +56,15 @@ from assess.batch.options import (
 from assess.batch.outputs import publish, write_outputs
 from assess.batch.previous import PreviousRound, word_change
 from assess.batch.progress import Progress, make_progress
-from assess.batch.reader import Loaded, Reader, as_issue
-from assess.batch.records import ApplicantRow, Issue, Standing, firm_info, rank_round
+from assess.batch.reader import Chunk, Done, Reader, as_issue
+from assess.batch.records import (
+    ApplicantRow,
+    Issue,
+    Shared,
+    Standing,
+    firm_info,
+    rank_round,
+)
 from assess.batch.scheduler import Scheduler
 from assess.batch.stats import Cohort
 from assess.batch.task import (
@@ -80,6 +87,7 @@ if TYPE_CHECKING:
 
 INTERRUPT_ENV = "ASSESS_BATCH_INTERRUPT_AFTER"  # tests: Ctrl-C after N (interrupt_after)
 STATE_EVERY = 2.0  # seconds between state.json rewrites during a run
+QUEUED = 512  # applicants waiting for the pool before the next chunk is asked for
 
 
 class _Batch:
@@ -112,6 +120,7 @@ class _Batch:
         )
         self.scheduler = Scheduler(pool, context, self._scored, self._rendered)
         self.rows: list[ApplicantRow] = []
+        self.shared = Shared()  # what many rows hold, held once
         self.official = plan.fixed is None  # the official ladder: ranked by it
         self.cohort = Cohort(official=self.official)
         # index → its 批量 sheet's field columns, until its scores say which are blank
@@ -146,22 +155,31 @@ class _Batch:
     # -- phase 1: reading and scoring ------------------------------------------------------
 
     def run(self, sources: Sequence[Source], reader: Reader) -> None:
-        """Phase 1.  The reader reads the next file while this process hands out the
-        applicants of the file before and collects the scores coming back.  (Reading in
+        """Phase 1.  The reader reads the files in its own process and hands their records
+        over a chunk at a time, while this process hands the applicants to the pool and
+        collects the scores coming back; the next chunk is asked for only once fewer than
+        `QUEUED` applicants wait for the pool, so that no more than those (and the ones
+        the pool holds) are in memory here, whatever the size of the round.  (Reading in
         the pool's workers instead was measured: as fast for 100,000 applicants, where
         every core is busy either way, with a higher peak of memory here.)"""
-        loading = [reader.submit(s) for s in sources[:1]]
-        for i, source in enumerate(sources):
-            current = loading.pop(0)
-            if i + 1 < len(sources):
-                loading.append(reader.submit(sources[i + 1]))
-            while not current.done():
-                self.scheduler.pump(block=True, also=current)
-            loaded = reader.outcome(source, current)
-            del current  # its records, once handed out, need not stay in memory
-            self._take(source, loaded)
-            del loaded
+        reader.start(sources)
+        while True:
+            coming = reader.next()
+            while not coming.done():
+                self.scheduler.pump(block=True, also=coming)
+            message = coming.result()
+            del coming
+            if message is None:
+                break
+            source = sources[message.file]
+            if isinstance(message, Chunk):
+                self._take(source, message)
+            else:
+                self._done(source, message)
+            del message  # its records, once handed out, need not stay in memory
             self.scheduler.pump(block=False)
+            while self.scheduler.queued > QUEUED:
+                self.scheduler.pump(block=True)
         while self.scheduler.busy:
             self.scheduler.pump(block=True, final=True)
 
@@ -183,19 +201,19 @@ class _Batch:
             else "",
         )
 
-    def _take(self, source: Source, loaded: Loaded) -> None:
-        """A file read by `reader.load`: its applicants, or the reason it could not be read."""
-        self.reading += loaded.seconds
-        records = loaded.records
-        if records is None:
-            self._file_failure(source, loaded.issues)
-            return
+    def _take(self, source: Source, chunk: Chunk) -> None:
+        """The next applicants of a file being read (`reader.Chunk`)."""
         self.read_any = True
+        records = chunk.records
         self.progress.grow(len(records))
         for i, record in enumerate(records):
-            self._applicant(record, loaded.names.get(i, ("", "")))
-            if i % 256 == 255:
-                self.scheduler.pump(block=False)
+            self._applicant(record, chunk.names.get(i, ("", "")))
+
+    def _done(self, source: Source, done: Done) -> None:
+        """A file read to its end, or the reason (the rest of) it could not be."""
+        self.reading += done.seconds
+        if done.issues:
+            self._file_failure(source, done.issues)
 
     def _key(self, record: Record) -> str:
         path = self._resolved.get(record.source)
@@ -330,7 +348,7 @@ class _Batch:
         if columns is not None and row.missing:
             row = replace(row, cells=tuple(columns.get(f, "") for f in row.missing))
         self.cohort.add(row)
-        self.rows[row.index - 1] = replace(row, marks=()) if row.marks else row
+        self.rows[row.index - 1] = self.shared.row(replace(row, marks=()) if row.marks else row)
         self.progress.advance(row.status, note)
 
     # -- phase 2: the reports --------------------------------------------------------------

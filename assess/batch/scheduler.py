@@ -66,6 +66,11 @@ class Scheduler:
         self.broken: set[int] = set()
 
     @property
+    def queued(self) -> int:
+        """Applicants waiting to be handed to the pool."""
+        return len(self.queue)
+
+    @property
     def busy(self) -> bool:
         return bool(self.queue or self.retry or self.inflight)
 

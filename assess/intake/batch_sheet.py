@@ -7,6 +7,7 @@ blank row is skipped.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from itertools import chain, islice
 from typing import Any
@@ -17,7 +18,7 @@ from assess.intake.firm import Record, unknown_field
 from assess.intake.labels import HEADER_SEARCH_ROWS, Header, at, find_header
 from assess.intake.layout import BATCH_ID_ROW, BATCH_LABEL_ROW
 from assess.intake.places import col_letter
-from assess.intake.sheet import CellReader, Sheet, blank, record
+from assess.intake.sheet import CellReader, Raw, Read, Sheet, blank, record
 
 
 def _check_header(header: Header, header_row: int, sheet: Sheet) -> None:
@@ -71,9 +72,17 @@ def _text(raw: object) -> str:
 
 def read_batch(sheet: Sheet) -> list[Record]:
     """One record per filled row of a 批量 sheet."""
+    return [made for made, _ in batch_rows(sheet)]
+
+
+def batch_rows(sheet: Sheet) -> Iterator[Read]:
+    """The records of a 批量 sheet, one per filled row, read as they are asked for.  The
+    sheet's header is read and checked at once: a sheet without a usable one raises
+    `InputError` here, before any row is read.  The sheet's XML is not kept."""
     head = list(islice(sheet.rows, HEADER_SEARCH_ROWS))
     if not head:
-        return []
+        sheet.xml = b""
+        return iter(())
     header = find_header([row for _, row in head])
     if header is None:
         raise InputError(
@@ -92,8 +101,22 @@ def read_batch(sheet: Sheet) -> list[Record]:
     percent = {
         col: sheet.percent_cells(col) for col, spec in columns if spec.type is FieldType.PERCENT
     }
+    sheet.xml = b""  # everything read from it: the rows need only what it told
+    # The sheet's first rows as they stand in it, from row 1: what a refused row is named by
+    grid: list[list[Any]] = [[] for _ in range(min(head[0][0], HEADER_SEARCH_ROWS))]
+    grid += [row for r, row in head if r < HEADER_SEARCH_ROWS]
+    return _rows(sheet, header, head, percent, grid)
+
+
+def _rows(
+    sheet: Sheet,
+    header: Header,
+    head: list[tuple[int, list[Any]]],
+    percent: dict[int, set[int]],
+    grid: list[list[Any]],
+) -> Iterator[Read]:
+    columns: list[tuple[int, Field]] = list(header.columns)
     required = [(col, spec) for col, spec in columns if spec.required]
-    records: list[Record] = []
     letters = {spec.id: col_letter(col) for col, spec in columns}
     others = _other_columns(header, [row for _, row in head], {col for col, _ in columns})
     bad_rows = {r for r, _ in sheet.bad}  # a formula's cell reads "": it must be looked at
@@ -127,10 +150,8 @@ def read_batch(sheet: Sheet) -> list[Record]:
                     )
                 )
         made = record(sheet, r + 1, reader, notices)
-        if made.firm is not None:
-            extra = tuple(
-                (col_letter(col), name, _text(at(row, col))) for col, name in others.items()
-            )
-            made = replace(made, firm=replace(made.firm, extra=extra, columns=letters))
-        records.append(made)
-    return records
+        if made.firm is None:
+            yield made, Raw(grid, row)
+            continue
+        extra = tuple((col_letter(col), name, _text(at(row, col))) for col, name in others.items())
+        yield replace(made, firm=replace(made.firm, extra=extra, columns=letters)), None

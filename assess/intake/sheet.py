@@ -6,7 +6,7 @@ naming its cell; `record` turns them into the firm's `Record`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -43,6 +43,21 @@ class Sheet:
         if not self.percent_xfs:
             return set()
         return percent_rows(self.xml, col_letter(col), self.percent_xfs)
+
+
+@dataclass(frozen=True)
+class Raw:
+    """What a refused record was read from, for a caller that names it as best it can
+    (`assess.batch.inputs.who`): the sheet's rows from its first (row 1, `[]` for a row
+    before the sheet's first filled one): all of a 问卷 sheet, a 批量 sheet's first
+    `labels.HEADER_SEARCH_ROWS`; and for a 批量 row, that row (values from column A)."""
+
+    grid: Sequence[Sequence[Any]]
+    row: Sequence[Any] | None = None
+
+
+# A record as a reader yields it: with `Raw` when it was refused (no firm), else None.
+Read = tuple[Record, Raw | None]
 
 
 def sheet_rows(sheet: Any) -> Iterator[tuple[int, list[Any]]]:

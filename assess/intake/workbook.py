@@ -18,17 +18,18 @@ or 批量 sheet) raise `InputError` with one line naming the file; a firm's bad 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from assess.catalog import t
 from assess.intake import EXCEL_SUFFIXES
-from assess.intake.batch_sheet import read_batch
+from assess.intake.batch_sheet import batch_rows
 from assess.intake.cells import NoCellRefs, scan_bad_cells, scan_with_openpyxl
 from assess.intake.firm import Record
 from assess.intake.form import read_form
 from assess.intake.guard import fail, open_zip, sniff
 from assess.intake.layout import BATCH_FIRST_ROW, SHEET_BATCH, SHEET_FORM, find_sheet
-from assess.intake.sheet import Sheet, sheet_rows
+from assess.intake.sheet import Raw, Read, Sheet, sheet_rows
 
 
 def read_workbook(path: Path) -> list[Record]:
@@ -36,6 +37,15 @@ def read_workbook(path: Path) -> list[Record]:
 
     Raises `InputError` (one line naming the file) when the file cannot be read at all.
     """
+    return [record for record, _ in iter_workbook(path)]
+
+
+def iter_workbook(path: Path) -> Iterator[Read]:
+    """`read_workbook`'s records one at a time, each refused one with what it was read
+    from (`sheet.Raw`), so that a 批量 sheet's rows need not all be held at once.  Every
+    reason not to read the file at all (`InputError`) is raised before the first record:
+    the guard, both sheets parsed and scanned, the 批量 header read and checked; only "no
+    firm in it" is known at the end, when there has been no record."""
     import python_calamine
 
     path = Path(path)
@@ -52,20 +62,21 @@ def read_workbook(path: Path) -> list[Record]:
         raise fail(source, "intake.file.password") from None
     except Exception as exc:  # calamine's own errors: zip, XML, unsupported content
         raise fail(source, "intake.file.damaged", detail=exc) from None
-    names = list(workbook.sheet_names)
-    form_name = find_sheet(names, SHEET_FORM)
-    batch_name = find_sheet(names, SHEET_BATCH)
-    if form_name is None and batch_name is None:
-        raise fail(
-            source,
-            "intake.file.no_sheet",
-            sheets="、".join(names) or t("intake.file.no_sheets"),
-        )
-    wanted = [n for n in (form_name, batch_name) if n is not None]
-    records: list[Record] = []
     try:
+        names = list(workbook.sheet_names)
+        form_name = find_sheet(names, SHEET_FORM)
+        batch_name = find_sheet(names, SHEET_BATCH)
+        if form_name is None and batch_name is None:
+            raise fail(
+                source,
+                "intake.file.no_sheet",
+                sheets="、".join(names) or t("intake.file.no_sheets"),
+            )
+        wanted = [n for n in (form_name, batch_name) if n is not None]
+        first: list[Read] = []
+        rows: Iterator[Read] = iter(())
         for name in wanted:
-            xml = book.xml.get(name)
+            xml = book.xml.pop(name, None)
             if xml is None:  # never let calamine read a sheet the guard has not measured
                 raise fail(source, "intake.file.sheet_missing", sheet=name)
             try:
@@ -80,14 +91,25 @@ def read_workbook(path: Path) -> list[Record]:
                 except Exception as exc:  # openpyxl's own errors on XML calamine accepted
                     raise fail(source, "intake.file.damaged", detail=f"{name}: {exc}") from None
             sheet = Sheet(source, name, sheet_rows(data), bad, xml, book.percent_xfs)
+            del xml
             if name == form_name:
+                grid = list(sheet_rows(data))
+                sheet.rows = iter(grid)
                 record = read_form(sheet)
                 if record is not None:
-                    records.append(record)
+                    refused = None
+                    if record.firm is None:
+                        padded: list[list[object]] = [[] for _ in range(grid[0][0])]
+                        refused = Raw([*padded, *(row for _, row in grid)])
+                    first.append((record, refused))
             else:
-                records.extend(read_batch(sheet))
+                rows = batch_rows(sheet)
+        yield from first
+        held = bool(first)
+        for item in rows:
+            held = True
+            yield item
     finally:
         workbook.close()
-    if not records:
+    if not held:
         raise fail(source, "intake.file.empty", row=BATCH_FIRST_ROW)
-    return records
