@@ -31,7 +31,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
         sys.path.remove(str(ROOT / "bench"))
     path = tmp_path_factory.mktemp("stream") / "round.xlsx"
     build_workbook(path, ROWS)
-    return path  # type: ignore[no-any-return]
+    return path
 
 
 def test_the_reader_hands_over_a_chunk_before_the_file_is_read(
