@@ -37,6 +37,7 @@ VERDICT_RANK = {verdict: i for i, verdict in enumerate(VERDICTS)}
 BARRING_GATES = ("sme", "compliance")
 # The fields the summary shows of every applicant, in this order: where it is, what it does.
 INFO_FIELDS = ("province", "city", "district", "industry", "main_product", "niche_market")
+SHARED_INFO = 4  # of INFO_FIELDS, the first ones many applicants share (`Shared`)
 NO_SCORE = Decimal(-1)  # below every score rate: no rubric with points
 RankKey = tuple[Decimal, ...]
 
@@ -336,8 +337,15 @@ class Shared:
             ineligible=self._texts(row.ineligible),
             missing=self._texts(row.missing),
             cells=self._texts(row.cells),
-            info=self._texts(row.info),
+            info=self._info(row.info),
         )
+
+    def _info(self, info: tuple[str, ...]) -> tuple[str, ...]:
+        """The region and industry shared; the firm's own product and market are its own
+        (sharing what no other row holds would cost more than it saves)."""
+        if not info:
+            return info
+        return tuple(self(v) if i < SHARED_INFO else v for i, v in enumerate(info))
 
 
 # Indicator sums of several applicants, (rubric, indicator id) → [title, points, max, n,
