@@ -316,14 +316,33 @@ def _number(digits: bytes) -> int:
     return int(digits) if len(digits) <= 12 else _HUGE
 
 
+_WINDOW = 1 << 20  # `_plain` looks at a sheet this much at a time …
+_OVERLAP = 64  # … and this much beyond, where a match that starts within may end
+
+
+def _plain(xml: bytes) -> bool:
+    """Whether every address is written plainly (` r="…"`, not `a="1"r="2"` nor `r = '…'`)
+    and within CZ99999: the sheet read a window at a time, so that a sheet of 20,000
+    firms (50 MB of XML) is not copied whole for it."""
+    for at in range(0, len(xml), _WINDOW):
+        text = xml[at : at + _WINDOW + _OVERLAP].translate(_CANONICAL)
+        if b" =" in text or b"= " in text or b'"r=' in text:
+            return False
+        far = _FAR_ADDRESS.search(text)
+        # A match starting in the overlap may be an address cut short by the window's end:
+        # the next window looks at it whole.
+        if far is not None and (far.start() < _WINDOW or at + len(text) >= len(xml)):
+            return False
+    return True
+
+
 def sheet_box(xml: bytes) -> tuple[int, int] | None:
     """(rows, columns) of the box from A1 to the sheet's last filled row and column (at
     least what calamine allocates: its box starts at the first filled cell), or None when
     every address is written plainly and within CZ99999."""
-    text = xml.translate(_CANONICAL)
-    plain = b" =" not in text and b"= " not in text and b'"r=' not in text  # not `a="1"r="2"`
-    if plain and _FAR_ADDRESS.search(text) is None:
+    if _plain(xml):
         return None
+    text = xml.translate(_CANONICAL)
     rows = cols = 0
     unaddressed = False
     for tag in _FILLED_CELL.findall(text):
