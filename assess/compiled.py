@@ -68,6 +68,7 @@ __all__ = [
     "compiled",
     "decide",
     "from_assessment",
+    "reacher",
 ]
 
 # What went to the engine, by kind: "rubric" (a whole rubric not compiled), "firm" (one
@@ -910,7 +911,8 @@ class Compiled:
     class_ids: tuple[str, ...]
     judge: Judge
 
-    def decide(self, firm: Firm) -> Decision:
+    def _firm(self, firm: Firm) -> tuple[_Firm, str | None]:
+        """The firm's values as the compiled functions read them, and its size class."""
         values = _values(firm)
         get = values.get
         env: dict[str, object] = {name: get(name) for name in self.inputs}
@@ -924,6 +926,24 @@ class Compiled:
             env["size_class"] = size_class if size_class is not None else Blank(missing)
         for mid, fn in self.metrics:
             env[mid] = fn(env)
+        return f, size_class
+
+    def reacher(self, firm: Firm) -> Callable[[int], Decided | None]:
+        """The n-th indicator's (points, status, the most its blanks could bring or None);
+        None where the engine must decide it."""
+        f, _ = self._firm(firm)
+        runs = self.indicators
+
+        def reach(n: int) -> Decided | None:
+            try:
+                return runs[n][2](f)
+            except (_Engine, Mismatch):
+                return None
+
+        return reach
+
+    def decide(self, firm: Firm) -> Decision:
+        f, size_class = self._firm(firm)
         indicators = []
         total = open_total = _ZERO
         by_class: dict[str, list[Decimal]] = {c: [_ZERO, _ZERO] for c in self.class_ids}
@@ -1099,6 +1119,21 @@ def _compile(rubric: m.Rubric) -> Compiled | None:
         tuple(cls.id for cls in rubric.classes),
         _judge(rubric.pass_rule, roles),
     )
+
+
+def reacher(rubric: m.Rubric, firm: Firm) -> Callable[[int], Decided | None] | None:
+    """The n-th indicator's (points, status, the most its blanks could bring or None) as
+    `engine.decide` gives them, by the compiled functions, for the engine to take an
+    undecided indicator's bounds from instead of searching them; None (or None for an
+    indicator) where the compiled functions would hand the firm or the rubric to the
+    engine."""
+    made = compiled(rubric)
+    if made is None:
+        return None
+    try:
+        return made.reacher(firm)
+    except (_Engine, Mismatch):
+        return None
 
 
 def decide(rubric: m.Rubric, firm: Firm) -> Decision:

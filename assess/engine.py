@@ -42,12 +42,13 @@ from assess.rubric.expr import Expr, Result, Unknown
 from assess.rubric.operators import Outcome, ScoreModel, operator_for
 from assess.rubric.operators.bands import band_for, band_label
 from assess.rubric.operators.base import with_unit
-from assess.rubric.size import classify
+from assess.rubric.size import SizeResult, SizeStandard, classify
 
 __all__ = [
     "band_for",
     "band_label",
     "decide",
+    "decide_reusing",
     "evaluate",
     "maturity_level",
     "scoring_context",
@@ -88,7 +89,7 @@ class _Context:
                 )
             figures = {k: self.env.get(k) for k in ("employees", "revenue", "total_assets")}
             industry = self.env.get("industry")
-            sized = classify(standard, industry if isinstance(industry, str) else None, figures)
+            sized = _classify(standard, industry if isinstance(industry, str) else None, figures)
             self.size_class, self.size_reason = sized.size_class, sized.reason
             self.size_candidates = sized.candidates
             self.env["size_class"] = (
@@ -273,6 +274,30 @@ class _Context:
         return t("operator.figure_inputs", figure=head, inputs=parts)
 
 
+# The last size class decided, with what it was decided from: the rubrics of a round
+# share a size standard and score one firm in a row.  One tuple, replaced whole.
+_last_sized: tuple[tuple[object, ...], SizeResult, SizeStandard] | None = None
+
+
+def _classify(standard: SizeStandard, industry: str | None, figures: dict[str, Any]) -> SizeResult:
+    """`size.classify`, given again for the same standard, industry, figures (each with
+    its type) and language."""
+    global _last_sized
+    key = (
+        id(standard),
+        language(),
+        industry,
+        *[(v.__class__, v) for v in figures.values()],
+        *figures,
+    )
+    last = _last_sized
+    if last is not None and last[0] == key and last[2] is standard:
+        return last[1]
+    sized = classify(standard, industry, figures)
+    _last_sized = (key, sized, standard)
+    return sized
+
+
 @functools.cache
 def _labels(prefix: str, lang: Lang) -> dict[str, str]:
     """A catalog label table, built once per language (the catalog does not change)."""
@@ -432,9 +457,20 @@ def _metric_chain(rubric: m.Rubric, metric: str) -> tuple[m.Metric, ...]:
 # ---- indicators: each scored by its operator ---------------------------------------------
 
 
-def _bounded(ctx: _Context, score: ScoreModel, maximum: Decimal) -> Outcome:
+# An indicator's (points, status, the most its blanks could bring or None), found
+# without words (`assess.compiled.reacher`).
+Reach = tuple[Decimal, str, Decimal | None]
+
+
+def _bounded(
+    ctx: _Context,
+    score: ScoreModel,
+    maximum: Decimal,
+    reach: Callable[[], Reach | None] | None = None,
+) -> Outcome:
     """An operator's decision with its bounds: undecided, its points are what the known
-    data guarantees and `high` the most the blanks could bring."""
+    data guarantees and `high` the most the blanks could bring (taken from what `reach`
+    gives when it is given and undecided too, instead of searched)."""
     op = operator_for(score)
     if ctx.fast:
         o = op.decide(score, ctx, maximum)
@@ -444,6 +480,9 @@ def _bounded(ctx: _Context, score: ScoreModel, maximum: Decimal) -> Outcome:
         o = op.score(score, ctx, maximum)
     if o.status != "unknown":
         return o
+    found = reach() if reach is not None else None
+    if found is not None and found[1] == "unknown" and found[2] is not None:
+        return replace(o, points=found[0], high=found[2])
     low, high = op.bounds(score, ctx, maximum, o)
     return replace(o, points=low, high=high)
 
@@ -472,8 +511,10 @@ def range_words(low: Decimal, high: Decimal, missing: list[str]) -> str:
     return t("operator.range", low=fmt(low), fill=fill, high=fmt(high))
 
 
-def _score_indicator(ctx: _Context, ind: m.Indicator) -> IndicatorResult:
-    o = _bounded(ctx, ind.score, ind.max)
+def _score_indicator(
+    ctx: _Context, ind: m.Indicator, reach: Callable[[], Reach | None] | None = None
+) -> IndicatorResult:
+    o = _bounded(ctx, ind.score, ind.max, reach)
     status = ind.status or ctx.rubric.status
     return IndicatorResult(
         id=ind.id,
@@ -667,11 +708,12 @@ def _platform_line(
 class _Planner:
     """Makes an assessment's plan from the context it was scored in (no second one)."""
 
-    def __init__(self, ctx: _Context):
-        self.ctx = ctx
+    def __init__(self, context: Callable[[], _Context]):
+        self.context = context
 
     def __call__(self, a: Assessment) -> planning.TierPlan | None:
-        return planning.build(a, self.ctx.rubric, self.ctx)
+        ctx = self.context()
+        return planning.build(a, ctx.rubric, ctx)
 
 
 def evaluate(rubric: m.Rubric, firm: Firm, reference: m.Rubric | None = None) -> Assessment:
@@ -693,9 +735,251 @@ def decide(rubric: m.Rubric, firm: Firm, reference: m.Rubric | None = None) -> A
     return _evaluate(_Context(rubric, firm, fast=True), reference)
 
 
+# ---- deciding a round: each item worded once per distinct input --------------------------
+
+# The operators whose wording in `decide` reads nothing but the names they declare
+# (`names_read`; a local block's parts too), through the scope: the built-in ones, whose
+# `decide` looks for no lever (and so reads neither the assessment year nor another
+# field).  An item scored by any other operator is worded afresh for every firm.
+_KNOWN_OPERATORS = frozenset({"bands", "tiers", "enum", "items", "stepped", "best_of", "local"})
+# What the size class is decided from (and its reason quotes): an item reading it is
+# keyed by these.
+_SIZE_FACTS = ("employees", "industry", "revenue", "total_assets")
+# Results remembered per rubric and language, at most this many (then the oldest go).
+WORDS_LIMIT = 20_000
+# Rubrics with results remembered, at most this many (a rubric file's object is made anew
+# for each chunk a worker receives).
+_RUBRICS_LIMIT = 8
+
+
+class _Unkeyed(Exception):
+    """A value that cannot be part of a key: the item is worded afresh."""
+
+
+def _declared(score: ScoreModel) -> set[str] | None:
+    """Every name an item's decision and wording read (a local block's parts too); None
+    when an operator there is not one whose reading is known."""
+    op = operator_for(score)
+    if op.name not in _KNOWN_OPERATORS or op.__module__ != f"assess.rubric.operators.{op.name}":
+        return None
+    found = set(op.names_read(score))
+    if op.name == "local":
+        for block in getattr(score, "blocks", ()):
+            for part in block.parts:
+                inner = _declared(part.score)
+                if inner is None:
+                    return None
+                found |= inner
+    return found
+
+
+def _leaves(rubric: m.Rubric, names: Iterable[str]) -> tuple[str, ...]:
+    """The firm's values `names` are computed from: the fields of metrics, the figures
+    and industry of the size class."""
+    metrics = {x.id: x for x in rubric.metrics}
+    out: set[str] = set()
+    todo = list(names)
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in metrics:
+            todo.extend(metrics[name].expr.names)
+        elif name == "size_class":
+            out.update(_SIZE_FACTS)
+        else:
+            out.add(name)
+    return tuple(sorted(out))
+
+
+def _tag(value: object) -> object:
+    """A firm's value as a key: its type with it (True is not 1), a Decimal by its digits
+    and exponent (1.0 is not 1 where a value is shown as given)."""
+    cls = value.__class__
+    if cls is Decimal:
+        return cls, value.as_tuple()  # type: ignore[attr-defined]
+    if cls is str or cls is bool or cls is int:
+        return cls, value
+    if value is None:
+        return None
+    raise _Unkeyed
+
+
+class _Words:
+    """One rubric's items, each with the values its result is decided and worded from,
+    and the results remembered by those values, per language."""
+
+    def __init__(self, rubric: m.Rubric):
+        self.rubric = rubric
+        indicators: list[tuple[str, ...] | None] = []
+        for ind in rubric.indicators:
+            names = _declared(ind.score)
+            indicators.append(None if names is None else _leaves(rubric, names))
+        self.indicators = tuple(indicators)
+        self.conditions = tuple(
+            _leaves(rubric, frozenset().union(*(c.when.names for c in cond.require)))
+            for cond in rubric.conditions
+        )
+        self.sized = rubric.size_standard is not None
+        # The firm's values the scoring context is made from (an odd one makes it raise)
+        # that no key above holds: keyed on their own, remembered once a context was
+        # made from them.
+        keyed = {n for leaves in (*self.indicators, *self.conditions) for n in leaves or ()}
+        if self.sized:
+            keyed.update(_SIZE_FACTS)
+        self.rest = tuple(sorted(set(rubric.inputs) - keyed))
+        self.memo: dict[str, dict[tuple[object, ...], Any]] = {}
+
+    def remembered(self, lang: str) -> dict[tuple[object, ...], Any]:
+        found = self.memo.get(lang)
+        if found is None:
+            found = self.memo[lang] = {}
+        return found
+
+
+_WORDS: dict[int, _Words] = {}
+
+
+def _words(rubric: m.Rubric) -> _Words:
+    found = _WORDS.get(id(rubric))
+    if found is not None and found.rubric is rubric:
+        return found
+    if len(_WORDS) >= _RUBRICS_LIMIT:
+        del _WORDS[next(iter(_WORDS))]
+    made = _WORDS[id(rubric)] = _Words(rubric)
+    return made
+
+
+def _remember(memo: dict[tuple[object, ...], Any], key: tuple[object, ...], value: Any) -> None:
+    if len(memo) >= WORDS_LIMIT:
+        del memo[next(iter(memo))]
+    memo[key] = value
+
+
+def decide_reusing(
+    rubric: m.Rubric,
+    firm: Firm,
+    reference: m.Rubric | None = None,
+    reaches: Callable[[], Callable[[int], Reach | None] | None] | None = None,
+) -> Assessment:
+    """`decide`, with each indicator's and condition's result (its points, reason, band,
+    figure...) taken from an earlier firm whose values it reads were the same, when there
+    was one: what it reads is the values of the names its operator declares, through the
+    metrics to the fields (the size class: the figures and industry it is decided from),
+    in the current language, on the same rubric object.  The rest is `decide`'s.  Equal to
+    `decide` field by field (tests/test_batch_words.py).
+
+    `reaches`: gives the n-th indicator's points, status and bounds found without words
+    (`assess.compiled.reacher`), asked for when an indicator to word is undecided: its
+    bounds are then taken from there instead of searched."""
+    words = _words(rubric)
+    memo = words.remembered(language())
+    get = firm.values.get
+    made: list[_Context] = []
+
+    def context() -> _Context:
+        if not made:
+            made.append(_Context(rubric, firm, fast=True))
+        return made[0]
+
+    def key_of(kind: int, leaves: tuple[str, ...]) -> tuple[object, ...] | None:
+        try:
+            return (kind, *[_tag(get(n)) for n in leaves])
+        except _Unkeyed:
+            return None
+
+    if words.rest:
+        key = key_of(-2, words.rest)
+        if key is None or key not in memo:
+            context()
+            if key is not None:
+                _remember(memo, key, True)
+    known: list[Callable[[int], Reach | None] | None] = []
+
+    def reach(n: int) -> Reach | None:
+        if reaches is None:
+            return None
+        if not known:
+            known.append(reaches())
+        found = known[0]
+        return None if found is None else found(n)
+
+    indicators = []
+    for n, (ind, leaves) in enumerate(zip(rubric.indicators, words.indicators, strict=True)):
+        key = None if leaves is None else key_of(n, leaves)
+        found = None if key is None else memo.get(key)
+        if found is None:
+            found = _score_indicator(context(), ind, functools.partial(reach, n))
+            if key is not None:
+                _remember(memo, key, found)
+        indicators.append(found)
+    base = len(rubric.indicators)
+    conditions = []
+    for n, (cond, leaves) in enumerate(zip(rubric.conditions, words.conditions, strict=True)):
+        key = key_of(base + n, leaves)
+        got = None if key is None else memo.get(key)
+        if got is None:
+            got = _condition(context(), cond)
+            if key is not None:
+                _remember(memo, key, got)
+        conditions.append(got)
+    size_class: str | None = None
+    size_reason = ""
+    if words.sized:
+        key = key_of(-1, _SIZE_FACTS)
+        sized = None if key is None else memo.get(key)
+        if sized is None:
+            ctx = context()
+            sized = (ctx.size_class, ctx.size_reason)
+            if key is not None:
+                _remember(memo, key, sized)
+        size_class, size_reason = sized
+    return _assemble(
+        rubric,
+        firm,
+        tuple(indicators),
+        tuple(conditions),
+        size_class,
+        size_reason,
+        context,
+        reference,
+        True,
+    )
+
+
 def _evaluate(ctx: _Context, reference: m.Rubric | None) -> Assessment:
-    rubric, firm = ctx.rubric, ctx.firm
+    rubric = ctx.rubric
     indicators = tuple(_score_indicator(ctx, ind) for ind in rubric.indicators)
+    conditions = tuple(_condition(ctx, c) for c in rubric.conditions)
+    return _assemble(
+        rubric,
+        ctx.firm,
+        indicators,
+        conditions,
+        ctx.size_class,
+        ctx.size_reason,
+        lambda: ctx,
+        reference,
+        ctx.fast,
+    )
+
+
+def _assemble(
+    rubric: m.Rubric,
+    firm: Firm,
+    indicators: tuple[IndicatorResult, ...],
+    conditions: tuple[ConditionResult, ...],
+    size_class: str | None,
+    size_reason: str,
+    context: Callable[[], _Context],
+    reference: m.Rubric | None,
+    fast: bool,
+) -> Assessment:
+    """The assessment from its indicators and conditions: class totals, the pass rule,
+    the notes.  `context` gives the scoring context, asked for only when the verdict waits
+    for the platform's score (its line is searched) and when the plan is made."""
     minima = planning.class_minima_of(rubric)
     classes = []
     for cls in rubric.classes:
@@ -715,7 +999,6 @@ def _evaluate(ctx: _Context, reference: m.Rubric | None) -> Assessment:
         )
     total = sum((i.points for i in indicators), Decimal(0))
     open_total = sum((i.at_most - i.points for i in indicators), Decimal(0))
-    conditions = tuple(_condition(ctx, c) for c in rubric.conditions)
     judge = _Judge(total, open_total, {c.id: c for c in classes}, {c.id: c for c in conditions})
     verdict = judge.rule(rubric.pass_rule)
     status: PassStatus = "pass" if verdict else "fail" if verdict is False else "undetermined"
@@ -724,7 +1007,7 @@ def _evaluate(ctx: _Context, reference: m.Rubric | None) -> Assessment:
         rubric, total, open_total, classes, conditions
     ):
         status = "platform_pending"
-        platform_need = _platform_line(ctx, rubric, conditions)
+        platform_need = _platform_line(context(), rubric, conditions)
     notes = []
     if rubric.status == "advisory":
         notes.append(t("operator.note.advisory", title=str(rubric.title)))
@@ -761,8 +1044,8 @@ def _evaluate(ctx: _Context, reference: m.Rubric | None) -> Assessment:
         max=rubric.max_total,
         pass_status=status,
         pass_mark=rubric.pass_mark,
-        size_class=ctx.size_class,
-        size_reason=ctx.size_reason,
+        size_class=size_class,
+        size_reason=size_reason,
         classes=tuple(classes),
         indicators=indicators,
         conditions=conditions,
@@ -774,9 +1057,9 @@ def _evaluate(ctx: _Context, reference: m.Rubric | None) -> Assessment:
         effective_from=rubric.effective_from,
         effective_to=rubric.effective_to,
         source_notes=texts(rubric.source_notes),
-        reference=_reference(reference, firm, ctx.fast) if status == "platform_pending" else None,
+        reference=_reference(reference, firm, fast) if status == "platform_pending" else None,
         platform_need=platform_need,
-        planner=_Planner(ctx),
+        planner=_Planner(context),
     )
 
 
