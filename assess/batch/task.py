@@ -20,6 +20,7 @@ or rendering one becomes a "failed" outcome naming the applicant and the stage.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import hashlib
 import json
@@ -209,11 +210,17 @@ def _rubric(ref: str, context: Context) -> Rubric:
     return custom if custom is not None else bundled(ref)
 
 
+# Phase 1 words each indicator and condition once per distinct input it reads, per worker
+# (`engine.decide_reusing`, equal to `engine.decide`); False: every applicant afresh.
+REUSE_WORDS = True
+
+
 def _assess(job: Job, context: Context, *, decided: bool = False) -> list[Assessment]:
     """The applicant's assessments, a verdict waiting for the platform's score with the
-    2022 专精特新 points beside it.  `decided`: without the next bands (`engine.decide`),
-    for phase 1, which writes no report."""
-    from assess.engine import decide, evaluate
+    2022 专精特新 points beside it.  `decided`: without the next bands (`engine.decide`,
+    each item's result reused from an earlier applicant whose values it reads were the
+    same: `engine.decide_reusing`), for phase 1, which writes no report."""
+    from assess.engine import decide, decide_reusing, evaluate
     from assess.errors import RubricError
     from assess.rubric.selection import REFERENCE_RUBRIC
 
@@ -221,6 +228,16 @@ def _assess(job: Job, context: Context, *, decided: bool = False) -> list[Assess
         reference: Rubric | None = bundled(REFERENCE_RUBRIC)
     except RubricError:  # not bundled: no reference figure
         reference = None
+    if decided and REUSE_WORDS:
+        from assess.compiled import reacher
+
+        firm = job.firm
+        out = []
+        for ref in job.rubrics:
+            rubric = _rubric(ref, context)
+            reaches = functools.partial(reacher, rubric, firm)
+            out.append(decide_reusing(rubric, firm, reference, reaches))
+        return out
     score = decide if decided else evaluate
     return [score(_rubric(ref, context), job.firm, reference) for ref in job.rubrics]
 
