@@ -946,6 +946,7 @@ def decide_reusing(
         context,
         reference,
         True,
+        memo,
     )
 
 
@@ -976,10 +977,86 @@ def _assemble(
     context: Callable[[], _Context],
     reference: m.Rubric | None,
     fast: bool,
+    memo: dict[tuple[object, ...], Any] | None = None,
 ) -> Assessment:
     """The assessment from its indicators and conditions: class totals, the pass rule,
     the notes.  `context` gives the scoring context, asked for only when the verdict waits
-    for the platform's score (its line is searched) and when the plan is made."""
+    for the platform's score (its line is searched) and when the plan is made.  `memo`:
+    the judgement remembered by what it reads of the items (`_judged`)."""
+    judged: Judged | None = None
+    if memo is None:
+        judged = _judged(rubric, indicators, conditions)
+    else:
+        key = (
+            -3,
+            language(),
+            # Each figure by its digits: 5.0 and 5 are equal, but printed apart.
+            *[(_digits(i.points), _digits(i.high), i.status, i.provisional) for i in indicators],
+            *[(c.ok, c.missing, c.provisional) for c in conditions],
+        )
+        judged = memo.get(key)
+        if judged is None:
+            judged = _judged(rubric, indicators, conditions)
+            _remember(memo, key, judged)
+    classes, total, lines, status, notes, maturity = judged
+    platform_need = (
+        _platform_line(context(), rubric, conditions) if status == "platform_pending" else None
+    )
+    return Assessment(
+        rubric=rubric.id,
+        rubric_title=str(rubric.title),
+        rubric_version=rubric.version,
+        rubric_status=rubric.status,
+        tier=rubric.tier,
+        document=str(rubric.document),
+        firm=firm.name,
+        source=firm.source,
+        total=total,
+        max=rubric.max_total,
+        pass_status=status,
+        pass_mark=rubric.pass_mark,
+        size_class=size_class,
+        size_reason=size_reason,
+        classes=classes,
+        indicators=indicators,
+        conditions=conditions,
+        explanation=lines,
+        warnings=firm.warnings,
+        notes=notes,
+        maturity=maturity,
+        issued_by=str(rubric.issued_by),
+        effective_from=rubric.effective_from,
+        effective_to=rubric.effective_to,
+        source_notes=texts(rubric.source_notes),
+        reference=_reference(reference, firm, fast) if status == "platform_pending" else None,
+        platform_need=platform_need,
+        planner=_Planner(context),
+    )
+
+
+def _digits(value: Decimal | None) -> object:
+    return None if value is None else value.as_tuple()
+
+
+Judged = tuple[
+    tuple[ClassResult, ...],
+    Decimal,
+    tuple[RuleLine, ...],
+    PassStatus,
+    tuple[str, ...],
+    str | None,
+]
+
+
+def _judged(
+    rubric: m.Rubric,
+    indicators: tuple[IndicatorResult, ...],
+    conditions: tuple[ConditionResult, ...],
+) -> Judged:
+    """The class totals, the total, the pass rule's lines, the status, the notes and the
+    maturity: read from the indicators' points, bounds, status
+    and provisional mark and the conditions' outcome, missing names and provisional mark
+    (the rest of them is the rubric's), in the current language."""
     minima = planning.class_minima_of(rubric)
     classes = []
     for cls in rubric.classes:
@@ -1002,12 +1079,10 @@ def _assemble(
     judge = _Judge(total, open_total, {c.id: c for c in classes}, {c.id: c for c in conditions})
     verdict = judge.rule(rubric.pass_rule)
     status: PassStatus = "pass" if verdict else "fail" if verdict is False else "undetermined"
-    platform_need = None
     if verdict is None and _only_the_platform_score_open(
         rubric, total, open_total, classes, conditions
     ):
         status = "platform_pending"
-        platform_need = _platform_line(context(), rubric, conditions)
     notes = []
     if rubric.status == "advisory":
         notes.append(t("operator.note.advisory", title=str(rubric.title)))
@@ -1031,36 +1106,8 @@ def _assemble(
         )
     if status == "platform_pending":
         notes.append(t("operator.note.platform"))
-    return Assessment(
-        rubric=rubric.id,
-        rubric_title=str(rubric.title),
-        rubric_version=rubric.version,
-        rubric_status=rubric.status,
-        tier=rubric.tier,
-        document=str(rubric.document),
-        firm=firm.name,
-        source=firm.source,
-        total=total,
-        max=rubric.max_total,
-        pass_status=status,
-        pass_mark=rubric.pass_mark,
-        size_class=size_class,
-        size_reason=size_reason,
-        classes=tuple(classes),
-        indicators=indicators,
-        conditions=conditions,
-        explanation=tuple(judge.lines),
-        warnings=firm.warnings,
-        notes=tuple(notes),
-        maturity=maturity_level(rubric, total, rubric.max_total, open_total),
-        issued_by=str(rubric.issued_by),
-        effective_from=rubric.effective_from,
-        effective_to=rubric.effective_to,
-        source_notes=texts(rubric.source_notes),
-        reference=_reference(reference, firm, fast) if status == "platform_pending" else None,
-        platform_need=platform_need,
-        planner=_Planner(context),
-    )
+    maturity = maturity_level(rubric, total, rubric.max_total, open_total)
+    return tuple(classes), total, tuple(judge.lines), status, tuple(notes), maturity
 
 
 def _reference(rubric: m.Rubric | None, firm: Firm, fast: bool) -> Reference | None:
