@@ -745,8 +745,11 @@ _KNOWN_OPERATORS = frozenset({"bands", "tiers", "enum", "items", "stepped", "bes
 # What the size class is decided from (and its reason quotes): an item reading it is
 # keyed by these.
 _SIZE_FACTS = ("employees", "industry", "revenue", "total_assets")
-# Results remembered per rubric and language, at most this many (then the oldest go).
-WORDS_LIMIT = 20_000
+# Results remembered per item (an indicator, a condition, the size class, the judgement)
+# and language, at most this many, then the oldest go: an item reading few values keeps
+# them all, one reading a figure that differs for every firm no more than this (a result
+# holds about 2 KB).
+WORDS_LIMIT = 256
 # Rubrics with results remembered, at most this many (a rubric file's object is made anew
 # for each chunk a worker receives).
 _RUBRICS_LIMIT = 8
@@ -830,12 +833,12 @@ class _Words:
         if self.sized:
             keyed.update(_SIZE_FACTS)
         self.rest = tuple(sorted(set(rubric.inputs) - keyed))
-        self.memo: dict[str, dict[tuple[object, ...], Any]] = {}
+        self.memo: dict[str, _Memo] = {}
 
-    def remembered(self, lang: str) -> dict[tuple[object, ...], Any]:
+    def remembered(self, lang: str) -> _Memo:
         found = self.memo.get(lang)
         if found is None:
-            found = self.memo[lang] = {}
+            found = self.memo[lang] = _Memo()
         return found
 
 
@@ -852,10 +855,24 @@ def _words(rubric: m.Rubric) -> _Words:
     return made
 
 
-def _remember(memo: dict[tuple[object, ...], Any], key: tuple[object, ...], value: Any) -> None:
-    if len(memo) >= WORDS_LIMIT:
-        del memo[next(iter(memo))]
-    memo[key] = value
+class _Memo:
+    """Results by key, in one table per item (a key's first part), each of at most
+    `WORDS_LIMIT` (the oldest go first)."""
+
+    def __init__(self) -> None:
+        self.tables: dict[object, dict[tuple[object, ...], Any]] = {}
+
+    def get(self, key: tuple[object, ...]) -> Any:
+        table = self.tables.get(key[0])
+        return None if table is None else table.get(key)
+
+    def put(self, key: tuple[object, ...], value: Any) -> None:
+        table = self.tables.get(key[0])
+        if table is None:
+            table = self.tables[key[0]] = {}
+        elif len(table) >= WORDS_LIMIT:
+            del table[next(iter(table))]
+        table[key] = value
 
 
 def decide_reusing(
@@ -892,10 +909,10 @@ def decide_reusing(
 
     if words.rest:
         key = key_of(-2, words.rest)
-        if key is None or key not in memo:
+        if key is None or memo.get(key) is None:
             context()
             if key is not None:
-                _remember(memo, key, True)
+                memo.put(key, True)
     known: list[Callable[[int], Reach | None] | None] = []
 
     def reach(n: int) -> Reach | None:
@@ -913,7 +930,7 @@ def decide_reusing(
         if found is None:
             found = _score_indicator(context(), ind, functools.partial(reach, n))
             if key is not None:
-                _remember(memo, key, found)
+                memo.put(key, found)
         indicators.append(found)
     base = len(rubric.indicators)
     conditions = []
@@ -923,7 +940,7 @@ def decide_reusing(
         if got is None:
             got = _condition(context(), cond)
             if key is not None:
-                _remember(memo, key, got)
+                memo.put(key, got)
         conditions.append(got)
     size_class: str | None = None
     size_reason = ""
@@ -934,7 +951,7 @@ def decide_reusing(
             ctx = context()
             sized = (ctx.size_class, ctx.size_reason)
             if key is not None:
-                _remember(memo, key, sized)
+                memo.put(key, sized)
         size_class, size_reason = sized
     return _assemble(
         rubric,
@@ -977,7 +994,7 @@ def _assemble(
     context: Callable[[], _Context],
     reference: m.Rubric | None,
     fast: bool,
-    memo: dict[tuple[object, ...], Any] | None = None,
+    memo: _Memo | None = None,
 ) -> Assessment:
     """The assessment from its indicators and conditions: class totals, the pass rule,
     the notes.  `context` gives the scoring context, asked for only when the verdict waits
@@ -997,7 +1014,7 @@ def _assemble(
         judged = memo.get(key)
         if judged is None:
             judged = _judged(rubric, indicators, conditions)
-            _remember(memo, key, judged)
+            memo.put(key, judged)
     classes, total, lines, status, notes, maturity = judged
     platform_need = (
         _platform_line(context(), rubric, conditions) if status == "platform_pending" else None
