@@ -491,14 +491,14 @@ def test_an_exception_while_scoring_one_applicant_is_recorded(
 ) -> None:
     import assess.engine
 
-    real = assess.engine.decide  # what phase 1 scores with
+    real = assess.engine.decide_reusing  # what phase 1 scores with
 
-    def flaky(rubric: Any, firm: Any, reference: Any = None) -> Any:
+    def flaky(rubric: Any, firm: Any, *args: Any) -> Any:
         if firm.name == "成都锦城包装制品有限公司":
             raise ZeroDivisionError("boom")
-        return real(rubric, firm, reference)
+        return real(rubric, firm, *args)
 
-    monkeypatch.setattr(assess.engine, "decide", flaky)
+    monkeypatch.setattr(assess.engine, "decide_reusing", flaky)
     result = run_batch(
         BatchOptions(inputs=(inputs[1],), outdir=tmp_path, pdf=False, workers=0, progress=False)
     )
