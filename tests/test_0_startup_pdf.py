@@ -1,6 +1,10 @@
 """`assess score … --pdf` with WeasyPrint made ready in a forked child
 (`assess.report.startup`): the same PDF, output and exit codes as writing it in the
-process, and no child left behind whatever happens."""
+process, and no child left behind whatever happens.
+
+The file name puts it before the other test files: the writer forks only from a process
+with no other threads, and the checks for children left behind count every child of the
+test process, so it runs before tests that leave Dask threads or pool children behind."""
 
 from __future__ import annotations
 
