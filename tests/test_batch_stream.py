@@ -104,3 +104,74 @@ def test_the_batch_holds_a_bounded_number_of_applicants(
     assert result.scored == ROWS
     assert len(waiting) == 4  # the file came in four chunks …
     assert max(waiting) <= 2 * CHUNK  # … and never more than two waited for the pool
+
+
+def test_a_ctrl_c_before_the_files_are_read_lists_each_unread_file(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader is held after the workbook's first chunk until the batch is interrupted:
+    the outputs then list the 256 applicants taken, one row for the rest of the workbook and
+    one for each file not read at all, and --resume reads and scores everything."""
+    import json
+    import threading
+    from dataclasses import replace
+
+    from assess.batch import BatchOptions, run_batch
+    from assess.batch.outputs import read_results
+
+    folder = tmp_path / "more"
+    folder.mkdir()
+    for name in ("strong", "weak"):
+        (folder / f"{name}.json").write_text(
+            (ROOT / "samples" / f"{name}.json").read_text("utf-8"), "utf-8"
+        )
+    released = threading.Event()
+    read_all = reader_module.read_all
+
+    def held(sources: Any, start: int, skip: int) -> Iterator[Any]:
+        for n, message in enumerate(read_all(sources, start, skip)):
+            if n == 1:  # the workbook's second chunk waits for the Ctrl-C
+                released.wait(timeout=60)
+            yield message
+
+    close = Reader.close
+
+    def closing(self: Reader) -> None:
+        released.set()
+        close(self)
+
+    monkeypatch.setattr(reader_module, "read_all", held)
+    monkeypatch.setattr(Reader, "close", closing)
+    options = BatchOptions(
+        inputs=(book, folder), outdir=tmp_path / "out", pdf=False, workers=0, progress=False
+    )
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(replace(options, interrupt_after=1))
+    records = [r["applicant"] for r in read_results(tmp_path / "out" / "results.jsonl")]
+    assert len(records) == CHUNK + 3
+    unread = [r for r in records if any(p["kind"] == "unread" for p in r["problems"])]
+    assert [(r["status"], Path(r["source"]).name) for r in unread] == [
+        ("pending", "round.xlsx"),
+        ("pending", "strong.json"),
+        ("pending", "weak.json"),
+    ]
+    assert f"前 {CHUNK} 家" in unread[0]["problems"][0]["message"]
+    assert "尚未读取该文件" in unread[1]["problems"][0]["message"]
+    state = json.loads((tmp_path / "out" / ".assess-batch" / "state.json").read_text("utf-8"))
+    assert state["interrupted"]
+    # in summary.xlsx: listed with the others (note included), not among the problems to send back
+    import openpyxl
+
+    wb = openpyxl.load_workbook(tmp_path / "out" / "summary.xlsx", read_only=True)
+    main = [[str(c) for c in row if c] for row in wb["汇总"].iter_rows(values_only=True)]
+    problems = [str(c) for row in wb["问题清单"].iter_rows(values_only=True) for c in row if c]
+    wb.close()
+    assert len(main) == 1 + CHUNK + 3
+    assert sum("尚未读取" in " ".join(row) and "未完成" in row for row in main) == 3
+    assert not any("中断时" in c for c in problems)
+
+    monkeypatch.setattr(reader_module, "read_all", read_all)
+    result = run_batch(replace(options, resume=True))
+    assert result.applicants == ROWS + 2 and result.reused >= 1
+    again = [r["applicant"] for r in read_results(tmp_path / "out" / "results.jsonl")]
+    assert len(again) == ROWS + 2 and all(r["status"] == "scored" for r in again)

@@ -20,7 +20,7 @@ from assess.firm import Firm
 from assess.intake.places import place
 
 Status = Literal["scored", "rejected", "failed", "pending"]
-IssueKind = Literal["error", "file", "duplicate", "warning"]
+IssueKind = Literal["error", "file", "duplicate", "warning", "unread"]
 STATUSES: tuple[Status, ...] = ("scored", "rejected", "failed", "pending")
 HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")

@@ -130,6 +130,10 @@ class _Batch:
         self.names = ReportNames()
         self.to_report: dict[int, Job] = {}  # index → its job, for phase 2 (with PDFs)
         self.read_any = False
+        # the files read to their end (by place among the sources), and how many records
+        # of each were taken before that: on a Ctrl-C the rest is listed (`unread`)
+        self.files_done: set[int] = set()
+        self.taken: dict[int, int] = {}
         self.finished_here = 0
         self.reused = 0
         self.reports_made = 0
@@ -207,13 +211,34 @@ class _Batch:
         records = chunk.records
         self.progress.grow(len(records))
         for i, record in enumerate(records):
+            self.taken[chunk.file] = self.taken.get(chunk.file, 0) + 1
             self._applicant(record, chunk.names.get(i, ("", "")))
 
     def _done(self, source: Source, done: Done) -> None:
         """A file read to its end, or the reason (the rest of) it could not be."""
         self.reading += done.seconds
+        self.files_done.add(done.file)
         if done.issues:
             self._file_failure(source, done.issues)
+
+    def unread(self, sources: Sequence[Source]) -> None:
+        """After a Ctrl-C in phase 1: one 未完成 row for each file not read to its end, so
+        that the outputs of the interrupted run name every file of the round even though
+        the applicants of the unread part are not known yet (--resume reads them)."""
+        for index, source in enumerate(sources):
+            if index in self.files_done:
+                continue
+            taken = self.taken.get(index, 0)
+            message = t("batch.unread.rest", count=taken) if taken else t("batch.unread.file")
+            issue = Issue("unread", source.display, "", message, "batch.unread")
+            row = ApplicantRow(
+                index=len(self.rows) + 1,
+                key=f"{source.path.absolute()}||unread",
+                source=source.display,
+                status="pending",
+                issues=(issue,),
+            )
+            self.rows.append(row)  # counted with the other pending ones by `finish`
 
     def _key(self, record: Record) -> str:
         path = self._resolved.get(record.source)
@@ -683,6 +708,7 @@ def _run(
                 reader.close()
                 pool.close(cancel=True)
                 batch.scheduler.drain()
+                batch.unread(sources)
             scored_at = reports_at = time.perf_counter()
         except BaseException:
             reader.close()

@@ -762,7 +762,10 @@ def _summary_sheet(
             ]
             if r.error:
                 errors.append(r.error)
-            notes = [*r.warnings, *(i.message for i in r.issues if i.kind == "duplicate")]
+            notes = [
+                *r.warnings,
+                *(i.message for i in r.issues if i.kind in ("duplicate", "unread")),
+            ]
             values += [cell_text("\n".join(notes)), cell_text("\n".join(errors))]
         else:
             values += [cell_text("\n".join(r.warnings)) if r.warnings else None, None]
@@ -897,7 +900,8 @@ def _issues_sheet(
         line(None, notice.kind, notice.where, notice.field, notice.message, notice.code)
     for r in rows:
         for item in r.issues:
-            line(r, item.kind, item.where, item.field, item.message, item.code)
+            if item.kind != "unread":  # nothing to send back: the run was cut short
+                line(r, item.kind, item.where, item.field, item.message, item.code)
         for w in r.warnings:
             line(r, "warning", r.where, "", w, "")
         if r.missing and any(line_.pass_status in OPEN for line_ in r.lines):
