@@ -423,6 +423,29 @@ def test_limits_size_time_and_rate(strict: TestClient) -> None:
     assert strict.get("/").status_code == 200  # reading pages is not limited
 
 
+def test_the_time_limit_holds_where_python_wraps_the_signal() -> None:
+    """A job stopped inside a class body (its `__set_name__`, e.g. during a first import)
+    gets a RuntimeError from Python: still the time limit, not an internal error."""
+    from assess.web.work import Overtime, limited
+
+    def spin() -> None:
+        class Slot:
+            def __set_name__(self, owner: type, name: str) -> None:
+                while True:
+                    pass
+
+        type("Held", (), {"slot": Slot()})
+
+    with pytest.raises(Overtime):
+        limited(0.05, spin)
+
+    def wrong() -> None:
+        raise RuntimeError("a plain failure")
+
+    with pytest.raises(RuntimeError):
+        limited(5, wrong)
+
+
 def test_serve_refuses_an_address_in_use_in_chinese() -> None:
     import socket
 
