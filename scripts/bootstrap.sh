@@ -67,5 +67,5 @@ else
   echo "==> import contracts (pyproject.toml [tool.importlinter])"
   .venv/bin/lint-imports
   echo "==> pytest"
-  .venv/bin/python -m pytest -p no:cacheprovider
+  .venv/bin/python -m pytest -p no:cacheprovider --durations=25
 fi

@@ -1,9 +1,9 @@
 """Phase 1 of a round words each indicator and condition once per distinct input it reads
-(`engine.decide_reusing`, undecided bounds from `assess.compiled.reacher`): on thousands
-of seeded random firms that share many of their values, over every bundled and sample
-rubric and in both languages, the assessment is `engine.decide`'s field by field; values
-equal as numbers but not as given (1.0 and 1, True and 1) are not confused; and a round's
-results.jsonl and summary.xlsx are byte for byte those of the path that words every
+(`engine.decide_reusing`, undecided bounds from `assess.compiled.reacher`): on 1,200
+seeded random firms (400 per language and mode) that share many of their values, over
+every bundled and sample rubric and in both languages, the assessment is
+`engine.decide`'s field by field; values equal as numbers but not as given (1.0 and 1,
+True and 1) are not confused; and a round's results.jsonl and summary.xlsx are byte for byte those of the path that words every
 applicant afresh (summary.xlsx: every file in it; the zip stamps them with the time)."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ BUNDLED = builtin_rubrics()
 SAMPLES = {p.stem: load_rubric(p) for p in sorted((ROOT / "samples" / "extends").glob("*.yaml"))}
 EVERY: dict[str, m.Rubric] = {**BUNDLED, **{f"samples/{k}": r for k, r in SAMPLES.items()}}
 REFERENCE = BUNDLED.get(REFERENCE_RUBRIC)
-FIRMS = 1200
+FIRMS = 400
 
 
 def mixed_firms(rng: random.Random, count: int, pool: int = 40) -> list[dict[str, Any]]:

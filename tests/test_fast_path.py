@@ -1,5 +1,5 @@
 """`engine.decide` (what a batch round scores every applicant with) against `engine.evaluate`
-(what a report is made from): on thousands of random firms over every bundled rubric, the
+(what a report is made from): on 1,000 random firms over every bundled rubric, the
 two agree on every point, status, bound, reason and verdict; only the next band is left
 out.  The firms come from a seeded generator, so a failure names a firm that fails again.
 Numbers are drawn partly from the rubrics' own band edges, where an off-by-one shows."""
@@ -22,7 +22,7 @@ from assess.rubric.selection import REFERENCE_RUBRIC
 RUBRICS = builtin_rubrics()
 REFERENCE = RUBRICS.get(REFERENCE_RUBRIC)
 INPUTS = sorted({name for r in RUBRICS.values() for name in r.inputs if name in FIELDS_BY_ID})
-FIRMS = 2000
+FIRMS = 1000
 SEED = 20261130
 
 
