@@ -3,8 +3,9 @@
 seeded random firms (400 per language and mode) that share many of their values, over
 every bundled and sample rubric and in both languages, the assessment is
 `engine.decide`'s field by field; values equal as numbers but not as given (1.0 and 1,
-True and 1) are not confused; and a round's results.jsonl and summary.xlsx are byte for byte those of the path that words every
-applicant afresh (summary.xlsx: every file in it; the zip stamps them with the time)."""
+True and 1) are not confused; and a round's results.jsonl and summary.xlsx are byte for
+byte those of the path that words every applicant afresh (summary.xlsx: every file in it;
+the zip stamps them with the time)."""
 
 from __future__ import annotations
 
