@@ -42,7 +42,7 @@ from assess.rubric.expr import Expr, Result, Unknown
 from assess.rubric.operators import Outcome, ScoreModel, operator_for
 from assess.rubric.operators.bands import band_for, band_label
 from assess.rubric.operators.base import with_unit
-from assess.rubric.size import SizeResult, SizeStandard, classify
+from assess.rubric.size import SIZE_FACTS, SizeResult, SizeStandard, classify
 
 __all__ = [
     "band_for",
@@ -744,7 +744,7 @@ def decide(rubric: m.Rubric, firm: Firm, reference: m.Rubric | None = None) -> A
 _KNOWN_OPERATORS = frozenset({"bands", "tiers", "enum", "items", "stepped", "best_of", "local"})
 # What the size class is decided from (and its reason quotes): an item reading it is
 # keyed by these.
-_SIZE_FACTS = ("employees", "industry", "revenue", "total_assets")
+_SIZE_FACTS = tuple(sorted(SIZE_FACTS))
 # Results remembered per item (an indicator, a condition, the size class, the judgement)
 # and language, at most this many, then the oldest go: an item reading few values keeps
 # them all, one reading a figure that differs for every firm no more than this (a result
@@ -777,24 +777,7 @@ def _declared(score: ScoreModel) -> set[str] | None:
 
 
 def _leaves(rubric: m.Rubric, names: Iterable[str]) -> tuple[str, ...]:
-    """The firm's values `names` are computed from: the fields of metrics, the figures
-    and industry of the size class."""
-    metrics = {x.id: x for x in rubric.metrics}
-    out: set[str] = set()
-    todo = list(names)
-    seen: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in metrics:
-            todo.extend(metrics[name].expr.names)
-        elif name == "size_class":
-            out.update(_SIZE_FACTS)
-        else:
-            out.add(name)
-    return tuple(sorted(out))
+    return tuple(sorted(rubric.values_read(names)))
 
 
 def _tag(value: object) -> object:

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assess.fields import FIELDS_BY_ID
+from assess.rubric.size import SIZE_FACTS
 
 # The fields the size class (《中小企业划型标准规定》) is decided from.
-SIZE_FIELDS = frozenset({"industry", "employees", "revenue", "total_assets"})
+SIZE_FIELDS = SIZE_FACTS
 
 
 @dataclass
@@ -69,23 +70,9 @@ def _walk(rubrics: Sequence[Any]) -> Iterator[_Use]:
     from assess.rubric.operators import names_read, operator_for
 
     for rubric in rubrics:
-        metrics = {x.id: x for x in rubric.metrics}
 
-        def resolve(names: Iterable[str], metrics: dict[str, Any] = metrics) -> frozenset[str]:
-            out: set[str] = set()
-            todo, seen = list(names), set()
-            while todo:
-                name = todo.pop()
-                if name in seen:
-                    continue
-                seen.add(name)
-                if name in metrics:
-                    todo.extend(metrics[name].expr.names)
-                elif name == "size_class":
-                    out |= SIZE_FIELDS
-                elif name in FIELDS_BY_ID:
-                    out.add(name)
-            return frozenset(out)
+        def resolve(names: Iterable[str], rubric: Any = rubric) -> frozenset[str]:
+            return frozenset(n for n in rubric.values_read(names) if n in FIELDS_BY_ID)
 
         for ind in rubric.indicators:
             # Titles without ids: the same indicator in several rubrics is listed once.

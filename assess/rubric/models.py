@@ -9,6 +9,7 @@ that need the whole rubric (class maxima, names used in formulas) live in `loade
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cached_property
 from itertools import pairwise
@@ -30,7 +31,7 @@ from assess.rubric.operators.local import LocalBlock, LocalPart, LocalScore
 from assess.rubric.operators.registry import ScoreBlock
 from assess.rubric.operators.stepped import SteppedScore
 from assess.rubric.operators.tiers import Otherwise, Tier, TiersScore
-from assess.rubric.size import SizeStandard
+from assess.rubric.size import SIZE_FACTS, SizeStandard
 
 SCHEMA_VERSION = 1
 _FIELD_UNITS = {FieldType.MONEY: "wan_yuan", FieldType.PERCENT: "percent"}
@@ -254,6 +255,28 @@ class Rubric(Strict):
     @cached_property
     def metrics_by_id(self) -> dict[str, Metric]:
         return {x.id: x for x in self.metrics}
+
+    def values_read(self, names: Iterable[str]) -> frozenset[str]:
+        """The firm's values that `names` (fields, metrics, `size_class`) are computed
+        from: each metric followed to the fields of its formula, the size class to the
+        figures and industry it is classified by (`size.SIZE_FACTS`).  The engine keys its
+        wording by them; the questionnaire lists what each indicator asks for."""
+        metrics = self.metrics_by_id
+        out: set[str] = set()
+        todo = list(names)
+        seen: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in metrics:
+                todo.extend(metrics[name].expr.names)
+            elif name == "size_class":
+                out |= SIZE_FACTS
+            else:
+                out.add(name)
+        return frozenset(out)
 
     def label_of(self, name: str) -> str:
         """The name of a metric or field in the language in force: 研发费用占营业收入比重,

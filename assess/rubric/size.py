@@ -21,6 +21,8 @@ from assess.catalog import t
 from assess.rubric.common import Strict, Text
 
 Measure = Literal["employees", "revenue", "total_assets"]
+# The firm's values its size class is classified by: the figures and the industry.
+SIZE_FACTS = frozenset({"employees", "industry", "revenue", "total_assets"})
 SizeClass = Literal["large", "medium", "small", "micro"]
 
 
