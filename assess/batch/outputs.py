@@ -275,6 +275,10 @@ def write_outputs(
             pdf.set_result(cohort_pdf_bytes(html))
     except Exception as exc:
         pdf.set_exception(exc)
+    # when the cohort.pdf was ready, not when the summary (written meanwhile) was done
+    pdf.add_done_callback(
+        lambda _: timings.setdefault("cohort_pdf", time.perf_counter() - cohort_started)
+    )
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="results") as writer:
         writing = writer.submit(results)
         started = time.perf_counter()
@@ -300,7 +304,6 @@ def write_outputs(
             cohort_failed = True
         else:
             publish(outdir / COHORT, data)
-        timings["cohort_pdf"] = time.perf_counter() - cohort_started
         writing.result()
     return Written(flagged, duplicates, cohort_failed, timings)
 
