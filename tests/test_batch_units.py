@@ -350,6 +350,30 @@ def test_rich_progress_runs(tmp_path: Path) -> None:
     assert result.exit_code == 0 and (tmp_path / "cohort.pdf").is_file()
 
 
+def test_no_time_left_is_told_until_every_input_is_read() -> None:
+    """The applicants are scored while the inputs are read: until the last file is, the
+    total is what was read so far, and an ETA computed from it would be far too short."""
+    import io
+
+    from assess.batch.progress import PlainProgress
+
+    out = io.StringIO()
+    progress = PlainProgress(out)
+    progress.grow(256)
+    for _ in range(200):
+        progress.advance("scored")
+    reading = progress._line()
+    assert "200/256" in reading and "仍在读取输入文件，总数待定" in reading
+    assert "预计还需" not in reading
+    progress.grow(44)
+    progress.all_read()
+    known = progress._line()
+    assert "200/300" in known and "预计还需" in known and "仍在读取" not in known
+    progress.stage("报告", 10)  # the reports' total is known from the start
+    progress.advance("made")
+    assert "预计还需" in progress._line()
+
+
 def test_journal_reads_scores_back_in_spans(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

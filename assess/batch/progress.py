@@ -16,6 +16,8 @@ MAX_NOTES = 50  # refused applicants listed one by one before "and N more"
 class Progress(Protocol):
     def grow(self, n: int) -> None: ...
 
+    def all_read(self) -> None: ...
+
     def advance(self, status: str, note: str = "") -> None: ...
 
     def stage(self, label: str, total: int) -> None: ...
@@ -61,6 +63,9 @@ class PlainProgress:
         self.last = self.start
         self.notes = 0
         self.label = t("batch.stage.scoring")
+        # The inputs are read as the applicants are scored: until the last file is read,
+        # the total is only what was read so far, and no time left can be told.
+        self.reading = True
 
     def _line(self, *, closing: bool = False) -> str:
         """`batch: 120/300 done (rejected 2, scored 118), 4.1/s, ETA 44s`; a closing line
@@ -79,7 +84,11 @@ class PlainProgress:
             counts=parts,
             rate=f"{rate:.1f}",
         )
-        return line if closing else line + t("batch.progress.eta", eta=_eta(left))
+        if closing:
+            return line
+        if self.reading:
+            return line + t("batch.progress.reading")
+        return line + t("batch.progress.eta", eta=_eta(left))
 
     def stage(self, label: str, total: int) -> None:
         """A second stage (the PDF reports, once every applicant is scored): counting
@@ -88,10 +97,15 @@ class PlainProgress:
             self.say(self._line(closing=True))
         self.label = label
         self.total, self.done, self.counts = total, 0, {}
+        self.reading = False
         self.start = self.last = time.monotonic()
 
     def grow(self, n: int) -> None:
         self.total += n
+
+    def all_read(self) -> None:
+        """Every input file is read: the total is known from now on."""
+        self.reading = False
 
     def _count(self, status: str, note: str) -> None:
         """One more done; a note is shown for the first MAX_NOTES problems."""
@@ -145,22 +159,24 @@ class RichProgress(PlainProgress):
             TimeRemainingColumn(),
             console=self.console,
         )
-        self.task: Any = self.bar.add_task(t("batch.stage.scoring"), total=0, detail="")
+        # no total (n/?, no time left) until every file is read
+        self.task: Any = self.bar.add_task(t("batch.stage.scoring"), total=None, detail="")
         self.bar.start()
 
-    def grow(self, n: int) -> None:
-        super().grow(n)
+    def all_read(self) -> None:
+        super().all_read()
         self.bar.update(self.task, total=self.total)
 
     def stage(self, label: str, total: int) -> None:
         self._update()
         self.total, self.done, self.counts = total, 0, {}
+        self.reading = False
         self.task = self.bar.add_task(label, total=total, detail="")
 
     def advance(self, status: str, note: str = "") -> None:
         self._count(status, note)
         now = time.monotonic()
-        if now - self.last >= BAR_EVERY or self.done == self.total:
+        if now - self.last >= BAR_EVERY or (self.done == self.total and not self.reading):
             self._update()
             self.last = now
 

@@ -174,6 +174,7 @@ class _Batch:
             message = coming.result()
             del coming
             if message is None:
+                self.progress.all_read()
                 break
             source = sources[message.file]
             if isinstance(message, Chunk):
