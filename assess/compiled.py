@@ -220,15 +220,7 @@ class _Compiler:
     # -- the engine's context, in fast form --
 
     def inputs_of(self, name: str) -> list[str]:
-        """`_Context.inputs_of`: the fields a metric is computed from, in order."""
-        if name not in self.metrics:
-            return [name]
-        out: list[str] = []
-        for n in sorted(self.metrics[name].expr.names):
-            for leaf in self.inputs_of(n):
-                if leaf not in out:
-                    out.append(leaf)
-        return out
+        return self.rubric.inputs_of(name)
 
     def evaluator(self, expr: Expr) -> Callable[[_Firm, Mapping[str, object]], object]:
         """`_Context.eval`: an expression reading size_class is decided when every class

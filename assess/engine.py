@@ -251,15 +251,7 @@ class _Context:
         return f"{self.label(name)} {with_unit(value, self.unit(name))}"
 
     def inputs_of(self, name: str) -> list[str]:
-        """The fields a metric is computed from, in order of first use."""
-        if name not in self.metrics:
-            return [name]
-        out: list[str] = []
-        for n in sorted(self.metrics[name].expr.names):
-            for leaf in self.inputs_of(n):
-                if leaf not in out:
-                    out.append(leaf)
-        return out
+        return self.rubric.inputs_of(name)
 
     def figure(self, name: str) -> str:
         value = self.env.get(name)

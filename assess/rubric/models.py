@@ -256,6 +256,19 @@ class Rubric(Strict):
     def metrics_by_id(self) -> dict[str, Metric]:
         return {x.id: x for x in self.metrics}
 
+    def inputs_of(self, name: str) -> list[str]:
+        """The fields a metric is computed from, in order of first use (a field: itself);
+        what a reason quotes and a blank is looked for in."""
+        metrics = self.metrics_by_id
+        if name not in metrics:
+            return [name]
+        out: list[str] = []
+        for n in sorted(metrics[name].expr.names):
+            for leaf in self.inputs_of(n):
+                if leaf not in out:
+                    out.append(leaf)
+        return out
+
     def values_read(self, names: Iterable[str]) -> frozenset[str]:
         """The firm's values that `names` (fields, metrics, `size_class`) are computed
         from: each metric followed to the fields of its formula, the size class to the
