@@ -53,7 +53,7 @@ PRELOAD = [
     "assess.intake.form",
     "assess.batch.reader",
 ]
-PRELOAD_PDF = ["assess.report.html", "assess.report.pdf", "weasyprint"]
+PRELOAD_PDF = ["assess.batch.warm_pdf", "assess.report.html", "assess.report.pdf"]
 
 
 def process_context(*, pdf: bool) -> BaseContext:

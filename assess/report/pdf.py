@@ -62,13 +62,13 @@ class SlowPdfWarning(RuntimeWarning):
 @functools.cache
 def harfbuzz_subset_available() -> bool:
     """Whether the HarfBuzz subsetter WeasyPrint uses for fast font subsetting loads."""
-    for name in _HARFBUZZ_SUBSET:
+    for name in _harfbuzz_subset_names():
         try:
             ctypes.CDLL(name)
         except OSError:
             continue
         return True
-    return ctypes.util.find_library("harfbuzz-subset") is not None
+    return False
 
 
 def check_speed() -> bool:
@@ -553,14 +553,21 @@ _DROPPED = b"BASEDSIGEBDTEBLCEBSCGDEFGPOSGSUBJSTFLTSHPCLTSVG VORGcmaphmtxvmtxnam
 _DROPPED_TABLES = tuple(int.from_bytes(_DROPPED[i : i + 4], "big") for i in range(0, 72, 4))
 
 
+def _harfbuzz_subset_names() -> Iterator[str]:
+    """The usual sonames, then what `find_library` finds: asked only when none of them
+    loads, since it runs ldconfig (and gcc) in a subprocess."""
+    yield from _HARFBUZZ_SUBSET
+    found = ctypes.util.find_library("harfbuzz-subset")
+    if found is not None:
+        yield found
+
+
 @functools.cache
 def _harfbuzz() -> Any:
     """libharfbuzz-subset through ctypes (its handle also finds libharfbuzz's symbols), or
     None."""
     lib = None
-    for name in (*_HARFBUZZ_SUBSET, ctypes.util.find_library("harfbuzz-subset")):
-        if name is None:
-            continue
+    for name in _harfbuzz_subset_names():
         try:
             lib = ctypes.CDLL(name)
         except OSError:

@@ -133,7 +133,9 @@ def warm_pdf() -> None:
     # two-core machine; at 10 they starved when other programs kept the machine busy.
     os.nice(5)
     warm()
-    import weasyprint  # noqa: F401 - the PDF worker's one slow import, paid at start
+    from assess.report.startup import import_weasyprint
+
+    import_weasyprint()  # the PDF worker's one slow import, paid at start
 
 
 # ---------------------------------------------------------------- reading an upload
