@@ -330,20 +330,21 @@ def _tree(root: int) -> list[int]:
     return out
 
 
-def _rss_kb(pid: int) -> int:
+def _proc_kb(pid: int, file: str, key: str) -> int:
+    """A figure in kB from /proc/PID/FILE ("VmRSS:" of status, "Pss:" of smaps_rollup)."""
     try:
-        with open(f"/proc/{pid}/status") as fh:
-            return next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
+        with open(f"/proc/{pid}/{file}") as fh:
+            return next((int(line.split()[1]) for line in fh if line.startswith(key)), 0)
     except OSError:
         return 0
+
+
+def _rss_kb(pid: int) -> int:
+    return _proc_kb(pid, "status", "VmRSS:")
 
 
 def _pss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
-            return next((int(line.split()[1]) for line in fh if line.startswith("Pss:")), 0)
-    except OSError:
-        return 0
+    return _proc_kb(pid, "smaps_rollup", "Pss:")
 
 
 # One 100,000 run in a fresh process: what its tree holds is the batch's alone, not what
