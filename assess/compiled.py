@@ -210,7 +210,7 @@ class _Compiler:
 
     def __init__(self, rubric: m.Rubric):
         self.rubric = rubric
-        self.metrics = {x.id: x for x in rubric.metrics}
+        self.metrics = rubric.metrics_by_id
         self.metric_fns = [(x.id, fast(x.expr)) for x in rubric.metrics]
         self.edge = rubric.edge_rule
         # The sweeps (`engine.sweep`) made in closed form, by metric and blanks.

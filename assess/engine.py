@@ -66,7 +66,7 @@ class _Context:
         self.fast = fast
         # What `sweep` found for a name: the env does not change while a context lives.
         self._swept: dict[str, list[Fraction]] = {}
-        self.metrics = {x.id: x for x in rubric.metrics}
+        self.metrics = rubric.metrics_by_id  # the rubric's, built once (read only)
         self.env: dict[str, Any] = {}
         for name in rubric.inputs:
             raw = firm.get(name)

@@ -38,7 +38,6 @@ from assess.intake.layout import (
 )
 from assess.intake.places import col_letter
 from assess.intake.uses import (
-    SIZE_FIELDS,
     FieldUse,
     document_of,
     evidence_documents,
@@ -47,6 +46,7 @@ from assess.intake.uses import (
     province_key,
 )
 from assess.intake.values import parse_value
+from assess.rubric.size import SIZE_FACTS
 
 # Always in the template, whatever the rubrics read: they identify the firm.
 BASIC_FIELDS = (
@@ -386,7 +386,7 @@ def _help_text(spec: Field, gates: frozenset[str]) -> str:
     parts = []
     if spec.required:
         parts.append(t("template.help.required"))
-    elif spec.id in SIZE_FIELDS:
+    elif spec.id in SIZE_FACTS:
         parts.append(t("template.help.size"))
     elif spec.id in gates:
         parts.append(t("template.help.gate"))

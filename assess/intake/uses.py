@@ -17,9 +17,6 @@ from typing import Any
 from assess.fields import FIELDS_BY_ID
 from assess.rubric.size import SIZE_FACTS
 
-# The fields the size class (《中小企业划型标准规定》) is decided from.
-SIZE_FIELDS = SIZE_FACTS
-
 
 @dataclass
 class FieldUse:
@@ -101,7 +98,7 @@ def field_uses(rubrics: Sequence[Any]) -> dict[str, FieldUse]:
 
 def gate_fields(rubrics: Sequence[Any]) -> frozenset[str]:
     """The fields that decide a condition of any rubric, and those of the size class."""
-    out: set[str] = set(SIZE_FIELDS)
+    out: set[str] = set(SIZE_FACTS)  # the size class (《中小企业划型标准规定》)
     for use in _walk(rubrics):
         if use.gate:
             out |= use.ids
