@@ -21,7 +21,7 @@ from typing import Any
 
 import assess
 from assess import catalog
-from assess.batch.records import HUNDRED, LADDER_TIERS, ApplicantRow, Ranking, Standing
+from assess.batch.records import HUNDRED, LADDER_TIERS, ApplicantRow, Ranking, Standing, in_order
 from assess.batch.stats import Bin, Cohort
 from assess.report.charts import ACCENT, ACCENT_LIGHT, FAIL, FONT_STACK, GRID, INK, PASS, TRACK
 from assess.report.words import SIZE_LABELS, TIER_LABELS, TIER_SHORT, LabelTable
@@ -388,7 +388,15 @@ def top_rows(
     best = heapq.nsmallest(limit, ((s.rank, index) for index, s in standing.items()))
     wanted = {index for _, index in best}
     found: dict[int, ApplicantRow] = {}
-    rows = list(rows)
+    if not isinstance(rows, Sequence):  # walked twice when a standing has no row
+        rows = list(rows)
+    # a round's rows are in input order, index 1 first: looked up where they should be
+    spots = [index - 1 for _, index in best if 0 < index <= len(rows)]
+    if len(spots) == len(best):
+        found = {r.index: r for r in in_order(rows, spots) if r.index in wanted}
+        if len(found) == len(wanted):
+            return [found[index] for _, index in best]
+        found = {}
     for r in rows:
         if r.index in wanted:
             found[r.index] = r

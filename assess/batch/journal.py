@@ -42,7 +42,7 @@ SPAN_GAP = 1 << 20  # `results_many` reads across gaps up to this size …
 SPAN_MAX = 32 << 20  # … in spans up to this size
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     key: str
     hash: str

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,6 +21,7 @@ from assess.batch.journal import Entry, Journal
 from assess.batch.options import COHORT, RESULTS, SUMMARY
 from assess.batch.progress import Progress
 from assess.batch.records import ApplicantRow, Issue, Ranking, Standing, rank_round
+from assess.batch.rowstore import Replaced
 from assess.batch.stats import Cohort
 from assess.batch.task import cohort_pdf_bytes, describe_exception
 from assess.catalog import t
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from assess.batch.previous import PreviousRound
     from assess.batch.summary_xlsx import RunInfo
 
-RESULTS_GROUP = 512  # applicants whose scores are read from the journal at once
+RESULTS_GROUP = 128  # applicants whose scores are read from the journal at once
 
 
 def utf8(text: str) -> bytes:
@@ -73,23 +74,28 @@ def applicant_json(row: ApplicantRow, standing: Standing | None) -> dict[str, An
 
 def flag_duplicates(
     rows: Sequence[ApplicantRow], ranking: Ranking | None = None
-) -> tuple[list[ApplicantRow], int]:
+) -> tuple[Sequence[ApplicantRow], int]:
     """Rows sharing a credit code each get a `duplicate` issue naming the others, and
-    saying which one the round ranks (the last one scored: `records.rank_round`)."""
+    saying which one the round ranks (the last one scored: `records.rank_round`).  The
+    rows come back as a view of `rows` with the flagged ones replaced (`Replaced`)."""
     groups: dict[str, list[int]] = {}
     for pos, row in enumerate(rows):
         code = row.credit_code.strip().upper()
         if code:
-            groups.setdefault(code, []).append(pos)
+            members = groups.get(code)
+            if members is None:
+                groups[code] = [pos]
+            else:
+                members.append(pos)
+    groups = {code: members for code, members in groups.items() if len(members) > 1}
     ranked = ranking.standing if ranking is not None else {}
-    out = list(rows)
+    out: dict[int, ApplicantRow] = {}
     flagged = 0
     for code, members in groups.items():
-        if len(members) < 2:
-            continue
-        kept = next((rows[p] for p in reversed(members) if rows[p].index in ranked), None)
+        group = {p: rows[p] for p in members}
+        kept = next((group[p] for p in reversed(members) if group[p].index in ranked), None)
         for pos in members:
-            others = [rows[p].where for p in members if p != pos]
+            others = [group[p].where for p in members if p != pos]
             shown = t("batch.duplicate.sep").join(others[:3])
             if len(others) > 3:
                 shown = t("batch.duplicate.more", shown=shown, count=len(others))
@@ -98,16 +104,16 @@ def flag_duplicates(
                     "batch.duplicate.plain",
                     t("batch.duplicate.plain", code=code, others=shown),
                 )
-            elif kept.index == rows[pos].index:
+            elif kept.index == group[pos].index:
                 key = "batch.duplicate.ranked"
                 message = t(key, code=code, others=shown)
             else:
                 key = "batch.duplicate.not_ranked"
                 message = t(key, code=code, others=shown, kept=kept.where)
-            issue = Issue("duplicate", rows[pos].where, "credit_code", message, key)
-            out[pos] = replace(out[pos], issues=(*out[pos].issues, issue))
+            issue = Issue("duplicate", group[pos].where, "credit_code", message, key)
+            out[pos] = replace(group[pos], issues=(*group[pos].issues, issue))
             flagged += 1
-    return out, flagged
+    return Replaced(rows, out), flagged
 
 
 def write_results(
@@ -126,12 +132,17 @@ def write_results(
     from assess.report.jsonout import number_texts
 
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    entries = [entry(row) for row in rows]
+    entries = []
+    used: dict[tuple[str, str], None] = {}  # (rubric, version), in order of first use
+    for row in rows:
+        entries.append(entry(row))
+        for line in row.lines:
+            used.setdefault((line.rubric, line.version), None)
     shared = shared_texts(journal, entries)
     numbers = {text: b"%d" % n for n, text in enumerate(shared)}
     head = (
         b'{"rubrics":'
-        + utf8(dumps(rubric_parts(rows)))
+        + utf8(dumps(rubric_parts(used)))
         + b',"texts":['
         + b",".join(shared)
         + b'],"applicant":'
@@ -153,7 +164,8 @@ def write_results(
                 write(b"}\n")
 
 
-TEXT_BUCKETS = 1 << 24  # `shared_texts`' first pass: a byte per bucket of texts
+TEXT_BUCKETS = 1 << 24  # `shared_texts`' first pass: a byte per bucket of texts, at most
+BUCKETS_EACH = 160  # buckets per applicant: ~16 per text of its own (~10 an applicant)
 
 
 def shared_texts(journal: Journal, entries: Sequence[Entry | None]) -> list[bytes]:
@@ -165,15 +177,17 @@ def shared_texts(journal: Journal, entries: Sequence[Entry | None]) -> list[byte
     in Python: the first counts, per bucket of texts (by the text's hash), the applicants
     holding a text of the bucket, up to 2; the second counts exactly the texts of buckets
     reaching 2.  A round of 100,000 applicants holds over a million texts met once (a
-    firm's own figures), which are never held at once: only the bucket counts (16 MB)
-    and the texts in shared buckets.  The hash only sorts texts into buckets, so the
-    list does not depend on it."""
+    firm's own figures), which are never held at once: only the bucket counts (a byte
+    per bucket, `BUCKETS_EACH` buckets an applicant: 16 MB at most) and the texts in
+    shared buckets.  The hash and the number of buckets only sort texts into buckets, so
+    the list depends on neither."""
     from itertools import compress
 
     from assess.report.jsonout import marked_texts
 
-    buckets = bytearray(TEXT_BUCKETS)
-    spot = (TEXT_BUCKETS - 1).__and__
+    size = min(TEXT_BUCKETS, max(1 << 16, 1 << (BUCKETS_EACH * len(entries)).bit_length()))
+    buckets = bytearray(size)
+    spot = (size - 1).__and__
     more = bytes([1, 2, *([2] * 254)])  # a bucket's count after one more applicant
     shared_bucket = (2).__le__
 
@@ -207,7 +221,7 @@ class Written:
     many were flagged as duplicates, whether cohort.pdf failed, and the seconds of each
     output."""
 
-    rows: list[ApplicantRow]
+    rows: Sequence[ApplicantRow]
     duplicates: int
     cohort_failed: bool
     timings: dict[str, float] = field(default_factory=dict)
@@ -308,18 +322,15 @@ def write_outputs(
     return Written(flagged, duplicates, cohort_failed, timings)
 
 
-def rubric_parts(rows: Sequence[ApplicantRow]) -> list[dict[str, Any]]:
-    """The shared part (`task.rubric_part`) of each bundled rubric the rows were scored
-    against, in order of first use: a rubric file's records are written whole."""
+def rubric_parts(used: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The shared part (`task.rubric_part`) of each bundled rubric of `used` ((rubric,
+    version) the rows were scored against, in order of first use): a rubric file's
+    records are written whole."""
     from assess.batch.task import rubric_part
     from assess.errors import RubricError
 
-    seen: dict[tuple[str, str], None] = {}
-    for row in rows:
-        for line in row.lines:
-            seen.setdefault((line.rubric, line.version), None)
     parts = []
-    for rubric_id, version in seen:
+    for rubric_id, version in used:
         try:
             part = rubric_part(rubric_id)
         except RubricError:  # not bundled: a rubric file's id

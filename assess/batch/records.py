@@ -11,8 +11,8 @@ they do not define them.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
@@ -37,7 +37,7 @@ VERDICT_RANK = {verdict: i for i, verdict in enumerate(VERDICTS)}
 BARRING_GATES = ("sme", "compliance")
 # The fields the summary shows of every applicant, in this order: where it is, what it does.
 INFO_FIELDS = ("province", "city", "district", "industry", "main_product", "niche_market")
-SHARED_INFO = 4  # of INFO_FIELDS, the first ones many applicants share (`Shared`)
+SHARED_INFO = 4  # of INFO_FIELDS, the first ones many applicants share (`rowstore`)
 NO_SCORE = Decimal(-1)  # below every score rate: no rubric with points
 RankKey = tuple[Decimal, ...]
 
@@ -270,84 +270,6 @@ class ApplicantRow:
         )
 
 
-class Shared:
-    """One object for every value a round's rows hold many times over: rubric ids and
-    titles, verdicts, class scores, totals, regions, the file's name.  The rows of a round
-    of 100,000 applicants then keep little more than what is their own (key, name, credit
-    code, input hash, warnings), so that what a batch holds in memory grows slowly with
-    the round.  Values are shared only when they are the very same (Decimal("80") and
-    Decimal("80.0") stay apart: they are written differently), so whatever reads a row
-    reads what it did."""
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[Any, ...], Any] = {}
-
-    def __call__(self, value: Any) -> Any:
-        key = (Decimal, value.as_tuple()) if isinstance(value, Decimal) else (type(value), value)
-        return self._seen.setdefault(key, value)
-
-    def _made(self, kind: str, parts: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-        """The one object of `kind` made of `parts` (each one shared already, and kept
-        alive by this: their ids stand for them)."""
-        key = (kind, *map(id, parts))
-        found = self._seen.get(key)
-        if found is None:
-            found = self._seen[key] = make()
-        return found
-
-    def _texts(self, texts: tuple[str, ...]) -> tuple[str, ...]:
-        if not texts:
-            return texts
-        parts = tuple(self(text) for text in texts)
-        shared: tuple[str, ...] = self._made("texts", parts, lambda: parts)
-        return shared
-
-    def _line(self, line: RubricLine) -> RubricLine:
-        classes = tuple(self._class(c) for c in line.classes)
-        parts = (
-            self(line.rubric),
-            self(line.title),
-            self(line.version),
-            self(line.tier),
-            self(line.pass_status),
-            self(line.total),
-            self(line.max),
-            self._made("classes", classes, lambda: classes),
-        )
-        shared: RubricLine = self._made("line", parts, lambda: RubricLine(*parts))
-        return shared
-
-    def _class(self, c: ClassScore) -> ClassScore:
-        parts = (self(c.id), self(c.title), self(c.points), self(c.max))
-        shared: ClassScore = self._made("class", parts, lambda: ClassScore(*parts))
-        return shared
-
-    def row(self, row: ApplicantRow) -> ApplicantRow:
-        """`row` holding the shared objects for its values."""
-        lines = tuple(self._line(line) for line in row.lines)
-        return replace(
-            row,
-            source=self(row.source),
-            sheet=self(row.sheet),
-            status=self(row.status),
-            size_class=self(row.size_class),
-            lines=self._made("lines", lines, lambda: lines),
-            target=self(row.target),
-            failed=self._texts(row.failed),
-            ineligible=self._texts(row.ineligible),
-            missing=self._texts(row.missing),
-            cells=self._texts(row.cells),
-            info=self._info(row.info),
-        )
-
-    def _info(self, info: tuple[str, ...]) -> tuple[str, ...]:
-        """The region and industry shared; the firm's own product and market are its own
-        (sharing what no other row holds would cost more than it saves)."""
-        if not info:
-            return info
-        return tuple(self(v) if i < SHARED_INFO else v for i, v in enumerate(info))
-
-
 # Indicator sums of several applicants, (rubric, indicator id) → [title, points, max, n,
 # unknown]: what `Cohort.add_marks` takes instead of each row's marks (a batch's workers
 # send these per chunk, which is much less to pickle than 60 marks per applicant).
@@ -378,7 +300,7 @@ def firm_info(firm: Firm) -> tuple[str, ...]:
 # ---- the round ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Standing:
     """An applicant's place in the round: rank 1 is the best score (ties share a rank);
     the percentile is the share of scored applicants below it, counting ties as half."""
@@ -387,20 +309,37 @@ class Standing:
     percentile: Decimal
 
 
-def standings(scores: Mapping[int, Any]) -> dict[int, Standing]:
+class Standings(Mapping[int, Standing]):
     """Applicant index → standing, from index → score (or any key that orders, best
-    highest: a `RankKey`)."""
-    ordered = sorted(scores.values())
-    n = len(ordered)
-    out: dict[int, Standing] = {}
-    if not n:
-        return out
-    for index, score in scores.items():
+    highest: a `RankKey`, or `rank_round`'s packed form of it).  Each standing is worked
+    out when it is asked for, from the sorted scores: a round of 100,000 keeps one score
+    per applicant, not a `Standing` each."""
+
+    def __init__(self, scores: Mapping[int, Any]):
+        self._scores = scores
+        self._ordered = sorted(scores.values())
+
+    def __getitem__(self, index: int) -> Standing:
+        score = self._scores[index]
+        ordered, n = self._ordered, len(self._ordered)
         below = bisect.bisect_left(ordered, score)
         equal = bisect.bisect_right(ordered, score) - below
         pct = (Decimal(below) + Decimal(equal) / 2) * HUNDRED / n
-        out[index] = Standing(n - below - equal + 1, pct.quantize(_TENTH, rounding=ROUND_HALF_UP))
-    return out
+        return Standing(n - below - equal + 1, pct.quantize(_TENTH, rounding=ROUND_HALF_UP))
+
+    def __contains__(self, index: object) -> bool:
+        return index in self._scores
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._scores)
+
+    def __len__(self) -> int:
+        return len(self._scores)
+
+
+def standings(scores: Mapping[int, Any]) -> Standings:
+    """Applicant index → standing, from index → score (`Standings`)."""
+    return Standings(scores)
 
 
 @dataclass(frozen=True)
@@ -408,7 +347,7 @@ class Ranking:
     """The round ranked (`rank_round`): each ranked applicant's standing, and why the
     other scored ones are not ranked."""
 
-    standing: dict[int, Standing]
+    standing: Mapping[int, Standing]
     barred: frozenset[int] = frozenset()  # not an SME, or failing the compliance gate
     superseded: Mapping[int, int] = field(default_factory=dict)  # index → the one ranked
     official: bool = True
@@ -428,39 +367,86 @@ def rank_round(rows: Iterable[ApplicantRow], official: bool) -> Ranking:
     is not an SME or fails the compliance gate is not ranked (不符合申报条件), and of
     several submissions sharing a credit code only the last one scored is ranked.  Ties
     share a rank."""
-    scored = [r for r in rows if r.status == "scored"]
-    last: dict[str, int] = {}
-    for row in scored:
+    last: dict[str, int] = {}  # credit code → the last one scored with it
+    dropped: dict[int, str] = {}  # index → its credit code, a later one scored with it
+    barred: set[int] = set()
+    keys: dict[int, int] = {}
+    for row in rows:
+        if row.status != "scored":
+            continue
+        index = row.index
         code = row.credit_code.strip().upper()
         if code:
-            last[code] = max(last.get(code, 0), row.index)
-    superseded: dict[int, int] = {}
-    barred: set[int] = set()
-    keys: dict[int, RankKey] = {}
-    for row in scored:
-        code = row.credit_code.strip().upper()
-        if code and last[code] != row.index:
-            superseded[row.index] = last[code]
-        elif row.ineligible:
-            barred.add(row.index)
+            before = last.get(code)
+            if before is not None and before > index:  # rows not in input order
+                dropped[index] = code
+                continue
+            if before is not None:
+                dropped[before] = code
+                keys.pop(before, None)
+                barred.discard(before)
+            last[code] = index
+        if row.ineligible:
+            barred.add(index)
         else:
-            keys[row.index] = row.rank_key(official)
+            keys[index] = packed(row.rank_key(official))
+    superseded = {index: last[code] for index, code in sorted(dropped.items())}
     return Ranking(standings(keys), frozenset(barred), superseded, official)
 
 
-def ranked_order(rows: Sequence[ApplicantRow], ranking: Ranking) -> list[ApplicantRow]:
+_RADIX = 1 << 64
+_CENTS = Decimal(100)
+
+
+def packed(key: RankKey) -> int:
+    """A `RankKey` as one int that orders the same (and is equal for equal keys): its
+    parts are whole numbers or rates rounded to the cent (`ApplicantRow._rate`), so each
+    is an exact count of cents, well inside a 64-bit digit of the int.  A round of
+    100,000 keeps one int per applicant instead of a tuple of Decimals."""
+    out = 0
+    for part in key:
+        out = out * _RADIX + int(part * _CENTS) + (_RADIX >> 1)
+    return out
+
+
+def ranked_order(
+    rows: Sequence[ApplicantRow],
+    ranking: Ranking,
+    visit: Callable[[ApplicantRow], object] | None = None,
+) -> Iterator[ApplicantRow]:
     """Rows as the summary lists them: the ranked ones by rank (then input order), then
-    the scored ones not ranked (不符合申报条件, then 重复), then the rest by status."""
+    the scored ones not ranked (不符合申报条件, then 重复), then the rest by status.  The
+    order is worked out first, then each row is taken from `rows` when its turn comes:
+    rows kept on disk (`rowstore.RowStore`) are never all in memory.  `visit`, when
+    given, sees each row in input order while the order is worked out."""
     later = {"scored": 0, "failed": 1, "rejected": 2, "pending": 3}
+    standing, barred, superseded = ranking.standing, ranking.barred, ranking.superseded
 
-    def key(r: ApplicantRow) -> tuple[int, int, int]:
-        s = ranking.standing.get(r.index)
+    def key(pos: int, r: ApplicantRow) -> tuple[int, int, int, int]:
+        s = standing.get(r.index)
         if s is not None:
-            return (0, s.rank, r.index)
-        if r.index in ranking.barred:
-            return (1, 0, r.index)
-        if r.index in ranking.superseded:
-            return (2, 0, r.index)
-        return (3 + later.get(r.status, 4), 0, r.index)
+            return (0, s.rank, r.index, pos)
+        if r.index in barred:
+            return (1, 0, r.index, pos)
+        if r.index in superseded:
+            return (2, 0, r.index, pos)
+        return (3 + later.get(r.status, 4), 0, r.index, pos)
 
-    return sorted(rows, key=key)
+    if visit is None:
+        order = sorted(key(pos, r) for pos, r in enumerate(rows))
+    else:
+        order = []
+        for pos, r in enumerate(rows):
+            visit(r)
+            order.append(key(pos, r))
+        order.sort()
+    return in_order(rows, [pos for *_, pos in order])
+
+
+def in_order(rows: Sequence[ApplicantRow], positions: Iterable[int]) -> Iterator[ApplicantRow]:
+    """`rows[pos]` for each of `positions`, read in windows when `rows` can
+    (`rowstore.RowStore.in_order`: rows kept on disk)."""
+    read = getattr(rows, "in_order", None)
+    if read is not None:
+        return read(positions)  # type: ignore[no-any-return]
+    return (rows[pos] for pos in positions)

@@ -7,9 +7,11 @@
     OUTDIR/.assess-batch/      what is finished, for --resume (`assess.batch.journal`)
 
 Two phases.  1: files are read one after another (`reader`) and their applicants handed
-to the pool in chunks as they are read (`scheduler`, `task.score_jobs`); only summary rows
-stay in memory (the scores go to the journal as they arrive and are copied into
-results.jsonl at the end).  Then the round is ranked.  2 (with PDFs): each scored
+to the pool in chunks as they are read (`scheduler`, `task.score_jobs`); the scores go to
+the journal as they arrive (copied into results.jsonl at the end) and each applicant's
+summary row to a file beside it (`rowstore.RowStore`): in memory stay only the applicants
+waiting for the pool, so a round of 100,000 needs little more than one of 5,000.  Then
+the round is ranked.  2 (with PDFs): each scored
 applicant's report is rendered on the pool with its place in the round
 (`task.render_reports`), which only the whole round decides; a PDF made by a previous run
 is kept when neither the applicant's data nor its place changed.  Finally summary.xlsx,
@@ -60,11 +62,11 @@ from assess.batch.reader import Chunk, Done, Reader, as_issue
 from assess.batch.records import (
     ApplicantRow,
     Issue,
-    Shared,
     Standing,
     firm_info,
     rank_round,
 )
+from assess.batch.rowstore import RowStore
 from assess.batch.scheduler import Scheduler
 from assess.batch.stats import Cohort
 from assess.batch.task import (
@@ -119,8 +121,8 @@ class _Batch:
             lang=language(),
         )
         self.scheduler = Scheduler(pool, context, self._scored, self._rendered)
-        self.rows: list[ApplicantRow] = []
-        self.shared = Shared()  # what many rows hold, held once
+        # every applicant's row, on disk but for those waiting for the pool (`RowStore`)
+        self.rows = RowStore(journal.folder)
         self.official = plan.fixed is None  # the official ladder: ranked by it
         self.cohort = Cohort(official=self.official)
         # index → its 批量 sheet's field columns, until its scores say which are blank
@@ -197,7 +199,7 @@ class _Batch:
             status="rejected",
             issues=tuple(issues),
         )
-        self.rows.append(row)
+        self.rows.append(row, held=True)
         self.progress.grow(1)
         self._final(
             row,
@@ -239,7 +241,8 @@ class _Batch:
                 status="pending",
                 issues=(issue,),
             )
-            self.rows.append(row)  # counted with the other pending ones by `finish`
+            self.rows.append(row)
+            self.cohort.add(row)
 
     def _key(self, record: Record) -> str:
         path = self._resolved.get(record.source)
@@ -264,7 +267,7 @@ class _Batch:
                 credit_code=ident[1],
                 issues=issues,
             )
-            self.rows.append(row)
+            self.rows.append(row, held=True)
             first = issues[0] if issues else None
             self._final(
                 row,
@@ -304,7 +307,7 @@ class _Batch:
             message = no_rubric_in_force(year)
             issue = Issue("error", record.where, "assessment_year", message)
             row = replace(base, status="rejected", issues=(issue,), warnings=firm.warnings)
-            self.rows.append(row)
+            self.rows.append(row, held=True)
             self._final(
                 row,
                 note=t(
@@ -321,11 +324,11 @@ class _Batch:
             self.to_report[index] = job
         reused = self._reuse(job, base)
         if reused is not None:
-            self.rows.append(reused)
+            self.rows.append(reused, held=True)
             self.reused += 1
             self._final(reused)
             return
-        self.rows.append(base)
+        self.rows.append(base, held=True)
         self.scheduler.add(job)
 
     def _reuse(self, job: Job, base: ApplicantRow) -> ApplicantRow | None:
@@ -366,15 +369,15 @@ class _Batch:
             raise KeyboardInterrupt
 
     def _final(self, row: ApplicantRow, note: str = "") -> None:
-        base = self.rows[row.index - 1]
-        if base is not row and not row.info and (base.info or base.extra):
+        base = self.rows.held(row.index - 1)
+        if base is not None and base is not row and not row.info and (base.info or base.extra):
             # scored by a worker, which sends back no more than the scores say
             row = replace(row, info=base.info, extra=base.extra)
         columns = self.columns.pop(row.index, None)
         if columns is not None and row.missing:
             row = replace(row, cells=tuple(columns.get(f, "") for f in row.missing))
         self.cohort.add(row)
-        self.rows[row.index - 1] = self.shared.row(replace(row, marks=()) if row.marks else row)
+        self.rows[row.index - 1] = replace(row, marks=()) if row.marks else row
         self.progress.advance(row.status, note)
 
     # -- phase 2: the reports --------------------------------------------------------------
@@ -498,9 +501,8 @@ class _Batch:
         state; return the number of duplicates flagged."""
         from assess.batch.summary_xlsx import RunInfo
 
-        for row in self.rows:
-            if row.status == "pending":
-                self.cohort.add(row)
+        for row in self.rows.waiting():  # handed to the pool, never scored: 未完成
+            self.cohort.add(row)
         info = RunInfo(
             generated=self.generated.isoformat(),
             inputs=tuple(str(p) for p in self.options.inputs),
@@ -531,7 +533,6 @@ class _Batch:
         self.timings.update(written.timings)
         self.cohort_failed = written.cohort_failed
         self.write_state(complete=not interrupted, interrupted=interrupted)
-        self.rows = written.rows
         return written.duplicates
 
     def column_notices(self) -> list[Issue]:
@@ -723,6 +724,7 @@ def _run(
         pool.close(cancel=True)
         progress.close()
         journal.close()
+        batch.rows.close()
     seconds = {
         "reading": batch.reading,
         "reading_and_scoring": scored_at - started,

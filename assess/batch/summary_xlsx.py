@@ -655,8 +655,12 @@ def _summary_sheet(
     groups = _rubric_columns(tallies)
     standing = ranking.standing
     extra: dict[str, None] = {}
-    for r in rows:
-        extra.update(dict.fromkeys(h for h, _ in r.extra))
+
+    def headings(r: ApplicantRow) -> None:
+        if r.extra:
+            extra.update(dict.fromkeys(h for h, _ in r.extra))
+
+    ordered = ranked_order(rows, ranking, headings)  # the order worked out, headings met
     t = catalog.t
     # an agency's column named like one of ours (区县) is told apart: 区县（原表）
     ours = {*_info_labels(), t("summary.xlsx.name"), t("summary.xlsx.credit_code")}
@@ -709,7 +713,7 @@ def _summary_sheet(
         for tally, _ in groups
     ]
     places: dict[str, str] = {}  # a file or sheet name, as a cell (few, on every row)
-    for r in ranked_order(rows, ranking):
+    for r in ordered:
         s = standing.get(r.index)
         score = r.rate(ranking.official)
         values: list[Any] = [
