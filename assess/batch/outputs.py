@@ -78,16 +78,15 @@ def flag_duplicates(
     """Rows sharing a credit code each get a `duplicate` issue naming the others, and
     saying which one the round ranks (the last one scored: `records.rank_round`).  The
     rows come back as a view of `rows` with the flagged ones replaced (`Replaced`)."""
-    groups: dict[str, list[int]] = {}
+    first: dict[str, int] = {}  # credit code → where it first is
+    groups: dict[str, list[int]] = {}  # those met more than once → where each is
     for pos, row in enumerate(rows):
         code = row.credit_code.strip().upper()
         if code:
-            members = groups.get(code)
-            if members is None:
-                groups[code] = [pos]
-            else:
-                members.append(pos)
-    groups = {code: members for code, members in groups.items() if len(members) > 1}
+            at = first.setdefault(code, pos)
+            if at != pos:
+                groups.setdefault(code, [at]).append(pos)
+    del first
     ranked = ranking.standing if ranking is not None else {}
     out: dict[int, ApplicantRow] = {}
     flagged = 0

@@ -11,11 +11,11 @@ to the pool in chunks as they are read (`scheduler`, `task.score_jobs`); the sco
 the journal as they arrive (copied into results.jsonl at the end) and each applicant's
 summary row to a file beside it (`rowstore.RowStore`): in memory stay only the applicants
 waiting for the pool, so a round of 100,000 needs little more than one of 5,000.  Then
-the round is ranked.  2 (with PDFs): each scored
-applicant's report is rendered on the pool with its place in the round
-(`task.render_reports`), which only the whole round decides; a PDF made by a previous run
-is kept when neither the applicant's data nor its place changed.  Finally summary.xlsx,
-results.jsonl and cohort.pdf (on an idle worker) (`outputs`).
+the round is ranked.  2 (with PDFs): each scored applicant's report is rendered on the
+pool with its place in the round (`task.render_reports`), which only the whole round
+decides; a PDF made by a previous run is kept when neither the applicant's data nor its
+place changed.  Finally summary.xlsx, results.jsonl and cohort.pdf (on an idle worker)
+(`outputs`).
 
 A bad applicant or even a crash while scoring one is a row of the summary, never the end
 of the batch; a report that cannot be made leaves its applicant scored and ranked, with
