@@ -42,8 +42,9 @@ _NONE = -1  # the token of None
 # ones all alike), and a row whose lines are held decodes three times faster; the other
 # lines are written out in their row.
 LINES = 4096
-WINDOW = 4 << 20  # `in_order`: bytes of rows read ahead at most …
+WINDOW = 2 << 20  # `in_order`: bytes of rows read ahead at most …
 SPAN = 1 << 20  # … in reads of at most this many bytes
+STEP = 256 << 10  # the window of a walk in input order (its rows lie together on disk)
 
 
 class RowStore(Sequence[ApplicantRow]):
@@ -279,7 +280,7 @@ class RowStore(Sequence[ApplicantRow]):
 
     def __getitem__(self, pos: int | slice) -> ApplicantRow | list[ApplicantRow]:
         if isinstance(pos, slice):
-            return list(self.in_order(range(*pos.indices(len(self._at)))))
+            return list(self.in_order(range(*pos.indices(len(self._at))), window=STEP))
         if pos < 0:
             pos += len(self._at)
         if not 0 <= pos < len(self._at):
@@ -296,25 +297,27 @@ class RowStore(Sequence[ApplicantRow]):
         return self._decode(os.pread(self._fd, self._length[pos], at))
 
     def __iter__(self) -> Iterator[ApplicantRow]:
-        return self.in_order(range(len(self._at)))
+        return self.in_order(range(len(self._at)), window=STEP)
 
-    def in_order(self, positions: Iterable[int]) -> Iterator[ApplicantRow]:
+    def in_order(self, positions: Iterable[int], *, window: int = 0) -> Iterator[ApplicantRow]:
         """The rows at `positions` (each in range), in that order, read a window of up to
         `WINDOW` bytes of rows at a time in a few large reads: one read per row would,
         beside a thread busy in Python (results.jsonl is written meanwhile), wait for the
         interpreter lock after each of them.  The ranked order of the summary is nowhere
-        near the order on disk: a window then takes a pass over the file."""
+        near the order on disk: a window then takes a pass over the file.  `window`: its
+        size in bytes instead (`STEP` for a walk in input order)."""
         self._flush()
         length = self._length
-        window: list[int] = []
+        most = window or WINDOW
+        taken: list[int] = []
         size = 0
         for pos in positions:
-            window.append(pos)
+            taken.append(pos)
             size += length[pos]
-            if size >= WINDOW:
-                yield from self._window(window)
-                window, size = [], 0
-        yield from self._window(window)
+            if size >= most:
+                yield from self._window(taken)
+                taken, size = [], 0
+        yield from self._window(taken)
 
     def _window(self, window: list[int]) -> Iterator[ApplicantRow]:
         at, length, held = self._at, self._length, self._held

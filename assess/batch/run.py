@@ -89,7 +89,7 @@ if TYPE_CHECKING:
 
 INTERRUPT_ENV = "ASSESS_BATCH_INTERRUPT_AFTER"  # tests: Ctrl-C after N (interrupt_after)
 STATE_EVERY = 2.0  # seconds between state.json rewrites during a run
-QUEUED = 512  # applicants waiting for the pool before the next chunk is asked for
+QUEUED = 256  # applicants waiting for the pool before the next chunk is asked for
 
 
 class _Batch:

@@ -32,7 +32,7 @@ from assess.catalog import t
 from assess.intake.places import place
 
 MAX_CHUNK = 64  # applicants per round trip to a worker while scoring
-AHEAD = 2048  # applicants handed to the pool ahead of the workers while scoring
+AHEAD = 512  # applicants handed to the pool ahead of the workers while scoring
 
 
 def _index(item: Job | ReportJob) -> int:

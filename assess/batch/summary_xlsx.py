@@ -156,7 +156,7 @@ _STYLES = (
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
-_ROWS_PER_WRITE = 512
+_ROWS_PER_WRITE = 128
 
 
 def column_letter(n: int) -> str:
