@@ -380,7 +380,7 @@ def test_journal_reads_scores_back_in_spans(
     import random
 
     from assess.batch import journal as journal_module
-    from assess.batch.journal import Journal
+    from assess.batch.journal import Journal, Spots
     from assess.batch.task import journal_line
 
     monkeypatch.setattr(journal_module, "SPAN_GAP", 64)
@@ -404,6 +404,19 @@ def test_journal_reads_scores_back_in_spans(
         entry = again.lookup(rows[5].key)
         assert entry is not None and again.intact(entry)
         assert again.results(entry) == data[rows[5].key] and again.row(entry) == rows[5]
+        # a batch keeps where the scores went by position, not by key
+        more = [_row(i, str(i), f"D{i}") for i in range(41, 46)]
+        spots = again.record_many(
+            ((r, b"[%d]" % r.index, journal_line(r)) for r in more), keep=False
+        )
+        assert all(again.lookup(r.key) is None for r in more)
+        kept = Spots()
+        for r, spot in zip(more, spots, strict=True):
+            kept.put(r.index - 1, spot)
+        assert kept[:40] == [None] * 40 and len(kept) == 45
+        assert [bytes(b) for b in again.results_many(kept[40:])] == [
+            b"[%d]" % r.index for r in more
+        ]
     finally:
         again.close()
 

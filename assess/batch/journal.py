@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import json
 import os
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, overload
 
 from assess.atomic import write_bytes
 from assess.batch.records import ApplicantRow
@@ -40,6 +41,50 @@ STATE = "state.json"
 FORMAT = 3  # 2: compact score records, PDF lines; 3: their texts marked for numbering
 SPAN_GAP = 1 << 20  # `results_many` reads across gaps up to this size …
 SPAN_MAX = 32 << 20  # … in spans up to this size
+
+
+class Spot(NamedTuple):
+    """Where an applicant's scores are in `results.part`."""
+
+    offset: int
+    length: int
+
+
+class Spots(Sequence["Spot | None"]):
+    """Where the scores of many applicants are (None: none), 16 bytes each: what a round of
+    100,000 keeps instead of an object per applicant."""
+
+    def __init__(self) -> None:
+        self._offset = array("q")  # -1: none
+        self._length = array("q")
+
+    def append(self, spot: Spot | Entry | None) -> None:
+        self._offset.append(-1 if spot is None else spot.offset)
+        self._length.append(0 if spot is None else spot.length)
+
+    def put(self, i: int, spot: Spot | Entry) -> None:
+        """`spot` at `i`, the places before it that have none yet given None."""
+        short = i + 1 - len(self._offset)
+        if short > 0:
+            self._offset.extend([-1] * short)
+            self._length.extend([0] * short)
+        self._offset[i] = spot.offset
+        self._length[i] = spot.length
+
+    def __len__(self) -> int:
+        return len(self._offset)
+
+    @overload
+    def __getitem__(self, i: int) -> Spot | None: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Spot | None]: ...
+
+    def __getitem__(self, i: int | slice) -> Spot | list[Spot | None] | None:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self._offset)))]
+        offset = self._offset[i]
+        return None if offset < 0 else Spot(offset, self._length[i])
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +189,17 @@ class Journal:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def record_many(self, items: Iterable[tuple[ApplicantRow, bytes, bytes]]) -> None:
+    def record_many(
+        self, items: Iterable[tuple[ApplicantRow, bytes, bytes]], *, keep: bool = True
+    ) -> list[Spot]:
         """Append finished applicants: (row, its scores as JSON, its line without the
         position of the scores, as `task.journal_line` makes it).  The scores go first, so
-        a line never points at data that is not there; one flush for all of them."""
+        a line never points at data that is not there; one flush for all of them.  Returns
+        where each one's scores went; with `keep`, `lookup` finds them by key as well (a
+        batch keeps them by position instead: an entry and its key are ~500 bytes an
+        applicant, 50 MB in a round of 100,000)."""
         heads = []
+        spots = []
         for row, results, tail in items:
             offset = self._results_size
             self._results.write(results)
@@ -156,20 +207,23 @@ class Journal:
             self._results_size += len(results) + 1
             line = b'{"offset":%d,"length":%d,%s\n' % (offset, len(results), tail)
             heads.append(line)
-            self.entries[row.key] = Entry(
-                row.key,
-                row.input_hash,
-                row.status,
-                offset,
-                len(results),
-                self._done_size,
-                len(line) - 1,
-            )
+            spots.append(Spot(offset, len(results)))
+            if keep:
+                self.entries[row.key] = Entry(
+                    row.key,
+                    row.input_hash,
+                    row.status,
+                    offset,
+                    len(results),
+                    self._done_size,
+                    len(line) - 1,
+                )
             self._done_size += len(line)
         if heads:
             self._results.flush()
             self._done.write(b"".join(heads))
             self._done.flush()
+        return spots
 
     def record_report(self, key: str, input_hash: str, place: str, report: str) -> None:
         """Append a PDF report made (after its file is in place)."""
@@ -201,7 +255,7 @@ class Journal:
         """The scores of an entry, as the JSON text they were recorded as."""
         return os.pread(self._reader_results, entry.length, entry.offset)
 
-    def results_many(self, entries: Sequence[Entry | None]) -> list[bytes | memoryview]:
+    def results_many(self, entries: Sequence[Entry | Spot | None]) -> list[bytes | memoryview]:
         """The scores of several entries (b"" for None), in their order, read in a few
         large spans: the scores of a run are nearly in input order in `results.part`, so
         a few hundred consecutive applicants take one system call, not one each (which,

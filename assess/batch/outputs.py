@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assess.atomic import atomic_stream, write_bytes
-from assess.batch.journal import Entry, Journal
+from assess.batch.journal import Entry, Journal, Spot, Spots
 from assess.batch.options import COHORT, RESULTS, SUMMARY
 from assess.batch.progress import Progress
 from assess.batch.records import ApplicantRow, Issue, Ranking, Standing, rank_round
@@ -120,7 +120,7 @@ def write_results(
     rows: Sequence[ApplicantRow],
     standing: Mapping[int, Standing],
     journal: Journal,
-    entry: Callable[[ApplicantRow], Entry | None],
+    entry: Callable[[ApplicantRow], Entry | Spot | None],
 ) -> None:
     """results.jsonl: each row's applicant object and its scores, copied from the journal
     (`entry` says where a row's scores are, None for none), each text numbered
@@ -131,7 +131,7 @@ def write_results(
     from assess.report.jsonout import number_texts
 
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    entries = []
+    entries = Spots()
     used: dict[tuple[str, str], None] = {}  # (rubric, version), in order of first use
     for row in rows:
         entries.append(entry(row))
@@ -167,7 +167,7 @@ TEXT_BUCKETS = 1 << 24  # `shared_texts`' first pass: a byte per bucket of texts
 BUCKETS_EACH = 160  # buckets per applicant: ~16 per text of its own (~10 an applicant)
 
 
-def shared_texts(journal: Journal, entries: Sequence[Entry | None]) -> list[bytes]:
+def shared_texts(journal: Journal, entries: Sequence[Entry | Spot | None]) -> list[bytes]:
     """The texts (each as its JSON) that the score records of more than one of `entries`
     hold, the most used first (then in byte order): the same list for the same round,
     however it was run.
@@ -247,12 +247,15 @@ def write_outputs(
     *,
     previous: PreviousRound | None = None,
     notices: Sequence[Issue] = (),
+    scores: Callable[[ApplicantRow], Entry | Spot | None] | None = None,
 ) -> Written:
     """results.jsonl, summary.xlsx and cohort.pdf for `rows` (every applicant, in input
-    order; `cohort` has them all).  With a `pool` (still open, idle by now), cohort.pdf is
-    rendered there while this process builds the summary; results.jsonl, mostly copying
-    (and fsyncing) the journal's scores, is written by a thread meanwhile.  A cohort.pdf
-    that cannot be made is said on `progress`; the other outputs stand."""
+    order; `cohort` has them all; `scores` says where each one's scores are in the
+    journal, by default what `journal_entry` finds).  With a `pool` (still open, idle by
+    now), cohort.pdf is rendered there while this process builds the summary;
+    results.jsonl, mostly copying (and fsyncing) the journal's scores, is written by a
+    thread meanwhile.  A cohort.pdf that cannot be made is said on `progress`; the other
+    outputs stand."""
     from assess.batch import cohort as cohort_report
     from assess.batch.summary_xlsx import write_summary
 
@@ -265,7 +268,7 @@ def write_outputs(
 
     def results() -> None:
         started = time.perf_counter()
-        entry = lambda row: journal_entry(journal, row)  # noqa: E731
+        entry = scores or (lambda row: journal_entry(journal, row))
         write_results(outdir / RESULTS, flagged, standing, journal, entry)
         timings["results_file"] = time.perf_counter() - started
 

@@ -41,7 +41,7 @@ from assess.atomic import file_mode, output_problem
 from assess.batch.executors import Pool, make_pool
 from assess.batch.inputs import Source, discover
 from assess.batch.interrupt import AGAIN, WRITING, sigint_deferred
-from assess.batch.journal import STATE_DIR, Journal
+from assess.batch.journal import STATE_DIR, Journal, Spot, Spots
 from assess.batch.lock import outdir_lock
 from assess.batch.names import ReportNames
 from assess.batch.options import (
@@ -123,6 +123,7 @@ class _Batch:
         self.scheduler = Scheduler(pool, context, self._scored, self._rendered)
         # every applicant's row, on disk but for those waiting for the pool (`RowStore`)
         self.rows = RowStore(journal.folder)
+        self.spots = Spots()  # by position: where the scores are in the journal, if any
         self.official = plan.fixed is None  # the official ladder: ranked by it
         self.cohort = Cohort(official=self.official)
         # index → its 批量 sheet's field columns, until its scores say which are blank
@@ -340,6 +341,7 @@ class _Batch:
             return None
         if not self.journal.intact(entry):
             return None
+        self.spots.put(base.index - 1, entry)
         row = self.journal.row(entry)
         return replace(
             row, index=base.index, source=base.source, report="", info=base.info, extra=base.extra
@@ -349,7 +351,11 @@ class _Batch:
         self.worker_cpu += scored.seconds
         if not scored.outcomes:
             return
-        self.journal.record_many((o.row, o.results, o.journal) for o in scored.outcomes)
+        spots = self.journal.record_many(
+            ((o.row, o.results, o.journal) for o in scored.outcomes), keep=False
+        )
+        for outcome, spot in zip(scored.outcomes, spots, strict=True):
+            self.spots.put(outcome.row.index - 1, spot)
         self.cohort.add_marks(scored.marks)
         for outcome in scored.outcomes:
             row = outcome.row
@@ -527,6 +533,7 @@ class _Batch:
             pool,
             previous=self.previous,
             notices=notices,
+            scores=self.scores_of,
         )
         if not interrupted:
             self.drop_stale_reports()
@@ -534,6 +541,12 @@ class _Batch:
         self.cohort_failed = written.cohort_failed
         self.write_state(complete=not interrupted, interrupted=interrupted)
         return written.duplicates
+
+    def scores_of(self, row: ApplicantRow) -> Spot | None:
+        """Where the row's scores are in the journal (None: it has none)."""
+        if row.status not in ("scored", "failed") or row.index > len(self.spots):
+            return None
+        return self.spots[row.index - 1]
 
     def column_notices(self) -> list[Issue]:
         """One notice per column of a 批量 sheet that names no field: carried into 汇总."""

@@ -157,6 +157,7 @@ _STYLES = (
     "</styleSheet>"
 )
 _ROWS_PER_WRITE = 128
+REASONS = 4096  # worded reasons kept for the next rows (`_Words`)
 
 
 def column_letter(n: int) -> str:
@@ -554,6 +555,8 @@ class _Words:
         self.verdict_duplicate = catalog.t("summary.xlsx.verdict.duplicate")
         self.verdict_barred = catalog.t("summary.xlsx.verdict.barred")
         self._places: dict[tuple[str, str], str] = {}
+        # a reason names the firm's own figures ("研发费用 88 万元…"): most come once, so
+        # only the last REASONS of them are kept, not one for each applicant of a round
         self._reasons: dict[tuple[str, str, str], str] = {}
         self._industries: dict[str, str] = {}
         self._fields: dict[str, str] = {}
@@ -570,7 +573,7 @@ class _Words:
         key = ("barred", gate, size)
         text = self._reasons.get(key)
         if text is None:
-            text = self._reasons[key] = catalog.t(f"summary.why.barred.{gate}", size=size)
+            text = self._reason(key, catalog.t(f"summary.why.barred.{gate}", size=size))
         return text
 
     def unmet(self, tier: str, condition: str) -> str:
@@ -579,8 +582,15 @@ class _Words:
         text = self._reasons.get(key)
         if text is None:
             short = self.tiers.get(tier, tier)
-            text = catalog.t("summary.why.unmet", tier=short, condition=condition)
-            self._reasons[key] = text
+            text = self._reason(
+                key, catalog.t("summary.why.unmet", tier=short, condition=condition)
+            )
+        return text
+
+    def _reason(self, key: tuple[str, str, str], text: str) -> str:
+        if len(self._reasons) >= REASONS:
+            self._reasons.clear()
+        self._reasons[key] = text
         return text
 
     def industry(self, key: str) -> str:
