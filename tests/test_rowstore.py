@@ -214,3 +214,5 @@ def test_duplicates_are_flagged_on_a_view_of_the_store(tmp_path: Path) -> None:
         assert [i for i, k in enumerate(kinds, start=1) if k] == [3, 9]
         assert list(flagged.in_order([8, 0, 2])) == [flagged[8], flagged[0], flagged[2]]
         assert flagged[0] == rows[0] and flagged[2] != rows[2]
+        assert flagged[1:10] == [flagged[i] for i in range(1, 10)]
+        assert flagged[8].issues[-1].kind == "duplicate"

@@ -365,8 +365,8 @@ class Replaced(Sequence[ApplicantRow]):
     def __getitem__(self, pos: slice) -> list[ApplicantRow]: ...
 
     def __getitem__(self, pos: int | slice) -> ApplicantRow | list[ApplicantRow]:
-        if isinstance(pos, slice):
-            return [self[i] for i in range(*pos.indices(len(self._rows)))]
+        if isinstance(pos, slice):  # read together, as `in_order` reads them
+            return list(self.in_order(range(*pos.indices(len(self._rows)))))
         if pos < 0:
             pos += len(self._rows)
         changed = self._changed.get(pos)
