@@ -168,6 +168,9 @@ def test_a_ctrl_c_before_the_files_are_read_lists_each_unread_file(
     wb.close()
     assert len(main) == 1 + CHUNK + 3
     assert sum("尚未读取" in " ".join(row) and "未完成" in row for row in main) == 3
+    # printed without 来源文件, an unread file's row names the file where a firm's name goes
+    unnamed = sorted(row[0] for row in main if row[0].startswith("（"))
+    assert [Path(n[1:-1]).name for n in unnamed] == ["round.xlsx", "strong.json", "weak.json"]
     assert not any("中断时" in c for c in problems)
 
     monkeypatch.setattr(reader_module, "read_all", read_all)

@@ -593,6 +593,12 @@ class _Words:
         self._reasons[key] = text
         return text
 
+    def unnamed(self, where: str) -> str:
+        """The 企业名称 cell of a row without a name (an unreadable file, a file not read
+        after a Ctrl-C, a 批量 row with the name left blank): where it is, in brackets, so
+        that a printed summary, which leaves 来源文件 out, still says which one it is."""
+        return catalog.t("summary.xlsx.unnamed", where=where)
+
     def industry(self, key: str) -> str:
         text = self._industries.get(key)
         if text is None:
@@ -728,7 +734,7 @@ def _summary_sheet(
         score = r.rate(ranking.official)
         values: list[Any] = [
             s.rank if s else None,
-            cell_text(r.name),
+            cell_text(r.name or words.unnamed(r.where)),
             verdict_text(r, ranking, words),
             cell_text(r.credit_code),
             *_info_values(r, words),
