@@ -23,7 +23,7 @@ import pytest
 from assess.errors import InputError
 from assess.fields import FIELDS_BY_ID
 from assess.intake import Record, guard, load_records
-from assess.intake.cells import scan_bad_cells
+from assess.intake.cells import percent_cells, scan_bad_cells
 from assess.intake.labels import header_label
 from assess.intake.template import write_template
 from assess.intake.workbook import read_workbook
@@ -326,6 +326,21 @@ def test_scan_finds_prefixed_and_shared_formulas() -> None:
     )
     bad = scan_bad_cells(xml)
     assert set(bad) == {(1, 3)}  # E2 is a cached empty text, F2 has a value
+
+
+def test_percent_scan_finds_cells_by_style_not_rows_or_columns() -> None:
+    """Styles 3 and 12 show a %: a row's or a column's own style is no cell's, style 1 is
+    not one of them, and "s="12"" is not "s="1"" cut short."""
+    xml = (
+        b'<x:worksheet><x:cols><x:col min="1" max="3" s="3"/></x:cols><x:sheetData>'
+        b'<x:row r="2" s="3"><x:c r="B2" s="3"><x:v>0.1</x:v></x:c><x:c r="C2" s="1"/>'
+        b'<x:c r="AA2" s="12"/></x:row>'
+        b'<x:row r="7"><x:c s="3" r="B7"><x:v>0.2</x:v></x:c><x:c r="C7" s="12"/></x:row>'
+        b"</x:sheetData></x:worksheet>"
+    )
+    got = percent_cells(xml, frozenset({3, 12}))
+    assert {col: list(rows) for col, rows in got.items()} == {1: [1, 6], 26: [1], 2: [6]}
+    assert percent_cells(xml, frozenset()) == {}
 
 
 # ---- errors: located, all at once, one row never sinks the others --------------------------

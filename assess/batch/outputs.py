@@ -11,7 +11,7 @@ import json
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -252,7 +252,8 @@ def write_outputs(
     """results.jsonl, summary.xlsx and cohort.pdf for `rows` (every applicant, in input
     order; `cohort` has them all; `scores` says where each one's scores are in the
     journal, by default what `journal_entry` finds).  With a `pool` (still open, idle by
-    now), cohort.pdf is rendered there while this process builds the summary;
+    now), cohort.pdf is rendered there while this process builds the summary, and the
+    pool is closed as soon as it is back;
     results.jsonl, mostly copying (and fsyncing) the journal's scores, is written by a
     thread meanwhile.  A cohort.pdf that cannot be made is said on `progress`; the other
     outputs stand."""
@@ -295,8 +296,17 @@ def write_outputs(
     pdf.add_done_callback(
         lambda _: timings.setdefault("cohort_pdf", time.perf_counter() - cohort_started)
     )
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="results") as writer:
+
+    def let_the_pool_go() -> None:
+        # cohort.pdf is the pool's last job: its workers (about 100 MB each once one has
+        # drawn a PDF) go as soon as it is back, not after the summary and results.jsonl.
+        wait([pdf])
+        if pool is not None:
+            pool.close()
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="outputs") as writer:
         writing = writer.submit(results)
+        closing = writer.submit(let_the_pool_go)
         started = time.perf_counter()
         write_summary(
             outdir / SUMMARY,
@@ -321,6 +331,7 @@ def write_outputs(
         else:
             publish(outdir / COHORT, data)
         writing.result()
+        closing.result()
     return Written(flagged, duplicates, cohort_failed, timings)
 
 

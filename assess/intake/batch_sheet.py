@@ -78,10 +78,9 @@ def read_batch(sheet: Sheet) -> list[Record]:
 def batch_rows(sheet: Sheet) -> Iterator[Read]:
     """The records of a 批量 sheet, one per filled row, read as they are asked for.  The
     sheet's header is read and checked at once: a sheet without a usable one raises
-    `InputError` here, before any row is read.  The sheet's XML is not kept."""
+    `InputError` here, before any row is read."""
     head = list(islice(sheet.rows, HEADER_SEARCH_ROWS))
     if not head:
-        sheet.xml = b""
         return iter(())
     header = find_header([row for _, row in head])
     if header is None:
@@ -101,7 +100,7 @@ def batch_rows(sheet: Sheet) -> Iterator[Read]:
     percent = {
         col: sheet.percent_cells(col) for col, spec in columns if spec.type is FieldType.PERCENT
     }
-    sheet.xml = b""  # everything read from it: the rows need only what it told
+    sheet.percent = {}  # the rows need only these columns' sets
     # The sheet's first rows as they stand in it, from row 1: what a refused row is named by
     grid: list[list[Any]] = [[] for _ in range(min(head[0][0], HEADER_SEARCH_ROWS))]
     grid += [row for r, row in head if r < HEADER_SEARCH_ROWS]

@@ -6,6 +6,7 @@ naming its cell; `record` turns them into the firm's `Record`.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,9 +15,8 @@ from typing import Any
 from assess.catalog import Message
 from assess.errors import Problem
 from assess.fields import Field
-from assess.intake.cells import percent_rows
 from assess.intake.firm import Record, make_firm, note_problem
-from assess.intake.places import cell_place, col_letter, place
+from assess.intake.places import cell_place, place
 from assess.intake.values import FieldValue, ValueProblem, parse_value
 
 
@@ -26,8 +26,7 @@ class Sheet:
     name: str
     rows: Iterator[tuple[int, list[Any]]]  # (row from 0, values from column A)
     bad: dict[tuple[int, int], Message]
-    xml: bytes
-    percent_xfs: frozenset[int]
+    percent: dict[int, array[int]]  # column → rows of its cells formatted as percentages
 
     @property
     def place(self) -> str:
@@ -40,9 +39,7 @@ class Sheet:
 
     def percent_cells(self, col: int) -> set[int]:
         """Rows (from 0) where column `col` is formatted as a percentage."""
-        if not self.percent_xfs:
-            return set()
-        return percent_rows(self.xml, col_letter(col), self.percent_xfs)
+        return set(self.percent.get(col, ()))
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from assess.catalog import t
+from assess.catalog import Message, t
 from assess.intake import EXCEL_SUFFIXES
 from assess.intake.batch_sheet import batch_rows
-from assess.intake.cells import NoCellRefs, scan_bad_cells, scan_with_openpyxl
+from assess.intake.cells import NoCellRefs, percent_cells, scan_bad_cells, scan_with_openpyxl
 from assess.intake.firm import Record
 from assess.intake.form import read_form
 from assess.intake.guard import fail, open_zip, sniff
@@ -79,19 +79,25 @@ def iter_workbook(path: Path) -> Iterator[Read]:
             xml = book.xml.pop(name, None)
             if xml is None:  # never let calamine read a sheet the guard has not measured
                 raise fail(source, "intake.file.sheet_missing", sheet=name)
+            # What the XML tells is read from it, and the XML let go, before calamine parses
+            # the sheet: a 批量 sheet of 20,000 firms is 55 MB of XML, and calamine's parse
+            # needs twice its grid (100 MB) on top of whatever is held then.
+            try:
+                bad: dict[tuple[int, int], Message] | None = scan_bad_cells(xml)
+            except NoCellRefs:
+                bad = None
+            percent = percent_cells(xml, book.percent_xfs)
+            del xml
             try:
                 data = workbook.get_sheet_by_name(name)  # parses the XML: damage shows here
             except Exception as exc:
                 raise fail(source, "intake.file.damaged", detail=f"{name}: {exc}") from None
-            try:
-                bad = scan_bad_cells(xml)
-            except NoCellRefs:
+            if bad is None:
                 try:
                     bad = scan_with_openpyxl(path, name)
                 except Exception as exc:  # openpyxl's own errors on XML calamine accepted
                     raise fail(source, "intake.file.damaged", detail=f"{name}: {exc}") from None
-            sheet = Sheet(source, name, sheet_rows(data), bad, xml, book.percent_xfs)
-            del xml
+            sheet = Sheet(source, name, sheet_rows(data), bad, percent)
             if name == form_name:
                 grid = list(sheet_rows(data))
                 sheet.rows = iter(grid)
