@@ -523,3 +523,71 @@ def test_a_round_shows_the_platform_status_in_summary_and_results(tmp_path: Path
     srdi = next(r for r in line["results"] if r["rubric"] == "miit-2026-srdi")
     assert srdi["pass_status"] == "platform_pending" and srdi["platform_need"] == 50
     assert srdi["reference"]["rubric"] == "miit-2022-srdi"
+
+
+def test_the_pool_is_let_go_once_cohort_pdf_is_back_while_the_summary_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cohort.pdf is the pool's last job: the pool is closed as soon as it is back, while
+    the summary is still being written (at 100,000 applicants its workers held ~160 MB
+    through the minute the summary takes), and not closed before."""
+    import threading
+    from concurrent.futures import Future
+
+    from assess.batch import outputs, summary_xlsx
+    from assess.batch.journal import Journal
+    from assess.batch.progress import make_progress
+    from assess.batch.summary_xlsx import RunInfo
+    from assess.batch.task import journal_line
+
+    class Pool:
+        slots = workers = 1
+        shared_disk = True
+
+        def __init__(self) -> None:
+            self.closed = threading.Event()
+            self.pdf: Future[bytes] = Future()
+
+        def submit(self, fn: object, *args: object) -> Future[bytes]:
+            return self.pdf
+
+        def reports_next(self) -> None: ...
+
+        def restart(self) -> None: ...
+
+        def close(self, *, cancel: bool = False) -> None:
+            assert self.pdf.done(), "closed before cohort.pdf was back"
+            self.closed.set()
+
+    pool = Pool()
+    seen: list[bool] = []
+    real_summary = summary_xlsx.write_summary
+
+    def write_summary(*args: object, **kwargs: object) -> None:
+        seen.append(pool.closed.is_set())  # not yet: the PDF is still being drawn
+        pool.pdf.set_result(b"%PDF-1.7 drawn")
+        seen.append(pool.closed.wait(10))  # closed meanwhile, the summary not done
+        real_summary(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(summary_xlsx, "write_summary", write_summary)
+    rows = [_row(1, "50"), _row(2, "80")]
+    cohort = Cohort()
+    for r in rows:
+        cohort.add(r)
+    journal = Journal(tmp_path, resume=False)
+    try:
+        journal.record_many([(r, b"[]", journal_line(r)) for r in rows])
+        outputs.write_outputs(
+            tmp_path,
+            rows,
+            cohort,
+            journal,
+            RunInfo("2026-12-01", ("a.xlsx",), "x", pdf=False),
+            make_progress(False),
+            pool,
+        )
+    finally:
+        journal.close()
+    assert seen == [False, True]
+    assert (tmp_path / "cohort.pdf").read_bytes() == b"%PDF-1.7 drawn"
+    assert (tmp_path / "summary.xlsx").is_file() and (tmp_path / "results.jsonl").is_file()
