@@ -253,10 +253,9 @@ def write_outputs(
     order; `cohort` has them all; `scores` says where each one's scores are in the
     journal, by default what `journal_entry` finds).  With a `pool` (still open, idle by
     now), cohort.pdf is rendered there while this process builds the summary, and the
-    pool is closed as soon as it is back;
-    results.jsonl, mostly copying (and fsyncing) the journal's scores, is written by a
-    thread meanwhile.  A cohort.pdf that cannot be made is said on `progress`; the other
-    outputs stand."""
+    pool is closed as soon as it is back; results.jsonl, mostly copying (and fsyncing) the
+    journal's scores, is written by a thread meanwhile.  A cohort.pdf that cannot be made
+    is said on `progress`; the other outputs stand."""
     from assess.batch import cohort as cohort_report
     from assess.batch.summary_xlsx import write_summary
 

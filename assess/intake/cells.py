@@ -23,7 +23,6 @@ _V_TEXT = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>([^<]*)</")
 _F_TEXT = re.compile(rb"<(?:[\w.-]+:)?f(?:\s[^>]*)?>([^<]*)</")
 _ATTR_R = re.compile(rb'\sr="([A-Z]+)(\d+)"')
 _ATTR_T = re.compile(rb'\st="(\w+)"')
-_ATTR_S = re.compile(rb'\ss="(\d+)"')
 _ERROR_T = re.compile(rb'\st="e"')
 
 
