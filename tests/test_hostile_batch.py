@@ -12,6 +12,7 @@ running as `nobody` cannot reach the interpreter under /root.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -302,6 +303,17 @@ def _wait_for(check: Any, seconds: float) -> None:
         time.sleep(0.05)
 
 
+def _describe(pid: int) -> str:
+    """A process as /proc shows it: its command line and state."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        cmd = raw.replace(b"\0", b" ").decode("utf-8", "replace")
+        state = Path(f"/proc/{pid}/stat").read_text(errors="replace").rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return f"{pid} (gone)"
+    return f"{pid} {state} {cmd[-90:]}"
+
+
 def _pdf_round(tmp_path: Path, count: int) -> Path:
     return kill_loop.build_round(tmp_path / "round.xlsx", count)  # type: ignore[no-any-return]
 
@@ -333,13 +345,63 @@ def test_killing_the_batch_takes_its_workers_with_it(tmp_path: Path) -> None:
         # the resource tracker, the forkserver, the reader and two workers
         _wait_for(lambda: len(kill_loop.descendants(proc.pid)) >= 5, 60)
         family = kill_loop.descendants(proc.pid)
+        names = {p: _describe(p) for p in family}
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-        _wait_for(lambda: not any(kill_loop._alive(p) for p in family), 15)
+        try:
+            _wait_for(lambda: not any(kill_loop._alive(p) for p in family), 15)
+        except AssertionError:
+            left = [f"{names[p]} now {_describe(p)}" for p in family if kill_loop._alive(p)]
+            raise AssertionError(f"still running: {left}") from None
     finally:
         proc.kill()
         for pid in kill_loop.descendants(proc.pid):
             kill_loop._kill(pid)
+
+
+# A batch killed while its forkserver is still starting Python, with a process asked of it.
+# The forkserver has not yet asked to die with the batch, and the process it then forks
+# holds the pipe that would tell it its batch is gone: a pool worker waits for the batch
+# for ever, the forkserver for the worker.  A `sitecustomize` makes that start take 2 s.
+_SLOW_START = """
+import os, time
+if os.environ.get("SLOW_START_CHILD_OF") == str(os.getppid()):
+    time.sleep(2)
+"""
+_KILLED_WHILE_THE_FORKSERVER_STARTS = """
+import os, signal, threading, time
+from multiprocessing import forkserver
+from assess.batch.executors import process_context
+os.environ["SLOW_START_CHILD_OF"] = str(os.getpid())
+context = process_context(pdf=False)
+print(forkserver._forkserver._forkserver_pid, flush=True)
+child = context.Process(target=time.sleep, args=(60,))
+threading.Thread(target=child.start, daemon=True).start()
+time.sleep(0.5)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_forkserver_whose_batch_is_killed_while_it_starts_exits(tmp_path: Path) -> None:
+    (tmp_path / "sitecustomize.py").write_text(_SLOW_START, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WHILE_THE_FORKSERVER_STARTS],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join((str(tmp_path), str(ROOT)))},
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        forkserver = int(proc.stdout.readline())  # not to the end: the forkserver holds it
+        assert proc.wait(timeout=SECONDS) == -signal.SIGKILL
+        try:
+            _wait_for(lambda: not kill_loop._alive(forkserver), 15)
+        except AssertionError:
+            raise AssertionError(f"still running: {_describe(forkserver)}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)  # what is left of its process group
 
 
 def test_a_second_ctrl_c_still_leaves_a_consistent_outdir(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from assess.batch.interrupt import sigint_held
+from assess.batch.procs import PARENT_ENV
 from assess.batch.task import worker_init
 from assess.catalog import t
 from assess.errors import UserError
@@ -86,9 +87,12 @@ def start_forkserver() -> None:
     # start unblocks Ctrl-C (after blocking it for the tracker): it is started before.
     resource_tracker.ensure_running()
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    # Who the forkserver must not outlive (`assess.batch.forkserver`), in its environment.
+    os.environ[PARENT_ENV] = str(os.getpid())
     try:
         forkserver.ensure_running()
     finally:
+        os.environ.pop(PARENT_ENV, None)
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 

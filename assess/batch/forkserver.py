@@ -5,15 +5,21 @@ The forkserver would exit by itself once the batch is gone, but it learns that t
 pipe whose write end every worker also holds, so a batch killed with SIGKILL would leave
 the forkserver and its workers waiting for each other.  With this, the kernel kills the
 forkserver when the batch dies, and each worker (`procs.die_with_parent`, in its
-initializer) when the forkserver dies.
+initializer) when the forkserver dies.  A forkserver whose batch was killed before this
+ran (while Python started) exits here: it knows the batch's pid from `procs.PARENT_ENV`.
+Its own pid is `PID`, which the processes it forks check theirs against the same way.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
-from assess.batch.procs import die_with_parent
+from assess.batch.procs import PARENT_ENV, die_with_parent
+
+# The forkserver's pid, in the forkserver and the processes it forks; None elsewhere.
+PID: int | None = None
 
 # Only in a process started as `python -c "from multiprocessing.forkserver import main…"`:
 # importing this module anywhere else changes nothing.
@@ -27,4 +33,6 @@ if sys.argv[:1] == ["-c"] and "multiprocessing.forkserver" in sys.modules:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    die_with_parent()
+    _parent = os.environ.pop(PARENT_ENV, "")
+    die_with_parent(int(_parent) if _parent.isdigit() else None)
+    PID = os.getpid()

@@ -10,15 +10,24 @@ import signal
 import sys
 
 _PR_SET_PDEATHSIG = 1
+# Set by the process that starts the forkserver, to its own pid, for as long as the start
+# takes (`executors.start_forkserver`): the forkserver's parent, which it checks against.
+PARENT_ENV = "ASSESS_FORKSERVER_PARENT"
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int | None = None) -> None:
     """Ask the kernel to SIGKILL this process when its parent dies (Linux), so that killing
     the batch, even with SIGKILL, takes its workers with it.  A pool worker's parent is
-    the forkserver, which itself exits when the batch process is gone."""
+    the forkserver, which itself exits when the batch process is gone.
+
+    `parent`: the pid of the process that started this one, when known.  That process may
+    be gone before this runs (a batch killed while its forkserver is still importing):
+    this process is then an orphan that the request cannot cover, and exits now.  Without
+    it, the parent is whoever is the parent now."""
     if not sys.platform.startswith("linux"):
         return
-    parent = os.getppid()
+    if parent is None:
+        parent = os.getppid()
     with contextlib.suppress(OSError, AttributeError):
         import ctypes
 
