@@ -404,6 +404,35 @@ def test_a_forkserver_whose_batch_is_killed_while_it_starts_exits(tmp_path: Path
             os.killpg(proc.pid, signal.SIGKILL)  # what is left of its process group
 
 
+_STARTED_AGAIN_BY_MULTIPROCESSING = """
+import multiprocessing, os
+from assess.batch import executors
+context = multiprocessing.get_context("forkserver")
+context.set_forkserver_preload(["assess.batch.forkserver"])
+child = context.Process(target=os.getpid)
+child.start()
+child.join(60)
+print(child.exitcode)
+"""
+
+
+def test_a_parent_pid_inherited_from_another_batch_is_not_taken_for_ours() -> None:
+    """The pid a batch gives its forkserver, inherited by a process it started meanwhile,
+    must not make that process's own forkserver exit: here one that multiprocessing
+    starts by itself, without `executors.start_forkserver`."""
+    from assess.batch.procs import PARENT_ENV
+
+    out = subprocess.run(
+        [sys.executable, "-c", _STARTED_AGAIN_BY_MULTIPROCESSING],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), PARENT_ENV: str(os.getpid())},
+        capture_output=True,
+        text=True,
+        timeout=SECONDS,
+    )
+    assert out.returncode == 0 and out.stdout.split() == ["0"], out
+
+
 def test_a_second_ctrl_c_still_leaves_a_consistent_outdir(tmp_path: Path) -> None:
     book = _pdf_round(tmp_path, 10)
     outdir = tmp_path / "第一批"

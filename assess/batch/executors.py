@@ -55,6 +55,10 @@ PRELOAD = [
     "assess.batch.reader",
 ]
 PRELOAD_PDF = ["assess.batch.warm_pdf", "assess.report.html", "assess.report.pdf"]
+# A value inherited from a process that was starting its own forkserver names that
+# process, not this one: a forkserver started here without `start_forkserver` (one
+# multiprocessing starts again by itself) would take it for its parent and exit.
+os.environ.pop(PARENT_ENV, None)
 
 
 def process_context(*, pdf: bool) -> BaseContext:
