@@ -7,7 +7,8 @@ the forkserver and its workers waiting for each other.  With this, the kernel ki
 forkserver when the batch dies, and each worker (`procs.die_with_parent`, in its
 initializer) when the forkserver dies.  A forkserver whose batch was killed before this
 ran (while Python started) exits here: it knows the batch's pid from `procs.PARENT_ENV`.
-Its own pid is `PID`, which the processes it forks check theirs against the same way.
+Its own pid goes in `procs.forkserver_pid`, which the processes it forks check theirs
+against the same way.
 """
 
 from __future__ import annotations
@@ -16,10 +17,7 @@ import os
 import signal
 import sys
 
-from assess.batch.procs import PARENT_ENV, die_with_parent
-
-# The forkserver's pid, in the forkserver and the processes it forks; None elsewhere.
-PID: int | None = None
+from assess.batch import procs
 
 # Only in a process started as `python -c "from multiprocessing.forkserver import main…"`:
 # importing this module anywhere else changes nothing.
@@ -33,6 +31,6 @@ if sys.argv[:1] == ["-c"] and "multiprocessing.forkserver" in sys.modules:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    _parent = os.environ.pop(PARENT_ENV, "")
-    die_with_parent(int(_parent) if _parent.isdigit() else None)
-    PID = os.getpid()
+    _parent = os.environ.pop(procs.PARENT_ENV, "")
+    procs.die_with_parent(int(_parent) if _parent.isdigit() else None)
+    procs.forkserver_pid = os.getpid()

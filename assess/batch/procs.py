@@ -13,6 +13,9 @@ _PR_SET_PDEATHSIG = 1
 # Set by the process that starts the forkserver, to its own pid, for as long as the start
 # takes (`executors.start_forkserver`): the forkserver's parent, which it checks against.
 PARENT_ENV = "ASSESS_FORKSERVER_PARENT"
+# The forkserver's pid, in the forkserver and in the processes it forks (set by
+# `assess.batch.forkserver`); None elsewhere.
+forkserver_pid: int | None = None
 
 
 def die_with_parent(parent: int | None = None) -> None:
@@ -20,14 +23,14 @@ def die_with_parent(parent: int | None = None) -> None:
     the batch, even with SIGKILL, takes its workers with it.  A pool worker's parent is
     the forkserver, which itself exits when the batch process is gone.
 
-    `parent`: the pid of the process that started this one, when known.  That process may
-    be gone before this runs (a batch killed while its forkserver is still importing):
-    this process is then an orphan that the request cannot cover, and exits now.  Without
-    it, the parent is whoever is the parent now."""
+    `parent`: the pid of the process that started this one; by default the forkserver in
+    a process it forked, else whoever is the parent now.  That process may be gone before
+    this runs (a batch killed while its forkserver is still importing): this process is
+    then an orphan that the request cannot cover, and exits now."""
     if not sys.platform.startswith("linux"):
         return
     if parent is None:
-        parent = os.getppid()
+        parent = forkserver_pid if forkserver_pid is not None else os.getppid()
     with contextlib.suppress(OSError, AttributeError):
         import ctypes
 

@@ -165,13 +165,12 @@ def reader_init(memory_mb: int) -> None:
     memory is capped."""
     import signal
 
-    from assess.batch import forkserver
     from assess.batch.procs import die_with_parent, limit_memory
 
     global _limit_mb
     _limit_mb = memory_mb
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent(forkserver.PID)
+    die_with_parent()
     limit_memory(memory_mb)
 
 

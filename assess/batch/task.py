@@ -463,11 +463,10 @@ def worker_init() -> None:
     cleanly and lets the jobs in flight finish."""
     import signal
 
-    from assess.batch import forkserver
     from assess.batch.procs import die_with_parent
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent(forkserver.PID)
+    die_with_parent()
     # What the worker was forked with (modules, the bundled rubrics) lives as long as the
     # worker: the cyclic collector need never walk it.
     gc.freeze()
