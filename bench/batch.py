@@ -311,6 +311,19 @@ class TreePeak:
             self.pss_kb = max(self.pss_kb, sum(_pss_kb(pid) for pid in pids))
 
 
+def sampled(what: str, script: str, *args: str) -> tuple[str, TreePeak]:
+    """`python -c script args…` in a fresh process: what it printed, and the peaks of its
+    process tree while it ran (`[what]` names the section if it fails)."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, *args], stdout=subprocess.PIPE, text=True
+    )
+    with TreePeak(child.pid) as peak:
+        stdout, _ = child.communicate()
+    if child.returncode != 0:
+        raise SystemExit(f"[{what}] the batch failed (exit {child.returncode})")
+    return stdout, peak
+
+
 def _tree(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -384,16 +397,8 @@ def bench_big(tmp: Path, n: int, runs: int) -> None:
         read = calamine_read(books)
         out = tmp / "out-big"
         start = time.perf_counter()
-        child = subprocess.Popen(
-            [sys.executable, "-c", _BIG_CHILD, str(out), *map(str, books)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        with TreePeak(child.pid) as peak:
-            stdout, _ = child.communicate()
+        stdout, peak = sampled("big", _BIG_CHILD, str(out), *map(str, books))
         seconds = time.perf_counter() - start  # the child's start-up included
-        if child.returncode != 0:
-            raise SystemExit(f"[big] the batch failed (exit {child.returncode})")
         result = argparse.Namespace(**json.loads(stdout.strip().splitlines()[-1]))
         jsonl = (out / "results.jsonl").stat().st_size
         print(
@@ -472,15 +477,7 @@ def bench_memory(tmp: Path, small: int, large: int, runs: int) -> None:
         peaks = {}
         for n in (small, large):
             outdir = tmp / f"out-mem-{n}-{run_ + 1}"  # a fresh round each run
-            child = subprocess.Popen(
-                [sys.executable, "-c", _MEMORY_CHILD, str(books[n]), str(outdir)],
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            with TreePeak(child.pid) as tree:
-                stdout, _ = child.communicate()
-            if child.returncode != 0:
-                raise SystemExit(f"[memory] the batch failed (exit {child.returncode})")
+            stdout, tree = sampled("memory", _MEMORY_CHILD, str(books[n]), str(outdir))
             shutil.rmtree(outdir)
             peaks[n] = json.loads(stdout.strip().splitlines()[-1])
             peaks[n]["tree"], peaks[n]["largest"] = tree.peak_kb, tree.largest_kb
