@@ -9,7 +9,9 @@ one of them — for every operator.
 from __future__ import annotations
 
 import itertools
+import math
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +123,62 @@ def _case(draw: st.DrawFn, operator: str) -> tuple[m.Rubric, str, dict[str, Any]
     return rubric, ind_id, data, blanks
 
 
+def _near_extremes(
+    field_id: str,
+    fillings: list[tuple[tuple[Any, ...], Any]],
+    ind_id: str,
+    key: str | None,
+    fill: Any,
+) -> list[tuple[tuple[Any, ...], Any]]:
+    """More fillings of one numeric blank: near where the row's figure is least and where
+    it is greatest, found by ternary search between the candidates on either side of the
+    candidate that gives it, to the cent (or the unit).  An extreme can lie inside a gap of
+    the candidates: ((a / x − 1) + (x / c − 1)) / 2, a growth rate averaged over two years
+    with the middle year blank, is least at x = √(ac)."""
+    spec = FIELDS_BY_ID[field_id]
+    if spec.type not in (FieldType.INT, FieldType.NUMBER, FieldType.MONEY, FieldType.PERCENT):
+        return []
+    unit = Fraction(1) if spec.type is FieldType.INT else Fraction(1, 100)
+    low = Fraction(spec.minimum) if spec.minimum is not None else None
+    high = Fraction(spec.maximum) if spec.maximum is not None else None
+
+    def entry(x: Fraction) -> Any:
+        x = x if low is None else max(x, low)
+        x = x if high is None else min(x, high)
+        return int(x) if unit == 1 else Decimal(int(x * 100)) / 100
+
+    made: list[tuple[tuple[Any, ...], Any]] = []
+
+    def figure(x: Fraction) -> Decimal | None:
+        values = (entry(x),)
+        done = fill(values)
+        made.append((values, done))
+        return _row(done, ind_id, key).value
+
+    xs = sorted({Fraction(values[0]) for values, _ in fillings})
+    figures = {Fraction(v[0]): _row(done, ind_id, key).value for v, done in fillings}
+    known = [x for x in xs if figures[x] is not None]
+    if not known:
+        return []
+    for pick in (min, max):
+        at = pick(known, key=lambda x: figures[x])
+        i = xs.index(at)
+        lo, hi = xs[max(i - 1, 0)], xs[min(i + 1, len(xs) - 1)]
+        while hi - lo > unit:
+            m1, m2 = lo + (hi - lo) / 3, hi - (hi - lo) / 3
+            f1, f2 = figure(m1), figure(m2)
+            if f1 is None or f2 is None:
+                break
+            if (f1 < f2) == (pick is min):
+                hi = m2
+            else:
+                lo = m1
+        for x in (lo, hi):
+            figure(math.floor(x / unit) * unit)
+            figure(math.ceil(x / unit) * unit)
+    return made
+
+
 PROFILE = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 
 
@@ -137,11 +195,28 @@ def test_bounds_hold_and_are_tight_for_every_operator(operator: str) -> None:
         ind = _row(partial, ind_id, None)
         rows = [(None, ind)] + [(p.id, p) for p in ind.parts]
         seen: dict[str | None, list[Decimal]] = {key: [] for key, _ in rows}
-        for values in itertools.product(*(_candidates(b) for b in blanks)):
+
+        def fill(values: tuple[Any, ...]) -> Any:
             filled = firm_from_mapping(
                 {**blank, **dict(zip(blanks, values, strict=True))}, "filled"
             )
-            done = evaluate(rubric, filled)
+            return evaluate(rubric, filled)
+
+        grid = list(itertools.product(*(_candidates(b) for b in blanks)))
+        fillings = [(values, fill(values)) for values in grid]
+        for key, row in rows:
+            reached = {
+                r.points
+                for _, done in fillings
+                if (r := _row(done, ind_id, key)).status != "unknown"
+            }
+            if (
+                len(blanks) == 1
+                and row.status == "unknown"
+                and not {row.points, row.at_most} <= reached
+            ):
+                fillings += _near_extremes(blanks[0], fillings, ind_id, key, fill)
+        for values, done in fillings:
             if all(i.status != "unknown" for i in done.indicators):  # else no completion
                 out = [
                     (i.id, i.points, j.points, j.at_most)
@@ -184,3 +259,22 @@ def test_the_partial_sample_shows_the_range_and_passes_on_its_lower_bound() -> N
     assert f"至少 {ip.points} 分；补充 " in ip.reason and f"后最多 {ip.at_most} 分" in ip.reason
     assert a.total < a.at_most
     assert a.pass_mark is not None and a.total >= a.pass_mark and a.pass_status == "pass"
+
+
+def test_the_least_of_a_growth_rate_inside_a_gap_is_guaranteed_and_reached() -> None:
+    """The mean main-revenue growth over two years with the middle year x blank,
+    ((a / x − 1) + (x / c − 1)) / 2, is least at x = √(ac): a = 5.46 and c = 4.86 give
+    5.993 % at x = 5.15, in the 4-point band; only entries within about 0.06 of it stay
+    below 6 %, so round figures near it all give 6 points."""
+    rubric = RUBRICS["miit-2022-srdi"]
+    data = {"name": "甲", "main_revenue": Decimal("5.46"), "main_revenue_prev2": Decimal("4.86")}
+
+    def growth(extra: dict[str, Any]) -> IndicatorResult:
+        return _row(evaluate(rubric, firm_from_mapping({**data, **extra}, "t")), "SRDI-02", None)
+
+    blank = growth({})
+    assert (blank.status, blank.points, blank.at_most) == ("unknown", 4, 10)
+    assert "至少 4 分" in blank.reason
+    assert growth({"main_revenue_prev": Decimal("5.15")}).points == 4
+    for x in ("5", "5.05", "5.25", "5.5"):
+        assert growth({"main_revenue_prev": Decimal(x)}).points == 6, x
