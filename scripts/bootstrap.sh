@@ -67,5 +67,9 @@ else
   echo "==> import contracts (pyproject.toml [tool.importlinter])"
   .venv/bin/lint-imports
   echo "==> pytest"
-  .venv/bin/python -m pytest -p no:cacheprovider --durations=25
+  # Two test processes (pytest-xdist): the suite is mostly Python in the test process, so on
+  # CI's 2 cores it takes a little over half as long as on one.  xdist hands each process
+  # a run of consecutive tests, the first process the first ones, so
+  # tests/test_0_startup_pdf.py still runs before anything else in its process.
+  .venv/bin/python -m pytest -p no:cacheprovider -n 2 --durations=25
 fi

@@ -4,7 +4,9 @@ process, and no child left behind whatever happens.
 
 The file name puts it before the other test files: the writer forks only from a process
 with no other threads, and the checks for children left behind count every child of the
-test process, so it runs before tests that leave Dask threads or pool children behind."""
+test process, so it runs before tests that leave Dask threads or pool children behind.  The
+test command's two processes (pytest-xdist) keep that: each is sent a run of consecutive
+tests, the first process the first ones."""
 
 from __future__ import annotations
 
