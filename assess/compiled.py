@@ -35,7 +35,7 @@ from __future__ import annotations
 import ast
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -264,9 +264,16 @@ class _Compiler:
             self._depending[blanks] = found
         return found
 
-    def fillings(self, f: _Firm, leaves: list[str]) -> list[dict[str, object]] | None:
+    def fillings(
+        self,
+        f: _Firm,
+        leaves: list[str],
+        pieces: Sequence[Callable[[_Firm, Mapping[str, object]], object]] = (),
+    ) -> list[dict[str, object]] | None:
         """`_Context.fillings`, as values: the firm with its blanks among `leaves` filled
-        in every way the engine tries; None when it tries none."""
+        in every way the engine tries, a lone number blank also where one of `pieces`
+        (the conditions' comparisons, `Expr.comparisons`) changes; None when it tries
+        none."""
         env = f.env
         blanks = sorted({x for x in leaves if x in FIELDS_BY_ID and env.get(x) is None})
         if not blanks or len(blanks) > 2:
@@ -283,13 +290,30 @@ class _Compiler:
             else:
                 return None
         chain = self.depending_on(frozenset(blanks))
-        out = []
-        for combo in product(*grids):
+
+        def fill(combo: Iterable[object]) -> dict[str, object]:
             filled = dict(env)
             filled.update(zip(blanks, combo, strict=True))
             for mid, fn in chain:
                 filled[mid] = fn(filled)
-            out.append(filled)
+            return filled
+
+        out = [fill(combo) for combo in product(*grids)]
+        if len(blanks) == 1 and FIELDS_BY_ID[blanks[0]].type in _NUMERIC and pieces:
+            grid = [Fraction(*p) for p in grids[0]]  # type: ignore[misc]
+            between: set[Fraction] = set()
+
+            def at(run: Callable[[_Firm, Mapping[str, object]], object], x: Fraction) -> object:
+                return run(f, fill((x.as_integer_ratio(),)))
+
+            for run in pieces:
+                truths = [run(f, e) for e in out]
+                between.update(
+                    engine.crossings(
+                        grid, truths, functools.partial(at, run), engine._unit(blanks[0])
+                    )
+                )
+            out += [fill((x.as_integer_ratio(),)) for x in sorted(between - set(grid))]
         return out
 
     def linear(self, name: str, blanks: frozenset[str]) -> bool:
@@ -506,6 +530,7 @@ class _Compiler:
 
     def tiers(self, score: TiersScore) -> Parts:
         tiers = [(self.evaluator(x.when), x.points) for x in score.tiers]
+        pieces = [self.evaluator(p) for x in score.tiers for p in x.when.comparisons]
         other = score.otherwise.points
         names = set().union(*(x.when.names for x in score.tiers))
         leaves = sorted({leaf for n in names for leaf in self.inputs_of(n)})
@@ -538,7 +563,7 @@ class _Compiler:
             return None if undecided else (other, "ok", None)
 
         def bounds(f: _Firm) -> Decided:
-            fillings = self.fillings(f, leaves)
+            fillings = self.fillings(f, leaves, pieces)
             if fillings is not None:
                 found = {p for env in fillings if (p := first(f, env)) is not None}
                 if found:
@@ -559,6 +584,7 @@ class _Compiler:
 
     def items(self, score: ItemsScore) -> Parts:
         items = [self.evaluator(x.when) for x in score.items]
+        pieces = [self.evaluator(p) for x in score.items for p in x.when.comparisons]
         cap, each = score.cap, score.points_each
         leaves = sorted(
             {leaf for x in score.items for n in x.when.names for leaf in self.inputs_of(n)}
@@ -588,7 +614,7 @@ class _Compiler:
             return points, "ok", None
 
         def bounds(f: _Firm) -> Decided:
-            fillings = self.fillings(f, leaves)
+            fillings = self.fillings(f, leaves, pieces)
             if fillings is not None:
                 found = {p for env in fillings if (p := held_in(f, env)) is not None}
                 if found:

@@ -15,7 +15,7 @@ import copy
 import functools
 import math
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
@@ -131,11 +131,15 @@ class _Context:
             found = self._swept[name] = sweep(self, name)
         return list(found)
 
-    def fillings(self, names: Iterable[str]) -> list[_Context] | None:
+    def fillings(
+        self, names: Iterable[str], conditions: Iterable[Expr] = ()
+    ) -> list[_Context] | None:
         """This firm with the blanks `names` are computed from filled in, every way worth
         trying: booleans both ways, every choice, each number over its grid (`_grid`;
-        coarser for two blanks).  None when there is no blank to fill, a blank is text, or
-        there are more than two."""
+        coarser for two blanks).  A lone number blank is also filled on either side of
+        where any comparison in `conditions` changes between two grid points (`crossings`):
+        a condition may hold only between them.  None when there is no blank to fill, a
+        blank is text, or there are more than two."""
         blanks = sorted(
             {
                 leaf
@@ -158,9 +162,25 @@ class _Context:
             else:
                 return None
         chain = self._depending_on(set(blanks))
-        return [
+        out = [
             self.filled(dict(zip(blanks, combo, strict=True)), chain) for combo in product(*grids)
         ]
+        if len(blanks) == 1 and FIELDS_BY_ID[blanks[0]].type in _NUMERIC:
+            (blank,) = blanks
+            grid = grids[0]
+            between: set[Fraction] = set()
+
+            def at(piece: Expr, x: Fraction) -> object:
+                return self.filled({blank: x}, chain).eval(piece)
+
+            for condition in conditions:
+                for piece in condition.comparisons:
+                    truths = [c.eval(piece) for c in out]
+                    between.update(
+                        crossings(grid, truths, functools.partial(at, piece), _unit(blank))
+                    )
+            out += [self.filled({blank: x}, chain) for x in sorted(between - set(grid))]
+        return out
 
     def _depending_on(self, names: set[str]) -> tuple[m.Metric, ...]:
         """The metrics computed, directly or not, from any of `names`, in order."""
@@ -358,6 +378,40 @@ def _grid_of(spec: Field, steps: tuple[int, ...]) -> tuple[Fraction, ...]:
         values |= {-v for v in values}
         bottom = -top
     return tuple(sorted(v for v in values if bottom <= v <= top))
+
+
+def _unit(name: str) -> Fraction:
+    """The precision a number field is entered with: one, or a cent."""
+    return Fraction(1) if FIELDS_BY_ID[name].type is FieldType.INT else Fraction(1, 100)
+
+
+def crossings(
+    grid: Sequence[Any], truths: Sequence[object], truth_at: Callable[[Any], object], unit: Fraction
+) -> list[Fraction]:
+    """Where a comparison changes between grid points: for each pair of neighbours it is
+    decided at, true at one and false at the other, the last value (to `unit`) on the
+    first one's side and the first on the other's, by bisection (`truth_at` decides it at
+    a value).  A condition made of comparisons, each changing once between two grid
+    points, can hold only between them: R&D expense above last-but-one year's and that
+    year's at least 3 % of its revenue holds for 168 ≤ x < 170 when 170 and 5,600 are
+    known, and the grid's 100 and 200 are both outside."""
+    out: list[Fraction] = []
+    for i in range(len(grid) - 1):
+        left, right = truths[i], truths[i + 1]
+        if left.__class__ is not bool or right.__class__ is not bool or left is right:
+            continue
+        lo, hi = Fraction(grid[i]), Fraction(grid[i + 1])
+        while hi - lo > unit:
+            mid = lo + (hi - lo) // (2 * unit) * unit
+            at = truth_at(mid)
+            if at is left:
+                lo = mid
+            elif at is right:
+                hi = mid
+            else:
+                break
+        out += [lo, hi]
+    return out
 
 
 def sweep(

@@ -130,17 +130,24 @@ def _near_extremes(
     key: str | None,
     fill: Any,
 ) -> list[tuple[tuple[Any, ...], Any]]:
-    """More fillings of one numeric blank: near where the row's figure is least and where
-    it is greatest, found by ternary search between the candidates on either side of the
-    candidate that gives it, to the cent (or the unit).  An extreme can lie inside a gap of
-    the candidates: ((a / x − 1) + (x / c − 1)) / 2, a growth rate averaged over two years
-    with the middle year blank, is least at x = √(ac)."""
+    """More fillings of one numeric blank, for a bound the candidates did not reach: a
+    finer grid (1, 2, 3, 5 and 7 in each decade), then near where the row's figure is
+    least and where it is greatest, found by ternary search between the values on either
+    side of the one that gives it, to the cent (or the unit).  A bound can be reached only
+    inside a gap of the candidates: a tier of "R&D intensity ≥ 3 % in both years and R&D
+    expense growing" with last-but-one year's R&D blank needs it between the 3 % line and
+    last year's figure (10.01–20.00 for one firm); and ((a / x − 1) + (x / c − 1)) / 2, a
+    growth rate averaged over two years with the middle year blank, is least at x = √(ac)."""
     spec = FIELDS_BY_ID[field_id]
     if spec.type not in (FieldType.INT, FieldType.NUMBER, FieldType.MONEY, FieldType.PERCENT):
         return []
     unit = Fraction(1) if spec.type is FieldType.INT else Fraction(1, 100)
     low = Fraction(spec.minimum) if spec.minimum is not None else None
     high = Fraction(spec.maximum) if spec.maximum is not None else None
+    tried = {Fraction(values[0]) for values, _ in fillings}
+    finer = {unit * k * 10**e for k in (1, 2, 3, 5, 7) for e in range(12)}
+    if spec.negative_ok:
+        finer |= {-x for x in finer}
 
     def entry(x: Fraction) -> Any:
         x = x if low is None else max(x, low)
@@ -155,11 +162,15 @@ def _near_extremes(
         made.append((values, done))
         return _row(done, ind_id, key).value
 
-    xs = sorted({Fraction(values[0]) for values, _ in fillings})
-    figures = {Fraction(v[0]): _row(done, ind_id, key).value for v, done in fillings}
+    for x in sorted(finer):
+        if (low is None or x >= low) and (high is None or x <= high) and x not in tried:
+            figure(x)
+    everything = [*fillings, *made]
+    xs = sorted({Fraction(values[0]) for values, _ in everything})
+    figures = {Fraction(v[0]): _row(done, ind_id, key).value for v, done in everything}
     known = [x for x in xs if figures[x] is not None]
     if not known:
-        return []
+        return made
     for pick in (min, max):
         at = pick(known, key=lambda x: figures[x])
         i = xs.index(at)
@@ -278,3 +289,28 @@ def test_the_least_of_a_growth_rate_inside_a_gap_is_guaranteed_and_reached() -> 
     assert growth({"main_revenue_prev": Decimal("5.15")}).points == 4
     for x in ("5", "5.05", "5.25", "5.5"):
         assert growth({"main_revenue_prev": Decimal(x)}).points == 6, x
+
+
+def test_a_tier_that_holds_only_between_two_grid_points_is_within_reach() -> None:
+    """RDY-RD-03's top tier (R&D intensity ≥ 3 % in both years and R&D expense growing)
+    with last-but-one year's R&D blank: 170 this year and 5,600 of revenue in both years
+    give 6 points for 168 ≤ x < 170 only, between the search grid's 100 and 200.  The
+    bound says so ("最多 6 分"), as the blank filled in shows."""
+    rubric = RUBRICS["srdi-readiness"]
+    data = {
+        "name": "甲",
+        "rd_expense": Decimal("170"),
+        "revenue": Decimal("5600"),
+        "revenue_prev": Decimal("5600"),
+    }
+
+    def trend(extra: dict[str, Any]) -> IndicatorResult:
+        return _row(evaluate(rubric, firm_from_mapping({**data, **extra}, "t")), "RDY-RD-03", None)
+
+    blank = trend({})
+    assert (blank.status, blank.points, blank.at_most) == ("unknown", 0, 6)
+    assert "后最多 6 分" in blank.reason
+    filled = {
+        x: trend({"rd_expense_prev": Decimal(x)}).points for x in ("167.99", "168", "169.99", "170")
+    }
+    assert filled == {"167.99": 2, "168": 6, "169.99": 6, "170": 2}

@@ -243,3 +243,14 @@ def test_compiled_agrees_with_evaluate_on_hypothesis_firms(
     data: dict[str, Any], which: str
 ) -> None:
     _same(EVERY[which], firm_from_mapping({"name": "假设企业", **data}, "hypothesis"))
+
+
+def test_a_tier_between_two_grid_points_is_reached_by_both_forms() -> None:
+    """The compiled form searches where each comparison of a tier changes as the engine
+    does (`engine.crossings`): RDY-RD-03 with last-but-one year's R&D blank reaches 6
+    points only for 168 ≤ x < 170 here."""
+    rubric = EVERY["srdi-readiness"]
+    data = {"name": "甲", "rd_expense": 170, "revenue": 5600, "revenue_prev": 5600}
+    got = _same(rubric, firm_from_mapping(data, "t"))
+    row = next(i for i in got.indicators if i.id == "RDY-RD-03")
+    assert got.compiled and (row.status, row.points, row.high) == ("unknown", 0, 6)

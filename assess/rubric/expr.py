@@ -144,6 +144,21 @@ class Expr:
     def _fn(self) -> Fn:
         return _compile(self.tree)
 
+    @functools.cached_property
+    def comparisons(self) -> tuple[Expr, ...]:
+        """Each comparison in the expression as an expression of its own, a chain
+        `a < b < c` as `a < b` and `b < c`: a whole condition can change only where one of
+        them does (a search for a blank's extremes looks for where each one changes)."""
+        out: list[Expr] = []
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Compare):
+                left = node.left
+                for op, right in zip(node.ops, node.comparators, strict=True):
+                    piece = ast.Compare(left=left, ops=[op], comparators=[right])
+                    out.append(Expr.parse(ast.unparse(piece)))
+                    left = right
+        return tuple(out)
+
     def evaluate(self, env: Env, describe: Callable[[str], str] = str) -> Result:
         v = self._fn(env, describe)
         if isinstance(v, list):

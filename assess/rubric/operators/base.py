@@ -98,9 +98,12 @@ class Scope(Protocol):
         `settled`, the search may stop once `settled(least, greatest)` of the values found
         holds: a wider range would not change the caller's answer."""
 
-    def fillings(self, names: Iterable[str]) -> Sequence[Scope] | None:
+    def fillings(
+        self, names: Iterable[str], conditions: Iterable[Expr] = ()
+    ) -> Sequence[Scope] | None:
         """This firm with the blanks `names` read filled in every way worth trying (a
-        search, for an operator's bounds); None when that cannot be searched."""
+        search, for an operator's bounds), also where any comparison in `conditions` (the
+        operator's own) changes; None when that cannot be searched."""
 
     def score_part(self, score: ScoreModel, maximum: Decimal) -> Outcome:
         """Score a nested operator block (a local part) with its own operator, its bounds

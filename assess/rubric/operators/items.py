@@ -101,7 +101,9 @@ class Items(Operator):
         if known is not None:
             return known
         each = score.points_each
-        fillings = scope.fillings(set().union(*(i.when.names for i in score.items)))
+        fillings = scope.fillings(
+            set().union(*(i.when.names for i in score.items)), [i.when for i in score.items]
+        )
         if fillings is not None:
             found = {p for f in fillings if (p := _held(score, f)) is not None}
             if found:

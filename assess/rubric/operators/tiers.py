@@ -136,7 +136,7 @@ class Tiers(Operator):
         if known is not None:
             return known
         names = set().union(*(x.when.names for x in score.tiers))
-        fillings = scope.fillings(names)
+        fillings = scope.fillings(names, [x.when for x in score.tiers])
         if fillings is not None:
             found = {p for f in fillings if (p := _first(score, f)) is not None}
             if found:
