@@ -131,9 +131,10 @@ def _near_extremes(
     fill: Any,
 ) -> list[tuple[tuple[Any, ...], Any]]:
     """More fillings of one numeric blank, for a bound the candidates did not reach: a
-    finer grid (1, 2, 3, 5 and 7 in each decade), then near where the row's figure is
-    least and where it is greatest, found by ternary search between the values on either
-    side of the one that gives it, to the cent (or the unit).  A bound can be reached only
+    finer grid (1, 2, 3, 5 and 7 in each decade), then, to the cent (or the unit), where
+    the row's points change between two of those values (by halving), and near where the
+    row's figure is least and where it is greatest (by ternary search between the values
+    on either side of the one that gives it).  A bound can be reached only
     inside a gap of the candidates: a tier of "R&D intensity ≥ 3 % in both years and R&D
     expense growing" with last-but-one year's R&D blank needs it between the 3 % line and
     last year's figure (10.01–20.00 for one firm); and ((a / x − 1) + (x / c − 1)) / 2, a
@@ -165,6 +166,28 @@ def _near_extremes(
     for x in sorted(finer):
         if (low is None or x >= low) and (high is None or x <= high) and x not in tried:
             figure(x)
+    # Between neighbours scoring differently, halve down to the unit, each half whose ends
+    # still differ: a tier holding only between two grid points borders on such a change.
+    points = {
+        Fraction(v[0]): r.points
+        for v, done in [*fillings, *made]
+        if (r := _row(done, ind_id, key)).status != "unknown"
+    }
+    edges = sorted(points)
+    pending = [(a, b) for a, b in itertools.pairwise(edges) if points[a] != points[b]]
+    budget = 400
+    while pending and budget:
+        lo, hi = pending.pop()
+        if hi - lo <= unit:
+            continue
+        mid = lo + (hi - lo) // (2 * unit) * unit
+        figure(mid)
+        budget -= 1
+        row = _row(made[-1][1], ind_id, key)
+        if row.status == "unknown":
+            continue
+        points[mid] = row.points
+        pending += [(a, b) for a, b in ((lo, mid), (mid, hi)) if points[a] != points[b]]
     everything = [*fillings, *made]
     xs = sorted({Fraction(values[0]) for values, _ in everything})
     figures = {Fraction(v[0]): _row(done, ind_id, key).value for v, done in everything}
