@@ -310,7 +310,10 @@ class _Compiler:
                 truths = [run(f, e) for e in out]
                 between.update(
                     engine.crossings(
-                        grid, truths, functools.partial(at, run), engine._unit(blanks[0])
+                        grid,
+                        truths,
+                        functools.partial(at, run),
+                        engine._unit(FIELDS_BY_ID[blanks[0]]),
                     )
                 )
             out += [fill((x.as_integer_ratio(),)) for x in sorted(between - set(grid))]
@@ -852,8 +855,7 @@ def _grid_ends(name: str, steps: tuple[int, ...]) -> tuple[Pair, Pair]:
 def _on_units(name: str) -> bool:
     """Whether every value of the field's grid is a whole number of the units it is
     entered in (a refinement between grid points then stays between them)."""
-    spec = FIELDS_BY_ID[name]
-    unit = Fraction(1) if spec.type is FieldType.INT else Fraction(1, 100)
+    unit = engine._unit(FIELDS_BY_ID[name])
     return all((v / unit).denominator == 1 for v in engine._grid(name))
 
 

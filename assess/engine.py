@@ -177,7 +177,9 @@ class _Context:
                 for piece in condition.comparisons:
                     truths = [c.eval(piece) for c in out]
                     between.update(
-                        crossings(grid, truths, functools.partial(at, piece), _unit(blank))
+                        crossings(
+                            grid, truths, functools.partial(at, piece), _unit(FIELDS_BY_ID[blank])
+                        )
                     )
             out += [self.filled({blank: x}, chain) for x in sorted(between - set(grid))]
         return out
@@ -363,10 +365,15 @@ def _grid(name: str, steps: tuple[int, ...] = _STEPS) -> list[Fraction]:
     return list(_grid_of(FIELDS_BY_ID[name], steps))
 
 
+def _unit(spec: Field) -> Fraction:
+    """The precision a number field is entered with: one, or a cent."""
+    return Fraction(1) if spec.type is FieldType.INT else Fraction(1, 100)
+
+
 # By the field itself, not its id: a local rubric may declare a field of its own.
 @functools.cache
 def _grid_of(spec: Field, steps: tuple[int, ...]) -> tuple[Fraction, ...]:
-    unit = Fraction(1) if spec.type is FieldType.INT else Fraction(1, 100)
+    unit = _unit(spec)
     top = Fraction(spec.maximum) if spec.maximum is not None else Fraction(10**9)
     bottom = Fraction(spec.minimum) if spec.minimum is not None else Fraction(0)
     values = {Fraction(0), unit, top}
@@ -378,11 +385,6 @@ def _grid_of(spec: Field, steps: tuple[int, ...]) -> tuple[Fraction, ...]:
         values |= {-v for v in values}
         bottom = -top
     return tuple(sorted(v for v in values if bottom <= v <= top))
-
-
-def _unit(name: str) -> Fraction:
-    """The precision a number field is entered with: one, or a cent."""
-    return Fraction(1) if FIELDS_BY_ID[name].type is FieldType.INT else Fraction(1, 100)
 
 
 def crossings(
@@ -454,7 +456,7 @@ def sweep(
         return []
     if settled is not None and settled(min(out), max(out)):
         return out
-    unit = Fraction(1) if FIELDS_BY_ID[blanks[0]].type is FieldType.INT else Fraction(1, 100)
+    unit = _unit(FIELDS_BY_ID[blanks[0]])
     for pick in (min, max):
         i = ys.index(pick(out))
         lo, hi = xs[max(i - 1, 0)], xs[min(i + 1, len(xs) - 1)]
