@@ -134,11 +134,11 @@ def _near_extremes(
     finer grid (1, 2, 3, 5 and 7 in each decade), then, to the cent (or the unit), where
     the row's points change between two of those values (by halving), and near where the
     row's figure is least and where it is greatest (by ternary search between the values
-    on either side of the one that gives it).  A bound can be reached only
-    inside a gap of the candidates: a tier of "R&D intensity ≥ 3 % in both years and R&D
-    expense growing" with last-but-one year's R&D blank needs it between the 3 % line and
-    last year's figure (10.01–20.00 for one firm); and ((a / x − 1) + (x / c − 1)) / 2, a
-    growth rate averaged over two years with the middle year blank, is least at x = √(ac)."""
+    on either side of the one that gives it).  A bound can be reached only inside a gap of
+    the candidates: a tier of "R&D intensity ≥ 3 % in both years and R&D expense growing"
+    with last-but-one year's R&D blank needs it between the 3 % line and last year's
+    figure (10.01–20.00 for one firm); and ((a / x − 1) + (x / c − 1)) / 2, a growth rate
+    averaged over two years with the middle year blank, is least at x = √(ac)."""
     spec = FIELDS_BY_ID[field_id]
     if spec.type not in (FieldType.INT, FieldType.NUMBER, FieldType.MONEY, FieldType.PERCENT):
         return []
@@ -157,15 +157,16 @@ def _near_extremes(
 
     made: list[tuple[tuple[Any, ...], Any]] = []
 
-    def figure(x: Fraction) -> Decimal | None:
+    def row_at(x: Fraction) -> IndicatorResult:
+        """The row with the blank filled with x (as entered), the filling kept."""
         values = (entry(x),)
         done = fill(values)
         made.append((values, done))
-        return _row(done, ind_id, key).value
+        return _row(done, ind_id, key)
 
     for x in sorted(finer):
         if (low is None or x >= low) and (high is None or x <= high) and x not in tried:
-            figure(x)
+            row_at(x)
     # Between neighbours scoring differently, halve down to the unit, each half whose ends
     # still differ: a tier holding only between two grid points borders on such a change.
     points = {
@@ -181,9 +182,8 @@ def _near_extremes(
         if hi - lo <= unit:
             continue
         mid = lo + (hi - lo) // (2 * unit) * unit
-        figure(mid)
+        row = row_at(mid)
         budget -= 1
-        row = _row(made[-1][1], ind_id, key)
         if row.status == "unknown":
             continue
         points[mid] = row.points
@@ -200,7 +200,7 @@ def _near_extremes(
         lo, hi = xs[max(i - 1, 0)], xs[min(i + 1, len(xs) - 1)]
         while hi - lo > unit:
             m1, m2 = lo + (hi - lo) / 3, hi - (hi - lo) / 3
-            f1, f2 = figure(m1), figure(m2)
+            f1, f2 = row_at(m1).value, row_at(m2).value
             if f1 is None or f2 is None:
                 break
             if (f1 < f2) == (pick is min):
@@ -208,8 +208,8 @@ def _near_extremes(
             else:
                 lo = m1
         for x in (lo, hi):
-            figure(math.floor(x / unit) * unit)
-            figure(math.ceil(x / unit) * unit)
+            row_at(math.floor(x / unit) * unit)
+            row_at(math.ceil(x / unit) * unit)
     return made
 
 

@@ -314,6 +314,20 @@ def _describe(pid: int) -> str:
     return f"{pid} {state} {cmd[-90:]}"
 
 
+def _wait_gone(pids: list[int], seconds: float, seen: dict[int, str] | None = None) -> None:
+    """Wait until none of `pids` is running; else fail naming those left as /proc shows
+    them (after what `seen` says they were)."""
+    try:
+        _wait_for(lambda: not any(kill_loop._alive(p) for p in pids), seconds)
+    except AssertionError:
+        left = [
+            f"{seen[p]} now {_describe(p)}" if seen else _describe(p)
+            for p in pids
+            if kill_loop._alive(p)
+        ]
+        raise AssertionError(f"still running: {left}") from None
+
+
 def _pdf_round(tmp_path: Path, count: int) -> Path:
     return kill_loop.build_round(tmp_path / "round.xlsx", count)  # type: ignore[no-any-return]
 
@@ -348,11 +362,7 @@ def test_killing_the_batch_takes_its_workers_with_it(tmp_path: Path) -> None:
         names = {p: _describe(p) for p in family}
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-        try:
-            _wait_for(lambda: not any(kill_loop._alive(p) for p in family), 15)
-        except AssertionError:
-            left = [f"{names[p]} now {_describe(p)}" for p in family if kill_loop._alive(p)]
-            raise AssertionError(f"still running: {left}") from None
+        _wait_gone(family, 15, names)
     finally:
         proc.kill()
         for pid in kill_loop.descendants(proc.pid):
@@ -395,10 +405,7 @@ def test_a_forkserver_whose_batch_is_killed_while_it_starts_exits(tmp_path: Path
         assert proc.stdout is not None
         forkserver = int(proc.stdout.readline())  # not to the end: the forkserver holds it
         assert proc.wait(timeout=SECONDS) == -signal.SIGKILL
-        try:
-            _wait_for(lambda: not kill_loop._alive(forkserver), 15)
-        except AssertionError:
-            raise AssertionError(f"still running: {_describe(forkserver)}") from None
+        _wait_gone([forkserver], 15)
     finally:
         with contextlib.suppress(OSError):
             os.killpg(proc.pid, signal.SIGKILL)  # what is left of its process group
